@@ -1,0 +1,1 @@
+"""Supabase compatibility for a plain PostgreSQL: roles, schemas, auth, storage, stand-ins."""

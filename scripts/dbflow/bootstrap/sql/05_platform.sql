@@ -1,0 +1,146 @@
+-- Realtime, the GraphQL placeholder, database webhooks, the realtime publication, and the
+-- default privileges that let API roles use what postgres creates in public.
+create table if not exists realtime.messages (
+    topic text not null,
+    extension text not null,
+    payload jsonb,
+    event text,
+    private boolean default false,
+    updated_at timestamp not null default now(),
+    inserted_at timestamp not null default now(),
+    id uuid not null default gen_random_uuid(),
+    primary key (id, inserted_at)
+);
+alter table realtime.messages enable row level security;
+create table if not exists realtime.schema_migrations (
+    version bigint primary key,
+    inserted_at timestamp(0)
+);
+
+create or replace function realtime.topic() returns text
+language sql stable
+as $$
+    select nullif(current_setting('realtime.topic', true), '')::text
+$$;
+
+grant usage on schema realtime to postgres, anon, authenticated, service_role;
+grant all on realtime.messages to postgres, anon, authenticated, service_role;
+grant execute on function realtime.topic() to postgres, anon, authenticated, service_role;
+
+create or replace function graphql_public.graphql(
+    "operationName" text default null,
+    query text default null,
+    variables jsonb default null,
+    extensions jsonb default null
+) returns jsonb
+language sql
+as $$
+    select graphql.resolve(
+        query := query,
+        variables := coalesce(variables, '{}'),
+        "operationName" := "operationName",
+        extensions := extensions
+    )
+$$;
+grant usage on schema graphql_public to postgres, anon, authenticated, service_role;
+grant execute on function graphql_public.graphql(text, text, jsonb, jsonb)
+    to postgres, anon, authenticated, service_role;
+
+create table if not exists supabase_functions.migrations (
+    version text primary key,
+    inserted_at timestamptz not null default now()
+);
+create table if not exists supabase_functions.hooks (
+    id bigserial primary key,
+    hook_table_id integer not null,
+    hook_name text not null,
+    created_at timestamptz not null default now(),
+    request_id bigint
+);
+comment on table supabase_functions.hooks is
+    'Supabase Functions Hooks: Audit trail for triggered hooks.';
+
+-- Database webhooks: Studio-generated triggers call this. It records the hook and, when
+-- pg_net (or its stand-in) is installed, queues the HTTP request through it.
+create or replace function supabase_functions.http_request() returns trigger
+language plpgsql
+security definer
+set search_path = supabase_functions
+as $$
+declare
+    request_id bigint;
+    payload jsonb;
+    url text := tg_argv[0]::text;
+    method text := tg_argv[1]::text;
+    headers jsonb default '{}'::jsonb;
+    params jsonb default '{}'::jsonb;
+    timeout_ms integer default 1000;
+begin
+    if url is null or url = 'null' then
+        raise exception 'url argument is missing';
+    end if;
+    if method is null or method = 'null' then
+        raise exception 'method argument is missing';
+    end if;
+    if tg_argv[2] is not null and tg_argv[2] <> 'null' then
+        headers = tg_argv[2]::jsonb;
+    end if;
+    if tg_argv[3] is not null and tg_argv[3] <> 'null' then
+        params = tg_argv[3]::jsonb;
+    end if;
+    if tg_argv[4] is not null and tg_argv[4] <> 'null' then
+        timeout_ms = tg_argv[4]::integer;
+    end if;
+    payload = jsonb_build_object(
+        'old_record', old,
+        'record', new,
+        'type', tg_op,
+        'table', tg_table_name,
+        'schema', tg_table_schema
+    );
+    if to_regnamespace('net') is not null then
+        if method = 'GET' then
+            execute 'select net.http_get($1, $2, $3, $4)'
+                into request_id using url, params, headers, timeout_ms;
+        else
+            execute 'select net.http_post($1, $2, $3, $4, $5)'
+                into request_id using url, payload, params, headers, timeout_ms;
+        end if;
+    end if;
+    insert into supabase_functions.hooks (hook_table_id, hook_name, request_id)
+    values (tg_relid, tg_name, request_id);
+    return new;
+end
+$$;
+
+grant usage on schema supabase_functions to postgres, anon, authenticated, service_role;
+grant all on all tables in schema supabase_functions to postgres, supabase_functions_admin;
+grant all on all sequences in schema supabase_functions to postgres, supabase_functions_admin;
+grant execute on function supabase_functions.http_request()
+    to postgres, anon, authenticated, service_role;
+alter table supabase_functions.hooks owner to supabase_functions_admin;
+alter table supabase_functions.migrations owner to supabase_functions_admin;
+
+do $$
+begin
+    if not exists (select from pg_publication where pubname = 'supabase_realtime') then
+        create publication supabase_realtime;
+    end if;
+end
+$$;
+alter publication supabase_realtime owner to postgres;
+
+-- New objects postgres (or supabase_admin) creates in public are usable by the API roles;
+-- RLS decides which rows. This is the platform default that migrations rely on.
+alter default privileges for role postgres in schema public
+    grant all on tables to postgres, anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+    grant all on functions to postgres, anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+    grant all on sequences to postgres, anon, authenticated, service_role;
+alter default privileges for role supabase_admin in schema public
+    grant all on tables to postgres, anon, authenticated, service_role;
+alter default privileges for role supabase_admin in schema public
+    grant all on functions to postgres, anon, authenticated, service_role;
+alter default privileges for role supabase_admin in schema public
+    grant all on sequences to postgres, anon, authenticated, service_role;

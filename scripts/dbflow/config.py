@@ -1,0 +1,235 @@
+"""Settings: ``[tool.dbflow]`` in pyproject.toml, then ``.env``, then the environment.
+
+A later source wins over an earlier one. Targets (local, staging, production) each read one
+URL variable; every URL is validated and its password registered for redaction as soon as it
+is loaded, so no printout of dbflow's can carry it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from dotenv import dotenv_values
+
+from dbflow.errors import ConfigError
+from dbflow.redact import redact_url, remember_secret
+
+DEFAULT_PORT = 54322
+
+TARGET_URL_VARIABLES: dict[str, str] = {
+    "local": "DATABASE_URL",
+    "staging": "STAGING_DATABASE_URL",
+    "production": "PRODUCTION_DATABASE_URL",
+}
+
+# Environment variables that override [tool.dbflow] keys.
+_ENV_OVERRIDES: dict[str, str] = {
+    "DBFLOW_MIGRATIONS_DIR": "migrations_dir",
+    "DBFLOW_PORT": "port",
+    "DBFLOW_DATA_DIR": "data_dir",
+    "DBFLOW_STRICT": "strict",
+    "DBFLOW_RUN_AS": "run_as",
+    "DBFLOW_API_SCHEMAS": "api_schemas",
+    "PG_BIN_DIR": "pg_bin_dir",
+}
+
+_URL_SHAPE = "postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything dbflow reads from the project and its environment."""
+
+    project_root: Path
+    migrations_dir: Path
+    seed_paths: tuple[str, ...] = ("supabase/seed.sql",)
+    dev_seed_paths: tuple[str, ...] = ("seeds/dev/*.sql",)
+    test_seed_paths: tuple[str, ...] = ("seeds/test/*.sql",)
+    port: int = DEFAULT_PORT
+    api_schemas: tuple[str, ...] = ("public",)
+    data_dir: Path = Path(".dbflow")
+    strict: bool = False
+    run_as: str | None = None
+    pg_bin_dir: Path | None = None
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A database dbflow acts on. ``url`` is None for dbflow's own local engine."""
+
+    name: str
+    variable: str
+    url: str | None
+
+    @property
+    def uses_local_engine(self) -> bool:
+        return self.url is None
+
+    def describe(self) -> str:
+        where = redact_url(self.url) if self.url else "dbflow's local engine"
+        return f"{self.name} ({where})"
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above ``start`` with a pyproject.toml or a supabase/ folder."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / "supabase").is_dir():
+            return candidate
+    return here
+
+
+def load_settings(project_root: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings for the project at ``project_root`` (default: found from the cwd)."""
+    root = find_project_root(project_root)
+    raw: dict[str, object] = dict(_read_pyproject_table(root))
+    env: dict[str, str] = {
+        key: value for key, value in dotenv_values(root / ".env").items() if value is not None
+    }
+    env.update(os.environ if environ is None else environ)
+    for variable, key in _ENV_OVERRIDES.items():
+        if env.get(variable):
+            raw[key] = env[variable]
+    for variable in TARGET_URL_VARIABLES.values():
+        if env.get(variable):
+            _remember_url_password(env[variable])
+    return _build_settings(root, raw, env)
+
+
+def resolve_target(settings: Settings, name: str = "local") -> Target:
+    """The target called ``name``, with its URL validated; one clear line if it cannot be used."""
+    variable = TARGET_URL_VARIABLES.get(name)
+    if variable is None:
+        choices = ", ".join(TARGET_URL_VARIABLES)
+        raise ConfigError(f"unknown target {name!r}: choose one of {choices}")
+    url = settings.env.get(variable) or None
+    if url is None:
+        if name == "local":
+            return Target(name, variable, None)
+        raise ConfigError(
+            f"{variable} is not set: set it in .env or the environment to use --target {name}"
+        )
+    check_database_url(url, variable)
+    return Target(name, variable, url)
+
+
+def check_database_url(url: str, variable: str) -> None:
+    """Raise a one-line ConfigError naming ``variable`` if ``url`` is not a PostgreSQL URL."""
+    problem = _url_problem(url)
+    if problem:
+        raise ConfigError(
+            f"{variable} is not a valid PostgreSQL URL ({problem}): set it to {_URL_SHAPE}"
+        )
+
+
+def _url_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        return "bad port" if "port" in str(exc).lower() else "cannot be parsed"
+    if parts.scheme not in ("postgres", "postgresql"):
+        return "it must start with postgresql://"
+    host_in_query = "host" in parse_qs(parts.query)
+    if not parts.hostname and not host_in_query:
+        return "no host"
+    if port is not None and not 0 < port < 65536:
+        return "bad port"
+    return None
+
+
+def _remember_url_password(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        remember_secret(parts.password)
+        for password in parse_qs(parts.query).get("password", []):
+            remember_secret(password)
+    except ValueError:
+        return
+
+
+def _read_pyproject_table(root: Path) -> Mapping[str, object]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read [tool.dbflow]: {exc}") from None
+    table = document.get("tool", {}).get("dbflow", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.dbflow] must be a table")
+    return table
+
+
+def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str]) -> Settings:
+    known = {
+        "migrations_dir", "seed_paths", "dev_seed_paths", "test_seed_paths", "port",
+        "api_schemas", "data_dir", "strict", "run_as", "pg_bin_dir",
+    }  # fmt: skip
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting {unknown[0]!r} in [tool.dbflow]",
+            hint=f"known settings: {', '.join(sorted(known))}",
+        )
+    pg_bin_dir = raw.get("pg_bin_dir")
+    run_as = raw.get("run_as")
+    return Settings(
+        project_root=root,
+        migrations_dir=root / _as_str(raw, "migrations_dir", "supabase/migrations"),
+        seed_paths=_as_strings(raw, "seed_paths", ("supabase/seed.sql",)),
+        dev_seed_paths=_as_strings(raw, "dev_seed_paths", ("seeds/dev/*.sql",)),
+        test_seed_paths=_as_strings(raw, "test_seed_paths", ("seeds/test/*.sql",)),
+        port=_as_port(raw.get("port", DEFAULT_PORT)),
+        api_schemas=_as_strings(raw, "api_schemas", ("public",)),
+        data_dir=root / _as_str(raw, "data_dir", ".dbflow"),
+        strict=_as_bool(raw.get("strict", False), "strict"),
+        run_as=str(run_as) if run_as else None,
+        pg_bin_dir=Path(str(pg_bin_dir)) if pg_bin_dir else None,
+        env=env,
+    )
+
+
+def _as_str(raw: Mapping[str, object], key: str, default: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"[tool.dbflow] {key} must be a non-empty string")
+    return value
+
+
+def _as_strings(raw: Mapping[str, object], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = raw.get(key, default)
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"[tool.dbflow] {key} must be a list of strings")
+    return tuple(value)
+
+
+def _as_port(value: object) -> int:
+    try:
+        port = int(str(value))
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise ConfigError(f"port {value!r} is not a TCP port: set [tool.dbflow] port or DBFLOW_PORT")
+    return port
+
+
+def _as_bool(value: object, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"[tool.dbflow] {key} must be true or false, not {value!r}")

@@ -1,0 +1,1 @@
+"""The local PostgreSQL: binaries, the server account, the extension overlay, the lifecycle."""

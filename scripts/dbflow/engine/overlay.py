@@ -1,0 +1,114 @@
+"""An extension overlay: the engine's own extensions plus dbflow's stand-ins, no system change.
+
+PostgreSQL finds its shared files (extension control and script files among them) relative to
+the running ``postgres`` executable when that executable sits in a copy of the installation's
+layout. dbflow therefore copies the ``postgres`` binary into ``<data dir>/engine/`` inside a
+mirror of the installation's directory layout, links every shared file and library of the real
+installation there, and adds the stand-in extensions the engine lacks. Nothing outside the
+project's data directory is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from dbflow.engine.binaries import Binaries
+
+STANDIN_COMMENT_PREFIX = "dbflow stand-in"
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """The overlay's ``postgres`` executable and the stand-ins it offers."""
+
+    postgres: Path
+    standins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """One stand-in extension shipped with dbflow: its name and its files."""
+
+    name: str
+    files: tuple[str, ...]
+
+
+def shipped_standins() -> list[StandIn]:
+    """The stand-in extensions in the package, by the control files found there."""
+    folder = resources.files("dbflow.bootstrap") / "standins"
+    names = sorted(
+        entry.name.removesuffix(".control")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".control")
+    )
+    standins = []
+    for name in names:
+        files = tuple(
+            sorted(
+                entry.name
+                for entry in folder.iterdir()
+                if entry.name == f"{name}.control" or entry.name.startswith(f"{name}--")
+            )
+        )
+        standins.append(StandIn(name, files))
+    return standins
+
+
+def build_overlay(binaries: Binaries, root: Path) -> Overlay:
+    """Create (or refresh) the overlay under ``root`` and return its ``postgres`` path."""
+    common = Path(os.path.commonpath([binaries.bin_dir, binaries.share_dir, binaries.pkglib_dir]))
+    mirror_bin = root / binaries.bin_dir.relative_to(common)
+    mirror_share = root / binaries.share_dir.relative_to(common)
+    mirror_lib = root / binaries.pkglib_dir.relative_to(common)
+
+    wanted = [s for s in shipped_standins() if not binaries.has_extension(s.name)]
+    fingerprint = _fingerprint(binaries, wanted)
+    stamp = root / "overlay.stamp"
+    postgres = mirror_bin / "postgres"
+    if stamp.is_file() and stamp.read_text() == fingerprint and postgres.is_file():
+        return Overlay(postgres, tuple(s.name for s in wanted))
+
+    if root.exists():
+        shutil.rmtree(root)
+    mirror_bin.mkdir(parents=True)
+    shutil.copy2(binaries.tool("postgres"), postgres)
+    mirror_lib.parent.mkdir(parents=True, exist_ok=True)
+    if not mirror_lib.exists():
+        mirror_lib.symlink_to(binaries.pkglib_dir, target_is_directory=True)
+
+    mirror_share.mkdir(parents=True, exist_ok=True)
+    for entry in binaries.share_dir.iterdir():
+        if entry.name != "extension":
+            (mirror_share / entry.name).symlink_to(entry)
+    extension_dir = mirror_share / "extension"
+    extension_dir.mkdir()
+    real_extensions = binaries.share_dir / "extension"
+    if real_extensions.is_dir():
+        for entry in real_extensions.iterdir():
+            (extension_dir / entry.name).symlink_to(entry)
+    folder = resources.files("dbflow.bootstrap") / "standins"
+    for standin in wanted:
+        for name in standin.files:
+            (extension_dir / name).write_bytes((folder / name).read_bytes())
+    for path in (root, *root.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    stamp.write_text(fingerprint)
+    return Overlay(postgres, tuple(s.name for s in wanted))
+
+
+def _fingerprint(binaries: Binaries, standins: list[StandIn]) -> str:
+    digest = hashlib.sha256()
+    source = binaries.tool("postgres").stat()
+    digest.update(f"{binaries.bin_dir}|{source.st_size}|{source.st_mtime_ns}".encode())
+    folder = resources.files("dbflow.bootstrap") / "standins"
+    for standin in standins:
+        for name in standin.files:
+            digest.update(name.encode())
+            digest.update((folder / name).read_bytes())
+    return digest.hexdigest()

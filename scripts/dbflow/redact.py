@@ -1,0 +1,54 @@
+"""Keep passwords out of everything dbflow prints, logs or raises.
+
+Redaction has two layers: URLs are parsed and rebuilt with the password replaced, and any
+password dbflow has seen (registered when a URL is loaded) is scrubbed from free text, such
+as a driver's error message that echoes a connection string.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+MASK = "***"
+
+_known_secrets: set[str] = set()
+
+# Well-known local defaults (the Supabase stack's and dbflow's own local password): masked in
+# URLs like any password, but too common a word to scrub from free text.
+_LOCAL_DEFAULTS = frozenset({"postgres", "password", "secret"})
+
+# user:password@ inside any scheme://... and password=... in keyword DSNs or query strings.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
+_KEYWORD_PASSWORD = re.compile(r"(?P<key>\bpassword\s*=\s*)(?P<pw>'[^']*'|[^\s&]+)", re.IGNORECASE)
+
+
+def remember_secret(secret: str | None) -> None:
+    """Register a secret so that :func:`redact_text` scrubs it from any text later."""
+    if secret and len(secret) >= 6 and secret not in _LOCAL_DEFAULTS:
+        _known_secrets.add(secret)
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` with its password (in the netloc or a ``password=`` query) masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostinfo = netloc.rpartition("@")
+        if ":" in userinfo:
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}:{MASK}@{hostinfo}"
+    query = _KEYWORD_PASSWORD.sub(lambda m: m.group("key") + MASK, parts.query)
+    return redact_text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+
+
+def redact_text(text: str) -> str:
+    """Mask URL passwords, ``password=`` settings and every remembered secret in ``text``."""
+    text = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{MASK}@", text)
+    text = _KEYWORD_PASSWORD.sub(lambda m: m.group("key") + MASK, text)
+    for secret in sorted(_known_secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
