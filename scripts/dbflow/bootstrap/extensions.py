@@ -1,0 +1,47 @@
+"""Before anything is applied: does this engine have every extension the migrations create?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from pglast import ast
+
+from dbflow.errors import BootstrapError
+from dbflow.sql.statements import split_statements
+
+
+@dataclass(frozen=True)
+class ExtensionUse:
+    name: str
+    path: Path
+    line: int
+
+
+def extensions_created(paths: Iterable[Path]) -> list[ExtensionUse]:
+    """Every ``CREATE EXTENSION`` in ``paths``, in file order."""
+    uses = []
+    for path in paths:
+        for statement in split_statements(path.read_text(encoding="utf-8"), str(path)):
+            if isinstance(statement.node, ast.CreateExtensionStmt):
+                uses.append(ExtensionUse(statement.node.extname, path, statement.line))
+    return uses
+
+
+def check_extensions_available(conn: psycopg.Connection[Any], paths: Iterable[Path]) -> None:
+    """Fail, before anything runs, on the first extension neither available nor stood in."""
+    available = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
+    for use in extensions_created(paths):
+        if use.name not in available:
+            raise BootstrapError(
+                f'{use.path}:{use.line}: extension "{use.name}" is not available on this engine '
+                "and dbflow has no stand-in for it",
+                detail="nothing was applied",
+                hint="install it into the server (e.g. apt-get install postgresql-<major>-"
+                f"{use.name.replace('_', '-')}), use the embedded engine (pip install "
+                "'dbflow[embedded]', which has pgvector), or point DATABASE_URL at a server "
+                "that has it",
+            )

@@ -1,0 +1,88 @@
+"""Split SQL text into statements with the real parser, each with its 1-based line and column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import parser
+
+from dbflow.errors import DbflowError
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: its text, where it starts in the file, and its parse tree node."""
+
+    text: str
+    line: int
+    column: int
+    node: Any
+
+    @property
+    def kind(self) -> str:
+        return type(self.node).__name__
+
+
+class SqlSyntaxError(DbflowError):
+    """The text does not parse; carries the 1-based line and column of the error."""
+
+    def __init__(self, message: str, position: Position, source_name: str | None = None):
+        where = f"{source_name}:" if source_name else "line "
+        super().__init__(f"{where}{position.line}:{position.column}: {message}")
+        self.position = position
+        self.reason = message
+
+
+def split_statements(source: str, source_name: str | None = None) -> list[Statement]:
+    """Every statement in ``source``; a syntax error raises :class:`SqlSyntaxError`."""
+    try:
+        raw_statements = parser.parse_sql(source)
+    except parser.ParseError as exc:
+        message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        raise SqlSyntaxError(str(message), position_at(source, int(offset)), source_name) from None
+    statements = []
+    for raw in raw_statements:
+        start = _skip_blanks_and_comments(source, raw.stmt_location)
+        end = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(source)
+        position = position_at(source, start)
+        text = source[start:end].strip().rstrip(";").rstrip()
+        statements.append(Statement(text, position.line, position.column, raw.stmt))
+    return statements
+
+
+def position_at(source: str, offset: int) -> Position:
+    """The 1-based line and column of character ``offset`` in ``source``."""
+    offset = max(0, min(offset, len(source)))
+    line = source.count("\n", 0, offset) + 1
+    column = offset - (source.rfind("\n", 0, offset) + 1) + 1
+    return Position(line, column)
+
+
+def _skip_blanks_and_comments(source: str, offset: int) -> int:
+    index = offset
+    length = len(source)
+    while index < length:
+        if source[index].isspace():
+            index += 1
+        elif source.startswith("--", index):
+            newline = source.find("\n", index)
+            index = length if newline == -1 else newline + 1
+        elif source.startswith("/*", index):
+            depth, index = 1, index + 2
+            while index < length and depth:
+                if source.startswith("/*", index):
+                    depth, index = depth + 1, index + 2
+                elif source.startswith("*/", index):
+                    depth, index = depth - 1, index + 2
+                else:
+                    index += 1
+        else:
+            break
+    return index

@@ -1,0 +1,143 @@
+"""pytest fixtures: one throwaway engine per run, a template database, a clone per test.
+
+The engine runs in a temporary directory (on tmpfs where there is one) on a free port, as a
+child of the test process that dies with it. The bootstrap and the project's migrations are
+built once into template databases; each test gets ``CREATE DATABASE ... TEMPLATE`` clones.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from dbflow.bootstrap.install import apply_database_settings, install_bootstrap
+from dbflow.config import Settings, load_settings
+from dbflow.connection import connect, create_database, drop_database, with_database
+from dbflow.engine.cluster import LocalEngine
+from dbflow.testing.migrations import apply_migration_files, migration_files
+
+BASE_TEMPLATE = "dbflow_base"
+APP_TEMPLATE = "dbflow_app"
+
+# Durability is not wanted in a throwaway cluster; speed is.
+TEST_SERVER_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "200",
+}
+
+_clone_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class TestDatabases:
+    """The session's engine and the names of its template databases."""
+
+    engine: LocalEngine
+    base_template: str
+    app_template: str
+
+    def clone(self, template: str) -> str:
+        name = f"test_{os.getpid()}_{next(_clone_numbers)}"
+        create_database(self.engine.admin_url(), name, template=template)
+        with connect(self.engine.admin_url(name), autocommit=True) as conn:
+            apply_database_settings(conn)
+        return name
+
+    def drop(self, name: str) -> None:
+        drop_database(self.engine.admin_url(), name)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A private temporary directory, on tmpfs when available, reachable by the server."""
+    shm = Path("/dev/shm")
+    parent = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    path.chmod(0o755)  # the server account must traverse it to reach pgdata (0700)
+    return path
+
+
+@pytest.fixture(scope="session")
+def dbflow_settings(pytestconfig: pytest.Config) -> Settings:
+    """The settings of the project under test (found from pytest's rootdir)."""
+    return load_settings(Path(str(pytestconfig.rootpath)))
+
+
+@pytest.fixture(scope="session")
+def dbflow_engine(dbflow_settings: Settings) -> Iterator[LocalEngine]:
+    """A throwaway PostgreSQL for this test run, stopped (and deleted) at the end."""
+    root = scratch_dir("dbflow-test-")
+    engine = LocalEngine(
+        root,
+        free_port(),
+        pg_bin_dir=dbflow_settings.pg_bin_dir,
+        run_as=dbflow_settings.run_as,
+        server_settings=TEST_SERVER_SETTINGS,
+    )
+    try:
+        engine.start(attach=True)
+        yield engine
+    finally:
+        engine.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> TestDatabases:
+    """Template databases: the bootstrap alone, and the bootstrap plus the migrations."""
+    admin = dbflow_engine.admin_url()
+    create_database(admin, BASE_TEMPLATE)
+    install_bootstrap(dbflow_engine.admin_url(BASE_TEMPLATE), strict=dbflow_settings.strict)
+    create_database(admin, APP_TEMPLATE, template=BASE_TEMPLATE)
+    files = migration_files(dbflow_settings.migrations_dir)
+    apply_migration_files(dbflow_engine.url(APP_TEMPLATE), files)
+    return TestDatabases(dbflow_engine, BASE_TEMPLATE, APP_TEMPLATE)
+
+
+@pytest.fixture
+def db_url(dbflow_databases: TestDatabases) -> Iterator[str]:
+    """URL (as postgres) of a fresh clone of the migrated template, dropped after the test."""
+    name = dbflow_databases.clone(dbflow_databases.app_template)
+    try:
+        yield dbflow_databases.engine.url(name)
+    finally:
+        dbflow_databases.drop(name)
+
+
+@pytest.fixture
+def bare_db_url(dbflow_databases: TestDatabases) -> Iterator[str]:
+    """URL (as postgres) of a fresh clone with the bootstrap only, no migrations."""
+    name = dbflow_databases.clone(dbflow_databases.base_template)
+    try:
+        yield dbflow_databases.engine.url(name)
+    finally:
+        dbflow_databases.drop(name)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit connection as ``postgres`` to this test's own migrated database."""
+    with connect(db_url, autocommit=True) as conn:
+        yield conn
+
+
+def admin_url_for(databases: TestDatabases, url: str) -> str:
+    """The superuser URL of the database ``url`` points at."""
+    return with_database(databases.engine.admin_url(), url.rsplit("/", 1)[-1])

@@ -1,0 +1,2 @@
+-- Base seed: runs after the migrations on every local reset. Synthetic data only, never
+-- production data. The development and test seeds in seeds/ run after this file.

@@ -1,0 +1,1 @@
+from dbflow.tasks import ns  # noqa: F401  (the `inv db.*` collection)
