@@ -103,6 +103,9 @@ def dbflow_engine(dbflow_settings: Settings) -> Iterator[LocalEngine]:
 def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> TestDatabases:
     """Template databases: the bootstrap alone, and the bootstrap plus the migrations."""
     admin = dbflow_engine.admin_url()
+    # As `inv db.start` does: bootstrap the default database (this creates the cluster's
+    # roles, postgres among them), then the template databases.
+    install_bootstrap(admin, strict=dbflow_settings.strict)
     create_database(admin, BASE_TEMPLATE)
     install_bootstrap(dbflow_engine.admin_url(BASE_TEMPLATE), strict=dbflow_settings.strict)
     create_database(admin, APP_TEMPLATE, template=BASE_TEMPLATE)

@@ -32,6 +32,7 @@ create function vault.create_secret(
     new_key_id uuid default null
 ) returns uuid
 language sql volatile
+security definer
 set search_path = ''
 as $$
     insert into vault.secrets (secret, name, description, key_id)
@@ -47,6 +48,7 @@ create function vault.update_secret(
     new_key_id uuid default null
 ) returns void
 language sql volatile
+security definer
 set search_path = ''
 as $$
     update vault.secrets set
