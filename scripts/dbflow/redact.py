@@ -16,6 +16,7 @@ _known_secrets: set[str] = set()
 
 # Well-known local defaults (the Supabase stack's and dbflow's own local password): masked in
 # URLs like any password, but too common a word to scrub from free text.
+_PLACEHOLDER = "PASSWORD"
 _LOCAL_DEFAULTS = frozenset({"postgres", "password", "secret"})
 
 # user:password@ inside any scheme://... and password=... in keyword DSNs or query strings.
@@ -47,8 +48,14 @@ def redact_url(url: str) -> str:
 
 def redact_text(text: str) -> str:
     """Mask URL passwords, ``password=`` settings and every remembered secret in ``text``."""
-    text = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{MASK}@", text)
+    text = _URL_CREDENTIALS.sub(_mask_url_credentials, text)
     text = _KEYWORD_PASSWORD.sub(lambda m: m.group("key") + MASK, text)
     for secret in sorted(_known_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+def _mask_url_credentials(match: re.Match[str]) -> str:
+    if match.group("pw") == _PLACEHOLDER:  # documentation of a URL's shape, not a password
+        return match.group(0)
+    return f"{match.group('scheme')}{match.group('user')}:{MASK}@"

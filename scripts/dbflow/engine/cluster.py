@@ -41,6 +41,7 @@ SUPERUSER = "supabase_admin"
 APP_USER = "postgres"
 _SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes; leave room for "/.s.PGSQL.NNNNN.lock"
 _START_TIMEOUT_S = 60
+_CRASH_GRACE_S = 10
 
 
 @dataclass(frozen=True)
@@ -193,10 +194,20 @@ class LocalEngine:
         socket_dir.mkdir(parents=True, exist_ok=True)
         self.account.own(socket_dir)
         options = self._server_options(socket_dir)
-        if attach:
-            self._start_attached(overlay, options)
-        else:
-            self._start_with_pg_ctl(overlay, options)
+        deadline = time.monotonic() + (_CRASH_GRACE_S if current.cleaned_stale_pid else 0)
+        while True:
+            try:
+                if attach:
+                    self._start_attached(overlay, options)
+                else:
+                    self._start_with_pg_ctl(overlay, options)
+                break
+            except EngineError:
+                # After a crash the old server's backends may hold its shared memory for a
+                # moment; they exit on their own once they notice the postmaster is gone.
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
         self._write_state_file(overlay)
         state = self.state()
         if not state.running:

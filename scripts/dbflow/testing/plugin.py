@@ -41,7 +41,7 @@ _clone_numbers = itertools.count(1)
 
 
 @dataclass(frozen=True)
-class TestDatabases:
+class TemplateDatabases:
     """The session's engine and the names of its template databases."""
 
     engine: LocalEngine
@@ -100,7 +100,7 @@ def dbflow_engine(dbflow_settings: Settings) -> Iterator[LocalEngine]:
 
 
 @pytest.fixture(scope="session")
-def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> TestDatabases:
+def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> TemplateDatabases:
     """Template databases: the bootstrap alone, and the bootstrap plus the migrations."""
     admin = dbflow_engine.admin_url()
     # As `inv db.start` does: bootstrap the default database (this creates the cluster's
@@ -111,11 +111,11 @@ def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> T
     create_database(admin, APP_TEMPLATE, template=BASE_TEMPLATE)
     files = migration_files(dbflow_settings.migrations_dir)
     apply_migration_files(dbflow_engine.url(APP_TEMPLATE), files)
-    return TestDatabases(dbflow_engine, BASE_TEMPLATE, APP_TEMPLATE)
+    return TemplateDatabases(dbflow_engine, BASE_TEMPLATE, APP_TEMPLATE)
 
 
 @pytest.fixture
-def db_url(dbflow_databases: TestDatabases) -> Iterator[str]:
+def db_url(dbflow_databases: TemplateDatabases) -> Iterator[str]:
     """URL (as postgres) of a fresh clone of the migrated template, dropped after the test."""
     name = dbflow_databases.clone(dbflow_databases.app_template)
     try:
@@ -125,7 +125,7 @@ def db_url(dbflow_databases: TestDatabases) -> Iterator[str]:
 
 
 @pytest.fixture
-def bare_db_url(dbflow_databases: TestDatabases) -> Iterator[str]:
+def bare_db_url(dbflow_databases: TemplateDatabases) -> Iterator[str]:
     """URL (as postgres) of a fresh clone with the bootstrap only, no migrations."""
     name = dbflow_databases.clone(dbflow_databases.base_template)
     try:
@@ -141,6 +141,6 @@ def db(db_url: str) -> Iterator[psycopg.Connection[Any]]:
         yield conn
 
 
-def admin_url_for(databases: TestDatabases, url: str) -> str:
+def admin_url_for(databases: TemplateDatabases, url: str) -> str:
     """The superuser URL of the database ``url`` points at."""
     return with_database(databases.engine.admin_url(), url.rsplit("/", 1)[-1])

@@ -1,0 +1,93 @@
+"""`dbflow db.*` / `inv db.*` as a user runs them, in a throwaway project directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dbflow.testing.plugin import free_port, scratch_dir
+
+DBFLOW = str(Path(sys.executable).with_name("dbflow"))
+INV = str(Path(sys.executable).with_name("inv"))
+
+
+@pytest.fixture
+def project() -> Iterator[Path]:
+    root = scratch_dir("dbflow-project-")
+    (root / "pyproject.toml").write_text(f"[tool.dbflow]\nport = {free_port()}\n")
+    (root / "tasks.py").write_text("from dbflow.tasks import ns  # noqa: F401\n")
+    try:
+        yield root
+    finally:
+        _run(root, DBFLOW, "db.stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _run(
+    cwd: Path, *command: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean_env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+    clean_env.update(env or {})
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env=clean_env, timeout=120, check=False
+    )
+
+
+def test_start_status_env_stop(project: Path) -> None:
+    started = _run(project, DBFLOW, "db.start")
+    assert started.returncode == 0, started.stderr
+    assert "started PostgreSQL" in started.stdout
+    assert "installed the Supabase bootstrap" in started.stdout
+    assert (project / ".dbflow" / "pgdata" / "PG_VERSION").is_file()
+
+    again = _run(project, INV, "db.start")
+    assert again.returncode == 0, again.stderr
+    assert "is already up" in again.stdout
+
+    status = _run(project, INV, "db.status")
+    assert status.returncode == 0, status.stderr
+    assert "bootstrap   installed (version 1, permissive mode)" in status.stdout
+    assert "postgres:***@127.0.0.1" in status.stdout
+    assert "postgres:postgres@" not in status.stdout
+    assert "stand-ins   pg_cron, pg_graphql, pg_net, pgjwt, supabase_vault" in status.stdout
+    assert str(project / ".dbflow" / "pgdata") in status.stdout
+
+    env_line = _run(project, INV, "db.status", "--env")
+    assert env_line.returncode == 0
+    assert env_line.stdout.startswith("DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:")
+
+    stopped = _run(project, INV, "db.stop")
+    assert "stopped the local PostgreSQL" in stopped.stdout
+    after = _run(project, INV, "db.status")
+    assert after.returncode == 1
+    assert "not running" in after.stdout
+
+
+def test_database_url_takes_precedence_and_is_redacted(project: Path) -> None:
+    url = "postgresql://postgres:Sup3r-Secret-pw@127.0.0.1:1/postgres"
+    result = _run(project, INV, "db.start", env={"DATABASE_URL": url})
+    assert result.returncode == 1
+    assert "cannot connect to postgresql://postgres:***@127.0.0.1:1/postgres" in result.stderr
+    assert "Sup3r-Secret-pw" not in result.stdout + result.stderr
+    assert not (project / ".dbflow").exists()
+
+
+def test_malformed_database_url_is_one_clear_line(project: Path) -> None:
+    result = _run(project, INV, "db.status", env={"DATABASE_URL": "mysql://u:pw-secret-1@h/db"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: DATABASE_URL is not a valid PostgreSQL URL (it must start with postgresql://): "
+        "set it to postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+    ]
+
+
+def test_inv_list_shows_every_task_with_help(project: Path) -> None:
+    listed = _run(project, INV, "--list")
+    for name in ("db.start", "db.stop", "db.status"):
+        assert name in listed.stdout
