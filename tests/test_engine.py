@@ -64,7 +64,9 @@ def test_pid_file_naming_a_live_non_postgres_process_is_stale(engine: LocalEngin
     engine.start()
     engine.stop()
     pid_file = engine.pgdata / "postmaster.pid"
-    pid_file.write_text(f"{os.getpid()}\n{engine.pgdata}\n0\n{engine.port}\n\n127.0.0.1\n0 0\nready\n")
+    pid_file.write_text(
+        f"{os.getpid()}\n{engine.pgdata}\n0\n{engine.port}\n\n127.0.0.1\n0 0\nready\n"
+    )
     state = engine.state()
     assert not state.running and state.cleaned_stale_pid == os.getpid()
     assert engine.start().state.running

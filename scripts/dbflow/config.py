@@ -85,7 +85,9 @@ def find_project_root(start: Path | None = None) -> Path:
     return here
 
 
-def load_settings(project_root: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    project_root: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Read settings for the project at ``project_root`` (default: found from the cwd)."""
     root = find_project_root(project_root)
     raw: dict[str, object] = dict(_read_pyproject_table(root))
@@ -220,7 +222,9 @@ def _as_port(value: object) -> int:
     except ValueError:
         port = -1
     if not 0 < port < 65536:
-        raise ConfigError(f"port {value!r} is not a TCP port: set [tool.dbflow] port or DBFLOW_PORT")
+        raise ConfigError(
+            f"port {value!r} is not a TCP port: set [tool.dbflow] port or DBFLOW_PORT"
+        )
     return port
 
 

@@ -20,7 +20,9 @@ _PLACEHOLDER = "PASSWORD"
 _LOCAL_DEFAULTS = frozenset({"postgres", "password", "secret"})
 
 # user:password@ inside any scheme://... and password=... in keyword DSNs or query strings.
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
+_URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@"
+)
 _KEYWORD_PASSWORD = re.compile(r"(?P<key>\bpassword\s*=\s*)(?P<pw>'[^']*'|[^\s&]+)", re.IGNORECASE)
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from invoke import Collection, Context, task
+from invoke.collection import Collection
+from invoke.context import Context
 from invoke.exceptions import Exit
+from invoke.tasks import task
 from rich.console import Console
 
 from dbflow.config import Settings, load_settings
@@ -135,10 +137,7 @@ def _print_status(report: StatusReport) -> None:
         out.print(f"{''.ljust(width)}  " + ", ".join(report.extensions), markup=False)
 
 
-db = Collection("db")
-db.add_task(start)
-db.add_task(stop)
-db.add_task(status)
+db = Collection("db", start, stop, status)
 
 ns = Collection()
 ns.add_collection(db)

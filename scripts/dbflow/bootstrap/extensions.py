@@ -27,7 +27,7 @@ def extensions_created(paths: Iterable[Path]) -> list[ExtensionUse]:
     for path in paths:
         for statement in split_statements(path.read_text(encoding="utf-8"), str(path)):
             if isinstance(statement.node, ast.CreateExtensionStmt):
-                uses.append(ExtensionUse(statement.node.extname, path, statement.line))
+                uses.append(ExtensionUse(str(statement.node.extname), path, statement.line))
     return uses
 
 

@@ -42,7 +42,9 @@ class InstallResult:
     notices: tuple[str, ...]
 
 
-def install_bootstrap(admin_url: str, *, strict: bool = False, force: bool = False) -> InstallResult:
+def install_bootstrap(
+    admin_url: str, *, strict: bool = False, force: bool = False
+) -> InstallResult:
     """Install or upgrade the bootstrap in the database ``admin_url`` points at."""
     notices: list[str] = []
     with connect(admin_url, autocommit=True) as conn:
@@ -51,7 +53,9 @@ def install_bootstrap(admin_url: str, *, strict: bool = False, force: bool = Fal
         if not force and current == (BOOTSTRAP_VERSION, strict):
             return InstallResult(False, ())
         with conn.transaction():
-            conn.execute("SELECT set_config('dbflow.strict', %s, true)", ("on" if strict else "off",))
+            conn.execute(
+                "SELECT set_config('dbflow.strict', %s, true)", ("on" if strict else "off",)
+            )
             for name, text in _bootstrap_files():
                 try:
                     conn.execute(text.encode())
@@ -113,7 +117,9 @@ def _recorded(conn: psycopg.Connection[Any]) -> tuple[int, bool] | None:
 
 def _bootstrap_files() -> list[tuple[str, str]]:
     folder = resources.files("dbflow.bootstrap") / "sql"
-    entries = sorted((entry.name, entry) for entry in folder.iterdir() if entry.name.endswith(".sql"))
+    entries = sorted(
+        (entry.name, entry) for entry in folder.iterdir() if entry.name.endswith(".sql")
+    )
     return [(name, entry.read_text(encoding="utf-8")) for name, entry in entries]
 
 

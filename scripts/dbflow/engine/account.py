@@ -44,8 +44,8 @@ class ServerAccount:
 def server_account(configured: str | None = None) -> ServerAccount:
     """The account for the server: the caller, or when root, a configured or system one."""
     if os.geteuid() != 0:
-        entry = pwd.getpwuid(os.geteuid())
-        return ServerAccount(entry.pw_name, entry.pw_uid, entry.pw_gid)
+        me = pwd.getpwuid(os.geteuid())
+        return ServerAccount(me.pw_name, me.pw_uid, me.pw_gid)
     if configured:
         entry = _lookup(configured)
         if entry is None:
@@ -58,9 +58,9 @@ def server_account(configured: str | None = None) -> ServerAccount:
             raise EngineError(f"run_as account {configured!r} is root; PostgreSQL refuses root")
         return ServerAccount(entry.pw_name, entry.pw_uid, entry.pw_gid)
     for name in ("postgres", DEDICATED_ACCOUNT):
-        entry = _lookup(name)
-        if entry is not None and entry.pw_uid != 0:
-            return ServerAccount(entry.pw_name, entry.pw_uid, entry.pw_gid)
+        candidate = _lookup(name)
+        if candidate is not None and candidate.pw_uid != 0:
+            return ServerAccount(candidate.pw_name, candidate.pw_uid, candidate.pw_gid)
     return _create_dedicated_account()
 
 

@@ -49,8 +49,9 @@ def split_statements(source: str, source_name: str | None = None) -> list[Statem
         raise SqlSyntaxError(str(message), position_at(source, int(offset)), source_name) from None
     statements = []
     for raw in raw_statements:
-        start = _skip_blanks_and_comments(source, raw.stmt_location)
-        end = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(source)
+        location = raw.stmt_location or 0
+        start = _skip_blanks_and_comments(source, location)
+        end = location + raw.stmt_len if raw.stmt_len else len(source)
         position = position_at(source, start)
         text = source[start:end].strip().rstrip(";").rstrip()
         statements.append(Statement(text, position.line, position.column, raw.stmt))
