@@ -147,6 +147,8 @@ class LocalEngine:
         binaries = self.binaries
         account = self.account
         self.root.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            self.root.chmod(0o755)  # dbflow's own folder: the server account must traverse it
         if self.pgdata.exists() and any(self.pgdata.iterdir()):
             raise EngineError(
                 f"{self.pgdata} exists but holds no cluster",
