@@ -13,6 +13,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,15 +49,17 @@ class TemplateDatabases:
     base_template: str
     app_template: str
 
-    def clone(self, template: str) -> str:
+    @contextmanager
+    def clone(self, template: str) -> Iterator[str]:
+        """A fresh database cloned from ``template``, dropped on exit; yields its URL."""
         name = f"test_{os.getpid()}_{next(_clone_numbers)}"
         create_database(self.engine.admin_url(), name, template=template)
-        with connect(self.engine.admin_url(name), autocommit=True) as conn:
-            apply_database_settings(conn)
-        return name
-
-    def drop(self, name: str) -> None:
-        drop_database(self.engine.admin_url(), name)
+        try:
+            with connect(self.engine.admin_url(name), autocommit=True) as conn:
+                apply_database_settings(conn)
+            yield self.engine.url(name)
+        finally:
+            drop_database(self.engine.admin_url(), name)
 
 
 def free_port() -> int:
@@ -117,21 +120,15 @@ def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> T
 @pytest.fixture
 def db_url(dbflow_databases: TemplateDatabases) -> Iterator[str]:
     """URL (as postgres) of a fresh clone of the migrated template, dropped after the test."""
-    name = dbflow_databases.clone(dbflow_databases.app_template)
-    try:
-        yield dbflow_databases.engine.url(name)
-    finally:
-        dbflow_databases.drop(name)
+    with dbflow_databases.clone(dbflow_databases.app_template) as url:
+        yield url
 
 
 @pytest.fixture
 def bare_db_url(dbflow_databases: TemplateDatabases) -> Iterator[str]:
     """URL (as postgres) of a fresh clone with the bootstrap only, no migrations."""
-    name = dbflow_databases.clone(dbflow_databases.base_template)
-    try:
-        yield dbflow_databases.engine.url(name)
-    finally:
-        dbflow_databases.drop(name)
+    with dbflow_databases.clone(dbflow_databases.base_template) as url:
+        yield url
 
 
 @pytest.fixture
