@@ -18,7 +18,7 @@ from dbflow.bootstrap.install import install_bootstrap
 from dbflow.config import load_settings
 from dbflow.connection import create_database, drop_database
 from dbflow.engine.cluster import LocalEngine
-from dbflow.testing.migrations import apply_migration_files, migration_files
+from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.testing.plugin import TEST_SERVER_SETTINGS, free_port, scratch_dir
 
 TARGET_S = 0.100
@@ -37,9 +37,7 @@ def main(runs: int) -> None:
         install_bootstrap(admin)
         create_database(admin, "bench_template")
         install_bootstrap(engine.admin_url("bench_template"))
-        apply_migration_files(
-            engine.url("bench_template"), migration_files(settings.migrations_dir)
-        )
+        migrate(engine.url("bench_template"), settings.migrations_dir, RunOptions())
         template_s = time.perf_counter() - started
         clone_times = []
         for number in range(runs):

@@ -16,7 +16,7 @@ import pytest
 from dbflow.bootstrap.install import bootstrap_status, install_bootstrap
 from dbflow.connection import connect
 from dbflow.errors import BootstrapError
-from dbflow.testing.migrations import apply_migration_files, migration_files
+from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.testing.plugin import TemplateDatabases, admin_url_for
 
 Conn = psycopg.Connection[Any]
@@ -74,7 +74,7 @@ def test_missing_extension_fails_before_anything_is_applied(
         "-- embeddings\n\ncreate extension if not exists no_such_extension;\n"
     )
     with pytest.raises(BootstrapError) as error:
-        apply_migration_files(bare_db_url, migration_files(tmp_path))
+        migrate(bare_db_url, tmp_path, RunOptions())
     message = str(error.value)
     assert "20250101000100_vectors.sql:3" in message
     assert 'extension "no_such_extension" is not available' in message
@@ -98,7 +98,7 @@ def test_strict_mode_postgres_is_no_superuser_and_migrations_still_apply(
 ) -> None:
     status = bootstrap_status(strict_db_url)
     assert status.strict is True and status.postgres_is_superuser is False
-    apply_migration_files(strict_db_url, migration_files(dbflow_settings.migrations_dir))
+    migrate(strict_db_url, dbflow_settings.migrations_dir, RunOptions())
     with connect(strict_db_url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION pg_trgm WITH SCHEMA extensions")  # trusted: allowed
         conn.execute("CREATE EXTENSION pg_cron")  # stand-ins are trusted, as on the platform

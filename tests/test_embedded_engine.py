@@ -20,7 +20,7 @@ from dbflow.connection import connect
 from dbflow.engine.binaries import embedded_bin_dir, find_binaries
 from dbflow.engine.cluster import LocalEngine
 from dbflow.testing import as_anon, as_user, create_auth_user
-from dbflow.testing.migrations import apply_migration_files, migration_files
+from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.testing.plugin import TEST_SERVER_SETTINGS, free_port, scratch_dir
 
 EMBEDDED_BIN = embedded_bin_dir()
@@ -39,7 +39,7 @@ def embedded_url(dbflow_settings: Settings) -> Iterator[str]:
     try:
         engine.start(attach=True)
         install_bootstrap(engine.admin_url())
-        apply_migration_files(engine.url(), migration_files(dbflow_settings.migrations_dir))
+        migrate(engine.url(), dbflow_settings.migrations_dir, RunOptions())
         yield engine.url()
     finally:
         engine.stop()

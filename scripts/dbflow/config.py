@@ -36,6 +36,9 @@ _ENV_OVERRIDES: dict[str, str] = {
     "DBFLOW_RUN_AS": "run_as",
     "DBFLOW_API_SCHEMAS": "api_schemas",
     "PG_BIN_DIR": "pg_bin_dir",
+    "DBFLOW_LOCK_TIMEOUT": "lock_timeout",
+    "DBFLOW_STATEMENT_TIMEOUT": "statement_timeout",
+    "DBFLOW_LOCK_WAIT_SECONDS": "lock_wait_seconds",
 }
 
 _URL_SHAPE = "postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
@@ -56,7 +59,19 @@ class Settings:
     strict: bool = False
     run_as: str | None = None
     pg_bin_dir: Path | None = None
+    lock_timeout: str = "10s"
+    statement_timeout: str = "15min"
+    lock_wait_seconds: float = 60.0
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def resolve_globs(self, patterns: tuple[str, ...]) -> list[Path]:
+        """Files matching ``patterns`` (relative to the project), each pattern sorted."""
+        found: list[Path] = []
+        for pattern in patterns:
+            for path in sorted(self.project_root.glob(pattern)):
+                if path.is_file() and path not in found:
+                    found.append(path)
+        return found
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,14 @@ def check_database_url(url: str, variable: str) -> None:
         )
 
 
+def is_local_url(url: str) -> bool:
+    """True when ``url`` points at this machine: a loopback address or a Unix socket."""
+    parts = urlsplit(url)
+    hosts = [parts.hostname or "", *parse_qs(parts.query).get("host", [])]
+    hosts = [host for host in hosts if host] or [""]
+    return all(host in ("", "localhost", "::1") or host.startswith(("127.", "/")) for host in hosts)
+
+
 def _url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url.strip())
@@ -174,7 +197,8 @@ def _read_pyproject_table(root: Path) -> Mapping[str, object]:
 def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str]) -> Settings:
     known = {
         "migrations_dir", "seed_paths", "dev_seed_paths", "test_seed_paths", "port",
-        "api_schemas", "data_dir", "strict", "run_as", "pg_bin_dir",
+        "api_schemas", "data_dir", "strict", "run_as", "pg_bin_dir", "lock_timeout",
+        "statement_timeout", "lock_wait_seconds",
     }  # fmt: skip
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -196,6 +220,9 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         strict=_as_bool(raw.get("strict", False), "strict"),
         run_as=str(run_as) if run_as else None,
         pg_bin_dir=Path(str(pg_bin_dir)) if pg_bin_dir else None,
+        lock_timeout=_as_str(raw, "lock_timeout", "10s"),
+        statement_timeout=_as_str(raw, "statement_timeout", "15min"),
+        lock_wait_seconds=_as_seconds(raw.get("lock_wait_seconds", 60.0)),
         env=env,
     )
 
@@ -237,3 +264,13 @@ def _as_bool(value: object, key: str) -> bool:
     if text in ("0", "false", "no", "off", ""):
         return False
     raise ConfigError(f"[tool.dbflow] {key} must be true or false, not {value!r}")
+
+
+def _as_seconds(value: object) -> float:
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise ConfigError(f"lock_wait_seconds {value!r} must be a number of seconds (0 or more)")
+    return seconds

@@ -88,6 +88,15 @@ def local_url(settings: Settings) -> str:
     return external_url(settings) or local_engine(settings).url()
 
 
+def target_url(settings: Settings, target: str) -> str:
+    """The URL of ``target``; for the local engine, started (and bootstrapped) if needed."""
+    resolved = resolve_target(settings, target)
+    if resolved.url is not None:
+        return resolved.url
+    start_local(settings)
+    return local_engine(settings).url()
+
+
 def describe_local(settings: Settings) -> StatusReport:
     """Status of the local database, without starting anything."""
     url = external_url(settings)

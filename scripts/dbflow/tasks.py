@@ -6,8 +6,10 @@ printed as message / detail / hint with no traceback, and exit with status 1.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from invoke.collection import Collection
 from invoke.context import Context
@@ -17,7 +19,12 @@ from rich.console import Console
 
 from dbflow.config import Settings, load_settings
 from dbflow.errors import DbflowError
-from dbflow.local import StatusReport, describe_local, start_local, stop_local
+from dbflow.local import StatusReport, describe_local, start_local, stop_local, target_url
+from dbflow.migrations.new import new_migration
+from dbflow.migrations.repair import repair as repair_history
+from dbflow.migrations.reset import reset_local, run_options
+from dbflow.migrations.runner import RunResult, migrate
+from dbflow.migrations.status import migration_rows
 from dbflow.redact import redact_url
 
 out = Console(highlight=False, soft_wrap=True)
@@ -137,7 +144,172 @@ def _print_status(report: StatusReport) -> None:
         out.print(f"{''.ljust(width)}  " + ", ".join(report.extensions), markup=False)
 
 
-db = Collection("db", start, stop, status)
+_TARGET_HELP = "local (default), staging or production"
+
+
+def _confirm_production(target: str, yes: bool, what: str) -> None:
+    if target == "production" and not yes:
+        err.print(
+            f"error: refusing to {what} production without --yes\n"
+            "hint: ship to production with a dry run and a backup first (inv db.up --target "
+            "production --dry-run), then run again with --yes"
+        )
+        raise Exit(code=1)
+
+
+@task(
+    help={
+        "name": "the migration's name: a plain identifier, e.g. add_projects_table",
+        "template": "start from a template: table (new table with RLS) or column (add column)",
+        "table": "the table the template is about (default: from the name)",
+        "column": "the column to add (column template)",
+    }
+)
+def new(
+    c: Context,
+    name: str,
+    template: str | None = None,
+    table: str | None = None,
+    column: str | None = None,
+) -> None:
+    """Write a new timestamped migration in supabase/migrations and print its path."""
+    settings = _settings()
+    with user_errors():
+        path = new_migration(
+            settings.migrations_dir, name, template=template, table=table, column=column
+        )
+    out.print(str(path.relative_to(settings.project_root)), markup=False)
+
+
+@task(
+    help={
+        "target": _TARGET_HELP,
+        "dry-run": "print the pending files, their mode and their SQL; change nothing",
+        "allow-out-of-order": "apply local migrations older than the newest applied one",
+        "yes": "required to apply to production",
+    }
+)
+def up(
+    c: Context,
+    target: str = "local",
+    dry_run: bool = False,
+    allow_out_of_order: bool = False,
+    yes: bool = False,
+) -> None:
+    """Apply pending migrations in order, one transaction per file."""
+    settings = _settings()
+    if not dry_run:
+        _confirm_production(target, yes, "apply migrations to")
+    with user_errors():
+        url = target_url(settings, target)
+        options = replace(
+            run_options(settings), dry_run=dry_run, allow_out_of_order=allow_out_of_order
+        )
+        result = migrate(url, settings.migrations_dir, options, _progress)
+    _print_run(result)
+
+
+@task(name="list", help={"target": _TARGET_HELP, "json": "print JSON (for CI)"})
+def list_(c: Context, target: str = "local", json_: bool = False) -> None:
+    """Show every migration: local, applied, checksum state, applied at, duration."""
+    settings = _settings()
+    with user_errors():
+        rows = migration_rows(target_url(settings, target), settings.migrations_dir)
+    if json_:
+        print(json.dumps([row.as_json() for row in rows], indent=2))
+        return
+    if not rows:
+        out.print(f"no migrations in {settings.migrations_dir} and none applied")
+        return
+    headers = ("version", "name", "local", "applied", "state", "applied at", "duration")
+    cells = [
+        (
+            row.version,
+            row.name,
+            "yes" if row.local else "-",
+            "yes" if row.applied else "-",
+            row.state,
+            row.applied_at or "-",
+            f"{row.duration_ms} ms" if row.duration_ms is not None else "-",
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in (headers, *cells)) for i in range(len(headers))]
+    out.print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for line, row in zip(cells, rows, strict=True):
+        text = "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        style = {"ok": None, "pending": "yellow"}.get(row.state, "bold red")
+        out.print(text, style=style, markup=False)
+
+
+@task(
+    help={
+        "version": "the migration version (its leading digits)",
+        "status": "applied (record the local file as applied) or reverted (forget it)",
+        "target": _TARGET_HELP,
+        "yes": "required to repair production's history",
+    }
+)
+def repair(c: Context, version: str, status: str, target: str = "local", yes: bool = False) -> None:
+    """Mark a migration applied or reverted in the history, without running its SQL."""
+    if status not in ("applied", "reverted"):
+        err.print("error: --status must be applied or reverted")
+        raise Exit(code=1)
+    _confirm_production(target, yes, "repair the history of")
+    settings = _settings()
+    with user_errors():
+        message = repair_history(
+            target_url(settings, target),
+            settings.migrations_dir,
+            version,
+            "applied" if status == "applied" else "reverted",
+        )
+    out.print(message)
+
+
+@task(
+    help={
+        "seed": "run supabase/seed.sql and seeds/dev/*.sql after the migrations (--no-seed skips)"
+    }
+)
+def reset(c: Context, seed: bool = True) -> None:
+    """Rebuild the local database from the migrations and seed it (local only)."""
+    with user_errors():
+        result = reset_local(_settings(), seed=seed, report=_progress)
+    kind = "warm: cloned the cached template" if result.warm else "cold: templates rebuilt"
+    out.print(f"reset done in {result.seconds:.2f} s ({kind})")
+
+
+def _progress(message: str) -> None:
+    out.print(f"[dim]-[/] {message}")
+
+
+def _print_run(result: RunResult) -> None:
+    if result.dry_run:
+        if not result.planned:
+            out.print("dry run: nothing to apply, the database is up to date")
+            return
+        out.print(f"dry run: {len(result.planned)} migration(s) would be applied, in this order:")
+        for plan in result.planned:
+            out.print(f"\n[bold]{plan.migration.path.name}[/] ({plan.mode})")
+            out.print(
+                f"-- lock_timeout={plan.lock_timeout} statement_timeout={plan.statement_timeout}",
+                markup=False,
+            )
+            for note in plan.notes:
+                out.print(f"-- {note}", markup=False)
+            for statement in plan.statements:
+                out.print(f"{statement.text};", markup=False)
+        out.print("\nnothing was changed")
+        return
+    if not result.applied:
+        out.print("the database is up to date: no pending migrations")
+        return
+    total = sum(item.duration_ms for item in result.applied)
+    out.print(f"applied {len(result.applied)} migration(s) in {total} ms")
+
+
+db = Collection("db", start, stop, status, new, up, list_, repair, reset)
 
 ns = Collection()
 ns.add_collection(db)

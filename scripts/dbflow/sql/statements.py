@@ -24,6 +24,7 @@ class Statement:
     line: int
     column: int
     node: Any
+    offset: int = 0  # character offset of the statement's first character in its source
 
     @property
     def kind(self) -> str:
@@ -54,7 +55,7 @@ def split_statements(source: str, source_name: str | None = None) -> list[Statem
         end = location + raw.stmt_len if raw.stmt_len else len(source)
         position = position_at(source, start)
         text = source[start:end].strip().rstrip(";").rstrip()
-        statements.append(Statement(text, position.line, position.column, raw.stmt))
+        statements.append(Statement(text, position.line, position.column, raw.stmt, start))
     return statements
 
 

@@ -25,10 +25,7 @@ from dbflow.bootstrap.install import apply_database_settings, install_bootstrap
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect, create_database, drop_database, with_database
 from dbflow.engine.cluster import LocalEngine
-from dbflow.testing.migrations import apply_migration_files, migration_files
-
-BASE_TEMPLATE = "dbflow_base"
-APP_TEMPLATE = "dbflow_app"
+from dbflow.migrations.reset import ensure_templates
 
 # Durability is not wanted in a throwaway cluster; speed is.
 TEST_SERVER_SETTINGS = {
@@ -104,17 +101,16 @@ def dbflow_engine(dbflow_settings: Settings) -> Iterator[LocalEngine]:
 
 @pytest.fixture(scope="session")
 def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> TemplateDatabases:
-    """Template databases: the bootstrap alone, and the bootstrap plus the migrations."""
-    admin = dbflow_engine.admin_url()
+    """Template databases: the bootstrap alone, and the bootstrap plus the migrations.
+
+    They are the ones ``inv db.reset`` builds and clones, so a test database has exactly
+    the schema a developer's reset gives.
+    """
     # As `inv db.start` does: bootstrap the default database (this creates the cluster's
     # roles, postgres among them), then the template databases.
-    install_bootstrap(admin, strict=dbflow_settings.strict)
-    create_database(admin, BASE_TEMPLATE)
-    install_bootstrap(dbflow_engine.admin_url(BASE_TEMPLATE), strict=dbflow_settings.strict)
-    create_database(admin, APP_TEMPLATE, template=BASE_TEMPLATE)
-    files = migration_files(dbflow_settings.migrations_dir)
-    apply_migration_files(dbflow_engine.url(APP_TEMPLATE), files)
-    return TemplateDatabases(dbflow_engine, BASE_TEMPLATE, APP_TEMPLATE)
+    install_bootstrap(dbflow_engine.admin_url(), strict=dbflow_settings.strict)
+    templates = ensure_templates(dbflow_engine, dbflow_settings, report=lambda _: None)
+    return TemplateDatabases(dbflow_engine, templates.base, templates.app)
 
 
 @pytest.fixture

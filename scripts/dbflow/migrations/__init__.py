@@ -1,0 +1,1 @@
+"""Migrations: discovery, history, the runner, status, repair, reset."""

@@ -1,0 +1,337 @@
+"""Apply pending migrations: one transaction per file with its history, under an advisory lock.
+
+The run is refused before anything is applied when history and files disagree (an applied
+file changed, an applied file missing, a file older than the newest applied), when any
+pending file does not parse or mixes statements that cannot share a transaction, or when a
+file creates an extension the server does not have.
+"""
+
+from __future__ import annotations
+
+import getpass
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from dbflow.bootstrap.extensions import check_extensions_available
+from dbflow.connection import connect
+from dbflow.migrations.compare import MigrationStatus, applied_diff, compare
+from dbflow.migrations.discovery import Discovery, discover
+from dbflow.migrations.history import ensure_history, read_history, record_applied
+from dbflow.migrations.plan import MigrationError, PlannedMigration, plan_migration
+from dbflow.sql.statements import Statement, position_at
+
+# pg_try_advisory_lock key shared by every dbflow runner ("dbflow" in ASCII).
+ADVISORY_LOCK_KEY = 0x6462666C6F77
+_POLL_SECONDS = 0.25
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    dry_run: bool = False
+    allow_out_of_order: bool = False
+    lock_timeout: str = "10s"
+    statement_timeout: str = "15min"
+    lock_wait_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class AppliedFile:
+    version: str
+    path: Path
+    mode: str
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class RunResult:
+    planned: tuple[PlannedMigration, ...]
+    applied: tuple[AppliedFile, ...]
+    skipped_files: tuple[Path, ...]
+    dry_run: bool
+
+
+def migrate(
+    url: str, migrations_dir: Path, options: RunOptions, report: Report = lambda _: None
+) -> RunResult:
+    """Apply (or, with ``dry_run``, only plan) every pending migration in ``migrations_dir``."""
+    found = discover(migrations_dir)
+    for path in found.skipped:
+        report(f"warning: {path} does not match <version>_<name>.sql and will be skipped")
+    with connect(url, autocommit=True) as conn:
+        conn.execute("SET application_name = 'dbflow'")
+        if options.dry_run:
+            planned = _check_and_plan(conn, found, options)
+            return RunResult(tuple(planned), (), tuple(found.skipped), True)
+        with advisory_lock(conn, options.lock_wait_seconds, report):
+            if conn.info.server_version >= 140000:
+                conn.execute("SET client_connection_check_interval = '1s'")
+            ensure_history(conn)
+            planned = _check_and_plan(conn, found, options)
+            applied = _apply_all(conn, planned, report)
+    return RunResult(tuple(planned), tuple(applied), tuple(found.skipped), False)
+
+
+def pending_statuses(conn: psycopg.Connection[Any], found: Discovery) -> list[MigrationStatus]:
+    """Every migration's state against the history in ``conn``."""
+    return compare(found.migrations, read_history(conn))
+
+
+@contextmanager
+def advisory_lock(
+    conn: psycopg.Connection[Any], wait_seconds: float, report: Report
+) -> Iterator[None]:
+    """Hold dbflow's session advisory lock; poll with a try-lock, never block on it."""
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()
+        if row and row[0]:
+            break
+        holder = _lock_holder(conn)
+        if time.monotonic() >= deadline:
+            raise MigrationError(
+                f"another migration runner still holds the lock after {wait_seconds:g} s"
+                + (f" ({holder})" if holder else ""),
+                detail="nothing was applied",
+                hint="wait for it to finish and run again, or raise lock_wait_seconds",
+            )
+        if not announced:
+            report(
+                f"waiting for another migration runner{f' ({holder})' if holder else ''} "
+                f"to finish, up to {wait_seconds:g} s"
+            )
+            announced = True
+        time.sleep(_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+
+
+def who_applies(project_root: Path | None = None) -> str:
+    """The person applying: git's user.name/email where set, else the OS account."""
+    try:
+        result = subprocess.run(
+            ["git", "config", "user.email"],
+            capture_output=True,
+            text=True,
+            cwd=project_root,
+            timeout=5,
+            check=False,
+        )
+        email = result.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        email = ""
+    return email or getpass.getuser()
+
+
+def _check_and_plan(
+    conn: psycopg.Connection[Any], found: Discovery, options: RunOptions
+) -> list[PlannedMigration]:
+    statuses = pending_statuses(conn, found)
+    _refuse_history_problems(statuses, options)
+    pending = [status.local for status in statuses if status.state == "pending"]
+    planned = [
+        plan_migration(
+            migration,
+            server_version_num=conn.info.server_version,
+            lock_timeout=options.lock_timeout,
+            statement_timeout=options.statement_timeout,
+        )
+        for migration in pending
+        if migration is not None
+    ]
+    check_extensions_available(conn, [plan.migration.path for plan in planned])
+    return planned
+
+
+def _refuse_history_problems(statuses: list[MigrationStatus], options: RunOptions) -> None:
+    changed = [status for status in statuses if status.state == "changed"]
+    if changed:
+        first = changed[0]
+        assert first.local is not None and first.applied is not None
+        names = ", ".join(status.local.path.name for status in changed if status.local)
+        raise MigrationError(
+            f"applied migration {first.local.path} was changed after it was applied",
+            detail=f"changed: {names}\n{applied_diff(first.local, first.applied)}".rstrip(),
+            hint="never edit an applied migration: restore the file (git checkout) and put the "
+            "change in a new migration (inv db.new NAME); if the database really has the new "
+            f"content, record it with inv db.repair {first.version} --status applied",
+        )
+    missing = [status for status in statuses if status.state == "missing file"]
+    if missing:
+        versions = ", ".join(status.version for status in missing)
+        raise MigrationError(
+            f"the database has migrations that are not in the migrations folder: {versions}",
+            detail="they were applied from another branch or machine, or their files were "
+            "deleted or renamed",
+            hint="fetch the missing files (git pull), or if they were removed on purpose, "
+            f"run inv db.repair {missing[0].version} --status reverted",
+        )
+    applied_versions = [status.version for status in statuses if status.applied is not None]
+    newest_applied = max(applied_versions, default="")
+    late = [
+        status
+        for status in statuses
+        if status.state == "pending" and applied_versions and status.version < newest_applied
+    ]
+    if late and not options.allow_out_of_order:
+        names = ", ".join(status.local.path.name for status in late if status.local)
+        raise MigrationError(
+            f"local migrations are older than the newest applied one ({newest_applied}): {names}",
+            detail="a branch was merged after newer migrations were applied",
+            hint="apply them anyway with --allow-out-of-order if they do not depend on the "
+            "newer ones, or give them new timestamps (rename the files) before applying",
+        )
+
+
+def _apply_all(
+    conn: psycopg.Connection[Any], planned: list[PlannedMigration], report: Report
+) -> list[AppliedFile]:
+    applied: list[AppliedFile] = []
+    applied_by = who_applies(planned[0].migration.path.parent if planned else None)
+    for plan in planned:
+        started = time.perf_counter()
+        report(f"applying {plan.migration.path.name} ({plan.mode})")
+        try:
+            _apply_one(conn, plan, applied_by, started)
+        except _StatementFailed as failed:
+            raise _failure(plan, failed.error, failed.statement, applied) from None
+        except psycopg.Error as exc:
+            raise _failure(plan, exc, None, applied) from None
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        applied.append(
+            AppliedFile(plan.migration.version, plan.migration.path, plan.mode, duration_ms)
+        )
+    return applied
+
+
+def _apply_one(
+    conn: psycopg.Connection[Any], plan: PlannedMigration, applied_by: str, started: float
+) -> None:
+    conn.execute("RESET ALL")
+    conn.execute("SET application_name = 'dbflow'")
+    texts = [statement.text for statement in plan.statements]
+    migration = plan.migration
+
+    def record() -> None:
+        record_applied(
+            conn,
+            version=migration.version,
+            name=migration.name,
+            statements=texts,
+            checksum=migration.checksum,
+            applied_by=applied_by,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+        )
+
+    if plan.autocommit_reason is None:
+        with conn.transaction():
+            _set_timeouts(conn, plan, local=True)
+            for statement in plan.statements:
+                _execute(conn, statement)
+            record()
+        return
+    _set_timeouts(conn, plan, local=False)
+    try:
+        for statement in plan.statements:
+            _execute(conn, statement)
+    finally:
+        conn.execute("RESET lock_timeout")
+        conn.execute("RESET statement_timeout")
+    with conn.transaction():
+        record()
+
+
+class _StatementFailed(Exception):
+    """A statement of a migration failed; carries which, for file:line in the message."""
+
+    def __init__(self, statement: Statement, error: psycopg.Error) -> None:
+        super().__init__(str(error))
+        self.statement = statement
+        self.error = error
+
+
+def _execute(conn: psycopg.Connection[Any], statement: Statement) -> None:
+    try:
+        conn.execute(statement.text.encode())
+    except psycopg.Error as exc:
+        raise _StatementFailed(statement, exc) from exc
+
+
+def _set_timeouts(conn: psycopg.Connection[Any], plan: PlannedMigration, *, local: bool) -> None:
+    scope = sql.SQL("SET LOCAL" if local else "SET")
+    for name, value in (
+        ("lock_timeout", plan.lock_timeout),
+        ("statement_timeout", plan.statement_timeout),
+    ):
+        conn.execute(sql.SQL("{} {} = {}").format(scope, sql.Identifier(name), sql.Literal(value)))
+
+
+def _failure(
+    plan: PlannedMigration,
+    exc: psycopg.Error,
+    statement: Statement | None,
+    applied: list[AppliedFile],
+) -> MigrationError:
+    migration = plan.migration
+    diag = exc.diag
+    where = f"{migration.path}"
+    if statement is not None:
+        position = diag.statement_position
+        if position and position.isdigit():
+            at = position_at(migration.text, statement.offset + int(position) - 1)
+            where += f":{at.line}:{at.column}"
+        else:
+            where += f":{statement.line}:{statement.column}"
+    kept = (
+        f"{len(applied)} earlier migration(s) of this run were applied and kept"
+        if applied
+        else "no migration of this run was applied"
+    )
+    if plan.autocommit_reason:
+        outcome = (
+            f"{migration.path.name} ran outside a transaction and was not recorded; {kept}. "
+            "A failed CREATE INDEX CONCURRENTLY leaves an INVALID index: drop it before rerunning"
+        )
+    else:
+        outcome = f"nothing from {migration.path.name} was kept; {kept}"
+    detail = "\n".join(
+        part
+        for part in (
+            diag.message_detail,
+            f"statement: {statement.text}" if statement is not None else None,
+            outcome,
+        )
+        if part
+    )
+    return MigrationError(
+        f"{where}: {diag.message_primary or str(exc).strip()}",
+        detail=detail,
+        hint=diag.message_hint,
+    )
+
+
+def _lock_holder(conn: psycopg.Connection[Any]) -> str | None:
+    """Who holds the runner lock: pid, application and user, when visible."""
+    row = conn.execute(
+        "SELECT a.pid, coalesce(nullif(a.application_name, ''), 'unknown'), a.usename "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s LIMIT 1",
+        (ADVISORY_LOCK_KEY,),
+    ).fetchone()
+    if row is None:
+        return None
+    return f"pid {row[0]}, {row[1]}, user {row[2]}"

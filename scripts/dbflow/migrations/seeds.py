@@ -1,0 +1,52 @@
+"""Run seed SQL files, all in one transaction, recorded as the Supabase CLI records them."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from dbflow.errors import DbflowError
+from dbflow.sql.statements import position_at, split_statements
+
+ENSURE_SEED_TABLE_SQL = """
+CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+CREATE TABLE IF NOT EXISTS supabase_migrations.seed_files (
+    path text NOT NULL PRIMARY KEY,
+    hash text NOT NULL
+);
+"""
+
+
+def run_seed_files(conn: psycopg.Connection[Any], paths: list[Path], project_root: Path) -> None:
+    """Run ``paths`` in order in one transaction: a failing seed writes nothing at all."""
+    with conn.transaction():
+        conn.execute(ENSURE_SEED_TABLE_SQL.encode())
+        for path in paths:
+            text = path.read_text(encoding="utf-8")
+            for statement in split_statements(text, str(path)):
+                try:
+                    conn.execute(statement.text.encode())
+                except psycopg.Error as exc:
+                    position = exc.diag.statement_position
+                    at = (
+                        position_at(text, statement.offset + int(position) - 1)
+                        if position and position.isdigit()
+                        else position_at(text, statement.offset)
+                    )
+                    raise DbflowError(
+                        f"{path}:{at.line}:{at.column}: "
+                        f"{exc.diag.message_primary or str(exc).strip()}",
+                        detail="\n".join(
+                            filter(None, [exc.diag.message_detail, "no seed data was written"])
+                        ),
+                        hint=exc.diag.message_hint,
+                    ) from None
+            relative = path.relative_to(project_root) if path.is_relative_to(project_root) else path
+            conn.execute(
+                "INSERT INTO supabase_migrations.seed_files (path, hash) VALUES (%s, %s) "
+                "ON CONFLICT (path) DO UPDATE SET hash = excluded.hash",
+                (str(relative), hashlib.sha256(text.encode("utf-8")).hexdigest()),
+            )
