@@ -19,8 +19,8 @@ from dbflow.config import Settings
 from dbflow.connection import connect
 from dbflow.engine.binaries import embedded_bin_dir, find_binaries
 from dbflow.engine.cluster import LocalEngine
-from dbflow.testing import as_anon, as_user, create_auth_user
 from dbflow.migrations.runner import RunOptions, migrate
+from dbflow.testing import as_anon, as_user, create_auth_user
 from dbflow.testing.plugin import TEST_SERVER_SETTINGS, free_port, scratch_dir
 
 EMBEDDED_BIN = embedded_bin_dir()
