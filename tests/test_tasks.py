@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -91,3 +92,38 @@ def test_inv_list_shows_every_task_with_help(project: Path) -> None:
     listed = _run(project, INV, "--list")
     for name in ("db.start", "db.stop", "db.status"):
         assert name in listed.stdout
+
+
+def test_reset_new_up_list_as_a_user_runs_them(project: Path) -> None:
+    shutil.copytree(Path(__file__).resolve().parents[1] / "supabase", project / "supabase")
+    cold = _run(project, INV, "db.reset")
+    assert cold.returncode == 0, cold.stderr
+    assert "reset done in" in cold.stdout and "(cold: templates rebuilt)" in cold.stdout
+    warm = _run(project, INV, "db.reset", "--no-seed")
+    assert "(warm: cloned the cached template)" in warm.stdout
+    assert "seeded" not in warm.stdout
+
+    created = _run(project, INV, "db.new", "add_notes", "--template", "table")
+    assert created.returncode == 0, created.stderr
+    relative = created.stdout.strip()
+    assert relative.startswith("supabase/migrations/") and relative.endswith("_add_notes.sql")
+    version = Path(relative).name.split("_", 1)[0]
+
+    dry = _run(project, INV, "db.up", "--dry-run")
+    assert f"{version}_add_notes.sql (transaction)" in dry.stdout
+    assert "create table if not exists public.notes" in dry.stdout
+    assert "nothing was changed" in dry.stdout
+
+    applied = _run(project, INV, "db.up")
+    assert applied.returncode == 0, applied.stderr
+    assert "applied 1 migration(s)" in applied.stdout
+    listed = _run(project, INV, "db.list", "--json")
+    rows = json.loads(listed.stdout)
+    assert [row["state"] for row in rows] == ["ok"] * 6
+    assert rows[-1]["version"] == version and rows[-1]["applied"] is True
+    table = _run(project, INV, "db.list")
+    assert f"{version}  add_notes" in table.stdout
+
+    refused = _run(project, INV, "db.up", "--target", "production")
+    assert refused.returncode == 1
+    assert "refusing to apply migrations to production without --yes" in refused.stderr

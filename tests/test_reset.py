@@ -1,0 +1,164 @@
+"""`db.reset` and `db.new` on real clusters: cold, warm, seeds, refusals, external databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dbflow.config import Settings, load_settings
+from dbflow.connection import connect
+from dbflow.errors import DbflowError
+from dbflow.local import local_engine, stop_local
+from dbflow.migrations.new import new_migration
+from dbflow.migrations.reset import reset_local
+from dbflow.testing.plugin import free_port, scratch_dir
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project() -> Iterator[Path]:
+    """A copy of the example app's supabase/ folder with its own engine and port."""
+    root = scratch_dir("dbflow-reset-")
+    shutil.copytree(REPO / "supabase", root / "supabase")
+    (root / "pyproject.toml").write_text(f"[tool.dbflow]\nport = {free_port()}\n")
+    try:
+        yield root
+    finally:
+        stop_local(load_settings(root, environ={}))
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _settings(root: Path, **env: str) -> Settings:
+    return load_settings(root, environ=env)
+
+
+def _scalar(settings: Settings, query: str) -> object:
+    with connect(local_engine(settings).url()) as conn:
+        row = conn.execute(query).fetchone()
+    return row[0] if row else None
+
+
+def test_cold_then_warm_reset_and_rebuild_after_a_new_migration(project: Path) -> None:
+    settings = _settings(project)
+    messages: list[str] = []
+    cold = reset_local(settings, report=messages.append)
+    assert not cold.warm
+    assert any(m.startswith("built the migrations template: 5 migration(s)") for m in messages)
+    assert _scalar(settings, "SELECT count(*) FROM supabase_migrations.schema_migrations") == 5
+    assert _scalar(settings, "SELECT to_regclass('public.profiles') IS NOT NULL") is True
+
+    with connect(local_engine(settings).url(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.scratch (id int)")
+    warm = reset_local(settings, report=messages.append)
+    assert warm.warm
+    assert _scalar(settings, "SELECT to_regclass('public.scratch')") is None
+    assert _scalar(settings, "SELECT current_setting('app.settings.jwt_exp', true)") == "3600"
+
+    new_migration(settings.migrations_dir, "add_notes", template="table", table="notes")
+    messages.clear()
+    rebuilt = reset_local(settings, report=messages.append)
+    assert not rebuilt.warm
+    assert not any(m.startswith("built the bootstrap template") for m in messages)
+    assert _scalar(settings, "SELECT to_regclass('public.notes') IS NOT NULL") is True
+    templates = _scalar(
+        settings,
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbflow\\_tpl\\_%'",
+    )
+    assert templates == 1
+
+
+def test_seeds_run_after_migrations_and_a_failing_seed_writes_nothing(project: Path) -> None:
+    (project / "supabase" / "seed.sql").write_text("insert into public.skills (name) values ('sql');\n")
+    (project / "seeds" / "dev").mkdir(parents=True)
+    (project / "seeds" / "dev" / "001_more.sql").write_text(
+        "insert into public.skills (name) values ('python');\n"
+    )
+    settings = _settings(project)
+    result = reset_local(settings, report=lambda _: None)
+    assert [path.name for path in result.seed_files] == ["seed.sql", "001_more.sql"]
+    assert _scalar(settings, "SELECT string_agg(name, ',' ORDER BY name) FROM public.skills") == (
+        "python,sql"
+    )
+    assert _scalar(settings, "SELECT count(*) FROM supabase_migrations.seed_files") == 2
+
+    (project / "seeds" / "dev" / "002_bad.sql").write_text(
+        "insert into public.skills (name) values ('go');\ninsert into public.nowhere values (1);\n"
+    )
+    with pytest.raises(DbflowError) as error:
+        reset_local(settings, report=lambda _: None)
+    assert "002_bad.sql:2:13: relation \"public.nowhere\" does not exist" in str(error.value)
+    assert "no seed data was written" in str(error.value)
+    assert _scalar(settings, "SELECT count(*) FROM public.skills") == 0
+
+
+def test_reset_refuses_a_database_url_that_is_not_local(project: Path) -> None:
+    url = "postgresql://postgres:pw-Not-Printed-9@db.example.test:5432/postgres"
+    with pytest.raises(DbflowError) as error:
+        reset_local(_settings(project, DATABASE_URL=url), report=lambda _: None)
+    message = str(error.value)
+    assert "refusing to reset postgresql://postgres:***@db.example.test:5432/postgres" in message
+    assert "pw-Not-Printed-9" not in message
+
+
+def test_reset_of_a_local_database_url_drops_user_objects_and_replays(db_url: str) -> None:
+    with connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.junk (id int)")
+        conn.execute("CREATE SCHEMA reports")
+        conn.execute(
+            "INSERT INTO auth.users (id, email) VALUES (gen_random_uuid(), 'x@example.test')"
+        )
+    settings = load_settings(REPO, environ={"DATABASE_URL": db_url})
+    result = reset_local(settings, report=lambda _: None)
+    assert not result.warm
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT to_regclass('public.junk')").fetchone() == (None,)
+        assert conn.execute("SELECT to_regnamespace('reports')").fetchone() == (None,)
+        assert conn.execute("SELECT count(*) FROM auth.users").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM public.profiles").fetchone() == (0,)
+        policies = conn.execute(
+            "SELECT count(*) FROM pg_policies WHERE tablename = 'objects'"
+        ).fetchone()
+        assert policies == (4,)
+        history = conn.execute(
+            "SELECT count(*) FROM supabase_migrations.schema_migrations"
+        ).fetchone()
+        assert history == (5,)
+
+
+def test_new_migration_names_and_versions(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    path = new_migration(folder, "create_projects", template="table", now=moment)
+    assert path.name == "20260102030405_create_projects.sql"
+    text = path.read_text()
+    assert text.startswith("-- Migration: create_projects\n-- Purpose:")
+    assert "-- Date: 2026-01-02 03:04 UTC" in text
+    for expected in (
+        "create table if not exists public.projects",
+        "alter table public.projects enable row level security;",
+        "create index if not exists projects_user_id_idx",
+        "create trigger projects_set_updated_at",
+        "comment on table public.projects",
+    ):
+        assert expected in text
+    column = new_migration(
+        folder,
+        "add_projects_budget",
+        template="column",
+        table="projects",
+        column="budget",
+        now=moment + dt.timedelta(seconds=1),
+    )
+    assert "add column if not exists budget" in column.read_text()
+    with pytest.raises(DbflowError, match="already exists"):
+        new_migration(folder, "again", now=moment)
+    with pytest.raises(DbflowError, match="would be older than the newest migration"):
+        new_migration(folder, "older", now=moment - dt.timedelta(days=1))
+    for bad in ("Add Projects", "add-projects", "1st", ""):
+        with pytest.raises(DbflowError, match="is not a plain identifier"):
+            new_migration(folder, bad, now=moment + dt.timedelta(days=1))
