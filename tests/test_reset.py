@@ -73,7 +73,9 @@ def test_cold_then_warm_reset_and_rebuild_after_a_new_migration(project: Path) -
 
 
 def test_seeds_run_after_migrations_and_a_failing_seed_writes_nothing(project: Path) -> None:
-    (project / "supabase" / "seed.sql").write_text("insert into public.skills (name) values ('sql');\n")
+    (project / "supabase" / "seed.sql").write_text(
+        "insert into public.skills (name) values ('sql');\n"
+    )
     (project / "seeds" / "dev").mkdir(parents=True)
     (project / "seeds" / "dev" / "001_more.sql").write_text(
         "insert into public.skills (name) values ('python');\n"
@@ -91,7 +93,7 @@ def test_seeds_run_after_migrations_and_a_failing_seed_writes_nothing(project: P
     )
     with pytest.raises(DbflowError) as error:
         reset_local(settings, report=lambda _: None)
-    assert "002_bad.sql:2:13: relation \"public.nowhere\" does not exist" in str(error.value)
+    assert '002_bad.sql:2:13: relation "public.nowhere" does not exist' in str(error.value)
     assert "no seed data was written" in str(error.value)
     assert _scalar(settings, "SELECT count(*) FROM public.skills") == 0
 
