@@ -26,7 +26,7 @@ from dbflow.migrations.compare import MigrationStatus, applied_diff, compare
 from dbflow.migrations.discovery import Discovery, discover
 from dbflow.migrations.history import ensure_history, read_history, record_applied
 from dbflow.migrations.plan import MigrationError, PlannedMigration, plan_migration
-from dbflow.sql.statements import Statement, position_at
+from dbflow.sql.statements import Statement, error_position
 
 # pg_try_advisory_lock key shared by every dbflow runner ("dbflow" in ASCII).
 ADVISORY_LOCK_KEY = 0x6462666C6F77
@@ -289,12 +289,8 @@ def _failure(
     diag = exc.diag
     where = f"{migration.path}"
     if statement is not None:
-        position = diag.statement_position
-        if position and position.isdigit():
-            at = position_at(migration.text, statement.offset + int(position) - 1)
-            where += f":{at.line}:{at.column}"
-        else:
-            where += f":{statement.line}:{statement.column}"
+        at = error_position(migration.text, statement, diag.statement_position)
+        where += f":{at.line}:{at.column}"
     kept = (
         f"{len(applied)} earlier migration(s) of this run were applied and kept"
         if applied

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from dbflow.errors import DbflowError
-from dbflow.sql.statements import position_at, split_statements
+from dbflow.sql.statements import error_position, split_statements
 
 ENSURE_SEED_TABLE_SQL = """
 CREATE SCHEMA IF NOT EXISTS supabase_migrations;
@@ -30,12 +30,7 @@ def run_seed_files(conn: psycopg.Connection[Any], paths: list[Path], project_roo
                 try:
                     conn.execute(statement.text.encode())
                 except psycopg.Error as exc:
-                    position = exc.diag.statement_position
-                    at = (
-                        position_at(text, statement.offset + int(position) - 1)
-                        if position and position.isdigit()
-                        else position_at(text, statement.offset)
-                    )
+                    at = error_position(text, statement, exc.diag.statement_position)
                     raise DbflowError(
                         f"{path}:{at.line}:{at.column}: "
                         f"{exc.diag.message_primary or str(exc).strip()}",

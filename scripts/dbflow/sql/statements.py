@@ -67,6 +67,14 @@ def position_at(source: str, offset: int) -> Position:
     return Position(line, column)
 
 
+def error_position(source: str, statement: Statement, server_position: str | None) -> Position:
+    """Where in ``source`` a server error points: its 1-based offset within ``statement``
+    (``diag.statement_position``), or the statement's start when the server gave none."""
+    if server_position and server_position.isdigit():
+        return position_at(source, statement.offset + int(server_position) - 1)
+    return Position(statement.line, statement.column)
+
+
 def _skip_blanks_and_comments(source: str, offset: int) -> int:
     index = offset
     length = len(source)
