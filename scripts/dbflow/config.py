@@ -62,6 +62,7 @@ class Settings:
     lock_timeout: str = "10s"
     statement_timeout: str = "15min"
     lock_wait_seconds: float = 60.0
+    validate: Mapping[str, object] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def resolve_globs(self, patterns: tuple[str, ...]) -> list[Path]:
@@ -198,7 +199,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
     known = {
         "migrations_dir", "seed_paths", "dev_seed_paths", "test_seed_paths", "port",
         "api_schemas", "data_dir", "strict", "run_as", "pg_bin_dir", "lock_timeout",
-        "statement_timeout", "lock_wait_seconds",
+        "statement_timeout", "lock_wait_seconds", "validate",
     }  # fmt: skip
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -223,6 +224,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         lock_timeout=_as_str(raw, "lock_timeout", "10s"),
         statement_timeout=_as_str(raw, "statement_timeout", "15min"),
         lock_wait_seconds=_as_seconds(raw.get("lock_wait_seconds", 60.0)),
+        validate=_as_table(raw.get("validate", {}), "validate"),
         env=env,
     )
 
@@ -274,3 +276,9 @@ def _as_seconds(value: object) -> float:
     if seconds < 0:
         raise ConfigError(f"lock_wait_seconds {value!r} must be a number of seconds (0 or more)")
     return seconds
+
+
+def _as_table(value: object, key: str) -> Mapping[str, object]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"[tool.dbflow.{key}] must be a table")
+    return value

@@ -89,6 +89,8 @@ def read_directives(text: str, path: Path) -> dict[str, str]:
             break
         if not stripped.startswith(DIRECTIVE_PREFIX):
             continue
+        if stripped.removeprefix(DIRECTIVE_PREFIX).split()[:1] in (["ignore"], ["ignore-file"]):
+            continue  # a validator suppression, not a runner directive
         for item in stripped.removeprefix(DIRECTIVE_PREFIX).split():
             key, sep, value = item.partition("=")
             if not sep or key not in DIRECTIVE_KEYS or not value:

@@ -52,3 +52,43 @@ def transaction_control(node: Any) -> str | None:
     ):
         return None
     return "other"
+
+
+def needs_autocommit_json(kind: str, node: dict[str, Any], server_version_num: int) -> str | None:
+    """:func:`needs_autocommit` for a libpg_query JSON parse tree (``kind``, ``node``)."""
+    if kind == "IndexStmt" and node.get("concurrent"):
+        return "CREATE INDEX CONCURRENTLY"
+    if kind == "DropStmt" and node.get("concurrent"):
+        return "DROP INDEX CONCURRENTLY"
+    if kind == "ReindexStmt" and any(
+        param.get("DefElem", {}).get("defname") == "concurrently"
+        for param in node.get("params", []) or []
+    ):
+        return "REINDEX CONCURRENTLY"
+    if kind == "VacuumStmt" and node.get("is_vacuumcmd"):
+        return "VACUUM"
+    if kind == "AlterEnumStmt" and node.get("newVal") is not None:
+        if server_version_num < _ENUM_ADD_VALUE_IN_TRANSACTION_SINCE:
+            return "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
+        return None
+    return {
+        "CreatedbStmt": "CREATE/DROP DATABASE",
+        "DropdbStmt": "CREATE/DROP DATABASE",
+        "AlterSystemStmt": "ALTER SYSTEM",
+        "CreateTableSpaceStmt": "CREATE/DROP TABLESPACE",
+        "DropTableSpaceStmt": "CREATE/DROP TABLESPACE",
+    }.get(kind)
+
+
+def transaction_control_json(kind: str, node: dict[str, Any]) -> str | None:
+    """:func:`transaction_control` for a JSON parse tree."""
+    if kind != "TransactionStmt":
+        return None
+    statement_kind = node.get("kind", "TRANS_STMT_BEGIN")
+    if statement_kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+        return "begin"
+    if statement_kind == "TRANS_STMT_COMMIT":
+        return "commit"
+    if statement_kind in ("TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE", "TRANS_STMT_ROLLBACK_TO"):
+        return None
+    return "other"

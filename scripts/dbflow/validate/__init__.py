@@ -1,0 +1,1 @@
+"""``inv db.validate``: a migration linter on PostgreSQL's own parser, with a schema model."""

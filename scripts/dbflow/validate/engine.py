@@ -1,0 +1,296 @@
+"""Run every rule over the migration history and collect findings.
+
+All files are parsed (once per content, cached in memory) and replayed in version order into
+the schema model; findings are kept only for the files being reported (all of them, or those
+changed since a git ref), judged against the whole history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dbflow.validate.config import ValidateConfig
+from dbflow.validate.model import Location, SchemaModel
+from dbflow.validate.rules import (
+    FileContext,
+    HistoryContext,
+    Hit,
+    Rule,
+    Severity,
+    StatementContext,
+    all_rules,
+)
+from dbflow.validate.source import ParsedStatement, SourceFile, parse_file
+from dbflow.validate.suppressions import Suppression, read_suppressions
+
+_SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+_parse_cache: dict[str, SourceFile] = {}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    message: str
+    path: str
+    line: int
+    column: int
+    statement: str
+    fix: str
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across line moves: rule, file name and the statement's text."""
+        normalized = " ".join(self.statement.split())
+        digest = hashlib.sha256(f"{self.rule_id}|{Path(self.path).name}|{normalized}".encode())
+        return digest.hexdigest()[:32]
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    statements: int = 0
+    seconds: float = 0.0
+
+    def count(self, severity: str) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    def fails(self, fail_on: str) -> bool:
+        threshold = _SEVERITY_RANK[fail_on]
+        return any(_SEVERITY_RANK[finding.severity] >= threshold for finding in self.findings)
+
+
+@dataclass
+class _Raw:
+    rule: Rule
+    hit: Hit
+    file_index: int
+    line: int
+    column: int
+    statement: str
+
+
+def validate_files(
+    paths: list[Path],
+    config: ValidateConfig,
+    *,
+    root: Path,
+    report_only: set[Path] | None = None,
+    baseline: set[str] | None = None,
+) -> Report:
+    """Validate the migration history ``paths`` (in apply order)."""
+    started = time.perf_counter()
+    rules = [rule for rule in all_rules() if config.level(rule.id, rule.severity) != "off"]
+    by_kind: dict[str | None, list[Rule]] = defaultdict(list)
+    for rule in rules:
+        if rule.scope == "statement":
+            for kind in rule.kinds or [None]:
+                by_kind[kind].append(rule)
+    sources: list[SourceFile] = []
+    unreadable: dict[int, str] = {}
+    for index, path in enumerate(paths):
+        display = _display(path, root)
+        source, problem = _read(path, display)
+        if problem:
+            unreadable[index] = problem
+        sources.append(source)
+
+    raw: list[_Raw] = []
+    model = SchemaModel()
+    statements = 0
+    file_rules = [rule for rule in rules if rule.scope == "file"]
+    for index, source in enumerate(sources):
+        file_context = FileContext(source, index, sources, config.options)
+        for rule in file_rules:
+            for hit in rule.check(file_context):
+                raw.append(_Raw(rule, hit, index, hit.line or 1, hit.column or 1, ""))
+        for statement in _in_order(source):
+            statements += 1
+            context = StatementContext(statement, source, index, model, config.options)
+            in_body = statement.context == "function body"
+            for rule in by_kind.get(statement.kind, []) + by_kind.get(None, []):
+                if in_body and not rule.in_function_bodies:
+                    continue
+                for hit in rule.check(context):
+                    raw.append(
+                        _Raw(rule, hit, index, hit.line or statement.line,
+                             hit.column or statement.column, statement.text)
+                    )  # fmt: skip
+            if not in_body:
+                where = Location(index, source.display, statement.line, statement.column)
+                model.apply(statement.kind, statement.node, where)
+    history = HistoryContext(model, config.options)
+    for rule in (rule for rule in rules if rule.scope == "history"):
+        for hit in rule.check(history):
+            location = hit.location
+            if location is None:
+                continue
+            text = _statement_at(sources[location.file_index], location.line)
+            raw.append(_Raw(rule, hit, location.file_index, location.line, location.column, text))
+
+    findings = _apply_suppressions(raw, sources, config)
+    for index, problem in unreadable.items():
+        findings.append(_unreadable_finding(sources[index].display, problem))
+    reported = {
+        index for index, path in enumerate(paths) if report_only is None or path in report_only
+    }
+    displays = {sources[index].display for index in reported}
+    findings = [finding for finding in findings if finding.path in displays]
+    if baseline:
+        findings = [finding for finding in findings if finding.fingerprint not in baseline]
+    findings.sort(key=lambda f: (f.path, f.line, f.column, -_SEVERITY_RANK[f.severity], f.rule_id))
+    return Report(findings, len(reported), statements, time.perf_counter() - started)
+
+
+def _read(path: Path, display: str) -> tuple[SourceFile, str | None]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return SourceFile(path, display, ""), f"cannot read the file: {exc.strerror}"
+    if b"\x00" in data:
+        return SourceFile(path, display, ""), "the file is binary (it contains NUL bytes)"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return SourceFile(path, display, ""), f"the file is not UTF-8 (byte {exc.start})"
+    key = hashlib.sha256(data).hexdigest()
+    cached = _parse_cache.get(key)
+    if cached is None:
+        cached = parse_file(path, display, text)
+        _parse_cache[key] = cached
+    source = SourceFile(path, display, text, cached.statements, cached.syntax_problems,
+                        cached.opaque, cached.embedded)  # fmt: skip
+    return source, None
+
+
+def _in_order(source: SourceFile) -> list[ParsedStatement]:
+    """Top-level statements, each followed by the statements of its DO block or body."""
+    if not source.embedded:
+        return source.statements
+    nested: dict[int, list[ParsedStatement]] = defaultdict(list)
+    for statement in source.embedded:
+        nested[statement.offset].append(statement)
+    ordered: list[ParsedStatement] = []
+    for statement in source.statements:
+        ordered.append(statement)
+        ordered.extend(nested.get(statement.offset, []))
+    return ordered
+
+
+def _statement_at(source: SourceFile, line: int) -> str:
+    for statement in source.statements:
+        if statement.line == line:
+            return statement.text
+    return ""
+
+
+def _statement_lines(source: SourceFile) -> list[tuple[int, int]]:
+    spans = []
+    for statement in source.statements:
+        spans.append((statement.line, statement.line + statement.text.count("\n")))
+    return spans
+
+
+def _apply_suppressions(
+    raw: list[_Raw], sources: list[SourceFile], config: ValidateConfig
+) -> list[Finding]:
+    from dbflow.validate.rules import RULES
+
+    suppressions: dict[int, list[Suppression]] = {}
+    extra: list[Finding] = []
+    for index, source in enumerate(sources):
+        found = read_suppressions(source.text)
+        spans = _statement_lines(source)
+        for suppression in found:
+            if not suppression.whole_file:
+                following = [span for span in spans if span[0] > suppression.line]
+                suppression.covers = following[0] if following else None
+            if not suppression.rule_ids:
+                extra.append(_finding(RULES["SUP01"], "The suppression names no rule id",
+                                      source.display, suppression.line, config))  # fmt: skip
+            for rule_id in suppression.rule_ids:
+                if rule_id not in RULES:
+                    extra.append(_finding(RULES["SUP01"], f"Unknown rule {rule_id} in a suppression",
+                                          source.display, suppression.line, config))  # fmt: skip
+        suppressions[index] = found
+
+    findings: list[Finding] = []
+    for item in raw:
+        level = config.level(item.rule.id, item.rule.severity)
+        if level == "off":
+            continue
+        if _suppressed(item, suppressions.get(item.file_index, [])):
+            continue
+        source = sources[item.file_index]
+        findings.append(
+            Finding(
+                rule_id=item.rule.id,
+                rule_name=item.rule.name,
+                severity=level,
+                message=item.hit.message or item.rule.message,
+                path=source.display,
+                line=item.line,
+                column=item.column,
+                statement=item.statement,
+                fix=item.rule.fix,
+            )
+        )
+    for index, found in suppressions.items():
+        for suppression in found:
+            for rule_id in suppression.rule_ids:
+                if rule_id in RULES and rule_id not in suppression.used:
+                    extra.append(_finding(RULES["SUP02"],
+                                          f"The suppression of {rule_id} silences nothing",
+                                          sources[index].display, suppression.line, config))  # fmt: skip
+    return findings + [finding for finding in extra if finding is not None]
+
+
+def _suppressed(item: _Raw, found: Iterable[Suppression]) -> bool:
+    for suppression in found:
+        if item.rule.id not in suppression.rule_ids:
+            continue
+        if suppression.whole_file or (
+            suppression.covers and suppression.covers[0] <= item.line <= suppression.covers[1]
+        ):
+            suppression.used.add(item.rule.id)
+            return True
+    return False
+
+
+def _finding(rule: Rule, message: str, display: str, line: int, config: ValidateConfig) -> Finding:
+    level = config.level(rule.id, rule.severity)
+    return Finding(rule.id, rule.name, "info" if level == "off" else level, message, display,
+                   line, 1, "", rule.fix)  # fmt: skip
+
+
+def _unreadable_finding(display: str, problem: str) -> Finding:
+    from dbflow.validate.rules import RULES
+
+    rule = RULES["HYG07"]
+    return Finding(rule.id, rule.name, "error", f"{rule.message}: {problem}", display, 1, 1, "",
+                   rule.fix)  # fmt: skip
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_baseline(path: Path) -> set[str]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return set(data.get("fingerprints", []))
+
+
+def write_baseline(path: Path, report: Report) -> None:
+    data = {"fingerprints": sorted({finding.fingerprint for finding in report.findings})}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

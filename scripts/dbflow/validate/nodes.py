@@ -1,0 +1,108 @@
+"""Small readers for libpg_query's JSON parse trees (dicts), shared by the model and rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+Node = dict[str, Any]
+
+
+def qualified(range_var: Node | None, default_schema: str = "public") -> tuple[str, str]:
+    """(schema, name) of a RangeVar; unqualified names resolve to ``default_schema``."""
+    if not range_var:
+        return (default_schema, "")
+    body = range_var.get("RangeVar", range_var)
+    return (body.get("schemaname") or default_schema, body.get("relname", ""))
+
+
+def names(items: list[Node] | None) -> list[str]:
+    """The strings of a list of String nodes (qualified names, column lists)."""
+    return [item["String"]["sval"] for item in items or [] if "String" in item]
+
+
+def qualified_from_names(items: list[Node] | None) -> tuple[str, str]:
+    parts = names(items)
+    if len(parts) >= 2:
+        return (parts[-2], parts[-1])
+    return ("public", parts[0] if parts else "")
+
+
+def type_name(type_node: Node | None) -> str:
+    """A column type as written, normalised: 'int4', 'varchar', 'timestamp', 'serial'..."""
+    if not type_node:
+        return ""
+    body = type_node.get("TypeName", type_node)
+    parts = [part for part in names(body.get("names")) if part != "pg_catalog"]
+    base = parts[-1] if parts else ""
+    if body.get("arrayBounds"):
+        base += "[]"
+    return base
+
+
+def type_modifiers(type_node: Node | None) -> list[int]:
+    body = (type_node or {}).get("TypeName", type_node or {})
+    values = []
+    for modifier in body.get("typmods", []) or []:
+        constant = modifier.get("A_Const", {})
+        if "ival" in constant:
+            values.append(int(constant["ival"].get("ival", 0)))
+    return values
+
+
+def defelems(options: list[Node] | None) -> dict[str, Any]:
+    """DefElem options as {name: arg node} (e.g. view options, function options)."""
+    result: dict[str, Any] = {}
+    for option in options or []:
+        element = option.get("DefElem")
+        if element:
+            result[element.get("defname", "")] = element.get("arg")
+    return result
+
+
+def string_value(arg: Any) -> str | None:
+    """The text of a String, Boolean, Integer or A_Const argument."""
+    if not isinstance(arg, dict):
+        return None
+    if "String" in arg:
+        return str(arg["String"].get("sval", ""))
+    if "Boolean" in arg:
+        return "true" if arg["Boolean"].get("boolval") else "false"
+    if "Integer" in arg:
+        return str(arg["Integer"].get("ival", 0))
+    if "A_Const" in arg:
+        constant = arg["A_Const"]
+        for key in ("sval", "ival", "boolval"):
+            if key in constant:
+                inner = constant[key]
+                return str(next(iter(inner.values()), "")) if isinstance(inner, dict) else str(inner)
+    return None
+
+
+def walk(value: Any) -> Iterator[tuple[str, Node]]:
+    """Every (kind, body) node under ``value``, depth first."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            for key, child in current.items():
+                if isinstance(child, dict) and key[:1].isupper():
+                    yield key, child
+                if isinstance(child, dict | list):
+                    stack.append(child)
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def function_calls(value: Any) -> Iterator[tuple[tuple[str, ...], Node]]:
+    """Every function call under ``value`` as (qualified name parts, FuncCall body)."""
+    for kind, body in walk(value):
+        if kind == "FuncCall":
+            yield tuple(names(body.get("funcname"))), body
+
+
+def string_constants(value: Any) -> Iterator[tuple[str, int]]:
+    """Every string literal under ``value`` with its byte location in the statement's file."""
+    for kind, body in walk(value):
+        if kind == "A_Const" and "sval" in body:
+            yield str(body["sval"].get("sval", "")), int(body.get("location", -1))

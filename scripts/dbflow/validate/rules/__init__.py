@@ -1,0 +1,198 @@
+"""The rule framework: one module-level Rule object per rule, registered by id.
+
+A rule says what breaks (``message``), why, a bad and a good example (tested, and printed
+in the generated reference), and how to fix it. It checks one of three scopes:
+
+- ``statement``: called for each statement of its ``kinds`` with the schema model as it
+  was before that statement;
+- ``file``: called once per file (names, transactions, empty files);
+- ``history``: called once after the whole history was replayed (RLS by the end of the
+  history, foreign keys covered by an index by the end, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dbflow.validate.model import Key, Location, SchemaModel, Table
+from dbflow.validate.nodes import Node, qualified
+from dbflow.validate.source import ParsedStatement, SourceFile
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+Scope = Literal["statement", "file", "history"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule matched. Empty fields fall back to the rule's message and the statement's place."""
+
+    message: str | None = None
+    line: int | None = None
+    column: int | None = None
+    location: Location | None = None  # history rules: where the object was defined
+
+
+@dataclass
+class Options:
+    """What rules may depend on (from [tool.dbflow.validate])."""
+
+    exposed_schemas: tuple[str, ...] = ("public",)
+    postgres_version: int = 15
+    runner_sets_lock_timeout: bool = True
+
+
+@dataclass
+class StatementContext:
+    statement: ParsedStatement
+    source: SourceFile
+    file_index: int
+    model: SchemaModel
+    options: Options
+
+    @property
+    def kind(self) -> str:
+        return self.statement.kind
+
+    @property
+    def node(self) -> Node:
+        return self.statement.node
+
+    def table(self, key: Key) -> Table | None:
+        return self.model.table(key)
+
+    def holds_data(self, key: Key) -> bool:
+        """True when the table existed before this file: it may hold production data.
+
+        A table created earlier in this same file is empty; an unknown table (created
+        outside the migrations) is assumed to hold data.
+        """
+        table = self.model.table(key)
+        if table is None or table.created is None:
+            return True
+        return table.created.file_index < self.file_index
+
+    def holds_data_range_var(self, range_var: Node | None) -> bool:
+        return self.holds_data(qualified(range_var))
+
+    def exposed(self, schema: str) -> bool:
+        return schema in self.options.exposed_schemas
+
+
+@dataclass
+class FileContext:
+    source: SourceFile
+    file_index: int
+    all_sources: list[SourceFile]
+    options: Options
+
+
+@dataclass
+class HistoryContext:
+    model: SchemaModel
+    options: Options
+
+
+StatementCheck = Callable[[StatementContext], Iterable[Hit]]
+FileCheck = Callable[[FileContext], Iterable[Hit]]
+HistoryCheck = Callable[[HistoryContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    family: str
+    severity: Severity
+    message: str
+    why: str
+    bad: str
+    good: str
+    fix: str
+    scope: Scope
+    check: Callable[..., Iterable[Hit]] = field(repr=False)
+    kinds: frozenset[str] | None = None  # statement kinds the check looks at (None: all)
+    given: str = ""  # an earlier migration the examples build on
+    in_function_bodies: bool = False  # also run on SQL inside PL/pgSQL function bodies
+
+
+RULES: dict[str, Rule] = {}
+
+FAMILIES = {
+    "LCK": "Locking and availability",
+    "DAT": "Data loss",
+    "CMP": "Backward compatibility",
+    "TXN": "Transactions and the runner",
+    "PRF": "Performance and schema design",
+    "STY": "Style",
+    "SEC": "Supabase security",
+    "HYG": "Secrets, personal data and file hygiene",
+    "SUP": "Suppressions",
+}
+
+
+def rule(
+    *,
+    id: str,
+    name: str,
+    severity: Severity,
+    message: str,
+    why: str,
+    bad: str,
+    good: str,
+    fix: str,
+    scope: Scope = "statement",
+    kinds: Iterable[str] | None = None,
+    given: str = "",
+    in_function_bodies: bool = False,
+) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
+    """Register the decorated check as a Rule (the module-level name becomes the Rule)."""
+
+    def register(check: Callable[..., Iterable[Hit]]) -> Rule:
+        if id in RULES:
+            raise ValueError(f"duplicate rule id {id}")
+        created = Rule(
+            id=id,
+            name=name,
+            family=id[:3],
+            severity=severity,
+            message=message,
+            why=" ".join(why.split()),
+            bad=bad.strip(),
+            good=good.strip(),
+            fix=" ".join(fix.split()),
+            scope=scope,
+            check=check,
+            kinds=frozenset(kinds) if kinds is not None else None,
+            given=given.strip(),
+            in_function_bodies=in_function_bodies,
+        )
+        RULES[id] = created
+        return created
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, loaded from the family modules, ordered by id."""
+    from dbflow.validate.rules import (  # noqa: F401  (registers the rules)
+        compatibility,
+        data_loss,
+        hygiene,
+        locking,
+        performance,
+        security,
+        style,
+        suppression_rules,
+        transactions,
+    )
+
+    return sorted(RULES.values(), key=lambda item: item.id)
+
+
+def once(condition: bool, message: str | None = None) -> Iterator[Hit]:
+    """Yield a single Hit when ``condition`` holds (a small helper for simple rules)."""
+    if condition:
+        yield Hit(message)

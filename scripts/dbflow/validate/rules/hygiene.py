@@ -1,0 +1,230 @@
+"""Secrets, personal data and file hygiene."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dbflow.sql.statements import position_at
+from dbflow.validate.nodes import defelems, function_calls, string_constants, string_value
+from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
+
+# Shapes of secrets inside string literals (the SQL itself is parsed; only literal values
+# are matched here).
+_SECRET_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("a Stripe live key", re.compile(r"\b(?:sk|rk)_live_[A-Za-z0-9]{10,}")),
+    ("an AWS access key", re.compile(r"\bAKIA[0-9A-Z]{16}\b")),
+    ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    ("a Supabase secret key", re.compile(r"\b(?:sb_secret_|sbp_)[A-Za-z0-9_-]{16,}")),
+    ("a URL with a password", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^@\s/]{3,}@", re.I)),
+)
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
+_PHONE = re.compile(r"^\+[1-9][0-9 ()-]{9,18}$")
+_CARD = re.compile(r"^(?:\d[ -]?){13,19}$")
+# Reserved for documentation and tests (RFC 2606, RFC 6761): never a real person.
+_RESERVED_DOMAINS = ("example.com", "example.org", "example.net")
+_RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".localhost", ".local")
+
+_DATA_STATEMENTS = frozenset({"InsertStmt", "UpdateStmt", "CopyStmt"})
+
+
+def _literal_line(ctx: StatementContext, literal: str) -> int | None:
+    if ctx.statement.embedded:
+        return ctx.statement.line
+    at = ctx.statement.text.find(literal)
+    if at < 0:
+        return None
+    return position_at(ctx.source.text, ctx.statement.offset + at).line
+
+
+@rule(
+    id="HYG01",
+    name="secret-in-migration",
+    severity="error",
+    message="A secret is written into a migration: it lands in git and in every database",
+    why="""Migrations are committed, reviewed, copied into history tables and applied to every
+    environment. A key or token in one is leaked to everyone with access to any of them, and
+    cannot be rotated out of git history.""",
+    bad="insert into public.settings (key, value) values ('stripe', "
+    "'sk_live_51Habcdefghijklmnopqrstuv');",
+    good="-- store secrets in Vault from the dashboard or a secure script, not in migrations\n"
+    "insert into public.settings (key, value) values ('stripe_mode', 'live');",
+    fix="Remove the literal, rotate the secret, and load it at deploy time (Vault, environment).",
+    in_function_bodies=True,
+)
+def secret_in_migration(ctx: StatementContext) -> Iterator[Hit]:
+    for literal, _ in string_constants(ctx.node):
+        for label, shape in _SECRET_SHAPES:
+            if shape.search(literal):
+                yield Hit(f"A string literal looks like {label}", _literal_line(ctx, literal))
+                break
+
+
+@rule(
+    id="HYG02",
+    name="literal-password",
+    severity="error",
+    message="A password or secret is set from a literal in the migration",
+    why="""CREATE ROLE ... PASSWORD 'x' and vault.create_secret('x') put the secret in the file,
+    the repository and the history table.""",
+    bad="create role reporting login password 'hunter2-but-longer';",
+    good="create role reporting login;\n-- set the password out of band: "
+    "alter role reporting password ... from a secure shell",
+    fix="Create the role without a password and set it out of band; fill Vault at deploy time.",
+    kinds=["CreateRoleStmt", "AlterRoleStmt", "SelectStmt"],
+)
+def literal_password(ctx: StatementContext) -> Iterator[Hit]:
+    if ctx.kind in ("CreateRoleStmt", "AlterRoleStmt"):
+        password = defelems(ctx.node.get("options")).get("password")
+        if string_value(password):
+            yield Hit()
+        return
+    for parts, call in function_calls(ctx.node):
+        if parts[-2:] in (("vault", "create_secret"), ("vault", "update_secret")):
+            args = call.get("args") or []
+            if args and "A_Const" in args[0] and "sval" in args[0]["A_Const"]:
+                yield Hit("vault.create_secret is given a literal secret")
+
+
+def _is_reserved(domain: str) -> bool:
+    domain = domain.lower()
+    return domain in _RESERVED_DOMAINS or domain.endswith(_RESERVED_SUFFIXES) or any(
+        domain.endswith("." + reserved) for reserved in _RESERVED_DOMAINS
+    )
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _personal_data(literal: str) -> str | None:
+    for match in _EMAIL.finditer(literal):
+        domain = match.group(0).rsplit("@", 1)[1]
+        if not _is_reserved(domain):
+            return f"the email address {match.group(0)}"
+    stripped = literal.strip()
+    if _PHONE.match(stripped):
+        return "a phone number"
+    if _CARD.match(stripped):
+        digits = "".join(ch for ch in stripped if ch.isdigit())
+        if _luhn(digits):
+            return "a payment card number"
+    return None
+
+
+@rule(
+    id="HYG03",
+    name="personal-data-in-migration",
+    severity="error",
+    message="Real personal data (an email, phone or card number) is written by a migration",
+    why="""Migrations run in every environment and live in git forever: production users' data in
+    one is a privacy breach. Use synthetic data at reserved domains (example.com, .test) in
+    seeds instead.""",
+    bad="insert into public.profiles (id, email) values "
+    "('00000000-0000-0000-0000-000000000001', 'jane.doe@gmail.com');",
+    good="insert into public.profiles (id, email) values "
+    "('00000000-0000-0000-0000-000000000001', 'admin@example.com');",
+    fix="Use synthetic data at reserved domains, and put test data in seeds, not migrations.",
+    kinds=list(_DATA_STATEMENTS),
+)
+def personal_data(ctx: StatementContext) -> Iterator[Hit]:
+    for literal, _ in string_constants(ctx.node):
+        found = _personal_data(literal)
+        if found:
+            yield Hit(f"The migration writes {found}", _literal_line(ctx, literal))
+            return
+
+
+_FILE_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.+)\.sql$")
+_TIMESTAMP = re.compile(r"^20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$")
+
+
+@rule(
+    id="HYG04",
+    name="bad-file-name",
+    severity="error",
+    message="Migration file name is not <YYYYMMDDHHMMSS>_<name>.sql",
+    why="""The runner (and the Supabase CLI) skip files that do not start with a version and an
+    underscore; a version that is not a UTC timestamp sorts unpredictably against the others.""",
+    bad="-- file: supabase/migrations/add_orders.sql\ncreate table public.orders (id bigint);",
+    good="-- file: supabase/migrations/20250101120000_add_orders.sql\n"
+    "create table public.orders (id bigint);",
+    fix="Create migrations with inv db.new NAME, or rename the file.",
+    scope="file",
+)
+def bad_file_name(ctx: FileContext) -> Iterator[Hit]:
+    name = ctx.source.path.name
+    match = _FILE_NAME.match(name)
+    if match is None:
+        yield Hit(f"{name} is not <version>_<name>.sql: the runner would skip it", 1, 1)
+    elif not _TIMESTAMP.match(match["version"]):
+        yield Hit(f"The version of {name} is not a 14-digit UTC timestamp", 1, 1)
+
+
+@rule(
+    id="HYG05",
+    name="duplicate-version",
+    severity="error",
+    message="Two migration files share a version: only one can be applied",
+    why="The history table is keyed by version; the second file with the same version never runs.",
+    bad="-- two files: 20250101120000_a.sql and 20250101120000_b.sql",
+    good="-- 20250101120000_a.sql and 20250101120100_b.sql",
+    fix="Rename one of the files to a new timestamp (inv db.new creates unique ones).",
+    scope="file",
+)
+def duplicate_version(ctx: FileContext) -> Iterator[Hit]:
+    match = _FILE_NAME.match(ctx.source.path.name)
+    if match is None:
+        return
+    for index, other in enumerate(ctx.all_sources):
+        if index == ctx.file_index:
+            continue
+        other_match = _FILE_NAME.match(other.path.name)
+        if other_match and other_match["version"] == match["version"]:
+            yield Hit(f"{ctx.source.path.name} has the same version as {other.path.name}", 1, 1)
+            return
+
+
+@rule(
+    id="HYG06",
+    name="empty-migration",
+    severity="info",
+    message="The migration has no statements",
+    why="An empty file is recorded as applied and does nothing; usually a forgotten stub.",
+    bad="-- TODO: write this migration",
+    good="create table public.todo_items (id bigint primary key);",
+    fix="Write the migration, or delete the file.",
+    scope="file",
+)
+def empty_migration(ctx: FileContext) -> Iterator[Hit]:
+    source = ctx.source
+    if not source.statements and not source.syntax_problems:
+        yield Hit(None, 1, 1)
+
+
+@rule(
+    id="HYG07",
+    name="unreadable-file",
+    severity="error",
+    message="The file is not UTF-8 text",
+    why="The runner reads migrations as UTF-8 SQL; a binary or mis-encoded file cannot apply.",
+    bad="-- (a file with bytes that are not UTF-8)",
+    good="-- (a UTF-8 text file)",
+    fix="Save the file as UTF-8, or remove it from the migrations folder.",
+    scope="file",
+)
+def unreadable_file(ctx: FileContext) -> Iterator[Hit]:
+    return iter(())  # reported by the engine when it reads the file
+
+
+

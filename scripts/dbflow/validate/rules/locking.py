@@ -1,0 +1,426 @@
+"""Locking and availability: statements that block reads or writes on tables holding data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbflow.validate.nodes import (
+    Node,
+    defelems,
+    function_calls,
+    qualified,
+    qualified_from_names,
+    type_modifiers,
+    type_name,
+)
+from dbflow.validate.rules import Hit, StatementContext, once, rule
+
+_GIVEN = "create table public.orders (id bigint primary key, customer_id bigint, note varchar(20));"
+
+# Functions whose value differs per row: a default using one rewrites the whole table.
+_VOLATILE_DEFAULTS = frozenset(
+    {
+        "random", "gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "clock_timestamp",
+        "timeofday", "nextval", "gen_random_bytes",
+    }
+)  # fmt: skip
+
+
+def _commands(node: Node) -> Iterator[Node]:
+    for item in node.get("cmds", []) or []:
+        yield item.get("AlterTableCmd", {})
+
+
+@rule(
+    id="LCK01",
+    name="create-index-not-concurrently",
+    severity="warning",
+    message="CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds",
+    why="""A plain CREATE INDEX takes a SHARE lock: every INSERT, UPDATE and DELETE on a table that
+    already holds data waits until the whole index is built. A table created in the same file
+    is empty, so it is not flagged.""",
+    given=_GIVEN,
+    bad="create index orders_customer_id_idx on public.orders (customer_id);",
+    good="create index concurrently if not exists orders_customer_id_idx "
+    "on public.orders (customer_id);",
+    fix="""Use CREATE INDEX CONCURRENTLY IF NOT EXISTS, alone in its own migration file (it
+    cannot run inside the file's transaction).""",
+    kinds=["IndexStmt"],
+)
+def create_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
+    node = ctx.node
+    yield from once(not node.get("concurrent") and ctx.holds_data_range_var(node.get("relation")))
+
+
+@rule(
+    id="LCK02",
+    name="drop-index-not-concurrently",
+    severity="warning",
+    message="DROP INDEX without CONCURRENTLY blocks reads and writes on the table",
+    why="""DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table; queries queue behind
+    it, and behind any long query already running.""",
+    given=_GIVEN + "\ncreate index orders_note_idx on public.orders (note);",
+    bad="drop index public.orders_note_idx;",
+    good="drop index concurrently if exists public.orders_note_idx;",
+    fix="Use DROP INDEX CONCURRENTLY IF EXISTS, alone in its own migration file.",
+    kinds=["DropStmt"],
+)
+def drop_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
+    node = ctx.node
+    if node.get("removeType") != "OBJECT_INDEX" or node.get("concurrent"):
+        return
+    for item in node.get("objects", []) or []:
+        index = qualified_from_names(item.get("List", {}).get("items"))
+        table = ctx.model.index_tables.get(index)
+        if table is None or ctx.holds_data(table):
+            yield Hit()
+            return
+
+
+@rule(
+    id="LCK03",
+    name="reindex-not-concurrently",
+    severity="warning",
+    message="REINDEX without CONCURRENTLY blocks writes (and reads using the index)",
+    why="A plain REINDEX locks out writes to the table for the whole rebuild.",
+    bad="reindex index public.orders_pkey;",
+    good="reindex index concurrently public.orders_pkey;",
+    fix="Use REINDEX ... CONCURRENTLY, alone in its own migration file.",
+    kinds=["ReindexStmt"],
+)
+def reindex_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
+    concurrent = any(
+        param.get("DefElem", {}).get("defname") == "concurrently"
+        for param in ctx.node.get("params", []) or []
+    )
+    yield from once(not concurrent)
+
+
+@rule(
+    id="LCK06",
+    name="refresh-materialized-view-not-concurrently",
+    severity="warning",
+    message="REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks every read of the view",
+    why="A plain refresh takes an ACCESS EXCLUSIVE lock on the view until it is rebuilt.",
+    bad="refresh materialized view public.daily_totals;",
+    good="refresh materialized view concurrently public.daily_totals;",
+    fix="Use CONCURRENTLY (the view needs a unique index), alone in its own migration file.",
+    kinds=["RefreshMatViewStmt"],
+)
+def refresh_matview(ctx: StatementContext) -> Iterator[Hit]:
+    yield from once(not ctx.node.get("concurrent"))
+
+
+@rule(
+    id="LCK07",
+    name="vacuum-full-or-cluster",
+    severity="warning",
+    message="VACUUM FULL and CLUSTER rewrite the table under an ACCESS EXCLUSIVE lock",
+    why="Both rewrite the whole table and block every read and write until they finish.",
+    bad="vacuum full public.orders;",
+    good="vacuum (analyze) public.orders;",
+    fix="Use pg_repack (or REPACK on recent PostgreSQL) outside migrations.",
+    kinds=["VacuumStmt", "ClusterStmt"],
+)
+def vacuum_full(ctx: StatementContext) -> Iterator[Hit]:
+    if ctx.kind == "ClusterStmt":
+        yield Hit()
+        return
+    options = defelems(ctx.node.get("options"))
+    yield from once("full" in options)
+
+
+@rule(
+    id="LCK08",
+    name="constraint-without-not-valid",
+    severity="warning",
+    message="Adding a CHECK or FOREIGN KEY constraint scans the whole table under a lock",
+    why="""Without NOT VALID, PostgreSQL checks every existing row while holding a lock that blocks
+    writes (and, for a foreign key, also locks the referenced table).""",
+    given=_GIVEN + "\ncreate table public.customers (id bigint primary key);",
+    bad="alter table public.orders add constraint orders_customer_fk "
+    "foreign key (customer_id) references public.customers (id);",
+    good="alter table public.orders add constraint orders_customer_fk "
+    "foreign key (customer_id) references public.customers (id) not valid;",
+    fix="""Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration (validation
+    only takes a SHARE UPDATE EXCLUSIVE lock).""",
+    kinds=["AlterTableStmt"],
+)
+def constraint_without_not_valid(ctx: StatementContext) -> Iterator[Hit]:
+    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+        return
+    for command in _commands(ctx.node):
+        constraint = (command.get("def") or {}).get("Constraint", {})
+        if (
+            command.get("subtype") == "AT_AddConstraint"
+            and constraint.get("contype") in ("CONSTR_CHECK", "CONSTR_FOREIGN")
+            and not constraint.get("skip_validation")
+        ):
+            yield Hit()
+
+
+@rule(
+    id="LCK09",
+    name="validate-in-same-transaction",
+    severity="warning",
+    message="VALIDATE CONSTRAINT in the same file as its NOT VALID add keeps the lock",
+    why="""The file runs in one transaction, so the lock taken by ADD CONSTRAINT ... NOT VALID is
+    held through the validation scan: NOT VALID gains nothing.""",
+    given=_GIVEN,
+    bad="alter table public.orders add constraint orders_note_check "
+    "check (note <> '') not valid;\nalter table public.orders validate constraint orders_note_check;",
+    good="alter table public.orders add constraint orders_note_check check (note <> '') not valid;",
+    fix="Move VALIDATE CONSTRAINT into a later migration file.",
+    kinds=["AlterTableStmt"],
+)
+def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
+    validated = {
+        command.get("name")
+        for command in _commands(ctx.node)
+        if command.get("subtype") == "AT_ValidateConstraint"
+    }
+    if not validated:
+        return
+    for earlier in ctx.source.statements:
+        if earlier.offset >= ctx.statement.offset or earlier.kind != "AlterTableStmt":
+            continue
+        for command in _commands(earlier.node):
+            constraint = (command.get("def") or {}).get("Constraint", {})
+            if constraint.get("skip_validation") and constraint.get("conname") in validated:
+                yield Hit()
+                return
+
+
+@rule(
+    id="LCK10",
+    name="unique-constraint-without-index",
+    severity="warning",
+    message="Adding a UNIQUE or PRIMARY KEY constraint builds its index under a lock",
+    why="""The index behind the constraint is built while writes to the table are blocked; on a
+    large table that is an outage.""",
+    given=_GIVEN,
+    bad="alter table public.orders add constraint orders_note_key unique (note);",
+    good="-- in its own file: create unique index concurrently orders_note_key on "
+    "public.orders (note);\n"
+    "alter table public.orders add constraint orders_note_key unique using index "
+    "orders_note_key;",
+    fix="""Build the unique index with CREATE UNIQUE INDEX CONCURRENTLY first, then add the
+    constraint USING INDEX.""",
+    kinds=["AlterTableStmt"],
+)
+def unique_without_index(ctx: StatementContext) -> Iterator[Hit]:
+    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+        return
+    for command in _commands(ctx.node):
+        constraint = (command.get("def") or {}).get("Constraint", {})
+        if (
+            command.get("subtype") == "AT_AddConstraint"
+            and constraint.get("contype") in ("CONSTR_UNIQUE", "CONSTR_PRIMARY")
+            and not constraint.get("indexname")
+        ):
+            yield Hit()
+
+
+@rule(
+    id="LCK12",
+    name="set-not-null",
+    severity="warning",
+    message="SET NOT NULL scans the whole table while blocking reads and writes",
+    why="""ALTER COLUMN ... SET NOT NULL takes an ACCESS EXCLUSIVE lock and checks every row,
+    unless a validated CHECK (col IS NOT NULL) constraint already proves it (PostgreSQL 12+).""",
+    given=_GIVEN,
+    bad="alter table public.orders alter column note set not null;",
+    good="alter table public.orders add constraint orders_note_not_null "
+    "check (note is not null) not valid;",
+    fix="""Add CHECK (col IS NOT NULL) NOT VALID, validate it in a later migration, then SET NOT
+    NULL (instant) and drop the check.""",
+    kinds=["AlterTableStmt"],
+)
+def set_not_null(ctx: StatementContext) -> Iterator[Hit]:
+    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+        return
+    for command in _commands(ctx.node):
+        if command.get("subtype") == "AT_SetNotNull":
+            yield Hit()
+
+
+def _safe_type_change(old: tuple[str, tuple[int, ...]], new: tuple[str, tuple[int, ...]]) -> bool:
+    """True when PostgreSQL changes the type without rewriting the table or its indexes."""
+    (old_type, old_mods), (new_type, new_mods) = old, new
+    if old_type == new_type and old_mods == new_mods:
+        return True
+    if old_type in ("varchar", "bpchar", "text") and new_type == "text":
+        return old_type != "bpchar"
+    if old_type == new_type == "varchar":
+        return not new_mods or (bool(old_mods) and new_mods[0] >= old_mods[0])
+    if old_type == new_type == "numeric":
+        if not new_mods:
+            return True
+        if not old_mods:
+            return False
+        old_scale = old_mods[1] if len(old_mods) > 1 else 0
+        new_scale = new_mods[1] if len(new_mods) > 1 else 0
+        return new_scale == old_scale and new_mods[0] >= old_mods[0]
+    return (old_type, new_type) in {("cidr", "inet"), ("timestamp", "timestamp")}
+
+
+@rule(
+    id="LCK14",
+    name="changing-column-type",
+    severity="warning",
+    message="Changing a column's type rewrites the table and its indexes under an exclusive lock",
+    why="""Unless the new type is binary-compatible (varchar(n) to a longer varchar or to text,
+    numeric to a wider precision), ALTER COLUMN ... TYPE rewrites every row while blocking all
+    reads and writes, and breaks clients that expect the old type.""",
+    given=_GIVEN,
+    bad="alter table public.orders alter column customer_id type text;",
+    good="alter table public.orders alter column note type varchar(200);",
+    fix="""Add a new column of the new type, backfill it in batches, switch the application, then
+    drop the old column (expand and contract).""",
+    kinds=["AlterTableStmt"],
+)
+def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
+    key = qualified(ctx.node.get("relation"))
+    if not ctx.holds_data(key):
+        return
+    table = ctx.table(key)
+    for command in _commands(ctx.node):
+        if command.get("subtype") != "AT_AlterColumnType":
+            continue
+        column_def = (command.get("def") or {}).get("ColumnDef", {})
+        new = (type_name(column_def.get("typeName")), tuple(type_modifiers(column_def.get("typeName"))))
+        column = table.columns.get(command.get("name", "")) if table else None
+        if column is None or column_def.get("raw_default"):
+            yield Hit()
+        elif not _safe_type_change((column.type, column.modifiers), new):
+            yield Hit(
+                f"Changing {key[1]}.{column.name} from {column.type} to {new[0]} rewrites the "
+                "table under an exclusive lock"
+            )
+
+
+def _default_expression(column: Node) -> Node | None:
+    for item in column.get("constraints", []) or []:
+        constraint = item.get("Constraint", {})
+        if constraint.get("contype") == "CONSTR_DEFAULT":
+            return constraint.get("raw_expr")
+    return None
+
+
+@rule(
+    id="LCK15",
+    name="volatile-default",
+    severity="warning",
+    message="Adding a column with a volatile default rewrites the whole table under a lock",
+    why="""PostgreSQL 11+ adds a column with a constant (or stable, like now()) default instantly,
+    but a volatile default such as gen_random_uuid() or random() is computed for every row: the
+    table is rewritten while reads and writes wait.""",
+    given=_GIVEN,
+    bad="alter table public.orders add column token uuid default gen_random_uuid();",
+    good="alter table public.orders add column token uuid;\n"
+    "alter table public.orders alter column token set default gen_random_uuid();",
+    fix="""Add the column without a default, set the default in a separate statement (new rows
+    only), and backfill existing rows in batches.""",
+    kinds=["AlterTableStmt"],
+)
+def volatile_default(ctx: StatementContext) -> Iterator[Hit]:
+    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+        return
+    for command in _commands(ctx.node):
+        column = (command.get("def") or {}).get("ColumnDef")
+        if command.get("subtype") != "AT_AddColumn" or not column:
+            continue
+        default = _default_expression(column)
+        if default is None:
+            continue
+        if ctx.options.postgres_version < 11:
+            yield Hit("Before PostgreSQL 11 any default rewrites the whole table under a lock")
+            continue
+        for parts, _ in function_calls(default):
+            if parts and parts[-1] in _VOLATILE_DEFAULTS:
+                yield Hit(f"The default {parts[-1]}() is volatile: the whole table is rewritten")
+                break
+
+
+@rule(
+    id="LCK16",
+    name="add-serial-or-generated-column",
+    severity="warning",
+    message="Adding a serial, identity or stored generated column rewrites the whole table",
+    why="""Each existing row needs a value computed and written, which rewrites the table under an
+    ACCESS EXCLUSIVE lock.""",
+    given=_GIVEN,
+    bad="alter table public.orders add column seq bigserial;",
+    good="alter table public.orders add column seq bigint;",
+    fix="Add a plain column, backfill it in batches, then add the default or identity.",
+    kinds=["AlterTableStmt"],
+)
+def add_serial_column(ctx: StatementContext) -> Iterator[Hit]:
+    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+        return
+    for command in _commands(ctx.node):
+        column = (command.get("def") or {}).get("ColumnDef")
+        if command.get("subtype") != "AT_AddColumn" or not column:
+            continue
+        serial = type_name(column.get("typeName")) in ("serial", "bigserial", "smallserial")
+        generated = any(
+            item.get("Constraint", {}).get("contype") in ("CONSTR_GENERATED", "CONSTR_IDENTITY")
+            for item in column.get("constraints", []) or []
+        )
+        if serial or generated:
+            yield Hit()
+
+
+_LOCKING_KINDS = frozenset({"AlterTableStmt", "IndexStmt", "DropStmt", "RenameStmt", "CreateTrigStmt"})
+
+
+@rule(
+    id="LCK17",
+    name="missing-lock-timeout",
+    severity="warning",
+    message="A locking statement runs with no lock_timeout: it can queue every query behind it",
+    why="""ALTER TABLE waits for its lock behind any long query, and every new query waits behind
+    it: a short lock becomes an outage. lock_timeout makes it fail fast instead. dbflow's runner
+    sets lock_timeout for every migration, so this rule only applies when
+    runner_sets_lock_timeout = false.""",
+    given=_GIVEN,
+    bad="alter table public.orders add column shipped_at timestamptz;",
+    good="set lock_timeout = '5s';\nalter table public.orders add column shipped_at timestamptz;",
+    fix="Start the file with SET lock_timeout = '5s' (or let dbflow's runner set it).",
+    kinds=list(_LOCKING_KINDS),
+)
+def missing_lock_timeout(ctx: StatementContext) -> Iterator[Hit]:
+    if ctx.options.runner_sets_lock_timeout:
+        return
+    relation = ctx.node.get("relation")
+    if relation is None or not ctx.holds_data_range_var(relation):
+        return
+    for earlier in ctx.source.statements:
+        if earlier.offset >= ctx.statement.offset:
+            break
+        if earlier.kind == "VariableSetStmt" and earlier.node.get("name") == "lock_timeout":
+            return
+    yield Hit()
+
+
+@rule(
+    id="LCK22",
+    name="domain-with-check",
+    severity="info",
+    message="A CHECK on a domain is checked against every column of that type when changed",
+    why="""Adding or changing a domain constraint validates every column using the domain, with
+    locks on all those tables; domains with checks are hard to change later.""",
+    bad="create domain public.positive_int as integer check (value > 0);",
+    good="create table public.items (qty integer check (qty > 0));",
+    fix="Prefer CHECK constraints on the columns themselves.",
+    kinds=["CreateDomainStmt", "AlterDomainStmt"],
+)
+def domain_with_check(ctx: StatementContext) -> Iterator[Hit]:
+    if ctx.kind == "AlterDomainStmt":
+        yield from once(ctx.node.get("subtype") == "C")
+        return
+    constraints = ctx.node.get("constraints", []) or []
+    yield from once(
+        any(item.get("Constraint", {}).get("contype") == "CONSTR_CHECK" for item in constraints)
+    )
+

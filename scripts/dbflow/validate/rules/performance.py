@@ -1,0 +1,139 @@
+"""Performance and schema design, judged over the whole history where that matters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+from dbflow.validate.nodes import qualified
+from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
+
+
+@rule(
+    id="PRF01",
+    name="foreign-key-without-index",
+    severity="warning",
+    message="Foreign key without an index on its columns: deletes and joins scan the table",
+    why="""PostgreSQL does not index the referencing side of a foreign key. Every DELETE or key
+    UPDATE on the referenced table, and every join on the key, scans the referencing table.
+    Judged at the end of the history, so an index added later in the migrations counts.""",
+    bad="create table public.customers (id bigint primary key);\n"
+    "create table public.orders (id bigint primary key, "
+    "customer_id bigint references public.customers (id));",
+    good="create table public.customers (id bigint primary key);\n"
+    "create table public.orders (id bigint primary key, "
+    "customer_id bigint references public.customers (id));\n"
+    "create index orders_customer_id_idx on public.orders (customer_id);",
+    fix="Create an index whose leading columns are the foreign key's columns.",
+    scope="history",
+)
+def foreign_key_without_index(ctx: HistoryContext) -> Iterator[Hit]:
+    for table in ctx.model.tables.values():
+        for key in table.foreign_keys:
+            if key.columns and not table.covered(key.columns):
+                yield Hit(
+                    f"Foreign key {table.key[1]}({', '.join(key.columns)}) -> "
+                    f"{key.target[0]}.{key.target[1]} has no index on its columns",
+                    location=key.location,
+                )
+
+
+@rule(
+    id="PRF02",
+    name="table-without-primary-key",
+    severity="warning",
+    message="Table without a primary key: rows cannot be addressed, replicated or updated safely",
+    why="""Without a primary key, logical replication (and Supabase Realtime) cannot send updates
+    and deletes, and clients have no stable way to address a row.""",
+    bad="create table public.events (name text);",
+    good="create table public.events (id bigint generated always as identity primary key, "
+    "name text);",
+    fix="Add a primary key (an identity column if nothing natural exists).",
+    scope="history",
+)
+def table_without_primary_key(ctx: HistoryContext) -> Iterator[Hit]:
+    for table in ctx.model.tables.values():
+        if table.created is not None and not table.primary_key:
+            yield Hit(f"Table {table.key[0]}.{table.key[1]} has no primary key", location=table.created)
+
+
+@rule(
+    id="PRF03",
+    name="duplicate-index",
+    severity="warning",
+    message="This index duplicates one the table already has: writes pay twice for nothing",
+    why="Two identical indexes double the write cost and the disk space, and help no query.",
+    given="create table public.orders (id bigint primary key, customer_id bigint);\n"
+    "create index orders_customer_idx on public.orders (customer_id);",
+    bad="create index orders_customer_id_idx on public.orders (customer_id);",
+    good="create index orders_customer_id_id_idx on public.orders (customer_id, id);",
+    fix="Drop one of the two.",
+    kinds=["IndexStmt"],
+)
+def duplicate_index(ctx: StatementContext) -> Iterator[Hit]:
+    node = ctx.node
+    if node.get("whereClause"):
+        return
+    table = ctx.table(qualified(node.get("relation")))
+    columns = tuple(
+        element.get("IndexElem", {}).get("name") or "(expression)"
+        for element in node.get("indexParams", []) or []
+    )
+    if table is None or "(expression)" in columns:
+        return
+    if columns in table.indexes or columns == table.primary_key:
+        yield Hit(f"An index on {table.key[1]}({', '.join(columns)}) already exists")
+
+
+_PER_ROW_FUNCTIONS = {("auth", "uid"), ("auth", "jwt"), ("auth", "role"), ("auth", "email")}
+
+
+def _unwrapped_calls(expression: Any, inside_select: bool = False) -> Iterator[str]:
+    if isinstance(expression, dict):
+        for key, value in expression.items():
+            if key == "SubLink":
+                yield from _unwrapped_calls(value, True)
+            elif key == "FuncCall":
+                parts = tuple(
+                    item["String"]["sval"] for item in value.get("funcname", []) if "String" in item
+                )
+                name = parts[-2:] if len(parts) >= 2 else ("", parts[-1] if parts else "")
+                if not inside_select and (
+                    name in _PER_ROW_FUNCTIONS or name[1] == "current_setting"
+                ):
+                    yield ".".join(part for part in name if part)
+                yield from _unwrapped_calls(value, inside_select)
+            else:
+                yield from _unwrapped_calls(value, inside_select)
+    elif isinstance(expression, list):
+        for item in expression:
+            yield from _unwrapped_calls(item, inside_select)
+
+
+@rule(
+    id="PRF04",
+    name="auth-function-not-wrapped",
+    severity="warning",
+    message="auth.uid() in a policy is evaluated for every row: wrap it as (select auth.uid())",
+    why="""A bare auth.uid() (or auth.jwt(), current_setting()) in a policy is called once per
+    row scanned. Wrapped in a scalar subquery, PostgreSQL evaluates it once per statement (an
+    initPlan): on large tables this is orders of magnitude faster.""",
+    given="create table public.notes (id bigint primary key, user_id uuid);",
+    bad="create policy \"notes: own\" on public.notes for select to authenticated "
+    "using (auth.uid() = user_id);",
+    good="create policy \"notes: own\" on public.notes for select to authenticated "
+    "using ((select auth.uid()) = user_id);",
+    fix="Write (select auth.uid()) instead of auth.uid().",
+    kinds=["CreatePolicyStmt", "AlterPolicyStmt"],
+)
+def auth_function_not_wrapped(ctx: StatementContext) -> Iterator[Hit]:
+    seen = set()
+    for part in ("qual", "with_check"):
+        for name in _unwrapped_calls(ctx.node.get(part)):
+            if name not in seen:
+                seen.add(name)
+                yield Hit(f"{name}() is called for every row: wrap it as (select {name}())")
+
+
+

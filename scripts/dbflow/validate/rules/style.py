@@ -1,0 +1,161 @@
+"""Style: definitions that work today and cost later."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbflow.validate.nodes import Node, type_name
+from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
+
+_MAX_IDENTIFIER_BYTES = 63
+
+
+def _columns(ctx: StatementContext) -> Iterator[Node]:
+    node = ctx.node
+    for element in node.get("tableElts", []) or []:
+        if "ColumnDef" in element:
+            yield element["ColumnDef"]
+    for item in node.get("cmds", []) or []:
+        command = item.get("AlterTableCmd", {})
+        column = (command.get("def") or {}).get("ColumnDef")
+        if command.get("subtype") == "AT_AddColumn" and column:
+            yield column
+
+
+def _is_primary_key(column: Node) -> bool:
+    return any(
+        item.get("Constraint", {}).get("contype") == "CONSTR_PRIMARY"
+        for item in column.get("constraints", []) or []
+    )
+
+
+@rule(
+    id="STY01",
+    name="int-primary-key",
+    severity="info",
+    message="A 32-bit primary key runs out at 2.1 billion rows: use bigint (or uuid)",
+    why="""Changing the type of a primary key later rewrites the table and every table that
+    references it; starting with bigint costs four bytes a row.""",
+    bad="create table public.events (id serial primary key);",
+    good="create table public.events (id bigint generated always as identity primary key);",
+    fix="Use bigint generated always as identity, or uuid.",
+    kinds=["CreateStmt", "AlterTableStmt"],
+)
+def int_primary_key(ctx: StatementContext) -> Iterator[Hit]:
+    for column in _columns(ctx):
+        if _is_primary_key(column) and type_name(column.get("typeName")) in (
+            "int4", "int2", "serial", "smallserial", "int", "integer", "smallint",
+        ):  # fmt: skip
+            yield Hit()
+
+
+@rule(
+    id="STY02",
+    name="serial-column",
+    severity="info",
+    message="serial is legacy: use an identity column",
+    why="""serial creates a separately owned sequence with awkward permissions and dump
+    behaviour; GENERATED ... AS IDENTITY is the SQL-standard replacement.""",
+    bad="create table public.events (id bigserial primary key);",
+    good="create table public.events (id bigint generated always as identity primary key);",
+    fix="Use bigint generated always as identity.",
+    kinds=["CreateStmt", "AlterTableStmt"],
+)
+def serial_column(ctx: StatementContext) -> Iterator[Hit]:
+    for column in _columns(ctx):
+        if type_name(column.get("typeName")) in ("serial", "bigserial", "smallserial"):
+            yield Hit()
+
+
+@rule(
+    id="STY03",
+    name="varchar-or-char",
+    severity="info",
+    message="varchar(n) and char(n) limits are costly to change: prefer text with a CHECK",
+    why="""Raising a varchar limit is cheap, but lowering it or changing char(n) rewrites the
+    table; char(n) also pads with spaces. A CHECK on length() can be replaced without a rewrite
+    (NOT VALID, then VALIDATE).""",
+    bad="create table public.users_extra (id bigint primary key, nickname varchar(30));",
+    good="create table public.users_extra (id bigint primary key, "
+    "nickname text check (char_length(nickname) <= 30));",
+    fix="Use text with CHECK (char_length(col) <= n).",
+    kinds=["CreateStmt", "AlterTableStmt"],
+)
+def varchar_or_char(ctx: StatementContext) -> Iterator[Hit]:
+    for column in _columns(ctx):
+        if type_name(column.get("typeName")) in ("varchar", "bpchar", "char"):
+            yield Hit(f"Column {column.get('colname')} is {type_name(column.get('typeName'))}")
+
+
+@rule(
+    id="STY04",
+    name="timestamp-without-time-zone",
+    severity="warning",
+    message="timestamp without time zone loses the offset: use timestamptz",
+    why="""timestamp stores a wall-clock time with no zone; values written from servers or users
+    in different zones become ambiguous, and comparisons with now() depend on the session's
+    TimeZone.""",
+    bad="create table public.events (id bigint primary key, happened_at timestamp);",
+    good="create table public.events (id bigint primary key, happened_at timestamptz);",
+    fix="Use timestamptz.",
+    kinds=["CreateStmt", "AlterTableStmt"],
+)
+def timestamp_without_time_zone(ctx: StatementContext) -> Iterator[Hit]:
+    for column in _columns(ctx):
+        if type_name(column.get("typeName")) in ("timestamp", "timestamp[]"):
+            yield Hit(f"Column {column.get('colname')} is timestamp without time zone")
+
+
+def _identifiers(ctx: StatementContext) -> Iterator[str]:
+    node = ctx.node
+    for key in ("relation", "view"):
+        value = node.get(key)
+        if isinstance(value, dict) and value.get("relname"):
+            yield value["relname"]
+    for key in ("idxname", "policy_name", "trigname", "conname", "newname", "extname"):
+        if isinstance(node.get(key), str):
+            yield node[key]
+    for column in _columns(ctx):
+        if column.get("colname"):
+            yield column["colname"]
+
+
+@rule(
+    id="STY05",
+    name="identifier-too-long",
+    severity="error",
+    message="Identifier longer than 63 bytes: PostgreSQL silently truncates it",
+    why="""Names longer than 63 bytes are cut without an error, so two long names can collide and
+    later statements that use the full name fail to find the object.""",
+    bad="create table public.customer_lifetime_value_snapshots_by_region_and_quarter_2025_v2 "
+    "(id bigint primary key);",
+    good="create table public.customer_ltv_snapshots (id bigint primary key);",
+    fix="Use a shorter name (63 bytes at most).",
+    kinds=[
+        "CreateStmt", "AlterTableStmt", "IndexStmt", "CreatePolicyStmt", "CreateTrigStmt",
+        "ViewStmt", "RenameStmt",
+    ],
+)  # fmt: skip
+def identifier_too_long(ctx: StatementContext) -> Iterator[Hit]:
+    for name in _identifiers(ctx):
+        if len(name.encode("utf-8")) > _MAX_IDENTIFIER_BYTES:
+            yield Hit(f"Identifier {name[:40]}... is {len(name.encode())} bytes (max 63)")
+
+
+@rule(
+    id="STY10",
+    name="table-without-comment",
+    severity="info",
+    message="Table without a comment: say what one row is",
+    why="""COMMENT ON TABLE shows up in Supabase Studio, the generated API docs and type
+    generators; it is the cheapest documentation a schema has.""",
+    bad="create table public.invoices (id bigint primary key);",
+    good="create table public.invoices (id bigint primary key);\n"
+    "comment on table public.invoices is 'An invoice sent to a customer.';",
+    fix="Add COMMENT ON TABLE ... IS '...'.",
+    scope="history",
+)
+def table_without_comment(ctx: HistoryContext) -> Iterator[Hit]:
+    for table in ctx.model.tables.values():
+        if table.created is not None and not table.commented:
+            yield Hit(f"Table {table.key[0]}.{table.key[1]} has no comment", location=table.created)

@@ -1,0 +1,143 @@
+"""Transactions and the runner: what fails under the one-transaction-per-file model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbflow.sql.classify import needs_autocommit_json, transaction_control_json
+from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
+
+
+def _server_version(ctx: FileContext | StatementContext) -> int:
+    return ctx.options.postgres_version * 10000
+
+
+@rule(
+    id="TXN01",
+    name="non-transactional-statement-shares-file",
+    severity="error",
+    message="This statement cannot run inside a transaction, and its file has other statements",
+    why="""Each migration file runs in one transaction (as the Supabase CLI does). CREATE INDEX
+    CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and VACUUM fail inside one; dbflow
+    runs such a statement outside a transaction only when it is alone in its file.""",
+    bad="create table public.t (id bigint primary key, a int);\n"
+    "create index concurrently t_a_idx on public.t (a);",
+    good="create index concurrently if not exists t_a_idx on public.t (a);",
+    fix="Move the statement into a migration file of its own.",
+    scope="file",
+)
+def non_transactional_shares_file(ctx: FileContext) -> Iterator[Hit]:
+    statements = ctx.source.statements
+    if len(statements) < 2:
+        return
+    for statement in statements:
+        reason = needs_autocommit_json(statement.kind, statement.node, _server_version(ctx))
+        if reason:
+            yield Hit(
+                f"{reason} cannot run inside a transaction, and this file has "
+                f"{len(statements)} statements",
+                statement.line,
+                statement.column,
+            )
+
+
+@rule(
+    id="TXN02",
+    name="explicit-transaction-wrapper",
+    severity="warning",
+    message="BEGIN/COMMIT around the file is redundant: the runner already wraps each file",
+    why="""dbflow (like the Supabase CLI) runs each file in its own transaction. A file wrapped in
+    BEGIN; ... COMMIT; is accepted, but the wrapper hides nothing and misleads readers into
+    thinking other files are not transactional.""",
+    bad="begin;\ncreate table public.t (id bigint primary key);\ncommit;",
+    good="create table public.t (id bigint primary key);",
+    fix="Remove BEGIN; and COMMIT;.",
+    scope="file",
+)
+def explicit_wrapper(ctx: FileContext) -> Iterator[Hit]:
+    controls = [transaction_control_json(s.kind, s.node) for s in ctx.source.statements]
+    if len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit":
+        if controls[1:-1].count(None) == len(controls) - 2:
+            first = ctx.source.statements[0]
+            yield Hit(None, first.line, first.column)
+
+
+@rule(
+    id="TXN03",
+    name="transaction-control-inside-file",
+    severity="error",
+    message="COMMIT, ROLLBACK or an unmatched BEGIN inside a migration splits its transaction",
+    why="""A COMMIT in the middle of a file makes the first half permanent even if the second half
+    fails, breaking the all-or-nothing promise; dbflow's runner refuses such a file.""",
+    bad="create table public.a (id bigint primary key);\ncommit;\n"
+    "create table public.b (id bigint primary key);",
+    good="create table public.a (id bigint primary key);\n"
+    "create table public.b (id bigint primary key);",
+    fix="Remove the transaction control statements, or split the file into two migrations.",
+    scope="file",
+)
+def transaction_control(ctx: FileContext) -> Iterator[Hit]:
+    statements = ctx.source.statements
+    controls = [transaction_control_json(s.kind, s.node) for s in statements]
+    wrapped = len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit"
+    for index, (statement, control) in enumerate(zip(statements, controls, strict=True)):
+        if control is None or (wrapped and index in (0, len(controls) - 1)):
+            continue
+        yield Hit(None, statement.line, statement.column)
+
+
+@rule(
+    id="TXN04",
+    name="non-idempotent-outside-transaction",
+    severity="warning",
+    message="A statement run outside a transaction should be safe to run twice",
+    why="""A file that runs outside a transaction is not rolled back when it fails; the next
+    attempt must not fail because part of it already happened (a half-built index exists).""",
+    bad="create index concurrently t_a_idx on public.t (a);",
+    good="create index concurrently if not exists t_a_idx on public.t (a);",
+    fix="Add IF NOT EXISTS (create) or IF EXISTS (drop).",
+    kinds=["IndexStmt", "DropStmt"],
+)
+def non_idempotent(ctx: StatementContext) -> Iterator[Hit]:
+    node = ctx.node
+    if not node.get("concurrent") or len(ctx.source.statements) != 1:
+        return
+    if ctx.kind == "IndexStmt" and not node.get("if_not_exists"):
+        yield Hit("CREATE INDEX CONCURRENTLY without IF NOT EXISTS fails on a rerun")
+    if ctx.kind == "DropStmt" and not node.get("missing_ok"):
+        yield Hit("DROP INDEX CONCURRENTLY without IF EXISTS fails on a rerun")
+
+
+@rule(
+    id="TXN05",
+    name="syntax-error",
+    severity="error",
+    message="Syntax error: this file would fail when deployed",
+    why="PostgreSQL's own parser rejects the statement; the migration cannot apply.",
+    bad="create tabel public.t (id bigint primary key);",
+    good="create table public.t (id bigint primary key);",
+    fix="Fix the statement at the reported line and column.",
+    scope="file",
+)
+def syntax_error(ctx: FileContext) -> Iterator[Hit]:
+    for problem in ctx.source.syntax_problems:
+        yield Hit(
+            f"Syntax error: {problem.message}", problem.position.line, problem.position.column
+        )
+
+
+@rule(
+    id="TXN08",
+    name="dynamic-sql",
+    severity="info",
+    message="Dynamic EXECUTE inside PL/pgSQL cannot be checked",
+    why="""The SQL is built at run time, so no rule can see what it does; review it by hand (and
+    quote identifiers with format('%I') or quote_ident).""",
+    bad="do $$ begin execute 'drop table ' || 'public.t'; end $$;",
+    good="do $$ begin update public.settings set value = 'on' where key = 'beta'; end $$;",
+    fix="Prefer static SQL; where EXECUTE is needed, build it with format() and %I / %L.",
+    scope="file",
+)
+def dynamic_sql(ctx: FileContext) -> Iterator[Hit]:
+    for opaque in ctx.source.opaque:
+        yield Hit(f"Dynamic EXECUTE {opaque.query[:60]} cannot be checked", opaque.line, 1)
