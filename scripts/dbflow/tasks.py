@@ -25,6 +25,8 @@ from dbflow.migrations.repair import repair as repair_history
 from dbflow.migrations.reset import reset_local, run_options
 from dbflow.migrations.runner import RunResult, migrate
 from dbflow.migrations.status import migration_rows
+from dbflow.validate.cli import validate_command
+from dbflow.validate.docs import write_reference
 from dbflow.redact import redact_url
 
 out = Console(highlight=False, soft_wrap=True)
@@ -309,7 +311,49 @@ def _print_run(result: RunResult) -> None:
     out.print(f"applied {len(result.applied)} migration(s) in {total} ms")
 
 
-db = Collection("db", start, stop, status, new, up, list_, repair, reset)
+@task(
+    iterable=["file"],
+    help={
+        "file": "a migration file or folder to report on, repeatable (default: every migration)",
+        "format": "text (default), json, github (default under GitHub Actions) or sarif",
+        "fail-on": "lowest severity that fails the run: error (default), warning or info",
+        "since": "only report files added or changed since this git ref",
+        "baseline": "ignore findings recorded in this baseline file",
+        "write-baseline": "record the current findings in this file and exit 0",
+    },
+)
+def validate(
+    c: Context,
+    file: list[str] | None = None,
+    format: str | None = None,
+    fail_on: str = "error",
+    since: str | None = None,
+    baseline: str | None = None,
+    write_baseline: str | None = None,
+) -> None:
+    """Check migrations for what would hurt production (exit 1 on errors, 2 on bad usage)."""
+    code = validate_command(
+        list(file or []),
+        fmt=format,
+        fail_on=fail_on,
+        since=since,
+        baseline=baseline,
+        write_baseline_to=write_baseline,
+    )
+    if code:
+        raise Exit(code=code)
+
+
+@task(name="validate-docs")
+def validate_docs(c: Context) -> None:
+    """Regenerate docs/wiki/validation-rules.md from the rules."""
+    path = write_reference(_settings().project_root)
+    out.print(f"wrote {path}")
+
+
+db = Collection(
+    "db", start, stop, status, new, up, list_, repair, reset, validate, validate_docs
+)
 
 ns = Collection()
 ns.add_collection(db)

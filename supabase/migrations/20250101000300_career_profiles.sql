@@ -28,7 +28,7 @@ create policy "skills: authenticated users add"
 
 create table if not exists public.user_career_profiles (
     user_id uuid primary key references public.profiles (id) on delete cascade,
-    headline varchar(160),
+    headline text check (char_length(headline) <= 160),
     bio text,
     skills text[] not null default '{}',
     work_mode text not null default 'remote' check (work_mode in ('remote', 'hybrid', 'onsite')),
@@ -36,7 +36,7 @@ create table if not exists public.user_career_profiles (
         check (jsonb_typeof(preferred_locations) = 'array'),
     salary_min integer check (salary_min >= 0),
     salary_max integer check (salary_max >= 0),
-    salary_currency char(3) not null default 'USD',
+    salary_currency text not null default 'USD' check (salary_currency ~ '^[A-Z]{3}$'),
     years_experience smallint check (years_experience between 0 and 60),
     open_to_work boolean not null default true,
     created_at timestamptz not null default now(),

@@ -253,8 +253,8 @@ def _create_view(model: SchemaModel, node: Node, where: Location) -> None:
 def _create_matview(model: SchemaModel, node: Node, where: Location) -> None:
     if node.get("objtype") != "OBJECT_MATVIEW":
         return
-    into = node.get("into", {}).get("IntoClause", {})
-    key = qualified(into.get("rel"))
+    into = node.get("into", {})
+    key = qualified(into.get("IntoClause", into).get("rel"))
     model.views[key] = View(key, where, security_invoker=False, materialized=True)
 
 

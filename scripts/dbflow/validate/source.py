@@ -33,6 +33,7 @@ class ParsedStatement:
     column: int
     offset: int
     context: str | None = None  # "DO block" or "function body" for embedded statements
+    parse_base: int = 0  # character offset in the file of the text the parser saw
 
     @property
     def embedded(self) -> bool:
@@ -99,8 +100,11 @@ def _collect(source: SourceFile, raw: list[Node], text: str, base_offset: int) -
         absolute = base_offset + start
         position = position_at(source.text, absolute)
         source.statements.append(
-            ParsedStatement(kind, body, statement_text, position.line, position.column, absolute)
-        )
+            ParsedStatement(
+                kind, body, statement_text, position.line, position.column, absolute,
+                parse_base=base_offset,
+            )
+        )  # fmt: skip
 
 
 def _parse_piecewise(source: SourceFile) -> None:

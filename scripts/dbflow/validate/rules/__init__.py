@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dbflow.sql.statements import position_at
 from dbflow.validate.model import Key, Location, SchemaModel, Table
 from dbflow.validate.nodes import Node, qualified
 from dbflow.validate.source import ParsedStatement, SourceFile
@@ -79,6 +80,22 @@ class StatementContext:
 
     def exposed(self, schema: str) -> bool:
         return schema in self.options.exposed_schemas
+
+    def hit_at(self, node: Node | None, message: str | None = None) -> Hit:
+        """A Hit placed at ``node``'s own location (a byte offset in the parsed text)."""
+        location = (node or {}).get("location")
+        statement = self.statement
+        if not isinstance(location, int) or location < 0 or statement.embedded:
+            return Hit(message)
+        text = self.source.text
+        parsed = text[statement.parse_base :]
+        if parsed.isascii():
+            offset = statement.parse_base + location
+        else:
+            prefix = parsed.encode("utf-8")[:location]
+            offset = statement.parse_base + len(prefix.decode("utf-8", "ignore"))
+        position = position_at(text, offset)
+        return Hit(message, position.line, position.column)
 
 
 @dataclass

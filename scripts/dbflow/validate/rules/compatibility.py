@@ -105,8 +105,11 @@ def add_required_column(ctx: StatementContext) -> Iterator[Hit]:
         has_value = kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}
         serial = type_name(column.get("typeName")) in ("serial", "bigserial", "smallserial")
         if "CONSTR_NOTNULL" in kinds and not has_value and not serial:
-            yield Hit(f"Adding NOT NULL column {column.get('colname')} without a default fails "
-                      "on a table that has rows")
+            yield ctx.hit_at(
+                column,
+                f"Adding NOT NULL column {column.get('colname')} without a default fails on a "
+                "table that has rows",
+            )
 
 
 @rule(
@@ -133,7 +136,7 @@ def drop_not_null(ctx: StatementContext) -> Iterator[Hit]:
     id="CMP08",
     name="json-column",
     severity="warning",
-    message="json stores text and cannot be indexed or compared: use jsonb",
+    message="The json type stores text and cannot be indexed or compared: use jsonb",
     why="""json keeps the raw text (re-parsed on every access), has no equality operator (so
     DISTINCT and UNION fail) and no GIN index support.""",
     bad="create table public.events (id bigint primary key, payload json);",
@@ -144,6 +147,6 @@ def drop_not_null(ctx: StatementContext) -> Iterator[Hit]:
 def json_column(ctx: StatementContext) -> Iterator[Hit]:
     for column in _added_columns(ctx.node):
         if type_name(column.get("typeName")) in ("json", "json[]"):
-            yield Hit(f"Column {column.get('colname')} is json: use jsonb")
+            yield ctx.hit_at(column, f"Column {column.get('colname')} is json: use jsonb")
 
 

@@ -115,7 +115,7 @@ def _unwrapped_calls(expression: Any, inside_select: bool = False) -> Iterator[s
     id="PRF04",
     name="auth-function-not-wrapped",
     severity="warning",
-    message="auth.uid() in a policy is evaluated for every row: wrap it as (select auth.uid())",
+    message="A bare auth.uid() in a policy runs once per row: wrap it as (select auth.uid())",
     why="""A bare auth.uid() (or auth.jwt(), current_setting()) in a policy is called once per
     row scanned. Wrapped in a scalar subquery, PostgreSQL evaluates it once per statement (an
     initPlan): on large tables this is orders of magnitude faster.""",

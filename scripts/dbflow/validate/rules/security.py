@@ -163,6 +163,11 @@ def view_without_security_invoker(ctx: StatementContext) -> Iterator[Hit]:
                     "(security_invoker = on)")
 
 
+def _into(node: Node) -> Node:
+    into: Node = node.get("into", {})
+    return into.get("IntoClause", into)
+
+
 def _reads_auth_users(query: Node) -> bool:
     for kind, body in walk(query):
         if kind == "RangeVar" and (body.get("schemaname"), body.get("relname")) == ("auth", "users"):
@@ -188,7 +193,7 @@ def view_exposes_auth_users(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.kind == "ViewStmt":
         schema, _ = qualified(ctx.node.get("view"))
     else:
-        schema, _ = qualified(ctx.node.get("into", {}).get("IntoClause", {}).get("rel"))
+        schema, _ = qualified(_into(ctx.node).get("rel"))
     yield from once(ctx.exposed(schema) and _reads_auth_users(ctx.node.get("query", {})))
 
 
@@ -207,7 +212,7 @@ def view_exposes_auth_users(ctx: StatementContext) -> Iterator[Hit]:
 def materialized_view_exposed(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.node.get("objtype") != "OBJECT_MATVIEW":
         return
-    schema, _ = qualified(ctx.node.get("into", {}).get("IntoClause", {}).get("rel"))
+    schema, _ = qualified(_into(ctx.node).get("rel"))
     yield from once(ctx.exposed(schema))
 
 

@@ -1,0 +1,84 @@
+"""``dbflow-validate [FILES...]``: the validator as a plain command (pre-commit, CI, editors).
+
+Exit codes: 0 clean (or only findings below --fail-on), 1 findings at or above it,
+2 a usage or configuration error. Never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from dbflow.config import load_settings
+from dbflow.errors import DbflowError
+from dbflow.validate.engine import write_baseline
+from dbflow.validate.reporters import FORMATS, render
+from dbflow.validate.run import Request, run_validation
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def validate_command(
+    files: list[str],
+    *,
+    fmt: str | None = None,
+    fail_on: str = "error",
+    since: str | None = None,
+    baseline: str | None = None,
+    write_baseline_to: str | None = None,
+) -> int:
+    """Run the validator and print the report; return the exit code."""
+    chosen = fmt or default_format()
+    if chosen not in FORMATS:
+        print(f"error: --format must be one of {', '.join(FORMATS)}", file=sys.stderr)
+        return EXIT_USAGE
+    if fail_on not in ("error", "warning", "info"):
+        print("error: --fail-on must be error, warning or info", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        settings = load_settings()
+        request = Request(
+            files=tuple(Path(file) for file in files),
+            since=since,
+            baseline=Path(baseline) if baseline else None,
+        )
+        report = run_validation(settings, request)
+    except DbflowError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if write_baseline_to:
+        write_baseline(Path(write_baseline_to), report)
+        print(f"wrote {len(report.findings)} finding(s) to {write_baseline_to}")
+        return EXIT_CLEAN
+    colour = chosen == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    print(render(report, chosen, settings.project_root, colour=colour))
+    return EXIT_FINDINGS if report.fails(fail_on) else EXIT_CLEAN
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="dbflow-validate", description="Check migrations for what would hurt production."
+    )
+    parser.add_argument("files", nargs="*", help="files to report on (default: every migration)")
+    parser.add_argument("--format", choices=FORMATS, default=None)
+    parser.add_argument("--fail-on", choices=("error", "warning", "info"), default="error")
+    parser.add_argument("--since", help="only files added or changed since this git ref")
+    parser.add_argument("--baseline", help="ignore findings recorded in this baseline file")
+    parser.add_argument("--write-baseline", help="record the current findings and exit 0")
+    args = parser.parse_args(argv)
+    sys.exit(
+        validate_command(
+            args.files,
+            fmt=args.format,
+            fail_on=args.fail_on,
+            since=args.since,
+            baseline=args.baseline,
+            write_baseline_to=args.write_baseline,
+        )
+    )

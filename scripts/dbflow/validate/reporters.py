@@ -1,0 +1,190 @@
+"""Report findings as text (with a code frame), JSON, GitHub annotations or SARIF 2.1.0.
+
+The JSON schema (``dbflow.validate/1``) is stable::
+
+    {"schema": "dbflow.validate/1",
+     "summary": {"files": 5, "statements": 57, "error": 0, "warning": 1, "info": 2,
+                 "seconds": 0.01},
+     "findings": [{"rule": "DAT01", "name": "drop-table", "severity": "error",
+                   "message": "...", "file": "supabase/migrations/x.sql",
+                   "line": 3, "column": 1, "statement": "drop table ...",
+                   "fix": "...", "fingerprint": "..."}]}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dbflow import __version__
+from dbflow.validate.engine import Finding, Report
+from dbflow.validate.rules import all_rules
+
+FORMATS = ("text", "json", "github", "sarif")
+DOCS = "docs/wiki/validation-rules.md"
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def render(report: Report, fmt: str, root: Path, *, colour: bool = False) -> str:
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "github":
+        return render_github(report)
+    if fmt == "sarif":
+        return render_sarif(report)
+    return render_text(report, root, colour=colour)
+
+
+def summary_line(report: Report) -> str:
+    parts = [
+        f"{report.count('error')} error(s)",
+        f"{report.count('warning')} warning(s)",
+        f"{report.count('info')} info",
+    ]
+    return (
+        f"{', '.join(parts)} in {report.files} file(s), {report.statements} statement(s), "
+        f"{report.seconds:.2f} s"
+    )
+
+
+def render_text(report: Report, root: Path, *, colour: bool = False) -> str:
+    styles = {"error": "31;1", "warning": "33;1", "info": "36"}
+    lines: list[str] = []
+    texts: dict[str, list[str]] = {}
+    for finding in report.findings:
+        severity = finding.severity
+        if colour:
+            severity = f"\x1b[{styles[severity]}m{severity}\x1b[0m"
+        lines.append(
+            f"{finding.path}:{finding.line}:{finding.column}: {severity} "
+            f"{finding.rule_id} {finding.rule_name}: {finding.message}"
+        )
+        source = texts.setdefault(finding.path, _read_lines(root / finding.path))
+        if 0 < finding.line <= len(source):
+            code = source[finding.line - 1].rstrip()
+            gutter = f"{finding.line:>5} | "
+            lines.append(f"{gutter}{code}")
+            lines.append(" " * (len(gutter) - 2) + "| " + " " * (finding.column - 1) + "^")
+        lines.append(f"      fix: {finding.fix}")
+        lines.append(f"      see: {DOCS}#{finding.rule_id.lower()}")
+        lines.append("")
+    lines.append(summary_line(report))
+    return "\n".join(lines)
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    return {
+        "rule": finding.rule_id,
+        "name": finding.rule_name,
+        "severity": finding.severity,
+        "message": finding.message,
+        "file": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "statement": finding.statement,
+        "fix": finding.fix,
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def render_json(report: Report) -> str:
+    document = {
+        "schema": "dbflow.validate/1",
+        "summary": {
+            "files": report.files,
+            "statements": report.statements,
+            "error": report.count("error"),
+            "warning": report.count("warning"),
+            "info": report.count("info"),
+            "seconds": round(report.seconds, 4),
+        },
+        "findings": [_finding_json(finding) for finding in report.findings],
+    }
+    return json.dumps(document, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(report: Report) -> str:
+    """GitHub Actions workflow commands: one annotation per finding."""
+    command = {"error": "error", "warning": "warning", "info": "notice"}
+    lines = []
+    for finding in report.findings:
+        properties = ",".join(
+            [
+                f"file={_escape_property(finding.path)}",
+                f"line={finding.line}",
+                f"col={finding.column}",
+                f"title={_escape_property(finding.rule_id + ' ' + finding.rule_name)}",
+            ]
+        )
+        message = _escape_data(f"{finding.message}. Fix: {finding.fix}")
+        lines.append(f"::{command[finding.severity]} {properties}::{message}")
+    lines.append(summary_line(report))
+    return "\n".join(lines)
+
+
+def render_sarif(report: Report) -> str:
+    rules = all_rules()
+    index = {rule.id: number for number, rule in enumerate(rules)}
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "dbflow",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/dbflow/",
+                        "rules": [
+                            {
+                                "id": rule.id,
+                                "name": rule.name,
+                                "shortDescription": {"text": rule.message},
+                                "fullDescription": {"text": rule.why},
+                                "help": {"text": rule.fix},
+                                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "results": [
+                    {
+                        "ruleId": finding.rule_id,
+                        "ruleIndex": index.get(finding.rule_id, 0),
+                        "level": _SARIF_LEVEL[finding.severity],
+                        "message": {"text": finding.message},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": finding.path},
+                                    "region": {
+                                        "startLine": finding.line,
+                                        "startColumn": finding.column,
+                                    },
+                                }
+                            }
+                        ],
+                        "partialFingerprints": {"dbflow/v1": finding.fingerprint},
+                    }
+                    for finding in report.findings
+                ],
+            }
+        ],
+    }
+    return json.dumps(document, indent=2)

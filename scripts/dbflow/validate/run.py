@@ -1,0 +1,89 @@
+"""Which files to validate, against which history; the entry point tasks and hooks call."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbflow.config import Settings
+from dbflow.errors import ConfigError
+from dbflow.migrations.discovery import MIGRATION_FILE_NAME
+from dbflow.validate.config import load_validate_config
+from dbflow.validate.engine import Report, load_baseline, validate_files
+
+
+@dataclass(frozen=True)
+class Request:
+    files: tuple[Path, ...] = ()  # report only these (default: every migration)
+    since: str | None = None  # report only files changed since this git ref
+    baseline: Path | None = None
+
+
+def history(settings: Settings) -> list[Path]:
+    """Every .sql file in the migrations folder: migrations by version, then the others."""
+    folder = settings.migrations_dir
+    if not folder.is_dir():
+        return []
+    files = [path for path in folder.iterdir() if path.is_file() and path.suffix == ".sql"]
+
+    def order(path: Path) -> tuple[int, str, str]:
+        match = MIGRATION_FILE_NAME.match(path.name)
+        return (0, match["version"], path.name) if match else (1, "", path.name)
+
+    return sorted(files, key=order)
+
+
+def changed_since(settings: Settings, ref: str) -> set[Path]:
+    """Files in the migrations folder added or changed since ``ref`` (and untracked ones)."""
+    folder = settings.migrations_dir
+    commands = [
+        ["git", "diff", "--name-only", "--relative", ref, "--", str(folder)],
+        ["git", "ls-files", "--others", "--exclude-standard", "--", str(folder)],
+    ]
+    changed: set[Path] = set()
+    for command in commands:
+        result = subprocess.run(
+            command, cwd=settings.project_root, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise ConfigError(
+                f"cannot list files changed since {ref!r}: {result.stderr.strip()}",
+                hint="--since needs a git ref that exists (e.g. origin/main)",
+            )
+        changed.update((settings.project_root / line).resolve() for line in result.stdout.split())
+    return changed
+
+
+def run_validation(settings: Settings, request: Request) -> Report:
+    config = load_validate_config(settings)
+    paths = [path.resolve() for path in history(settings)]
+    report_only: set[Path] | None = None
+    if request.files:
+        report_only = set()
+        for file in request.files:
+            resolved = file.resolve()
+            if resolved.is_dir():
+                report_only.update(p.resolve() for p in resolved.glob("*.sql"))
+                continue
+            if not resolved.exists():
+                raise ConfigError(f"{file}: no such file")
+            report_only.add(resolved)
+            if resolved not in paths:
+                paths.append(resolved)
+    if request.since:
+        changed = changed_since(settings, request.since)
+        report_only = changed if report_only is None else report_only & changed
+    baseline_path = request.baseline or config.baseline
+    baseline = None
+    if baseline_path is not None:
+        if not baseline_path.is_file():
+            raise ConfigError(f"baseline file {baseline_path} does not exist",
+                              hint="create it with --write-baseline FILE")  # fmt: skip
+        try:
+            baseline = load_baseline(baseline_path)
+        except ValueError as exc:
+            raise ConfigError(f"baseline file {baseline_path} is not valid JSON: {exc}") from None
+    return validate_files(
+        paths, config, root=settings.project_root, report_only=report_only, baseline=baseline
+    )
