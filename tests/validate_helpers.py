@@ -14,7 +14,9 @@ def write_migrations(folder: Path, *files: str | tuple[str, str]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for number, item in enumerate(files):
-        name, text = item if isinstance(item, tuple) else (f"2025010100{number:02d}00_m{number}.sql", item)
+        name, text = (
+            item if isinstance(item, tuple) else (f"2025010100{number:02d}00_m{number}.sql", item)
+        )
         path = folder / name
         path.write_text(text, encoding="utf-8")
         paths.append(path)

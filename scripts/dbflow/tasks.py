@@ -25,9 +25,9 @@ from dbflow.migrations.repair import repair as repair_history
 from dbflow.migrations.reset import reset_local, run_options
 from dbflow.migrations.runner import RunResult, migrate
 from dbflow.migrations.status import migration_rows
+from dbflow.redact import redact_url
 from dbflow.validate.cli import validate_command
 from dbflow.validate.docs import write_reference
-from dbflow.redact import redact_url
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -351,9 +351,7 @@ def validate_docs(c: Context) -> None:
     out.print(f"wrote {path}")
 
 
-db = Collection(
-    "db", start, stop, status, new, up, list_, repair, reset, validate, validate_docs
-)
+db = Collection("db", start, stop, status, new, up, list_, repair, reset, validate, validate_docs)
 
 ns = Collection()
 ns.add_collection(db)

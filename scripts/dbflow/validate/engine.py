@@ -18,6 +18,7 @@ from pathlib import Path
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.model import Location, SchemaModel
 from dbflow.validate.rules import (
+    RULES,
     FileContext,
     HistoryContext,
     Hit,
@@ -138,7 +139,10 @@ def validate_files(
 
     findings = _apply_suppressions(raw, sources, config)
     for index, problem in unreadable.items():
-        findings.append(_unreadable_finding(sources[index].display, problem))
+        message = f"{RULES['HYG07'].message}: {problem}"
+        unreadable_finding = _finding("HYG07", message, sources[index].display, 1, config)
+        if unreadable_finding is not None:
+            findings.append(unreadable_finding)
     reported = {
         index for index, path in enumerate(paths) if report_only is None or path in report_only
     }
@@ -202,10 +206,8 @@ def _statement_lines(source: SourceFile) -> list[tuple[int, int]]:
 def _apply_suppressions(
     raw: list[_Raw], sources: list[SourceFile], config: ValidateConfig
 ) -> list[Finding]:
-    from dbflow.validate.rules import RULES
-
     suppressions: dict[int, list[Suppression]] = {}
-    extra: list[Finding] = []
+    notes: list[Finding | None] = []
     for index, source in enumerate(sources):
         found = read_suppressions(source.text)
         spans = _statement_lines(source)
@@ -214,29 +216,28 @@ def _apply_suppressions(
                 following = [span for span in spans if span[0] > suppression.line]
                 suppression.covers = following[0] if following else None
             if not suppression.rule_ids:
-                extra.append(_finding(RULES["SUP01"], "The suppression names no rule id",
-                                      source.display, suppression.line, config))  # fmt: skip
+                message = "The suppression names no rule id"
+                notes.append(_finding("SUP01", message, source.display, suppression.line, config))
             for rule_id in suppression.rule_ids:
                 if rule_id not in RULES:
-                    extra.append(_finding(RULES["SUP01"], f"Unknown rule {rule_id} in a suppression",
-                                          source.display, suppression.line, config))  # fmt: skip
+                    message = f"Unknown rule {rule_id} in a suppression"
+                    notes.append(
+                        _finding("SUP01", message, source.display, suppression.line, config)
+                    )
         suppressions[index] = found
 
     findings: list[Finding] = []
     for item in raw:
         level = config.level(item.rule.id, item.rule.severity)
-        if level == "off":
+        if level == "off" or _suppressed(item, suppressions.get(item.file_index, [])):
             continue
-        if _suppressed(item, suppressions.get(item.file_index, [])):
-            continue
-        source = sources[item.file_index]
         findings.append(
             Finding(
                 rule_id=item.rule.id,
                 rule_name=item.rule.name,
                 severity=level,
                 message=item.hit.message or item.rule.message,
-                path=source.display,
+                path=sources[item.file_index].display,
                 line=item.line,
                 column=item.column,
                 statement=item.statement,
@@ -247,10 +248,10 @@ def _apply_suppressions(
         for suppression in found:
             for rule_id in suppression.rule_ids:
                 if rule_id in RULES and rule_id not in suppression.used:
-                    extra.append(_finding(RULES["SUP02"],
-                                          f"The suppression of {rule_id} silences nothing",
-                                          sources[index].display, suppression.line, config))  # fmt: skip
-    return findings + [finding for finding in extra if finding is not None]
+                    message = f"The suppression of {rule_id} silences nothing"
+                    display = sources[index].display
+                    notes.append(_finding("SUP02", message, display, suppression.line, config))
+    return findings + [note for note in notes if note is not None]
 
 
 def _suppressed(item: _Raw, found: Iterable[Suppression]) -> bool:
@@ -265,18 +266,15 @@ def _suppressed(item: _Raw, found: Iterable[Suppression]) -> bool:
     return False
 
 
-def _finding(rule: Rule, message: str, display: str, line: int, config: ValidateConfig) -> Finding:
+def _finding(
+    rule_id: str, message: str, display: str, line: int, config: ValidateConfig
+) -> Finding | None:
+    """A finding the engine itself reports (suppressions, unreadable files); None if off."""
+    rule = RULES[rule_id]
     level = config.level(rule.id, rule.severity)
-    return Finding(rule.id, rule.name, "info" if level == "off" else level, message, display,
-                   line, 1, "", rule.fix)  # fmt: skip
-
-
-def _unreadable_finding(display: str, problem: str) -> Finding:
-    from dbflow.validate.rules import RULES
-
-    rule = RULES["HYG07"]
-    return Finding(rule.id, rule.name, "error", f"{rule.message}: {problem}", display, 1, 1, "",
-                   rule.fix)  # fmt: skip
+    if level == "off":
+        return None
+    return Finding(rule.id, rule.name, level, message, display, line, 1, "", rule.fix)
 
 
 def _display(path: Path, root: Path) -> str:

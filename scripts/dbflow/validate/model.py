@@ -264,8 +264,7 @@ def _create_function(model: SchemaModel, node: Node, where: Location) -> None:
     definer = string_value(options.get("security")) == "true"
     has_search_path = any(
         option.get("DefElem", {}).get("defname") == "set"
-        and option["DefElem"].get("arg", {}).get("VariableSetStmt", {}).get("name")
-        == "search_path"
+        and option["DefElem"].get("arg", {}).get("VariableSetStmt", {}).get("name") == "search_path"
         for option in node.get("options", []) or []
     )
     model.functions[key] = Function(key, definer, has_search_path)

@@ -75,7 +75,9 @@ def string_value(arg: Any) -> str | None:
         for key in ("sval", "ival", "boolval"):
             if key in constant:
                 inner = constant[key]
-                return str(next(iter(inner.values()), "")) if isinstance(inner, dict) else str(inner)
+                return (
+                    str(next(iter(inner.values()), "")) if isinstance(inner, dict) else str(inner)
+                )
     return None
 
 

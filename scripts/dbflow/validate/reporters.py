@@ -52,9 +52,9 @@ def render_text(report: Report, root: Path, *, colour: bool = False) -> str:
     lines: list[str] = []
     texts: dict[str, list[str]] = {}
     for finding in report.findings:
-        severity = finding.severity
+        severity: str = finding.severity
         if colour:
-            severity = f"\x1b[{styles[severity]}m{severity}\x1b[0m"
+            severity = f"\x1b[{styles[finding.severity]}m{severity}\x1b[0m"
         lines.append(
             f"{finding.path}:{finding.line}:{finding.column}: {severity} "
             f"{finding.rule_id} {finding.rule_name}: {finding.message}"

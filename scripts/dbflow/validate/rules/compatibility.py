@@ -60,8 +60,7 @@ def rename_table(ctx: StatementContext) -> Iterator[Hit]:
 def rename_column(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
     yield from once(
-        node.get("renameType") == "OBJECT_COLUMN"
-        and ctx.holds_data_range_var(node.get("relation"))
+        node.get("renameType") == "OBJECT_COLUMN" and ctx.holds_data_range_var(node.get("relation"))
     )
 
 
@@ -100,7 +99,8 @@ def add_required_column(ctx: StatementContext) -> Iterator[Hit]:
         return
     for column in _added_columns(ctx.node):
         kinds = {
-            item.get("Constraint", {}).get("contype") for item in column.get("constraints", []) or []
+            item.get("Constraint", {}).get("contype")
+            for item in column.get("constraints", []) or []
         }
         has_value = kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}
         serial = type_name(column.get("typeName")) in ("serial", "bigserial", "smallserial")
@@ -148,5 +148,3 @@ def json_column(ctx: StatementContext) -> Iterator[Hit]:
     for column in _added_columns(ctx.node):
         if type_name(column.get("typeName")) in ("json", "json[]"):
             yield ctx.hit_at(column, f"Column {column.get('colname')} is json: use jsonb")
-
-

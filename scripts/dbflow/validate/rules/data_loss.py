@@ -50,7 +50,8 @@ def drop_table(ctx: StatementContext) -> Iterator[Hit]:
     until it is deployed without it; the data is gone for good.""",
     given=_GIVEN_ORDERS,
     bad="alter table public.orders drop column note;",
-    good="comment on column public.orders.note is 'Deprecated: drop after clients stop reading it';",
+    good="comment on column public.orders.note is "
+    "'Deprecated: drop after clients stop reading it';",
     fix="""Expand and contract: stop reading and writing the column in the application, deploy,
     then drop it in a later migration.""",
     kinds=["AlterTableStmt"],
@@ -173,8 +174,7 @@ _OTHER_OBJECTS = {
     bad="drop function public.order_total(bigint);",
     good="create or replace function public.order_total(bigint) returns bigint "
     "language sql set search_path = '' as $$ select 0::bigint $$;",
-    fix="Make sure nothing uses the object any more, then drop it with a suppression that says "
-    "so.",
+    fix="Make sure nothing uses the object any more, then drop it with a suppression that says so.",
     kinds=["DropStmt"],
 )
 def drop_object(ctx: StatementContext) -> Iterator[Hit]:

@@ -12,7 +12,10 @@ from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
 # Shapes of secrets inside string literals (the SQL itself is parsed; only literal values
 # are matched here).
 _SECRET_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")),
+    (
+        "a JSON Web Token",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),
+    ),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
     ("a Stripe live key", re.compile(r"\b(?:sk|rk)_live_[A-Za-z0-9]{10,}")),
     ("an AWS access key", re.compile(r"\bAKIA[0-9A-Z]{16}\b")),
@@ -92,8 +95,10 @@ def literal_password(ctx: StatementContext) -> Iterator[Hit]:
 
 def _is_reserved(domain: str) -> bool:
     domain = domain.lower()
-    return domain in _RESERVED_DOMAINS or domain.endswith(_RESERVED_SUFFIXES) or any(
-        domain.endswith("." + reserved) for reserved in _RESERVED_DOMAINS
+    return (
+        domain in _RESERVED_DOMAINS
+        or domain.endswith(_RESERVED_SUFFIXES)
+        or any(domain.endswith("." + reserved) for reserved in _RESERVED_DOMAINS)
     )
 
 
@@ -146,7 +151,9 @@ def personal_data(ctx: StatementContext) -> Iterator[Hit]:
 
 
 _FILE_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.+)\.sql$")
-_TIMESTAMP = re.compile(r"^20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$")
+_TIMESTAMP = re.compile(
+    r"^20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$"
+)
 
 
 @rule(
@@ -225,6 +232,3 @@ def empty_migration(ctx: FileContext) -> Iterator[Hit]:
 )
 def unreadable_file(ctx: FileContext) -> Iterator[Hit]:
     return iter(())  # reported by the engine when it reads the file
-
-
-

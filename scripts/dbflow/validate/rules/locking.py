@@ -168,7 +168,8 @@ def constraint_without_not_valid(ctx: StatementContext) -> Iterator[Hit]:
     held through the validation scan: NOT VALID gains nothing.""",
     given=_GIVEN,
     bad="alter table public.orders add constraint orders_note_check "
-    "check (note <> '') not valid;\nalter table public.orders validate constraint orders_note_check;",
+    "check (note <> '') not valid;\n"
+    "alter table public.orders validate constraint orders_note_check;",
     good="alter table public.orders add constraint orders_note_check check (note <> '') not valid;",
     fix="Move VALIDATE CONSTRAINT into a later migration file.",
     kinds=["AlterTableStmt"],
@@ -288,7 +289,10 @@ def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
         if command.get("subtype") != "AT_AlterColumnType":
             continue
         column_def = (command.get("def") or {}).get("ColumnDef", {})
-        new = (type_name(column_def.get("typeName")), tuple(type_modifiers(column_def.get("typeName"))))
+        new = (
+            type_name(column_def.get("typeName")),
+            tuple(type_modifiers(column_def.get("typeName"))),
+        )
         column = table.columns.get(command.get("name", "")) if table else None
         if column is None or column_def.get("raw_default"):
             yield Hit()
@@ -302,8 +306,9 @@ def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
 def _default_expression(column: Node) -> Node | None:
     for item in column.get("constraints", []) or []:
         constraint = item.get("Constraint", {})
+        expression: Node | None = constraint.get("raw_expr")
         if constraint.get("contype") == "CONSTR_DEFAULT":
-            return constraint.get("raw_expr")
+            return expression
     return None
 
 
@@ -371,7 +376,9 @@ def add_serial_column(ctx: StatementContext) -> Iterator[Hit]:
             yield Hit()
 
 
-_LOCKING_KINDS = frozenset({"AlterTableStmt", "IndexStmt", "DropStmt", "RenameStmt", "CreateTrigStmt"})
+_LOCKING_KINDS = frozenset(
+    {"AlterTableStmt", "IndexStmt", "DropStmt", "RenameStmt", "CreateTrigStmt"}
+)
 
 
 @rule(
@@ -423,4 +430,3 @@ def domain_with_check(ctx: StatementContext) -> Iterator[Hit]:
     yield from once(
         any(item.get("Constraint", {}).get("contype") == "CONSTR_CHECK" for item in constraints)
     )
-

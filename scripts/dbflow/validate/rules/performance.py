@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-
 from dbflow.validate.nodes import qualified
 from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
 
@@ -55,7 +54,9 @@ def foreign_key_without_index(ctx: HistoryContext) -> Iterator[Hit]:
 def table_without_primary_key(ctx: HistoryContext) -> Iterator[Hit]:
     for table in ctx.model.tables.values():
         if table.created is not None and not table.primary_key:
-            yield Hit(f"Table {table.key[0]}.{table.key[1]} has no primary key", location=table.created)
+            yield Hit(
+                f"Table {table.key[0]}.{table.key[1]} has no primary key", location=table.created
+            )
 
 
 @rule(
@@ -120,9 +121,9 @@ def _unwrapped_calls(expression: Any, inside_select: bool = False) -> Iterator[s
     row scanned. Wrapped in a scalar subquery, PostgreSQL evaluates it once per statement (an
     initPlan): on large tables this is orders of magnitude faster.""",
     given="create table public.notes (id bigint primary key, user_id uuid);",
-    bad="create policy \"notes: own\" on public.notes for select to authenticated "
+    bad='create policy "notes: own" on public.notes for select to authenticated '
     "using (auth.uid() = user_id);",
-    good="create policy \"notes: own\" on public.notes for select to authenticated "
+    good='create policy "notes: own" on public.notes for select to authenticated '
     "using ((select auth.uid()) = user_id);",
     fix="Write (select auth.uid()) instead of auth.uid().",
     kinds=["CreatePolicyStmt", "AlterPolicyStmt"],
@@ -134,6 +135,3 @@ def auth_function_not_wrapped(ctx: StatementContext) -> Iterator[Hit]:
             if name not in seen:
                 seen.add(name)
                 yield Hit(f"{name}() is called for every row: wrap it as (select {name}())")
-
-
-

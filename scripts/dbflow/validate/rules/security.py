@@ -67,11 +67,11 @@ def rls_not_enabled(ctx: HistoryContext) -> Iterator[Hit]:
     why="""A policy does nothing until ROW LEVEL SECURITY is enabled on its table: the author
     believes the table is protected while every row is open.""",
     bad="create table public.notes (id bigint primary key, user_id uuid);\n"
-    "create policy \"notes: own\" on public.notes for select to authenticated "
+    'create policy "notes: own" on public.notes for select to authenticated '
     "using ((select auth.uid()) = user_id);",
     good="create table public.notes (id bigint primary key, user_id uuid);\n"
     "alter table public.notes enable row level security;\n"
-    "create policy \"notes: own\" on public.notes for select to authenticated "
+    'create policy "notes: own" on public.notes for select to authenticated '
     "using ((select auth.uid()) = user_id);",
     fix="Enable row level security on the table.",
     scope="history",
@@ -97,7 +97,7 @@ def policy_without_rls(ctx: HistoryContext) -> Iterator[Hit]:
     "alter table public.jobs enable row level security;",
     good="create table public.jobs (id bigint primary key);\n"
     "alter table public.jobs enable row level security;\n"
-    "create policy \"jobs: read\" on public.jobs for select to authenticated using (true);",
+    'create policy "jobs: read" on public.jobs for select to authenticated using (true);',
     fix="Add the policies the API needs, or leave a comment that the table is server-only.",
     scope="history",
 )
@@ -148,8 +148,7 @@ def rls_disabled(ctx: StatementContext) -> Iterator[Hit]:
     protected table hands every row to anyone with the anon key. PostgreSQL 15+ lets the view run
     as the caller with security_invoker.""",
     bad="create view public.my_notes as select id from public.notes;",
-    good="create view public.my_notes with (security_invoker = on) as "
-    "select id from public.notes;",
+    good="create view public.my_notes with (security_invoker = on) as select id from public.notes;",
     fix="Create the view WITH (security_invoker = on), or move it out of exposed schemas.",
     kinds=["ViewStmt"],
 )
@@ -159,18 +158,23 @@ def view_without_security_invoker(ctx: StatementContext) -> Iterator[Hit]:
         return
     options = defelems(ctx.node.get("options"))
     invoker = string_value(options.get("security_invoker")) in ("on", "true", "1", "yes")
-    yield from once(not invoker, f"View {schema}.{name} bypasses RLS: create it with "
-                    "(security_invoker = on)")
+    yield from once(
+        not invoker, f"View {schema}.{name} bypasses RLS: create it with (security_invoker = on)"
+    )
 
 
 def _into(node: Node) -> Node:
     into: Node = node.get("into", {})
-    return into.get("IntoClause", into)
+    clause: Node = into.get("IntoClause", into)
+    return clause
 
 
 def _reads_auth_users(query: Node) -> bool:
     for kind, body in walk(query):
-        if kind == "RangeVar" and (body.get("schemaname"), body.get("relname")) == ("auth", "users"):
+        if kind == "RangeVar" and (body.get("schemaname"), body.get("relname")) == (
+            "auth",
+            "users",
+        ):
             return True
     return False
 
@@ -245,8 +249,9 @@ def _function_facts(node: Node) -> tuple[bool, bool]:
 def definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]:
     definer, search_path = _function_facts(ctx.node)
     name = ".".join(qualified_from_names(ctx.node.get("funcname")))
-    yield from once(definer and not search_path, f"SECURITY DEFINER function {name} has no "
-                    "SET search_path")
+    yield from once(
+        definer and not search_path, f"SECURITY DEFINER function {name} has no SET search_path"
+    )
 
 
 @rule(
@@ -256,8 +261,7 @@ def definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]:
     message="Function without SET search_path resolves names through the caller's path",
     why="""Names in the body resolve through whatever search_path the caller has, so the function
     can call a different object than the author meant (Supabase's advisor flags this too).""",
-    bad="create function public.add_one(i int) returns int language sql "
-    "as $$ select i + 1 $$;",
+    bad="create function public.add_one(i int) returns int language sql as $$ select i + 1 $$;",
     good="create function public.add_one(i int) returns int language sql set search_path = '' "
     "as $$ select i + 1 $$;",
     fix="Add SET search_path = '' (and qualify names), or SET search_path = public.",
@@ -297,7 +301,9 @@ def _grantees(node: Node) -> list[str]:
     kinds=["GrantStmt", "AlterDefaultPrivilegesStmt"],
 )
 def grant_to_anon(ctx: StatementContext) -> Iterator[Hit]:
-    node = ctx.node.get("action", ctx.node) if ctx.kind == "AlterDefaultPrivilegesStmt" else ctx.node
+    node = (
+        ctx.node.get("action", ctx.node) if ctx.kind == "AlterDefaultPrivilegesStmt" else ctx.node
+    )
     if not node.get("is_grant"):
         return
     targets = {"anon", "public"} & set(_grantees(node))
@@ -326,9 +332,8 @@ def _is_true(expression: Node | None) -> bool:
     why="""For INSERT, UPDATE, DELETE or ALL, a condition of true means every caller in the
     policy's roles may write every row.""",
     given="create table public.notes (id bigint primary key, user_id uuid);",
-    bad="create policy \"notes: write\" on public.notes for update to authenticated "
-    "using (true);",
-    good="create policy \"notes: write\" on public.notes for update to authenticated "
+    bad='create policy "notes: write" on public.notes for update to authenticated using (true);',
+    good='create policy "notes: write" on public.notes for update to authenticated '
     "using ((select auth.uid()) = user_id);",
     fix="Restrict the policy to the rows the caller owns (e.g. (select auth.uid()) = user_id).",
     kinds=["CreatePolicyStmt"],
@@ -348,9 +353,9 @@ def permissive_write_policy(ctx: StatementContext) -> Iterator[Hit]:
     why="""A policy with no TO clause is for PUBLIC: it also grants unauthenticated callers
     whatever it allows, which is rarely what the author meant.""",
     given="create table public.notes (id bigint primary key, user_id uuid);",
-    bad="create policy \"notes: read\" on public.notes for select "
+    bad='create policy "notes: read" on public.notes for select '
     "using ((select auth.uid()) = user_id);",
-    good="create policy \"notes: read\" on public.notes for select to authenticated "
+    good='create policy "notes: read" on public.notes for select to authenticated '
     "using ((select auth.uid()) = user_id);",
     fix="Name the roles: TO authenticated (or TO anon, authenticated for public data).",
     kinds=["CreatePolicyStmt"],
@@ -385,9 +390,9 @@ def _mentions_user_metadata(expression: object) -> bool:
     why="""raw_user_meta_data (user_metadata in the JWT) is editable by the signed-in user through
     the auth API, so a policy that checks it lets users grant themselves access.""",
     given="create table public.reports (id bigint primary key);",
-    bad="create policy \"reports: admins\" on public.reports for select to authenticated "
+    bad='create policy "reports: admins" on public.reports for select to authenticated '
     "using (((select auth.jwt()) -> 'user_metadata' ->> 'role') = 'admin');",
-    good="create policy \"reports: admins\" on public.reports for select to authenticated "
+    good='create policy "reports: admins" on public.reports for select to authenticated '
     "using (((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin');",
     fix="Use app_metadata (only the server can set it) or a table of roles.",
     kinds=["CreatePolicyStmt", "AlterPolicyStmt"],
@@ -416,8 +421,10 @@ def extension_in_public(ctx: StatementContext) -> Iterator[Hit]:
     schema = string_value(defelems(ctx.node.get("options")).get("schema"))
     if name in _SELF_PLACED_EXTENSIONS:
         return
-    yield from once(schema is None or ctx.exposed(schema), f"Extension {name} lands in an "
-                    "exposed schema: add WITH SCHEMA extensions")
+    yield from once(
+        schema is None or ctx.exposed(schema),
+        f"Extension {name} lands in an exposed schema: add WITH SCHEMA extensions",
+    )
 
 
 @rule(

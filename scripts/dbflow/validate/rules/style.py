@@ -53,7 +53,7 @@ def int_primary_key(ctx: StatementContext) -> Iterator[Hit]:
     id="STY02",
     name="serial-column",
     severity="info",
-    message="serial is legacy: use an identity column",
+    message="The serial pseudo-type is legacy: use an identity column",
     why="""serial creates a separately owned sequence with awkward permissions and dump
     behaviour; GENERATED ... AS IDENTITY is the SQL-standard replacement.""",
     bad="create table public.events (id bigserial primary key);",
@@ -71,7 +71,7 @@ def serial_column(ctx: StatementContext) -> Iterator[Hit]:
     id="STY03",
     name="varchar-or-char",
     severity="info",
-    message="varchar(n) and char(n) limits are costly to change: prefer text with a CHECK",
+    message="Length limits in varchar(n) and char(n) are costly to change: prefer text + CHECK",
     why="""Raising a varchar limit is cheap, but lowering it or changing char(n) rewrites the
     table; char(n) also pads with spaces. A CHECK on length() can be replaced without a rewrite
     (NOT VALID, then VALIDATE).""",
@@ -92,7 +92,7 @@ def varchar_or_char(ctx: StatementContext) -> Iterator[Hit]:
     id="STY04",
     name="timestamp-without-time-zone",
     severity="warning",
-    message="timestamp without time zone loses the offset: use timestamptz",
+    message="A timestamp without time zone loses the offset: use timestamptz",
     why="""timestamp stores a wall-clock time with no zone; values written from servers or users
     in different zones become ambiguous, and comparisons with now() depend on the session's
     TimeZone.""",
@@ -104,7 +104,9 @@ def varchar_or_char(ctx: StatementContext) -> Iterator[Hit]:
 def timestamp_without_time_zone(ctx: StatementContext) -> Iterator[Hit]:
     for column in _columns(ctx):
         if type_name(column.get("typeName")) in ("timestamp", "timestamp[]"):
-            yield ctx.hit_at(column, f"Column {column.get('colname')} is timestamp without time zone")
+            yield ctx.hit_at(
+                column, f"Column {column.get('colname')} is timestamp without time zone"
+            )
 
 
 def _named_nodes(ctx: StatementContext) -> Iterator[tuple[str, Node]]:

@@ -56,10 +56,10 @@ def non_transactional_shares_file(ctx: FileContext) -> Iterator[Hit]:
 )
 def explicit_wrapper(ctx: FileContext) -> Iterator[Hit]:
     controls = [transaction_control_json(s.kind, s.node) for s in ctx.source.statements]
-    if len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit":
-        if controls[1:-1].count(None) == len(controls) - 2:
-            first = ctx.source.statements[0]
-            yield Hit(None, first.line, first.column)
+    wrapped = len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit"
+    if wrapped and controls[1:-1].count(None) == len(controls) - 2:
+        first = ctx.source.statements[0]
+        yield Hit(None, first.line, first.column)
 
 
 @rule(
