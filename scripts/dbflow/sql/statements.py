@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,11 +50,12 @@ def split_statements(source: str, source_name: str | None = None) -> list[Statem
         message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
         raise SqlSyntaxError(str(message), position_at(source, int(offset)), source_name) from None
     statements = []
+    lines = LineIndex(source)
     for raw in raw_statements:
         location = raw.stmt_location or 0
         start = _skip_blanks_and_comments(source, location)
         end = location + raw.stmt_len if raw.stmt_len else len(source)
-        position = position_at(source, start)
+        position = lines.position(start)
         text = source[start:end].strip().rstrip(";").rstrip()
         statements.append(Statement(text, position.line, position.column, raw.stmt, start))
     return statements
@@ -65,6 +67,24 @@ def position_at(source: str, offset: int) -> Position:
     line = source.count("\n", 0, offset) + 1
     column = offset - (source.rfind("\n", 0, offset) + 1) + 1
     return Position(line, column)
+
+
+class LineIndex:
+    """Positions of many offsets in one text, in O(log n) each (for large files)."""
+
+    def __init__(self, source: str) -> None:
+        self._length = len(source)
+        starts = [0]
+        index = source.find("\n")
+        while index != -1:
+            starts.append(index + 1)
+            index = source.find("\n", index + 1)
+        self._starts = starts
+
+    def position(self, offset: int) -> Position:
+        offset = max(0, min(offset, self._length))
+        line = bisect.bisect_right(self._starts, offset)
+        return Position(line, offset - self._starts[line - 1] + 1)
 
 
 def error_position(source: str, statement: Statement, server_position: str | None) -> Position:

@@ -108,8 +108,13 @@ def validate_files(
     model = SchemaModel()
     statements = 0
     file_rules = [rule for rule in rules if rule.scope == "file"]
+    names_by_version: dict[str, list[str]] = defaultdict(list)
+    for source in sources:
+        version, underscore, _ = source.path.name.partition("_")
+        if underscore and version.isdigit():
+            names_by_version[version].append(source.path.name)
     for index, source in enumerate(sources):
-        file_context = FileContext(source, index, sources, config.options)
+        file_context = FileContext(source, index, config.options, names_by_version)
         for rule in file_rules:
             for hit in rule.check(file_context):
                 raw.append(_Raw(rule, hit, index, hit.line or 1, hit.column or 1, ""))
@@ -170,8 +175,16 @@ def _read(path: Path, display: str) -> tuple[SourceFile, str | None]:
     if cached is None:
         cached = parse_file(path, display, text)
         _parse_cache[key] = cached
-    source = SourceFile(path, display, text, cached.statements, cached.syntax_problems,
-                        cached.opaque, cached.embedded)  # fmt: skip
+    source = SourceFile(
+        path,
+        display,
+        text,
+        statements=cached.statements,
+        lines=cached.lines,
+        syntax_problems=cached.syntax_problems,
+        opaque=cached.opaque,
+        embedded=cached.embedded,
+    )
     return source, None
 
 

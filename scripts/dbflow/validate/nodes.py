@@ -103,8 +103,22 @@ def function_calls(value: Any) -> Iterator[tuple[tuple[str, ...], Node]]:
             yield tuple(names(body.get("funcname"))), body
 
 
-def string_constants(value: Any) -> Iterator[tuple[str, int]]:
-    """Every string literal under ``value`` with its byte location in the statement's file."""
-    for kind, body in walk(value):
-        if kind == "A_Const" and "sval" in body:
-            yield str(body["sval"].get("sval", "")), int(body.get("location", -1))
+def string_constants(value: Any) -> list[str]:
+    """Every string literal under ``value`` (function bodies included), depth first."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            constant = current.get("A_Const")
+            if constant is not None and "sval" in constant:
+                found.append(str(constant["sval"].get("sval", "")))
+                continue
+            text = current.get("String")
+            if text is not None and "sval" in text:
+                found.append(str(text["sval"]))
+                continue
+            stack.extend(child for child in current.values() if isinstance(child, dict | list))
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found

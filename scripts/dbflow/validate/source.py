@@ -17,7 +17,7 @@ from typing import Any
 import sqlparse
 from pglast import parser
 
-from dbflow.sql.statements import Position, position_at
+from dbflow.sql.statements import LineIndex, Position
 
 Node = dict[str, Any]
 
@@ -61,14 +61,21 @@ class SourceFile:
     display: str
     text: str
     statements: list[ParsedStatement] = field(default_factory=list)
+    lines: LineIndex | None = field(default=None, repr=False)
     syntax_problems: list[SyntaxProblem] = field(default_factory=list)
     opaque: list[OpaqueSql] = field(default_factory=list)
     embedded: list[ParsedStatement] = field(default_factory=list)
 
+    def position(self, offset: int) -> Position:
+        """1-based line and column of a character offset in this file."""
+        if self.lines is None:
+            self.lines = LineIndex(self.text)
+        return self.lines.position(offset)
+
 
 def parse_file(path: Path, display: str, text: str) -> SourceFile:
     """Parse ``text`` (the content of ``path``) into a SourceFile."""
-    source = SourceFile(path, display, text)
+    source = SourceFile(path, display, text, lines=LineIndex(text))
     try:
         tree = json.loads(parser.parse_sql_json(text))
     except parser.ParseError:
@@ -98,7 +105,7 @@ def _collect(source: SourceFile, raw: list[Node], text: str, base_offset: int) -
         statement_text = text[start:end].strip()
         ((kind, body),) = item["stmt"].items()
         absolute = base_offset + start
-        position = position_at(source.text, absolute)
+        position = source.position(absolute)
         source.statements.append(
             ParsedStatement(
                 kind, body, statement_text, position.line, position.column, absolute,
@@ -117,7 +124,7 @@ def _parse_piecewise(source: SourceFile) -> None:
             message = str(exc.args[0])
             at = int(exc.args[1]) if len(exc.args) > 1 else 0
             source.syntax_problems.append(
-                SyntaxProblem(message, position_at(source.text, offset + at), piece_text.strip())
+                SyntaxProblem(message, source.position(offset + at), piece_text.strip())
             )
         else:
             _collect(source, tree.get("stmts", []), piece_text, base_offset=offset)
@@ -148,7 +155,7 @@ def _extract_plpgsql(source: SourceFile, statement: ParsedStatement) -> None:
     body_at = statement.text.find(body)
     if body_at < 0:
         return
-    body_line = position_at(source.text, statement.offset + body_at).line
+    body_line = source.position(statement.offset + body_at).line
     try:
         functions = json.loads(parser.parse_plpgsql_json(wrapper))
     except (parser.ParseError, ValueError):

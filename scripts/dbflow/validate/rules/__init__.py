@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
-from dbflow.sql.statements import position_at
 from dbflow.validate.model import Key, Location, SchemaModel, Table
-from dbflow.validate.nodes import Node, qualified
+from dbflow.validate.nodes import Node, qualified, string_constants
 from dbflow.validate.source import ParsedStatement, SourceFile
 
 Severity = Literal["error", "warning", "info"]
@@ -78,6 +78,14 @@ class StatementContext:
     def holds_data_range_var(self, range_var: Node | None) -> bool:
         return self.holds_data(qualified(range_var))
 
+    @cached_property
+    def literals(self) -> list[str]:
+        """The statement's string literals (computed once, shared by the rules)."""
+        text = self.statement.text
+        if "'" not in text and "$" not in text:
+            return []
+        return string_constants(self.node)
+
     def exposed(self, schema: str) -> bool:
         return schema in self.options.exposed_schemas
 
@@ -94,7 +102,7 @@ class StatementContext:
         else:
             prefix = parsed.encode("utf-8")[:location]
             offset = statement.parse_base + len(prefix.decode("utf-8", "ignore"))
-        position = position_at(text, offset)
+        position = self.source.position(offset)
         return Hit(message, position.line, position.column)
 
 
@@ -102,8 +110,8 @@ class StatementContext:
 class FileContext:
     source: SourceFile
     file_index: int
-    all_sources: list[SourceFile]
     options: Options
+    names_by_version: dict[str, list[str]] = field(default_factory=dict)  # every file's
 
 
 @dataclass

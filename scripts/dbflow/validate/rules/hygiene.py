@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dbflow.sql.statements import position_at
-from dbflow.validate.nodes import defelems, function_calls, string_constants, string_value
+from dbflow.validate.nodes import defelems, function_calls, string_value
 from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
 
 # Shapes of secrets inside string literals (the SQL itself is parsed; only literal values
@@ -41,7 +40,7 @@ def _literal_line(ctx: StatementContext, literal: str) -> int | None:
     at = ctx.statement.text.find(literal)
     if at < 0:
         return None
-    return position_at(ctx.source.text, ctx.statement.offset + at).line
+    return ctx.source.position(ctx.statement.offset + at).line
 
 
 @rule(
@@ -60,7 +59,9 @@ def _literal_line(ctx: StatementContext, literal: str) -> int | None:
     in_function_bodies=True,
 )
 def secret_in_migration(ctx: StatementContext) -> Iterator[Hit]:
-    for literal, _ in string_constants(ctx.node):
+    for literal in ctx.literals:
+        if len(literal) < 16:
+            continue
         for label, shape in _SECRET_SHAPES:
             if shape.search(literal):
                 yield Hit(f"A string literal looks like {label}", _literal_line(ctx, literal))
@@ -143,7 +144,7 @@ def _personal_data(literal: str) -> str | None:
     kinds=list(_DATA_STATEMENTS),
 )
 def personal_data(ctx: StatementContext) -> Iterator[Hit]:
-    for literal, _ in string_constants(ctx.node):
+    for literal in ctx.literals:
         found = _personal_data(literal)
         if found:
             yield Hit(f"The migration writes {found}", _literal_line(ctx, literal))
@@ -193,13 +194,12 @@ def duplicate_version(ctx: FileContext) -> Iterator[Hit]:
     match = _FILE_NAME.match(ctx.source.path.name)
     if match is None:
         return
-    for index, other in enumerate(ctx.all_sources):
-        if index == ctx.file_index:
-            continue
-        other_match = _FILE_NAME.match(other.path.name)
-        if other_match and other_match["version"] == match["version"]:
-            yield Hit(f"{ctx.source.path.name} has the same version as {other.path.name}", 1, 1)
-            return
+    others = [
+        name for name in ctx.names_by_version.get(match["version"], [])
+        if name != ctx.source.path.name
+    ]  # fmt: skip
+    if others:
+        yield Hit(f"{ctx.source.path.name} has the same version as {others[0]}", 1, 1)
 
 
 @rule(
