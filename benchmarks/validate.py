@@ -10,6 +10,7 @@ run in the same process, where the parse cache by content hash applies) and for 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import shutil
 import statistics
 import subprocess
@@ -56,32 +57,24 @@ def migration(number: int) -> str:
 def build_corpus(root: Path, files: int) -> Path:
     folder = root / "supabase" / "migrations"
     folder.mkdir(parents=True)
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     for number in range(1, files + 1):
-        (folder / f"{20250101000000 + number * 100:014d}_items_{number:04d}.sql").write_text(
-            migration(number)
-        )
+        version = (start + dt.timedelta(minutes=number)).strftime("%Y%m%d%H%M%S")
+        (folder / f"{version}_items_{number:04d}.sql").write_text(migration(number))
     (root / "pyproject.toml").write_text("[tool.dbflow]\n")
     return folder
 
 
-def time_dbflow(root: Path) -> tuple[float, float, int]:
-    code = (
-        "import sys, time; from pathlib import Path\n"
-        "from dbflow.config import load_settings\n"
-        "from dbflow.validate.run import Request, run_validation\n"
-        "s = load_settings(Path(sys.argv[1]))\n"
-        "t = time.perf_counter(); r = run_validation(s, Request()); cold = time.perf_counter() - t\n"
-        "t = time.perf_counter(); run_validation(s, Request()); warm = time.perf_counter() - t\n"
-        "print(cold, warm, r.statements)\n"
-    )
+def time_dbflow(root: Path) -> float:
+    """One end-to-end run of dbflow-validate in a new process, in seconds."""
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True
+    subprocess.run(
+        [sys.executable, "-m", "dbflow.validate", "--format", "json"],
+        cwd=root,
+        capture_output=True,
+        check=False,
     )
-    process = time.perf_counter() - started
-    cold, warm, statements = result.stdout.split()
-    startup = process - float(cold) - float(warm)
-    return float(cold) + startup, float(warm), int(statements)
+    return time.perf_counter() - started
 
 
 def time_squawk(folder: Path) -> float | None:
@@ -103,24 +96,32 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="dbflow-bench-validate-"))
     try:
         folder = build_corpus(root, args.files)
-        cold, warm, squawk = [], [], []
-        statements = 0
-        for _ in range(args.runs):
-            c, w, statements = time_dbflow(root)
-            cold.append(c)
-            warm.append(w)
-            s = time_squawk(folder)
-            if s is not None:
-                squawk.append(s)
-        c, w = statistics.median(cold), statistics.median(warm)
-        print(f"corpus: {args.files} files, {statements} statements")
-        print(f"dbflow cold (new process, parse everything): {statements / c:9,.0f} statements/s")
-        print(f"dbflow warm (cached parse, same process):    {statements / w:9,.0f} statements/s")
-        if squawk:
-            s = statistics.median(squawk)
-            print(f"squawk (squawk-cli, new process):            {statements / s:9,.0f} statements/s")
-            print(f"ratio dbflow/squawk: cold {s / c:.2f}, warm {s / w:.2f} (above 1: faster)")
-        else:
+        statements = args.files * STATEMENTS_PER_FILE
+        cold, warm, incremental, squawk = [], [], [], []
+        for run in range(args.runs):
+            shutil.rmtree(root / ".dbflow", ignore_errors=True)
+            cold.append(time_dbflow(root))
+            warm.append(time_dbflow(root))
+            extra = folder / f"{20990101000000 + run:014d}_extra.sql"
+            extra.write_text(migration(args.files + 1 + run))
+            incremental.append(time_dbflow(root))
+            extra.unlink()
+            measured = time_squawk(folder)
+            if measured is not None:
+                squawk.append(measured)
+        print(f"corpus: {args.files} files, {statements} statements, median of {args.runs} runs")
+        rows = [
+            ("dbflow cold (no cache)", statistics.median(cold)),
+            ("dbflow warm (nothing changed)", statistics.median(warm)),
+            ("dbflow one new migration", statistics.median(incremental)),
+        ]
+        squawk_seconds = statistics.median(squawk) if squawk else None
+        if squawk_seconds is not None:
+            rows.append(("squawk", squawk_seconds))
+        for label, seconds in rows:
+            ratio = f"   ratio to squawk {squawk_seconds / seconds:5.2f}" if squawk_seconds else ""
+            print(f"  {label:32} {statements / seconds:9,.0f} statements/s{ratio}")
+        if squawk_seconds is None:
             print("squawk is not installed: pip install 'dbflow[bench]' to compare")
     finally:
         shutil.rmtree(root, ignore_errors=True)

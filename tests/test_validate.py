@@ -73,9 +73,7 @@ def test_index_added_later_covers_the_foreign_key(tmp_path: Path) -> None:
 
 def test_report_only_judges_against_the_whole_history(tmp_path: Path) -> None:
     paths = write_migrations(tmp_path, TABLE + SECURE, "drop table public.t;\n")
-    report = validate_files(
-        paths, ValidateConfig(Options()), root=tmp_path, report_only={paths[1]}
-    )
+    report = validate_files(paths, ValidateConfig(Options()), root=tmp_path, report_only={paths[1]})
     assert [(f.rule_id, f.path) for f in report.findings] == [("DAT01", paths[1].name)]
     first_only = validate_files(
         paths, ValidateConfig(Options()), root=tmp_path, report_only={paths[0]}
@@ -144,7 +142,9 @@ def test_baseline_hides_known_findings_only(tmp_path: Path) -> None:
     assert [f["rule"] for f in json.loads(again.stdout)["findings"]] == ["DAT05"]
 
 
-def _cli(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    project: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dbflow.validate", *args],
         cwd=project,
@@ -315,13 +315,16 @@ def test_five_megabyte_file(tmp_path: Path) -> None:
 SQL_FRAGMENTS = [
     "create table public.t (id int)", "drop table t", "alter table t add column a int not null",
     "create index i on t (a)", "do $$ begin execute 'x'; end $$", "create policy p on t",
-    "select ((1", "'unterminated", "$$", "/*", "--", ";", "begin", "commit", "grant all on t to anon",
+    "select ((1", "'unterminated", "$$", "/*", "--", ";", "begin", "commit",
+    "grant all on t to anon",
     "create function f() returns int language plpgsql as $$ begin return 1; end $$",
     "insert into t values ('a@gmail.com')", "\x00", "é", "create view v as select 1",
 ]  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.lists(
         st.one_of(st.sampled_from(SQL_FRAGMENTS), st.text(max_size=40)), min_size=0, max_size=12

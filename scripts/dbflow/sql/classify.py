@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pglast import ast, enums
-
 # ALTER TYPE ... ADD VALUE may run in a transaction block from PostgreSQL 12 on.
 _ENUM_ADD_VALUE_IN_TRANSACTION_SINCE = 120000
 
 
 def needs_autocommit(node: Any, server_version_num: int) -> str | None:
-    """Why ``node`` cannot run inside a transaction block, or None if it can."""
+    """Why ``node`` (a pglast AST node) cannot run inside a transaction block, or None."""
+    from pglast import ast  # the AST classes cost 20 ms to import; the validator never needs them
+
     if isinstance(node, ast.IndexStmt) and node.concurrent:
         return "CREATE INDEX CONCURRENTLY"
     if isinstance(node, ast.DropStmt) and node.concurrent:
@@ -38,6 +38,8 @@ def needs_autocommit(node: Any, server_version_num: int) -> str | None:
 
 def transaction_control(node: Any) -> str | None:
     """'begin', 'commit' or 'other' for statements that open or end a transaction."""
+    from pglast import ast, enums
+
     if not isinstance(node, ast.TransactionStmt):
         return None
     kind = enums.TransactionStmtKind

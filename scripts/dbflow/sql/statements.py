@@ -47,8 +47,9 @@ def split_statements(source: str, source_name: str | None = None) -> list[Statem
     try:
         raw_statements = parser.parse_sql(source)
     except parser.ParseError as exc:
-        message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
-        raise SqlSyntaxError(str(message), position_at(source, int(offset)), source_name) from None
+        location = exc.args[1] if len(exc.args) > 1 else None
+        offset = location if isinstance(location, int) else len(source.rstrip())
+        raise SqlSyntaxError(str(exc.args[0]), position_at(source, offset), source_name) from None
     statements = []
     lines = LineIndex(source)
     for raw in raw_statements:

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbflow.validate.cache import (
+    CachedHit,
+    FileSummary,
+    Span,
+    cache_fingerprint,
+    load_cache,
+    save_cache,
+)
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.model import Location, SchemaModel
 from dbflow.validate.rules import (
@@ -86,8 +96,13 @@ def validate_files(
     root: Path,
     report_only: set[Path] | None = None,
     baseline: set[str] | None = None,
+    cache_path: Path | None = None,
 ) -> Report:
-    """Validate the migration history ``paths`` (in apply order)."""
+    """Validate the migration history ``paths`` (in apply order).
+
+    With ``cache_path``, files before the first changed one are not parsed again: their
+    findings, statement spans and the model after them come from the cache.
+    """
     started = time.perf_counter()
     rules = [rule for rule in all_rules() if config.level(rule.id, rule.severity) != "off"]
     by_kind: dict[str | None, list[Rule]] = defaultdict(list)
@@ -95,97 +110,170 @@ def validate_files(
         if rule.scope == "statement":
             for kind in rule.kinds or [None]:
                 by_kind[kind].append(rule)
-    sources: list[SourceFile] = []
-    unreadable: dict[int, str] = {}
-    for index, path in enumerate(paths):
-        display = _display(path, root)
-        source, problem = _read(path, display)
-        if problem:
-            unreadable[index] = problem
-        sources.append(source)
+    file_rules = [rule for rule in rules if rule.scope == "file"]
+    cross_file = [rule for rule in file_rules if rule.cross_file]
+    cache = load_cache(cache_path, cache_fingerprint(repr(config)))
+
+    files = [_read_text(path, _display(path, root)) for path in paths]
+    keys = cache.prefix_keys([(file.display, file.sha) for file in files])
+    summary_keys = [f"{file.display}|{file.sha}" for file in files]
+    resume = cache.resume_point(keys, summary_keys)
+    model = cache.model() if resume >= 0 else SchemaModel()
+    names_by_version: dict[str, list[str]] = defaultdict(list)
+    for file in files:
+        version, underscore, _ = file.path.name.partition("_")
+        if underscore and version.isdigit():
+            names_by_version[version].append(file.path.name)
 
     raw: list[_Raw] = []
-    model = SchemaModel()
     statements = 0
-    file_rules = [rule for rule in rules if rule.scope == "file"]
-    names_by_version: dict[str, list[str]] = defaultdict(list)
-    for source in sources:
-        version, underscore, _ = source.path.name.partition("_")
-        if underscore and version.isdigit():
-            names_by_version[version].append(source.path.name)
-    for index, source in enumerate(sources):
-        file_context = FileContext(source, index, config.options, names_by_version)
-        for rule in file_rules:
-            for hit in rule.check(file_context):
-                raw.append(_Raw(rule, hit, index, hit.line or 1, hit.column or 1, ""))
-        for statement in _in_order(source):
-            statements += 1
-            context = StatementContext(statement, source, index, model, config.options)
-            in_body = statement.context == "function body"
-            for rule in by_kind.get(statement.kind, []) + by_kind.get(None, []):
-                if in_body and not rule.in_function_bodies:
-                    continue
-                for hit in rule.check(context):
-                    raw.append(
-                        _Raw(rule, hit, index, hit.line or statement.line,
-                             hit.column or statement.column, statement.text)
-                    )  # fmt: skip
-            if not in_body:
-                where = Location(index, source.display, statement.line, statement.column)
-                model.apply(statement.kind, statement.node, where)
+    spans: list[list[Span]] = []
+    findings_by_key: dict[str, tuple[int, list[CachedHit]]] = {}
+    summaries: dict[str, FileSummary] = {}
+    for index, file in enumerate(files):
+        source = SourceFile(file.path, file.display, file.text)
+        if index <= resume:
+            summary = cache.summaries[summary_keys[index]]
+            count, hits = cache.findings[keys[index]]
+        else:
+            cache.changed = True
+            source = _parsed(file)
+            file_hits = _check_file(
+                source, index, config, names_by_version,
+                [rule for rule in file_rules if not rule.cross_file],
+            )  # fmt: skip
+            summary = FileSummary(file_hits, _spans(source))
+            count, hits = _check_statements(source, index, model, config, by_kind)
+        summaries[summary_keys[index]] = summary
+        findings_by_key[keys[index]] = (count, hits)
+        spans.append(summary.spans)
+        statements += count
+        cross_hits = _check_file(source, index, config, names_by_version, cross_file)
+        for rule_id, message, line, column, text in summary.file_hits + cross_hits + hits:
+            raw.append(_Raw(RULES[rule_id], Hit(message), index, line, column, text))
+    if cache.changed or len(keys) != len(cache.findings):
+        cache.changed = True
+        cache.summaries, cache.findings = summaries, findings_by_key
+        if keys:
+            cache.model_key, cache.model_blob = keys[-1], pickle.dumps(model)
+    save_cache(cache_path, cache)
+
     history = HistoryContext(model, config.options)
     for rule in (rule for rule in rules if rule.scope == "history"):
         for hit in rule.check(history):
             location = hit.location
             if location is None:
                 continue
-            text = _statement_at(sources[location.file_index], location.line)
+            text = _statement_at(spans[location.file_index], location.line)
             raw.append(_Raw(rule, hit, location.file_index, location.line, location.column, text))
 
-    findings = _apply_suppressions(raw, sources, config)
-    for index, problem in unreadable.items():
-        message = f"{RULES['HYG07'].message}: {problem}"
-        unreadable_finding = _finding("HYG07", message, sources[index].display, 1, config)
-        if unreadable_finding is not None:
-            findings.append(unreadable_finding)
+    findings = _apply_suppressions(raw, files, spans, config)
+    for file in files:
+        if file.problem:
+            message = f"{RULES['HYG07'].message}: {file.problem}"
+            unreadable_finding = _finding("HYG07", message, file.display, 1, config)
+            if unreadable_finding is not None:
+                findings.append(unreadable_finding)
     reported = {
-        index for index, path in enumerate(paths) if report_only is None or path in report_only
+        files[index].display
+        for index, path in enumerate(paths)
+        if report_only is None or path in report_only
     }
-    displays = {sources[index].display for index in reported}
-    findings = [finding for finding in findings if finding.path in displays]
+    findings = [finding for finding in findings if finding.path in reported]
     if baseline:
         findings = [finding for finding in findings if finding.fingerprint not in baseline]
     findings.sort(key=lambda f: (f.path, f.line, f.column, -_SEVERITY_RANK[f.severity], f.rule_id))
     return Report(findings, len(reported), statements, time.perf_counter() - started)
 
 
-def _read(path: Path, display: str) -> tuple[SourceFile, str | None]:
+def _check_file(
+    source: SourceFile,
+    index: int,
+    config: ValidateConfig,
+    names_by_version: dict[str, list[str]],
+    rules: list[Rule],
+) -> list[CachedHit]:
+    context = FileContext(source, index, config.options, names_by_version)
+    return [
+        (rule.id, hit.message, hit.line or 1, hit.column or 1, "")
+        for rule in rules
+        for hit in rule.check(context)
+    ]
+
+
+def _check_statements(
+    source: SourceFile,
+    index: int,
+    model: SchemaModel,
+    config: ValidateConfig,
+    by_kind: dict[str | None, list[Rule]],
+) -> tuple[int, list[CachedHit]]:
+    """Run the statement rules over one file, replaying it into ``model``."""
+    hits: list[CachedHit] = []
+    ordered = _in_order(source)
+    for statement in ordered:
+        context = StatementContext(statement, source, index, model, config.options)
+        in_body = statement.context == "function body"
+        for rule in by_kind.get(statement.kind, []) + by_kind.get(None, []):
+            if in_body and not rule.in_function_bodies:
+                continue
+            for hit in rule.check(context):
+                line = hit.line or statement.line
+                column = hit.column or statement.column
+                hits.append((rule.id, hit.message, line, column, statement.text))
+        if not in_body:
+            where = Location(index, source.display, statement.line, statement.column)
+            model.apply(statement.kind, statement.node, where)
+    return len(ordered), hits
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    display: str
+    text: str
+    sha: str
+    problem: str | None
+
+
+def _read_text(path: Path, display: str) -> _File:
+    """The file's text and content hash, or the reason it cannot be read as SQL text."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return SourceFile(path, display, ""), f"cannot read the file: {exc.strerror}"
+        return _File(path, display, "", "", f"cannot read the file: {exc.strerror}")
+    sha = hashlib.sha256(data).hexdigest()
     if b"\x00" in data:
-        return SourceFile(path, display, ""), "the file is binary (it contains NUL bytes)"
+        return _File(path, display, "", sha, "the file is binary (it contains NUL bytes)")
     try:
-        text = data.decode("utf-8")
+        return _File(path, display, data.decode("utf-8"), sha, None)
     except UnicodeDecodeError as exc:
-        return SourceFile(path, display, ""), f"the file is not UTF-8 (byte {exc.start})"
-    key = hashlib.sha256(data).hexdigest()
-    cached = _parse_cache.get(key)
+        return _File(path, display, "", sha, f"the file is not UTF-8 (byte {exc.start})")
+
+
+def _parsed(file: _File) -> SourceFile:
+    """The parsed file (parsed once per content in this process)."""
+    cached = _parse_cache.get(file.sha)
     if cached is None:
-        cached = parse_file(path, display, text)
-        _parse_cache[key] = cached
-    source = SourceFile(
-        path,
-        display,
-        text,
+        cached = parse_file(file.path, file.display, file.text)
+        _parse_cache[file.sha] = cached
+    return SourceFile(
+        file.path,
+        file.display,
+        file.text,
         statements=cached.statements,
         lines=cached.lines,
         syntax_problems=cached.syntax_problems,
         opaque=cached.opaque,
         embedded=cached.embedded,
     )
-    return source, None
+
+
+def _spans(source: SourceFile) -> list[Span]:
+    return [
+        (statement.line, statement.line + statement.text.count("\n"), statement.text)
+        for statement in source.statements
+    ]
 
 
 def _in_order(source: SourceFile) -> list[ParsedStatement]:
@@ -202,32 +290,24 @@ def _in_order(source: SourceFile) -> list[ParsedStatement]:
     return ordered
 
 
-def _statement_at(source: SourceFile, line: int) -> str:
-    for statement in source.statements:
-        if statement.line == line:
-            return statement.text
+def _statement_at(spans: list[Span], line: int) -> str:
+    for first, _, text in spans:
+        if first == line:
+            return text
     return ""
 
 
-def _statement_lines(source: SourceFile) -> list[tuple[int, int]]:
-    spans = []
-    for statement in source.statements:
-        spans.append((statement.line, statement.line + statement.text.count("\n")))
-    return spans
-
-
 def _apply_suppressions(
-    raw: list[_Raw], sources: list[SourceFile], config: ValidateConfig
+    raw: list[_Raw], sources: list[_File], spans: list[list[Span]], config: ValidateConfig
 ) -> list[Finding]:
     suppressions: dict[int, list[Suppression]] = {}
     notes: list[Finding | None] = []
     for index, source in enumerate(sources):
-        found = read_suppressions(source.text)
-        spans = _statement_lines(source)
+        found = read_suppressions(source.text) if "-- dbflow:" in source.text else []
         for suppression in found:
             if not suppression.whole_file:
-                following = [span for span in spans if span[0] > suppression.line]
-                suppression.covers = following[0] if following else None
+                following = [span for span in spans[index] if span[0] > suppression.line]
+                suppression.covers = (following[0][0], following[0][1]) if following else None
             if not suppression.rule_ids:
                 message = "The suppression names no rule id"
                 notes.append(_finding("SUP01", message, source.display, suppression.line, config))
@@ -291,10 +371,10 @@ def _finding(
 
 
 def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+    absolute, base = os.path.abspath(path), os.path.abspath(root)
+    if absolute.startswith(base + os.sep):
+        return absolute[len(base) + 1 :]
+    return str(path)
 
 
 def load_baseline(path: Path) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,20 +52,20 @@ def changed_since(settings: Settings, ref: str) -> set[Path]:
                 f"cannot list files changed since {ref!r}: {result.stderr.strip()}",
                 hint="--since needs a git ref that exists (e.g. origin/main)",
             )
-        changed.update((settings.project_root / line).resolve() for line in result.stdout.split())
+        changed.update(_absolute(settings.project_root / line) for line in result.stdout.split())
     return changed
 
 
 def run_validation(settings: Settings, request: Request) -> Report:
     config = load_validate_config(settings)
-    paths = [path.resolve() for path in history(settings)]
+    paths = [_absolute(path) for path in history(settings)]
     report_only: set[Path] | None = None
     if request.files:
         report_only = set()
         for file in request.files:
-            resolved = file.resolve()
+            resolved = _absolute(file)
             if resolved.is_dir():
-                report_only.update(p.resolve() for p in resolved.glob("*.sql"))
+                report_only.update(_absolute(p) for p in resolved.glob("*.sql"))
                 continue
             if not resolved.exists():
                 raise ConfigError(f"{file}: no such file")
@@ -85,5 +86,15 @@ def run_validation(settings: Settings, request: Request) -> Report:
         except ValueError as exc:
             raise ConfigError(f"baseline file {baseline_path} is not valid JSON: {exc}") from None
     return validate_files(
-        paths, config, root=settings.project_root, report_only=report_only, baseline=baseline
+        paths,
+        config,
+        root=settings.project_root,
+        report_only=report_only,
+        baseline=baseline,
+        cache_path=settings.data_dir / "cache" / "validate.pickle",
     )
+
+
+def _absolute(path: Path) -> Path:
+    """An absolute, normalised path without touching the disk (no symlink resolution)."""
+    return Path(os.path.normpath(os.path.abspath(path)))

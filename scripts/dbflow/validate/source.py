@@ -122,7 +122,8 @@ def _parse_piecewise(source: SourceFile) -> None:
             tree = json.loads(parser.parse_sql_json(piece_text))
         except parser.ParseError as exc:
             message = str(exc.args[0])
-            at = int(exc.args[1]) if len(exc.args) > 1 else 0
+            location = exc.args[1] if len(exc.args) > 1 else None
+            at = int(location) if isinstance(location, int) else len(piece_text.rstrip())
             source.syntax_problems.append(
                 SyntaxProblem(message, source.position(offset + at), piece_text.strip())
             )

@@ -141,6 +141,7 @@ class Rule:
     kinds: frozenset[str] | None = None  # statement kinds the check looks at (None: all)
     given: str = ""  # an earlier migration the examples build on
     in_function_bodies: bool = False  # also run on SQL inside PL/pgSQL function bodies
+    cross_file: bool = False  # a file rule that looks at the other files' names too
 
 
 RULES: dict[str, Rule] = {}
@@ -172,6 +173,7 @@ def rule(
     kinds: Iterable[str] | None = None,
     given: str = "",
     in_function_bodies: bool = False,
+    cross_file: bool = False,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
     """Register the decorated check as a Rule (the module-level name becomes the Rule)."""
 
@@ -193,6 +195,7 @@ def rule(
             kinds=frozenset(kinds) if kinds is not None else None,
             given=given.strip(),
             in_function_bodies=in_function_bodies,
+            cross_file=cross_file,
         )
         RULES[id] = created
         return created

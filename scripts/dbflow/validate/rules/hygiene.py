@@ -189,6 +189,7 @@ def bad_file_name(ctx: FileContext) -> Iterator[Hit]:
     good="-- 20250101120000_a.sql and 20250101120100_b.sql",
     fix="Rename one of the files to a new timestamp (inv db.new creates unique ones).",
     scope="file",
+    cross_file=True,
 )
 def duplicate_version(ctx: FileContext) -> Iterator[Hit]:
     match = _FILE_NAME.match(ctx.source.path.name)
