@@ -334,3 +334,25 @@ def test_fuzz_never_raises(tmp_path: Path, pieces: list[str]) -> None:
     path = tmp_path / "20250101000000_fuzz.sql"
     path.write_text(" ".join(pieces), encoding="utf-8", errors="surrogatepass")
     validate_files([path], ValidateConfig(Options()), root=tmp_path)
+
+
+def test_cached_runs_give_the_same_findings(project: Path) -> None:
+    folder = project / "supabase" / "migrations"
+    write_migrations(
+        folder,
+        ("20250101000100_a.sql", "alter table public.t drop column a;"),
+        ("20250101000200_b.sql", "create index t_id_idx on public.t (id);"),
+    )
+
+    def findings() -> list[tuple[str, str, int]]:
+        result = _cli(project, "--format", "json")
+        return [(f["rule"], f["file"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+
+    cold = findings()
+    assert (project / ".dbflow" / "cache" / "validate.pickle").is_file()
+    assert findings() == cold  # warm: nothing re-parsed
+    write_migrations(folder, ("20250101000300_c.sql", "truncate public.t;"))
+    appended = findings()
+    assert appended == [*cold, ("DAT05", "supabase/migrations/20250101000300_c.sql", 1)]
+    (folder / "20250101000100_a.sql").write_text("select 1;\n")  # an earlier file changed
+    assert ("DAT02", "supabase/migrations/20250101000100_a.sql", 1) not in findings()
