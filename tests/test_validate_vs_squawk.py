@@ -37,7 +37,9 @@ CASES = [
     Case("ban-drop-table", "DAT01", "drop table public.orders;"),
     Case("ban-drop-database", "DAT04", "drop database app;"),
     Case("ban-truncate-cascade", "DAT05", "truncate public.orders cascade;"),
-    Case("changing-column-type", "LCK14", "alter table public.orders alter column total type text;"),
+    Case(
+        "changing-column-type", "LCK14", "alter table public.orders alter column total type text;"
+    ),
     Case(
         "constraint-missing-not-valid",
         "LCK08",
@@ -74,7 +76,9 @@ CASES = [
         "LCK22",
         "create domain public.pos as int check (value > 0);",
     ),
-    Case("ban-drop-not-null", "CMP06", "alter table public.orders alter column total drop not null;"),
+    Case(
+        "ban-drop-not-null", "CMP06", "alter table public.orders alter column total drop not null;"
+    ),
     Case(
         "adding-field-with-default",
         "LCK15",
