@@ -1,0 +1,1 @@
+"""Introspection of a live database: what the migrations built (shared by seed, diff, types)."""

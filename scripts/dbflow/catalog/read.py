@@ -1,0 +1,206 @@
+"""Read the catalog of a live database with a handful of pg_catalog queries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg
+from pglast import parser
+
+from dbflow.catalog.model import Catalog, Check, Column, ForeignKey, Table, Trigger, UniqueKey
+
+# Schemas the platform owns: never seeded, diffed or typed as the user's own.
+MANAGED_SCHEMAS = (
+    "auth", "storage", "realtime", "vault", "graphql", "graphql_public", "extensions",
+    "supabase_functions", "supabase_migrations", "net", "cron", "pgsodium", "pgsodium_masks",
+    "_realtime", "_analytics", "_supavisor", "pgbouncer", "pgtle", "_dbflow",
+    "information_schema",
+)  # fmt: skip
+
+_TABLES = """
+SELECT c.oid, n.nspname, c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND (n.nspname = ANY(%(schemas)s) OR (n.nspname, c.relname) IN (('auth', 'users')))
+ORDER BY n.nspname, c.relname
+"""
+
+_COLUMNS = """
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
+       coalesce(bt.typname, t.typname) AS base,
+       t.typcategory = 'A' OR bt.typcategory = 'A' AS is_array,
+       a.attnotnull OR coalesce(dt.typnotnull, false), a.atthasdef, a.attidentity,
+       a.attgenerated <> '', a.atttypmod,
+       coalesce(et.typname, ''),
+       (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
+         WHERE e.enumtypid = coalesce(nullif(t.typelem, 0), t.oid)
+            OR e.enumtypid = coalesce(nullif(bt.typelem, 0), bt.oid)),
+       (SELECT array_agg(pg_get_constraintdef(dc.oid) ORDER BY dc.conname) FROM pg_constraint dc
+         WHERE dc.contypid = t.oid AND dc.contype = 'c')
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type dt ON dt.oid = t.oid AND dt.typtype = 'd'
+LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype END
+LEFT JOIN pg_type et ON et.oid = coalesce(nullif(coalesce(bt.typelem, t.typelem), 0),
+                                          coalesce(bt.oid, t.oid))
+WHERE a.attrelid = ANY(%(oids)s) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+_CONSTRAINTS = """
+SELECT con.conrelid, con.conname, con.contype,
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, pos)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.pos),
+       fn.nspname, fc.relname,
+       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, pos)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+             ORDER BY k.pos),
+       con.condeferrable, pg_get_constraintdef(con.oid)
+FROM pg_constraint con
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE con.conrelid = ANY(%(oids)s) AND con.contype IN ('p', 'u', 'f', 'c')
+ORDER BY con.conrelid, con.conname
+"""
+
+_UNIQUE_INDEXES = """
+SELECT i.indrelid, ic.relname,
+       ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, pos)
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num
+             ORDER BY k.pos),
+       pg_get_expr(i.indpred, i.indrelid), i.indexprs IS NOT NULL, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+WHERE i.indrelid = ANY(%(oids)s) AND i.indisunique AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+ORDER BY i.indrelid, ic.relname
+"""
+
+_TRIGGERS = """
+SELECT tg.tgrelid, tg.tgname, fn.nspname || '.' || f.proname, tg.tgtype, f.prosrc, l.lanname
+FROM pg_trigger tg
+JOIN pg_proc f ON f.oid = tg.tgfoid
+JOIN pg_namespace fn ON fn.oid = f.pronamespace
+JOIN pg_language l ON l.oid = f.prolang
+WHERE tg.tgrelid = ANY(%(oids)s) AND NOT tg.tgisinternal
+ORDER BY tg.tgrelid, tg.tgname
+"""
+
+
+def user_schemas(conn: psycopg.Connection[Any]) -> list[str]:
+    """Schemas that hold the project's own objects (everything not platform or system)."""
+    rows = conn.execute(
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' "
+        "AND nspname <> ALL(%s) AND NOT EXISTS (SELECT FROM pg_depend d "
+        "WHERE d.classid = 'pg_namespace'::regclass AND d.objid = pg_namespace.oid "
+        "AND d.deptype = 'e') ORDER BY 1",
+        (list(MANAGED_SCHEMAS),),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def read_catalog(conn: psycopg.Connection[Any], schemas: Iterable[str] | None = None) -> Catalog:
+    """The tables of ``schemas`` (default: every user schema) plus auth.users."""
+    wanted = list(schemas) if schemas is not None else user_schemas(conn)
+    catalog = Catalog()
+    by_oid: dict[int, Table] = {}
+    for oid, schema, name in conn.execute(_TABLES, {"schemas": wanted}):
+        table = Table((schema, name))
+        catalog.tables[table.key] = table
+        by_oid[oid] = table
+    oids = list(by_oid)
+    for row in conn.execute(_COLUMNS, {"oids": oids}):
+        (relid, name, type_name, base, is_array, not_null, has_default, identity, generated,
+         typmod, element, labels, domain_checks) = row  # fmt: skip
+        max_length = typmod - 4 if base in ("varchar", "bpchar") and typmod > 4 else None
+        if is_array and base.startswith("_"):
+            base = element or base[1:]
+        precision = scale = None
+        if base == "numeric" and typmod > 4:
+            precision, scale = (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
+        by_oid[relid].columns.append(
+            Column(
+                name=name,
+                type_name=type_name,
+                base_type=base,
+                is_array=bool(is_array),
+                max_length=max_length,
+                not_null=bool(not_null),
+                has_default=bool(has_default),
+                identity=identity or "",
+                generated=bool(generated),
+                enum_labels=tuple(labels or ()),
+                domain_checks=tuple(domain_checks or ()),
+                numeric_precision=precision,
+                numeric_scale=scale,
+            )
+        )
+    for row in conn.execute(_CONSTRAINTS, {"oids": oids}):
+        relid, name, kind, columns, target_schema, target_name, target_columns, deferrable, sql = row
+        table = by_oid[relid]
+        if kind == "p":
+            table.primary_key = tuple(columns)
+        elif kind == "u":
+            table.unique_keys.append(UniqueKey(name, tuple(columns), None, None))
+        elif kind == "f":
+            table.foreign_keys.append(
+                ForeignKey(name, tuple(columns), (target_schema, target_name),
+                           tuple(target_columns), bool(deferrable))
+            )  # fmt: skip
+        elif kind == "c":
+            table.checks.append(Check(name, sql))
+    for relid, name, columns, predicate, has_expressions, definition in conn.execute(
+        _UNIQUE_INDEXES, {"oids": oids}
+    ):
+        by_oid[relid].unique_keys.append(
+            UniqueKey(name, () if has_expressions else tuple(columns), predicate,
+                      definition if has_expressions else None)
+        )  # fmt: skip
+    for relid, name, function, tgtype, source, language in conn.execute(
+        _TRIGGERS, {"oids": oids}
+    ):
+        events = tuple(
+            event for bit, event in ((4, "insert"), (8, "delete"), (16, "update")) if tgtype & bit
+        )
+        targets = _insert_targets(source, language)
+        by_oid[relid].triggers.append(Trigger(name, function, events, targets))
+    return catalog
+
+
+def _insert_targets(source: str, language: str) -> tuple[tuple[str, str], ...]:
+    """Tables a trigger function's body inserts into (PL/pgSQL or SQL), via the parser."""
+    if language not in ("plpgsql", "sql"):
+        return ()
+    queries: list[str] = []
+    if language == "sql":
+        queries.append(source)
+    else:
+        wrapper = f"CREATE FUNCTION dbflow_probe() RETURNS trigger AS $dbflow$\n{source}\n$dbflow$ LANGUAGE plpgsql"
+        try:
+            tree = json.loads(parser.parse_plpgsql_json(wrapper))
+        except (parser.ParseError, ValueError):
+            return ()
+        stack: list[Any] = [tree]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, dict):
+                execsql = current.get("PLpgSQL_stmt_execsql")
+                if execsql is not None:
+                    queries.append(execsql["sqlstmt"]["PLpgSQL_expr"]["query"])
+                stack.extend(current.values())
+            elif isinstance(current, list):
+                stack.extend(current)
+    targets = []
+    for query in queries:
+        try:
+            statements = json.loads(parser.parse_sql_json(query)).get("stmts", [])
+        except parser.ParseError:
+            continue
+        for item in statements:
+            insert = item["stmt"].get("InsertStmt")
+            if insert:
+                relation = insert.get("relation", {})
+                targets.append((relation.get("schemaname") or "public", relation.get("relname", "")))
+    return tuple(targets)

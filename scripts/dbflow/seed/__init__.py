@@ -1,0 +1,1 @@
+"""Synthetic data from the live schema: realistic for development, exact for tests."""
