@@ -1,0 +1,109 @@
+"""Supabase auth users as a real sign-in needs them, plus their identities.
+
+The password hash is computed once (bcrypt with a fixed salt, so seed-test stays
+byte-identical) and reused for every user; empty strings go in the token columns GoTrue
+scans, and the generated columns are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from dbflow.seed import words
+from dbflow.seed.fixtures import FIXTURE_USERS, PASSWORD
+from dbflow.seed.plan import TablePlan
+from dbflow.seed.values import EPOCH
+
+INSTANCE_ID = uuid.UUID(int=0)
+# bcrypt of PASSWORD with the fixed salt below, for engines whose pgcrypto has no crypt().
+_FIXED_SALT = "$2a$06$dbflowdbflowdbflowdbfl"
+_PRECOMPUTED_HASH = "$2a$06$dbflowdbflowdbflowdbfenb9t077hTtz1WiZ03uOisOPaRlebVeC"
+
+_EMPTY_TOKENS = (
+    "confirmation_token", "recovery_token", "email_change_token_new", "email_change",
+    "email_change_token_current", "reauthentication_token", "phone_change", "phone_change_token",
+)  # fmt: skip
+_NULLS = (
+    "invited_at", "confirmation_sent_at", "recovery_sent_at", "email_change_sent_at",
+    "phone", "phone_confirmed_at", "phone_change_sent_at", "banned_until",
+    "reauthentication_sent_at", "deleted_at", "is_super_admin",
+)  # fmt: skip
+
+
+def password_hash(conn: psycopg.Connection[Any]) -> str:
+    """bcrypt of the seed password, computed once by the server when it can."""
+    available = conn.execute("SELECT to_regproc('extensions.crypt') IS NOT NULL").fetchone()
+    if available and available[0]:
+        row = conn.execute("SELECT extensions.crypt(%s, %s)", (PASSWORD, _FIXED_SALT)).fetchone()
+        if row:
+            return str(row[0])
+    return _PRECOMPUTED_HASH
+
+
+def shape_auth_users(plan: TablePlan, hashed: str) -> None:
+    """Replace the generic producers of auth.users with what GoTrue expects."""
+    first, last = words.first_names(), words.last_names()
+    fixtures = list(FIXTURE_USERS)
+
+    def email(row: int, h: int) -> str:
+        if row < len(fixtures):
+            return fixtures[row].email
+        return f"{first[h % len(first)].lower()}.{last[(h >> 9) % len(last)].lower()}.{row}@example.com"
+
+    def metadata(row: int, h: int) -> Jsonb:
+        name = fixtures[row].name.title() if row < len(fixtures) else (
+            f"{first[h % len(first)]} {last[(h >> 9) % len(last)]}"
+        )
+        return Jsonb({"full_name": name, "email_verified": True})
+
+    def created(row: int, h: int) -> dt.datetime:
+        return EPOCH - dt.timedelta(days=400) + dt.timedelta(minutes=row)
+
+    constants: dict[str, Any] = {
+        "instance_id": INSTANCE_ID,
+        "aud": "authenticated",
+        "role": "authenticated",
+        "encrypted_password": hashed,
+        "raw_app_meta_data": Jsonb({"provider": "email", "providers": ["email"]}),
+        "is_sso_user": False,
+        "is_anonymous": False,
+        "email_change_confirm_status": 0,
+    }
+    constants.update({name: "" for name in _EMPTY_TOKENS})
+    constants.update({name: None for name in _NULLS})
+    producers = {
+        "email": email,
+        "raw_user_meta_data": metadata,
+        "created_at": created,
+        "updated_at": created,
+        "email_confirmed_at": created,
+        "last_sign_in_at": lambda row, h: EPOCH - dt.timedelta(hours=h % 2000),
+    }
+    for column_plan in plan.columns:
+        name = column_plan.column.name
+        if name in constants:
+            column_plan.fixed, column_plan.has_fixed = constants[name], True
+        elif name in producers:
+            column_plan.producer = producers[name]
+
+
+def add_identities(conn: psycopg.Connection[Any]) -> int:
+    """One email identity per seeded user that has none (what GoTrue's sign-in reads)."""
+    cursor = conn.execute(
+        """
+        INSERT INTO auth.identities
+            (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+        SELECT u.id::text, u.id,
+               jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true,
+                                  'phone_verified', false),
+               'email', u.last_sign_in_at, u.created_at, u.updated_at
+        FROM auth.users u
+        WHERE NOT EXISTS (SELECT FROM auth.identities i WHERE i.user_id = u.id)
+        """
+    )
+    return cursor.rowcount

@@ -1,0 +1,226 @@
+"""Write a seed plan with binary COPY, streamed, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Json, Jsonb
+
+from dbflow.catalog.model import Column
+from dbflow.seed.checks import ColumnRule
+from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
+from dbflow.seed.values import column_hash, edge_values, row_digest
+
+NO_RULE = ColumnRule()
+Progress = Callable[[TablePlan, int], None]  # (table, rows written so far)
+_PROGRESS_EVERY = 5000
+
+
+@dataclass(frozen=True)
+class TableResult:
+    name: str
+    rows: int
+    seconds: float
+    mode: str  # "copy", "upsert" (rows made by triggers or seed files were updated)
+
+
+def copy_type(column: Column) -> str:
+    """The type psycopg should send for ``column`` in binary COPY (text for enums, varchar...)."""
+    base = column.base_type
+    if column.enum_labels or base in ("varchar", "bpchar", "citext", "name"):
+        base = "text"
+    return f"{base}[]" if column.is_array else base
+
+
+def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Iterator[list[Any]]:
+    """The plan's rows, one list of values per row, generated on the fly."""
+    seed = seed_plan.seed
+    name = plan.table.name
+    rules = plan.rules.columns
+    for row in range(plan.total):
+        digest = row_digest(seed, name, row)
+        variant = row - plan.count
+        values: list[Any] = []
+        for column_plan in columns:
+            if column_plan.has_fixed:
+                values.append(column_plan.fixed)
+                continue
+            if column_plan.foreign_key is not None:
+                if column_plan.deferred:
+                    values.append(None)
+                    continue
+                chooser = plan.fk_choosers[column_plan.foreign_key.name]
+                parent_row = chooser(row, digest)
+                if parent_row is None or (variant == 0 and not column_plan.column.not_null):
+                    values.append(None)
+                    continue
+                target = column_plan.foreign_key.target_columns[column_plan.fk_index]
+                values.append(seed_plan.key_value(column_plan.foreign_key.target, parent_row, target))
+                continue
+            if variant >= 0 and not column_plan.unique:
+                rule = rules.get(column_plan.column.name) or NO_RULE
+                edge = edge_values(column_plan.column, rule, variant)
+                if edge is not ...:
+                    values.append(edge)
+                    continue
+            assert column_plan.producer is not None
+            values.append(column_plan.producer(row, column_hash(digest, column_plan.position)))
+        yield values
+
+
+def load_table(
+    conn: psycopg.Connection[Any], seed_plan: SeedPlan, plan: TablePlan, progress: Progress
+) -> TableResult:
+    started = time.perf_counter()
+    table = plan.table
+    columns = [column_plan for column_plan in plan.columns]
+    if plan.total == 0 or not columns:
+        return TableResult(table.name, 0, 0.0, "skipped")
+    target = sql.Identifier(*table.key)
+    names = sql.SQL(", ").join(sql.Identifier(c.column.name) for c in columns)
+    existing = conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(target)).fetchone()
+    has_rows = bool(existing and existing[0])
+    mode = "upsert" if has_rows else "copy"
+    destination = target
+    if has_rows:
+        destination = sql.Identifier("dbflow_seed_rows")
+        conn.execute("DROP TABLE IF EXISTS pg_temp.dbflow_seed_rows")
+        conn.execute(
+            sql.SQL("CREATE TEMP TABLE dbflow_seed_rows ON COMMIT DROP AS "
+                    "SELECT {} FROM {} WITH NO DATA").format(names, target)  # fmt: skip
+        )
+    types = [copy_type(c.column) for c in columns]
+    json_positions = [i for i, c in enumerate(columns) if c.column.base_type == "json"]
+    written = 0
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(destination, names)
+    with conn.cursor().copy(statement) as copy:
+        copy.set_types(types)
+        for values in rows(seed_plan, plan, columns):
+            for position in json_positions:
+                if isinstance(values[position], Jsonb):
+                    values[position] = Json(values[position].obj)
+            copy.write_row(values)
+            written += 1
+            if written % _PROGRESS_EVERY == 0:
+                progress(plan, written)
+    if has_rows:
+        _merge(conn, plan, columns, names, target)
+    progress(plan, written)
+    return TableResult(table.name, written, time.perf_counter() - started, mode)
+
+
+def _merge(
+    conn: psycopg.Connection[Any],
+    plan: TablePlan,
+    columns: list[ColumnPlan],
+    names: sql.Composable,
+    target: sql.Composable,
+) -> None:
+    """Rows already there (made by a trigger or a seed file): update them, insert the rest."""
+    key = plan.table.primary_key
+    overriding = (
+        sql.SQL("OVERRIDING SYSTEM VALUE ")
+        if any(c.column.identity == "a" for c in columns)
+        else sql.SQL("")
+    )
+    written = {c.column.name for c in columns}
+    if key and set(key) <= written:
+        updates = [c.column.name for c in columns if c.column.name not in key]
+        action = (
+            sql.SQL("DO UPDATE SET {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{} = excluded.{}").format(sql.Identifier(n), sql.Identifier(n))
+                    for n in updates
+                )
+            )
+            if updates
+            else sql.SQL("DO NOTHING")
+        )
+        conflict = sql.SQL("ON CONFLICT ({}) {}").format(
+            sql.SQL(", ").join(sql.Identifier(n) for n in key), action
+        )
+    else:
+        conflict = sql.SQL("ON CONFLICT DO NOTHING")
+    conn.execute(
+        sql.SQL("INSERT INTO {} ({}) {}SELECT {} FROM dbflow_seed_rows {}").format(
+            target, names, overriding, names, conflict
+        )
+    )
+    conn.execute("DROP TABLE pg_temp.dbflow_seed_rows")
+
+
+def fill_deferred(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
+    """Cycle breaks: set the foreign keys inserted as NULL, one set-based UPDATE per edge."""
+    for key, fk in seed_plan.cycle_breaks:
+        plan = seed_plan.by_key[key]
+        primary = plan.table.primary_key
+        if not primary or plan.total == 0:
+            continue
+        by_name = {c.column.name: c for c in plan.columns}
+        chooser = plan.fk_choosers[fk.name]
+        columns = [by_name[name].column for name in (*primary, *fk.columns)]
+        conn.execute("DROP TABLE IF EXISTS pg_temp.dbflow_seed_edges")
+        conn.execute(
+            sql.SQL("CREATE TEMP TABLE dbflow_seed_edges ON COMMIT DROP AS "
+                    "SELECT {} FROM {} WITH NO DATA").format(
+                sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
+                sql.Identifier(*key),
+            )
+        )  # fmt: skip
+        with conn.cursor().copy(
+            sql.SQL("COPY dbflow_seed_edges ({}) FROM STDIN (FORMAT BINARY)").format(
+                sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+            )
+        ) as copy:
+            copy.set_types([copy_type(c) for c in columns])
+            for row in range(plan.total):
+                digest = row_digest(seed_plan.seed, plan.table.name, row)
+                parent_row = chooser(row, digest)
+                keys = [seed_plan.key_value(key, row, name) for name in primary]
+                values = [
+                    None if parent_row is None
+                    else seed_plan.key_value(fk.target, parent_row, target)
+                    for target in fk.target_columns
+                ]  # fmt: skip
+                copy.write_row([*keys, *values])
+        conn.execute(
+            sql.SQL("UPDATE {} AS t SET {} FROM dbflow_seed_edges AS e WHERE {}").format(
+                sql.Identifier(*key),
+                sql.SQL(", ").join(
+                    sql.SQL("{} = e.{}").format(sql.Identifier(n), sql.Identifier(n))
+                    for n in fk.columns
+                ),
+                sql.SQL(" AND ").join(
+                    sql.SQL("t.{} = e.{}").format(sql.Identifier(n), sql.Identifier(n))
+                    for n in primary
+                ),
+            )
+        )
+        conn.execute("DROP TABLE pg_temp.dbflow_seed_edges")
+
+
+def reset_sequences(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
+    """Move every identity and serial sequence past the ids that were loaded."""
+    for plan in seed_plan.tables:
+        for column_plan in plan.columns:
+            column = column_plan.column
+            if column.base_type not in ("int2", "int4", "int8") or not (
+                column.identity or column.has_default
+            ):
+                continue
+            conn.execute(
+                sql.SQL(
+                    "SELECT setval(seq, coalesce((SELECT max({}) FROM {}), 0) + 1, false) "
+                    "FROM pg_get_serial_sequence({}, {}) AS seq WHERE seq IS NOT NULL"
+                ).format(
+                    sql.Identifier(column.name),
+                    sql.Identifier(*plan.table.key),
+                    sql.Literal(sql.Identifier(*plan.table.key).as_string(conn)),
+                    sql.Literal(column.name),
+                )
+            )

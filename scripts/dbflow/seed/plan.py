@@ -1,0 +1,450 @@
+"""Plan a seed over the foreign-key graph: order, counts, how each column gets its value.
+
+Everything that can fail is found here, before a row is written: a cycle of NOT NULL
+foreign keys (named), a CHECK the generators cannot satisfy (named, with how to override
+the column), a type with no generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbflow.catalog.model import Catalog, Column, ForeignKey, Table, TableKey
+from dbflow.errors import DbflowError
+from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules, table_rules
+from dbflow.seed.values import (
+    Producer,
+    UnknownType,
+    column_hash,
+    row_digest,
+    row_uuid,
+    scalar_producer,
+)
+
+AUTH_USERS: TableKey = ("auth", "users")
+ORGANIZATION_NAMES = {"organizations", "organisations", "orgs", "teams", "workspaces", "companies"}
+
+
+class SeedPlanError(DbflowError):
+    """The schema cannot be seeded as asked; nothing was written."""
+
+
+@dataclass
+class ColumnPlan:
+    column: Column
+    position: int
+    producer: Producer | None = None
+    foreign_key: ForeignKey | None = None
+    fk_index: int = 0  # which column of the foreign key this is
+    fixed: Any = None
+    has_fixed: bool = False
+    unique: bool = False
+    deferred: bool = False  # NULL first, filled after every table (cycle break)
+
+
+@dataclass
+class TablePlan:
+    table: Table
+    count: int
+    columns: list[ColumnPlan]
+    rules: TableRules
+    fk_choosers: dict[str, Any] = field(default_factory=dict)
+    edge_rows: int = 0
+    reserved: int = 0  # leading rows that are named fixtures: never picked at random
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> TableKey:
+        return self.table.key
+
+    @property
+    def total(self) -> int:
+        return self.count + self.edge_rows
+
+
+@dataclass
+class SeedPlan:
+    seed: int
+    realistic: bool
+    tables: list[TablePlan]
+    by_key: dict[TableKey, TablePlan]
+    cycle_breaks: list[tuple[TableKey, ForeignKey]]
+
+    def key_value(self, key: TableKey, row: int, column: str) -> Any:
+        """The value generated row ``row`` of table ``key`` has in ``column``."""
+        plan = self.by_key[key]
+        return row_value(self, plan, row, next(c for c in plan.columns if c.column.name == column))
+
+
+def row_value(seed_plan: SeedPlan, plan: TablePlan, row: int, column_plan: ColumnPlan) -> Any:
+    if column_plan.has_fixed:
+        return column_plan.fixed
+    digest = row_digest(seed_plan.seed, plan.table.name, row)
+    h = column_hash(digest, column_plan.position)
+    if column_plan.foreign_key is not None:
+        chooser = plan.fk_choosers[column_plan.foreign_key.name]
+        parent_row = chooser(row, digest)
+        if parent_row is None:
+            return None
+        target = column_plan.foreign_key.target_columns[column_plan.fk_index]
+        return seed_plan.key_value(column_plan.foreign_key.target, parent_row, target)
+    assert column_plan.producer is not None
+    return column_plan.producer(row, h)
+
+
+def build_plan(
+    catalog: Catalog,
+    *,
+    seed: int,
+    realistic: bool,
+    counts: Mapping[str, int],
+    users: int,
+    orgs: int,
+    default_rows: int,
+    fixed: Mapping[str, str],
+    edge_rows: int = 0,
+    fixture_ids: list[Any] | None = None,
+) -> SeedPlan:
+    """Order the tables, choose counts, and give every column a way to get its value."""
+    tables = {key: table for key, table in catalog.tables.items()}
+    order, cycle_breaks = _order(tables)
+    _check_counts(counts, tables)
+    plans: dict[TableKey, TablePlan] = {}
+    problems: list[str] = []
+    for key in order:
+        table = tables[key]
+        count = _count(table, counts, users, orgs, default_rows, plans)
+        rules = table_rules(
+            table.checks,
+            {column.name: column.domain_checks for column in table.columns if column.domain_checks},
+        )
+        for check in rules.unsupported:
+            problems.append(
+                f"{table.name}: CHECK {check.name} ({check.definition}) is not a shape dbflow can "
+                f"satisfy; override a column it uses with --fixed {key[1]}.COLUMN=VALUE"
+            )
+        deferred = {fk.name for table_key, fk in cycle_breaks if table_key == key}
+        plan = TablePlan(table, count, [], rules, edge_rows=edge_rows if key != AUTH_USERS else 0)
+        if key == AUTH_USERS and fixture_ids is not None:
+            plan.reserved = min(len(fixture_ids), count)
+        plans[key] = plan
+        _plan_columns(plan, seed, realistic, fixed, deferred, problems)
+        _plan_foreign_keys(plan, plans, deferred)
+    if problems:
+        raise SeedPlanError(
+            "the schema cannot be seeded as asked; nothing was written",
+            detail="\n".join(problems),
+            hint="use --fixed TABLE.COLUMN=VALUE for a column dbflow cannot fill, or --rows "
+            "TABLE=0 to leave a table empty",
+        )
+    ordered = [plans[key] for key in order]
+    seed_plan = SeedPlan(seed, realistic, ordered, plans, cycle_breaks)
+    if fixture_ids is not None and AUTH_USERS in plans:
+        _pin_fixture_ids(plans[AUTH_USERS], fixture_ids)
+    return seed_plan
+
+
+def _check_counts(counts: Mapping[str, int], tables: dict[TableKey, Table]) -> None:
+    names = {key[1] for key in tables} | {f"{key[0]}.{key[1]}" for key in tables}
+    for name, count in counts.items():
+        if name not in names:
+            raise SeedPlanError(f"--rows {name}={count}: no table {name!r} to seed")
+        if count < 0:
+            raise SeedPlanError(f"--rows {name}={count}: a count cannot be negative")
+
+
+def _count(
+    table: Table,
+    counts: Mapping[str, int],
+    users: int,
+    orgs: int,
+    default_rows: int,
+    plans: dict[TableKey, TablePlan],
+) -> int:
+    key = table.key
+    explicit = counts.get(f"{key[0]}.{key[1]}", counts.get(key[1]))
+    limit = _fk_limit(table, plans)
+    if explicit is not None:
+        return min(explicit, limit) if limit is not None else explicit
+    if key == AUTH_USERS:
+        return users
+    if key[1] in ORGANIZATION_NAMES:
+        wanted = orgs
+    elif limit is not None and _one_to_one(table) is not None:
+        wanted = limit
+    elif _join_keys(table):
+        parents = [plans[fk.target].count for fk in _join_keys(table) if fk.target in plans]
+        wanted = 2 * max(parents, default=default_rows)
+    else:
+        wanted = default_rows
+    return min(wanted, limit) if limit is not None else wanted
+
+
+def _fk_limit(table: Table, plans: dict[TableKey, TablePlan]) -> int | None:
+    """How many rows the unique foreign keys allow (one row per parent, or per combination)."""
+    one = _one_to_one(table)
+    if one is not None and one.target in plans:
+        return plans[one.target].count
+    join = _join_keys(table)
+    if join and all(fk.target in plans for fk in join):
+        product = 1
+        for fk in join:
+            product *= plans[fk.target].count - plans[fk.target].reserved
+        return product
+    return None
+
+
+def _unique_column_sets(table: Table) -> list[tuple[str, ...]]:
+    sets = [key.columns for key in table.unique_keys if key.columns and not key.predicate]
+    if table.primary_key:
+        sets.append(table.primary_key)
+    return sets
+
+
+def _one_to_one(table: Table) -> ForeignKey | None:
+    """A foreign key whose columns are, alone, a primary or unique key (e.g. profiles.id)."""
+    unique = {tuple(sorted(columns)) for columns in _unique_column_sets(table)}
+    for fk in table.foreign_keys:
+        if fk.target != table.key and tuple(sorted(fk.columns)) in unique:
+            return fk
+    return None
+
+
+def _join_keys(table: Table) -> list[ForeignKey]:
+    """Foreign keys that together make up a unique key (a join table's composite key)."""
+    for columns in _unique_column_sets(table):
+        members = [fk for fk in table.foreign_keys if set(fk.columns) <= set(columns)]
+        covered = {column for fk in members for column in fk.columns}
+        if len(members) >= 2 and covered == set(columns):
+            return members
+    return []
+
+
+def _plan_columns(
+    plan: TablePlan,
+    seed: int,
+    realistic: bool,
+    fixed: Mapping[str, str],
+    deferred: set[str],
+    problems: list[str],
+) -> None:
+    table = plan.table
+    fk_columns = {
+        column: (fk, index) for fk in table.foreign_keys for index, column in enumerate(fk.columns)
+    }
+    unique_single = {columns[0] for columns in _unique_column_sets(table) if len(columns) == 1}
+    for position, column in enumerate(table.columns):
+        if column.generated:
+            continue
+        column_plan = ColumnPlan(column, position, unique=column.name in unique_single)
+        override = fixed.get(f"{table.key[1]}.{column.name}", fixed.get(f"{table.name}.{column.name}"))
+        if override is not None:
+            column_plan.fixed, column_plan.has_fixed = override, True
+        elif column.name in fk_columns:
+            fk, index = fk_columns[column.name]
+            column_plan.foreign_key, column_plan.fk_index = fk, index
+            column_plan.deferred = fk.name in deferred
+        elif column.name in table.primary_key and column.base_type == "uuid":
+            name = table.name
+            column_plan.producer = lambda row, h, name=name: row_uuid(seed, name, row)
+        else:
+            rule = plan.rules.columns.get(column.name, ColumnRule())
+            try:
+                column_plan.producer = scalar_producer(
+                    column,
+                    rule,
+                    unique=column_plan.unique or column.name in table.primary_key,
+                    table=table.key[1],
+                    realistic=realistic,
+                    seed=seed,
+                )
+            except UnknownType as exc:
+                if column.not_null and not column.has_default:
+                    problems.append(
+                        f"{table.name}.{column.name}: {exc.message}; give it a value with "
+                        f"--fixed {table.key[1]}.{column.name}=VALUE"
+                    )
+                    continue
+                plan.notes.append(f"{column.name} left to its default ({exc.message})")
+                continue
+            except DbflowError as exc:
+                problems.append(f"{table.name}.{column.name}: {exc.message}")
+                continue
+        plan.columns.append(column_plan)
+    _apply_orders(plan, seed, problems)
+
+
+def _apply_orders(plan: TablePlan, seed: int, problems: list[str]) -> None:
+    """``a <= b`` between columns: draw both, give the smaller to one and the larger to the other."""
+    by_name = {column_plan.column.name: column_plan for column_plan in plan.columns}
+    for order in plan.rules.orders:
+        left, right = by_name.get(order.left), by_name.get(order.right)
+        if left is None or right is None or left.producer is None or right.producer is None:
+            problems.append(f"{plan.table.name}: cannot order {order.left} {order.op} {order.right}")
+            continue
+        if order.op not in ("<", "<=", ">", ">="):
+            problems.append(f"{plan.table.name}: cannot satisfy {order.left} {order.op} {order.right}")
+            continue
+        _derive(plan.table.name, seed, left, right, order.op)
+
+
+def _derive(table: str, seed: int, left: ColumnPlan, right: ColumnPlan, op: str) -> None:
+    draw_left, draw_right = left.producer, right.producer
+    assert draw_left is not None and draw_right is not None
+    left_position, right_position = left.position, right.position
+    left_is_smaller = op in ("<", "<=")
+    strict = op in ("<", ">")
+
+    def pair(row: int) -> tuple[Any, Any]:
+        digest = row_digest(seed, table, row)
+        a = draw_left(row, column_hash(digest, left_position))
+        b = draw_right(row, column_hash(digest, right_position))
+        if a is None or b is None:
+            return a, b
+        low, high = (a, b) if a <= b else (b, a)
+        if strict and low == high:
+            high = high + 1
+        return (low, high) if left_is_smaller else (high, low)
+
+    left.producer = lambda row, h: pair(row)[0]
+    right.producer = lambda row, h: pair(row)[1]
+
+
+def _plan_foreign_keys(plan: TablePlan, plans: dict[TableKey, TablePlan], deferred: set[str]) -> None:
+    table = plan.table
+    one = _one_to_one(table)
+    join = _join_keys(table)
+    for fk in table.foreign_keys:
+        nullable = all(not table.column(column).not_null for column in fk.columns)
+        if fk.target == table.key:
+            plan.fk_choosers[fk.name] = _self_reference(nullable)
+            continue
+        parent = plans.get(fk.target)
+        if parent is None or parent.count == 0:
+            if not nullable:
+                plan.count = 0
+                plan.notes.append(f"no rows: {fk.target[0]}.{fk.target[1]} is not seeded")
+            plan.fk_choosers[fk.name] = lambda row, digest: None
+            continue
+        if fk.name in deferred:
+            plan.fk_choosers[fk.name] = _random_parent(parent, fk.columns[0], table, nullable)
+        elif one is not None and fk.name == one.name:
+            plan.reserved = parent.reserved
+            plan.fk_choosers[fk.name] = lambda row, digest: row
+        elif fk in join:
+            radix = 1
+            for earlier in join[: join.index(fk)]:
+                radix *= plans[earlier.target].count - plans[earlier.target].reserved
+            size, first = parent.count - parent.reserved, parent.reserved
+            plan.fk_choosers[fk.name] = lambda row, digest, radix=radix, size=size, first=first: (
+                first + (row // radix) % size if size > 0 else None
+            )
+        else:
+            plan.fk_choosers[fk.name] = _random_parent(parent, fk.columns[0], table, nullable)
+
+
+def _random_parent(parent: TablePlan, column: str, table: Table, nullable: bool) -> Any:
+    position = next(i for i, c in enumerate(table.columns) if c.name == column)
+    first = parent.reserved if parent.count > parent.reserved else 0
+    span = parent.count - first
+
+    def choose(row: int, digest: bytes) -> int | None:
+        h = column_hash(digest, position)
+        if nullable and h % 20 == 0:
+            return None
+        return first + h % span
+
+    return choose
+
+
+def _self_reference(nullable: bool) -> Any:
+    def choose(row: int, digest: bytes) -> int | None:
+        if row == 0:
+            return None if nullable else 0
+        return int.from_bytes(digest[-4:], "big") % row
+
+    return choose
+
+
+def _pin_fixture_ids(plan: TablePlan, fixture_ids: list[Any]) -> None:
+    for column_plan in plan.columns:
+        if column_plan.column.name == "id" and column_plan.producer is not None:
+            generated = column_plan.producer
+
+            def pinned(row: int, h: int, generated: Producer = generated) -> Any:
+                return fixture_ids[row] if row < len(fixture_ids) else generated(row, h)
+
+            column_plan.producer = pinned
+
+
+def _order(tables: dict[TableKey, Table]) -> tuple[list[TableKey], list[tuple[TableKey, ForeignKey]]]:
+    """Parents before children; a cycle is broken on a nullable edge or named as an error."""
+    edges: dict[TableKey, list[ForeignKey]] = {
+        key: [fk for fk in table.foreign_keys if fk.target != key and fk.target in tables]
+        for key, table in tables.items()
+    }
+    breaks: list[tuple[TableKey, ForeignKey]] = []
+    while True:
+        order, cycle = _toposort(tables, edges)
+        if cycle is None:
+            return order, breaks
+        candidate = _breakable_edge(tables, edges, cycle)
+        if candidate is None:
+            names = " -> ".join(f"{key[0]}.{key[1]}" for key in [*cycle, cycle[0]])
+            raise SeedPlanError(
+                f"the foreign keys form a cycle of NOT NULL columns: {names}",
+                detail="no row can be inserted first without breaking one of them",
+                hint="make one of these foreign keys nullable or DEFERRABLE INITIALLY DEFERRED, "
+                "or leave a table out with --rows TABLE=0",
+            )
+        breaks.append(candidate)
+        edges[candidate[0]] = [fk for fk in edges[candidate[0]] if fk is not candidate[1]]
+
+
+def _toposort(
+    tables: dict[TableKey, Table], edges: dict[TableKey, list[ForeignKey]]
+) -> tuple[list[TableKey], list[TableKey] | None]:
+    order: list[TableKey] = []
+    state: dict[TableKey, int] = {}
+    stack_path: list[TableKey] = []
+
+    def visit(key: TableKey) -> list[TableKey] | None:
+        state[key] = 1
+        stack_path.append(key)
+        for fk in sorted(edges[key], key=lambda item: item.target):
+            target = fk.target
+            if state.get(target) == 1:
+                return stack_path[stack_path.index(target) :]
+            if state.get(target) is None:
+                found = visit(target)
+                if found is not None:
+                    return found
+        stack_path.pop()
+        state[key] = 2
+        order.append(key)
+        return None
+
+    for key in sorted(tables, key=lambda item: (item != AUTH_USERS, item)):
+        if state.get(key) is None:
+            cycle = visit(key)
+            if cycle is not None:
+                return [], cycle
+    return order, None
+
+
+def _breakable_edge(
+    tables: dict[TableKey, Table], edges: dict[TableKey, list[ForeignKey]], cycle: list[TableKey]
+) -> tuple[TableKey, ForeignKey] | None:
+    members = set(cycle)
+    for key in cycle:
+        table = tables[key]
+        for fk in edges[key]:
+            if fk.target in members and all(not table.column(c).not_null for c in fk.columns):
+                return key, fk
+    for key in cycle:
+        for fk in edges[key]:
+            if fk.target in members and fk.deferrable:
+                return key, fk
+    return None

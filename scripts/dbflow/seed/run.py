@@ -1,0 +1,152 @@
+"""``inv db.seed-dev`` / ``inv db.seed-test``: read the catalog, plan, load, all or nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import psycopg
+
+from dbflow.catalog.read import read_catalog
+from dbflow.config import Settings, is_local_url, resolve_target
+from dbflow.connection import connect
+from dbflow.errors import DbflowError
+from dbflow.local import target_url
+from dbflow.migrations.seeds import run_seed_files
+from dbflow.redact import redact_url
+from dbflow.seed.auth import add_identities, password_hash, shape_auth_users
+from dbflow.seed.fixtures import FIXTURE_USERS
+from dbflow.seed.load import Progress, TableResult, fill_deferred, load_table, reset_sequences
+from dbflow.seed.plan import AUTH_USERS, SeedPlan, build_plan
+
+Mode = Literal["dev", "test"]
+
+
+@dataclass(frozen=True)
+class SeedOptions:
+    mode: Mode = "dev"
+    users: int | None = None
+    orgs: int | None = None
+    rows: Mapping[str, int] = field(default_factory=dict)
+    fixed: Mapping[str, str] = field(default_factory=dict)
+    seed: int = 42
+    target: str = "local"
+    allow_remote: bool = False
+
+    @property
+    def user_count(self) -> int:
+        return self.users if self.users is not None else (50 if self.mode == "dev" else 5)
+
+    @property
+    def org_count(self) -> int:
+        return self.orgs if self.orgs is not None else (10 if self.mode == "dev" else 0)
+
+
+@dataclass
+class SeedResult:
+    tables: list[TableResult]
+    seed_files: list[Path]
+    seconds: float
+    plan: SeedPlan
+
+
+def seed_url(settings: Settings, options: SeedOptions) -> str:
+    """Where to seed; refuses production always and any non-local database unless allowed."""
+    if options.target == "production":
+        raise DbflowError(
+            "refusing to seed production", hint="seed data belongs in local and test databases"
+        )
+    resolved = resolve_target(settings, options.target)
+    url = target_url(settings, options.target)
+    if resolved.url is not None and not is_local_url(resolved.url) and not options.allow_remote:
+        raise DbflowError(
+            f"refusing to seed {redact_url(resolved.url)}: it is not a local database",
+            hint="pass --allow-remote to seed a shared (non-production) database on purpose",
+        )
+    return url
+
+
+def plan_seed(conn: psycopg.Connection[Any], options: SeedOptions) -> SeedPlan:
+    catalog = read_catalog(conn)
+    dev = options.mode == "dev"
+    plan = build_plan(
+        catalog,
+        seed=options.seed,
+        realistic=dev,
+        counts=options.rows,
+        users=max(options.user_count, len(FIXTURE_USERS)),
+        orgs=options.org_count,
+        default_rows=20 if dev else 2,
+        fixed=options.fixed,
+        edge_rows=0 if dev else 3,
+        fixture_ids=[user.id for user in FIXTURE_USERS],
+    )
+    if AUTH_USERS in plan.by_key:
+        shape_auth_users(plan.by_key[AUTH_USERS], password_hash(conn))
+    return plan
+
+
+def seed_files_for(settings: Settings, mode: Mode) -> list[Path]:
+    patterns = settings.dev_seed_paths if mode == "dev" else settings.test_seed_paths
+    return settings.resolve_globs(patterns)
+
+
+def seed_within(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    options: SeedOptions,
+    progress: Progress,
+    before: Callable[[], None] = lambda: None,
+) -> SeedResult:
+    """Seed inside one transaction on ``conn``: nothing is kept if anything fails."""
+    started = time.perf_counter()
+    files = seed_files_for(settings, options.mode)
+    results: list[TableResult] = []
+    with conn.transaction():
+        before()
+        plan = plan_seed(conn, options)
+        for table_plan in plan.tables:
+            results.append(load_table(conn, plan, table_plan, progress))
+            if table_plan.key == AUTH_USERS:
+                add_identities(conn)
+                if files:
+                    run_seed_files(conn, files, settings.project_root)
+        if AUTH_USERS not in plan.by_key and files:
+            run_seed_files(conn, files, settings.project_root)
+        fill_deferred(conn, plan)
+        reset_sequences(conn, plan)
+    return SeedResult(results, files, time.perf_counter() - started, plan)
+
+
+def seed_database(settings: Settings, options: SeedOptions, progress: Progress) -> SeedResult:
+    url = seed_url(settings, options)
+    with connect(url, autocommit=True) as conn:
+        return seed_within(conn, settings, options, progress)
+
+
+def describe_plan(settings: Settings, options: SeedOptions) -> list[str]:
+    """The plan as lines, for --dry-run: tables, counts, cycle breaks, CHECKs handled."""
+    url = seed_url(settings, options)
+    with connect(url, autocommit=True) as conn:
+        plan = plan_seed(conn, options)
+    lines = []
+    for table_plan in plan.tables:
+        extra = f" + {table_plan.edge_rows} edge-case rows" if table_plan.edge_rows else ""
+        lines.append(f"{table_plan.table.name}: {table_plan.count} rows{extra}")
+        for check in table_plan.table.checks:
+            lines.append(f"    CHECK {check.name} satisfied by construction")
+        for note in table_plan.notes:
+            lines.append(f"    note: {note}")
+    for key, fk in plan.cycle_breaks:
+        lines.append(
+            f"cycle broken at {key[0]}.{key[1]}.{', '.join(fk.columns)}: NULL first, "
+            "then one UPDATE"
+        )
+    files = seed_files_for(settings, options.mode)
+    if files:
+        lines.append("seed files after auth users: " + ", ".join(
+            str(path.relative_to(settings.project_root)) for path in files))  # fmt: skip
+    return lines
