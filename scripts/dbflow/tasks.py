@@ -10,14 +10,17 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 from rich.console import Console
+from rich.progress import Progress, TaskID
 
 from dbflow.config import Settings, load_settings
+from dbflow.connection import connect
 from dbflow.errors import DbflowError
 from dbflow.local import StatusReport, describe_local, start_local, stop_local, target_url
 from dbflow.migrations.new import new_migration
@@ -26,6 +29,9 @@ from dbflow.migrations.reset import reset_local, run_options
 from dbflow.migrations.runner import RunResult, migrate
 from dbflow.migrations.status import migration_rows
 from dbflow.redact import redact_url
+from dbflow.seed.export import write_sql
+from dbflow.seed.plan import TablePlan
+from dbflow.seed.run import SeedOptions, describe_plan, plan_seed, seed_database, seed_url
 from dbflow.validate.cli import validate_command
 from dbflow.validate.docs import write_reference
 
@@ -344,6 +350,126 @@ def validate(
         raise Exit(code=code)
 
 
+_SEED_HELP = {
+    "users": "auth users to create (dev default 50, test default 5; the first 3 are fixtures)",
+    "orgs": "rows for the organizations table (dev default 10)",
+    "rows": "TABLE=N row count for a table (repeatable)",
+    "seed": "the seed: the same seed gives the same data on every machine (default 42)",
+    "fixed": "TABLE.COLUMN=VALUE for a column dbflow cannot fill (repeatable)",
+    "dry-run": "print the plan (tables, counts, cycle breaks, CHECKs) and write nothing",
+    "sql": "write the data as INSERT statements to this file instead of loading it",
+    "target": "local (default) or staging (with --allow-remote); never production",
+    "allow-remote": "allow seeding a database that is not on this machine",
+}
+
+
+def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    pairs = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            err.print(f"error: {what} must look like NAME=VALUE, not {item!r}")
+            raise Exit(code=2)
+        pairs[key] = value
+    return pairs
+
+
+def _seed(
+    mode: str,
+    users: int | None,
+    orgs: int | None,
+    rows: list[str] | None,
+    seed: int,
+    fixed: list[str] | None,
+    dry_run: bool,
+    sql: str | None,
+    target: str,
+    allow_remote: bool,
+) -> None:
+    counts = {}
+    for name, value in _pairs(rows, "--rows").items():
+        if not value.isdigit():
+            err.print(f"error: --rows {name}={value}: the count must be a whole number")
+            raise Exit(code=2)
+        counts[name] = int(value)
+    options = SeedOptions(
+        mode="dev" if mode == "dev" else "test",
+        users=users,
+        orgs=orgs,
+        rows=counts,
+        fixed=_pairs(fixed, "--fixed"),
+        seed=seed,
+        target=target,
+        allow_remote=allow_remote,
+    )
+    settings = _settings()
+    with user_errors():
+        if dry_run:
+            for line in describe_plan(settings, options):
+                out.print(line, markup=False)
+            out.print("dry run: nothing was written")
+            return
+        if sql:
+            with connect(seed_url(settings, options), autocommit=True) as conn:
+                written = write_sql(conn, plan_seed(conn, options), Path(sql))
+            out.print(f"wrote {written} rows as INSERT statements to {sql}")
+            return
+        with Progress(console=out, transient=True) as bars:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(plan: TablePlan, written: int) -> None:
+                name = plan.table.name
+                if name not in tasks:
+                    tasks[name] = bars.add_task(name, total=max(plan.total, 1))
+                bars.update(tasks[name], completed=written)
+
+            result = seed_database(settings, options, progress)
+    width = max((len(table.name) for table in result.tables), default=5)
+    out.print(f"{'table'.ljust(width)}  {'rows':>8}  {'seconds':>7}  mode")
+    for table in result.tables:
+        out.print(
+            f"{table.name.ljust(width)}  {table.rows:>8}  {table.seconds:>7.2f}  {table.mode}",
+            markup=False,
+        )
+    total = sum(table.rows for table in result.tables)
+    files = ", ".join(str(path.relative_to(settings.project_root)) for path in result.seed_files)
+    out.print(f"{total} rows in {result.seconds:.2f} s" + (f" (with {files})" if files else ""))
+
+
+@task(name="seed-dev", iterable=["rows", "fixed"], help=_SEED_HELP)
+def seed_dev(
+    c: Context,
+    users: int | None = None,
+    orgs: int | None = None,
+    rows: list[str] | None = None,
+    seed: int = 42,
+    fixed: list[str] | None = None,
+    dry_run: bool = False,
+    sql: str | None = None,
+    target: str = "local",
+    allow_remote: bool = False,
+) -> None:
+    """Fill the local database with realistic synthetic data, generated from its schema."""
+    _seed("dev", users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote)
+
+
+@task(name="seed-test", iterable=["rows", "fixed"], help=_SEED_HELP)
+def seed_test(
+    c: Context,
+    users: int | None = None,
+    orgs: int | None = None,
+    rows: list[str] | None = None,
+    seed: int = 42,
+    fixed: list[str] | None = None,
+    dry_run: bool = False,
+    sql: str | None = None,
+    target: str = "local",
+    allow_remote: bool = False,
+) -> None:
+    """Fill the local database with minimal, deterministic test data and named fixtures."""
+    _seed("test", users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote)
+
+
 @task(name="validate-docs")
 def validate_docs(c: Context) -> None:
     """Regenerate docs/wiki/validation-rules.md from the rules."""
@@ -351,7 +477,21 @@ def validate_docs(c: Context) -> None:
     out.print(f"wrote {path}")
 
 
-db = Collection("db", start, stop, status, new, up, list_, repair, reset, validate, validate_docs)
+db = Collection(
+    "db",
+    start,
+    stop,
+    status,
+    new,
+    up,
+    list_,
+    repair,
+    reset,
+    validate,
+    validate_docs,
+    seed_dev,
+    seed_test,
+)
 
 ns = Collection()
 ns.add_collection(db)

@@ -138,7 +138,9 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: Iterable[str] | None = 
             )
         )
     for row in conn.execute(_CONSTRAINTS, {"oids": oids}):
-        relid, name, kind, columns, target_schema, target_name, target_columns, deferrable, sql = row
+        relid, name, kind, columns, target_schema, target_name, target_columns, deferrable, sql = (
+            row
+        )
         table = by_oid[relid]
         if kind == "p":
             table.primary_key = tuple(columns)
@@ -158,9 +160,7 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: Iterable[str] | None = 
             UniqueKey(name, () if has_expressions else tuple(columns), predicate,
                       definition if has_expressions else None)
         )  # fmt: skip
-    for relid, name, function, tgtype, source, language in conn.execute(
-        _TRIGGERS, {"oids": oids}
-    ):
+    for relid, name, function, tgtype, source, language in conn.execute(_TRIGGERS, {"oids": oids}):
         events = tuple(
             event for bit, event in ((4, "insert"), (8, "delete"), (16, "update")) if tgtype & bit
         )
@@ -177,7 +177,10 @@ def _insert_targets(source: str, language: str) -> tuple[tuple[str, str], ...]:
     if language == "sql":
         queries.append(source)
     else:
-        wrapper = f"CREATE FUNCTION dbflow_probe() RETURNS trigger AS $dbflow$\n{source}\n$dbflow$ LANGUAGE plpgsql"
+        wrapper = (
+            "CREATE FUNCTION dbflow_probe() RETURNS trigger AS $dbflow$\n"
+            f"{source}\n$dbflow$ LANGUAGE plpgsql"
+        )
         try:
             tree = json.loads(parser.parse_plpgsql_json(wrapper))
         except (parser.ParseError, ValueError):
@@ -202,5 +205,7 @@ def _insert_targets(source: str, language: str) -> tuple[tuple[str, str], ...]:
             insert = item["stmt"].get("InsertStmt")
             if insert:
                 relation = insert.get("relation", {})
-                targets.append((relation.get("schemaname") or "public", relation.get("relname", "")))
+                targets.append(
+                    (relation.get("schemaname") or "public", relation.get("relname", ""))
+                )
     return tuple(targets)

@@ -32,6 +32,7 @@ from dbflow.migrations.discovery import discover
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.seeds import run_seed_files
 from dbflow.redact import redact_url
+from dbflow.seed.run import SeedOptions, seed_within
 
 Report = Callable[[str], None]
 
@@ -145,18 +146,31 @@ def reset_local(settings: Settings, *, seed: bool = True, report: Report = print
             f"({time.perf_counter() - clone_started:.2f} s)"
         )
         target = engine.url()
-    if seed_files:
+    if seed:
         seed_started = time.perf_counter()
         with connect(target, autocommit=True) as conn:
-            run_seed_files(conn, seed_files, settings.project_root)
-        names = ", ".join(str(p.relative_to(settings.project_root)) for p in seed_files)
-        report(f"seeded: {names} ({time.perf_counter() - seed_started:.2f} s)")
+            seeded = seed_within(
+                conn,
+                settings,
+                SeedOptions(mode="dev"),
+                progress=lambda plan, rows: None,
+                before=lambda: run_seed_files(conn, seed_files, settings.project_root),
+            )
+        names = ", ".join(
+            str(p.relative_to(settings.project_root)) for p in [*seed_files, *seeded.seed_files]
+        )
+        rows = sum(table.rows for table in seeded.tables)
+        report(
+            f"seeded: {names or 'no seed files'}, then {rows} generated rows "
+            f"({time.perf_counter() - seed_started:.2f} s)"
+        )
+        seed_files = [*seed_files, *seeded.seed_files]
     seconds = time.perf_counter() - started
     return ResetResult(seconds, warm, tuple(seed_files))
 
 
 def _seed_files(settings: Settings) -> list[Path]:
-    return settings.resolve_globs(settings.seed_paths + settings.dev_seed_paths)
+    return settings.resolve_globs(settings.seed_paths)
 
 
 def _replace_database(engine: LocalEngine, name: str, template: str) -> None:

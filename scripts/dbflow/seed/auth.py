@@ -53,11 +53,14 @@ def shape_auth_users(plan: TablePlan, hashed: str) -> None:
     def email(row: int, h: int) -> str:
         if row < len(fixtures):
             return fixtures[row].email
-        return f"{first[h % len(first)].lower()}.{last[(h >> 9) % len(last)].lower()}.{row}@example.com"
+        given, family = first[h % len(first)], last[(h >> 9) % len(last)]
+        return f"{given.lower()}.{family.lower()}.{row}@example.com"
 
     def metadata(row: int, h: int) -> Jsonb:
-        name = fixtures[row].name.title() if row < len(fixtures) else (
-            f"{first[h % len(first)]} {last[(h >> 9) % len(last)]}"
+        name = (
+            fixtures[row].name.title()
+            if row < len(fixtures)
+            else (f"{first[h % len(first)]} {last[(h >> 9) % len(last)]}")
         )
         return Jsonb({"full_name": name, "email_verified": True})
 

@@ -99,7 +99,9 @@ def _apply(rules: TableRules, node: Node | None, domain_column: str | None) -> b
             # "col IS NULL OR <rule on col>": generate a value that satisfies the rule.
             for first, second in (args, args[::-1]):
                 test = first.get("NullTest", {})
-                if test.get("nulltesttype") == "IS_NULL" and _column(test.get("arg"), domain_column):
+                if test.get("nulltesttype") == "IS_NULL" and _column(
+                    test.get("arg"), domain_column
+                ):
                     return _apply(rules, second, domain_column)
         return False
     if "NullTest" in node:
@@ -111,9 +113,7 @@ def _apply(rules: TableRules, node: Node | None, domain_column: str | None) -> b
         return False
     if "A_Expr" in node:
         return _apply_comparison(rules, node["A_Expr"], domain_column)
-    if "BooleanTest" in node or "A_Const" in node:
-        return True
-    return False
+    return "BooleanTest" in node or "A_Const" in node
 
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}
@@ -122,7 +122,8 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}
 def _apply_comparison(rules: TableRules, expression: Node, domain_column: str | None) -> bool:
     kind = expression.get("kind")
     op = (expression.get("name") or [{}])[0].get("String", {}).get("sval", "")
-    left, right = expression.get("lexpr"), expression.get("rexpr")
+    left: Node = expression.get("lexpr") or {}
+    right: Node = expression.get("rexpr") or {}
     if kind == "AEXPR_OP_ANY" and op == "=":
         column = _column(left, domain_column)
         values = [_constant(item) for item in right.get("A_ArrayExpr", {}).get("elements", [])]
@@ -153,7 +154,9 @@ def _apply_comparison(rules: TableRules, expression: Node, domain_column: str | 
     if op == "~":
         column = _column(left, domain_column)
         pattern = _constant(right)
-        return bool(column and isinstance(pattern, str) and _apply_pattern(rules.rule(column), pattern))
+        return bool(
+            column and isinstance(pattern, str) and _apply_pattern(rules.rule(column), pattern)
+        )
     # column op column
     left_column, right_column = _column(left, domain_column), _column(right, domain_column)
     if left_column and right_column:
@@ -277,7 +280,9 @@ def _column(node: Node | None, domain_column: str | None) -> str | None:
         return _column(node["TypeCast"].get("arg"), domain_column)
     reference = node.get("ColumnRef")
     if reference:
-        parts = [field["String"]["sval"] for field in reference.get("fields", []) if "String" in field]
+        parts = [
+            field["String"]["sval"] for field in reference.get("fields", []) if "String" in field
+        ]
         if domain_column and parts == ["value"]:
             return domain_column
         return parts[-1] if parts else None

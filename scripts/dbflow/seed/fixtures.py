@@ -19,7 +19,9 @@ class FixtureUser:
 
 
 ADMIN = FixtureUser("admin", uuid.UUID("00000000-0000-4000-8000-000000000001"), "admin@example.com")
-MEMBER = FixtureUser("member", uuid.UUID("00000000-0000-4000-8000-000000000002"), "member@example.com")
+MEMBER = FixtureUser(
+    "member", uuid.UUID("00000000-0000-4000-8000-000000000002"), "member@example.com"
+)
 OUTSIDER = FixtureUser(
     "outsider", uuid.UUID("00000000-0000-4000-8000-000000000003"), "outsider@example.com"
 )

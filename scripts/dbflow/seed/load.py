@@ -60,7 +60,9 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
                     values.append(None)
                     continue
                 target = column_plan.foreign_key.target_columns[column_plan.fk_index]
-                values.append(seed_plan.key_value(column_plan.foreign_key.target, parent_row, target))
+                values.append(
+                    seed_plan.key_value(column_plan.foreign_key.target, parent_row, target)
+                )
                 continue
             if variant >= 0 and not column_plan.unique:
                 rule = rules.get(column_plan.column.name) or NO_RULE
@@ -91,8 +93,10 @@ def load_table(
         destination = sql.Identifier("dbflow_seed_rows")
         conn.execute("DROP TABLE IF EXISTS pg_temp.dbflow_seed_rows")
         conn.execute(
-            sql.SQL("CREATE TEMP TABLE dbflow_seed_rows ON COMMIT DROP AS "
-                    "SELECT {} FROM {} WITH NO DATA").format(names, target)  # fmt: skip
+            sql.SQL(
+                "CREATE TEMP TABLE dbflow_seed_rows ON COMMIT DROP AS "
+                "SELECT {} FROM {} WITH NO DATA"
+            ).format(names, target)
         )
     types = [copy_type(c.column) for c in columns]
     json_positions = [i for i, c in enumerate(columns) if c.column.base_type == "json"]
@@ -123,25 +127,26 @@ def _merge(
 ) -> None:
     """Rows already there (made by a trigger or a seed file): update them, insert the rest."""
     key = plan.table.primary_key
-    overriding = (
-        sql.SQL("OVERRIDING SYSTEM VALUE ")
-        if any(c.column.identity == "a" for c in columns)
-        else sql.SQL("")
-    )
+    overriding: sql.Composable = sql.SQL("")
+    if any(c.column.identity == "a" for c in columns):
+        overriding = sql.SQL("OVERRIDING SYSTEM VALUE ")
     written = {c.column.name for c in columns}
     if key and set(key) <= written:
         updates = [c.column.name for c in columns if c.column.name not in key]
+        # Values a trigger or a seed file already wrote win; generated ones fill the gaps.
         action = (
             sql.SQL("DO UPDATE SET {}").format(
                 sql.SQL(", ").join(
-                    sql.SQL("{} = excluded.{}").format(sql.Identifier(n), sql.Identifier(n))
+                    sql.SQL("{} = coalesce({}.{}, excluded.{})").format(
+                        sql.Identifier(n), target, sql.Identifier(n), sql.Identifier(n)
+                    )
                     for n in updates
                 )
             )
             if updates
             else sql.SQL("DO NOTHING")
         )
-        conflict = sql.SQL("ON CONFLICT ({}) {}").format(
+        conflict: sql.Composable = sql.SQL("ON CONFLICT ({}) {}").format(
             sql.SQL(", ").join(sql.Identifier(n) for n in key), action
         )
     else:
@@ -183,10 +188,11 @@ def fill_deferred(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
                 parent_row = chooser(row, digest)
                 keys = [seed_plan.key_value(key, row, name) for name in primary]
                 values = [
-                    None if parent_row is None
-                    else seed_plan.key_value(fk.target, parent_row, target)
+                    seed_plan.key_value(fk.target, parent_row, target)
+                    if parent_row is not None
+                    else None
                     for target in fk.target_columns
-                ]  # fmt: skip
+                ]
                 copy.write_row([*keys, *values])
         conn.execute(
             sql.SQL("UPDATE {} AS t SET {} FROM dbflow_seed_edges AS e WHERE {}").format(

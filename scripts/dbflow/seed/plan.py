@@ -126,7 +126,12 @@ def build_plan(
                 f"satisfy; override a column it uses with --fixed {key[1]}.COLUMN=VALUE"
             )
         deferred = {fk.name for table_key, fk in cycle_breaks if table_key == key}
-        plan = TablePlan(table, count, [], rules, edge_rows=edge_rows if key != AUTH_USERS else 0)
+        edges = edge_rows if key != AUTH_USERS else 0
+        limit = _fk_limit(table, plans)
+        if limit is not None and count + edges > limit:
+            edges = min(edges, limit)
+            count = limit - edges
+        plan = TablePlan(table, count, [], rules, edge_rows=edges)
         if key == AUTH_USERS and fixture_ids is not None:
             plan.reserved = min(len(fixture_ids), count)
         plans[key] = plan
@@ -175,7 +180,7 @@ def _count(
     elif limit is not None and _one_to_one(table) is not None:
         wanted = limit
     elif _join_keys(table):
-        parents = [plans[fk.target].count for fk in _join_keys(table) if fk.target in plans]
+        parents = [plans[fk.target].total for fk in _join_keys(table) if fk.target in plans]
         wanted = 2 * max(parents, default=default_rows)
     else:
         wanted = default_rows
@@ -186,12 +191,12 @@ def _fk_limit(table: Table, plans: dict[TableKey, TablePlan]) -> int | None:
     """How many rows the unique foreign keys allow (one row per parent, or per combination)."""
     one = _one_to_one(table)
     if one is not None and one.target in plans:
-        return plans[one.target].count
+        return plans[one.target].total
     join = _join_keys(table)
     if join and all(fk.target in plans for fk in join):
         product = 1
         for fk in join:
-            product *= plans[fk.target].count - plans[fk.target].reserved
+            product *= plans[fk.target].total - plans[fk.target].reserved
         return product
     return None
 
@@ -239,7 +244,9 @@ def _plan_columns(
         if column.generated:
             continue
         column_plan = ColumnPlan(column, position, unique=column.name in unique_single)
-        override = fixed.get(f"{table.key[1]}.{column.name}", fixed.get(f"{table.name}.{column.name}"))
+        override = fixed.get(
+            f"{table.key[1]}.{column.name}", fixed.get(f"{table.name}.{column.name}")
+        )
         if override is not None:
             column_plan.fixed, column_plan.has_fixed = override, True
         elif column.name in fk_columns:
@@ -277,15 +284,23 @@ def _plan_columns(
 
 
 def _apply_orders(plan: TablePlan, seed: int, problems: list[str]) -> None:
-    """``a <= b`` between columns: draw both, give the smaller to one and the larger to the other."""
+    """``a <= b`` between columns: draw both; the smaller goes to one, the larger to the other."""
     by_name = {column_plan.column.name: column_plan for column_plan in plan.columns}
-    for order in plan.rules.orders:
+    orders = list(plan.rules.orders)
+    created, updated = by_name.get("created_at"), by_name.get("updated_at")
+    if created and updated and created.producer and updated.producer:
+        orders.append(ColumnOrder("created_at", "<=", "updated_at"))  # realism, not a CHECK
+    for order in orders:
         left, right = by_name.get(order.left), by_name.get(order.right)
         if left is None or right is None or left.producer is None or right.producer is None:
-            problems.append(f"{plan.table.name}: cannot order {order.left} {order.op} {order.right}")
+            problems.append(
+                f"{plan.table.name}: cannot order {order.left} {order.op} {order.right}"
+            )
             continue
         if order.op not in ("<", "<=", ">", ">="):
-            problems.append(f"{plan.table.name}: cannot satisfy {order.left} {order.op} {order.right}")
+            problems.append(
+                f"{plan.table.name}: cannot satisfy {order.left} {order.op} {order.right}"
+            )
             continue
         _derive(plan.table.name, seed, left, right, order.op)
 
@@ -312,7 +327,9 @@ def _derive(table: str, seed: int, left: ColumnPlan, right: ColumnPlan, op: str)
     right.producer = lambda row, h: pair(row)[1]
 
 
-def _plan_foreign_keys(plan: TablePlan, plans: dict[TableKey, TablePlan], deferred: set[str]) -> None:
+def _plan_foreign_keys(
+    plan: TablePlan, plans: dict[TableKey, TablePlan], deferred: set[str]
+) -> None:
     table = plan.table
     one = _one_to_one(table)
     join = _join_keys(table)
@@ -322,9 +339,9 @@ def _plan_foreign_keys(plan: TablePlan, plans: dict[TableKey, TablePlan], deferr
             plan.fk_choosers[fk.name] = _self_reference(nullable)
             continue
         parent = plans.get(fk.target)
-        if parent is None or parent.count == 0:
+        if parent is None or parent.total == 0:
             if not nullable:
-                plan.count = 0
+                plan.count = plan.edge_rows = 0
                 plan.notes.append(f"no rows: {fk.target[0]}.{fk.target[1]} is not seeded")
             plan.fk_choosers[fk.name] = lambda row, digest: None
             continue
@@ -336,8 +353,8 @@ def _plan_foreign_keys(plan: TablePlan, plans: dict[TableKey, TablePlan], deferr
         elif fk in join:
             radix = 1
             for earlier in join[: join.index(fk)]:
-                radix *= plans[earlier.target].count - plans[earlier.target].reserved
-            size, first = parent.count - parent.reserved, parent.reserved
+                radix *= plans[earlier.target].total - plans[earlier.target].reserved
+            size, first = parent.total - parent.reserved, parent.reserved
             plan.fk_choosers[fk.name] = lambda row, digest, radix=radix, size=size, first=first: (
                 first + (row // radix) % size if size > 0 else None
             )
@@ -347,8 +364,8 @@ def _plan_foreign_keys(plan: TablePlan, plans: dict[TableKey, TablePlan], deferr
 
 def _random_parent(parent: TablePlan, column: str, table: Table, nullable: bool) -> Any:
     position = next(i for i, c in enumerate(table.columns) if c.name == column)
-    first = parent.reserved if parent.count > parent.reserved else 0
-    span = parent.count - first
+    first = parent.reserved if parent.total > parent.reserved else 0
+    span = parent.total - first
 
     def choose(row: int, digest: bytes) -> int | None:
         h = column_hash(digest, position)
@@ -379,7 +396,9 @@ def _pin_fixture_ids(plan: TablePlan, fixture_ids: list[Any]) -> None:
             column_plan.producer = pinned
 
 
-def _order(tables: dict[TableKey, Table]) -> tuple[list[TableKey], list[tuple[TableKey, ForeignKey]]]:
+def _order(
+    tables: dict[TableKey, Table],
+) -> tuple[list[TableKey], list[tuple[TableKey, ForeignKey]]]:
     """Parents before children; a cycle is broken on a nullable edge or named as an error."""
     edges: dict[TableKey, list[ForeignKey]] = {
         key: [fk for fk in table.foreign_keys if fk.target != key and fk.target in tables]

@@ -25,6 +25,10 @@ from dbflow.seed.plan import AUTH_USERS, SeedPlan, build_plan
 Mode = Literal["dev", "test"]
 
 
+class SeedError(DbflowError):
+    """Loading failed; the transaction was rolled back and nothing was written."""
+
+
 @dataclass(frozen=True)
 class SeedOptions:
     mode: Mode = "dev"
@@ -42,7 +46,7 @@ class SeedOptions:
 
     @property
     def org_count(self) -> int:
-        return self.orgs if self.orgs is not None else (10 if self.mode == "dev" else 0)
+        return self.orgs if self.orgs is not None else (10 if self.mode == "dev" else 2)
 
 
 @dataclass
@@ -109,7 +113,26 @@ def seed_within(
         before()
         plan = plan_seed(conn, options)
         for table_plan in plan.tables:
-            results.append(load_table(conn, plan, table_plan, progress))
+            try:
+                results.append(load_table(conn, plan, table_plan, progress))
+            except psycopg.Error as exc:
+                raise SeedError(
+                    f"seeding {table_plan.table.name} failed: "
+                    f"{exc.diag.message_primary or str(exc).strip()}",
+                    detail="\n".join(
+                        filter(
+                            None,
+                            [
+                                exc.diag.message_detail,
+                                "nothing was written: the seed "
+                                "ran in one transaction that was rolled back",
+                            ],
+                        )
+                    ),
+                    hint=exc.diag.message_hint
+                    or f"override a column with --fixed {table_plan.key[1]}.COLUMN=VALUE, or "
+                    f"leave the table empty with --rows {table_plan.key[1]}=0",
+                ) from None
             if table_plan.key == AUTH_USERS:
                 add_identities(conn)
                 if files:

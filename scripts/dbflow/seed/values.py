@@ -25,7 +25,11 @@ from dbflow.seed.checks import ColumnRule
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 Producer = Callable[[int, int], Any]  # (row number, 32-bit hash) -> value
 
-_INT_RANGES = {"int2": (-32768, 32767), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
+_INT_RANGES = {
+    "int2": (-32768, 32767),
+    "int4": (-(2**31), 2**31 - 1),
+    "int8": (-(2**63), 2**63 - 1),
+}
 _UNICODE_SAMPLE = "Zoë Ünïcødé ñandú 東京 שלום 😀"
 
 
@@ -91,8 +95,20 @@ def text_producer(
         high = rule.max_length or max(low, 12)
         exact = rule.exact_length
         alphabet = rule.alphabet
+        allowed = set(alphabet)
+        named = _named_text(name, table, realistic)
+        upper = alphabet.isupper()
 
         def from_alphabet(row: int, h: int) -> str:
+            # A realistic value when it already fits the pattern (slugs, currency codes).
+            candidate = named(row, h)
+            candidate = candidate.upper() if upper else candidate.lower()
+            candidate = candidate.replace(" ", "-" if "-" in allowed else "")
+            if unique and not candidate.endswith(str(row)):
+                candidate = f"{candidate}-{row}" if "-" in allowed else f"{candidate}{row}"
+            fits = set(candidate) <= allowed and low <= len(candidate) <= high
+            if fits and (exact is None or len(candidate) == exact):
+                return candidate
             length = exact or low + h % (high - low + 1)
             if unique:
                 length = max(length, min(high, len(str(row)) + 3))
@@ -109,6 +125,8 @@ def _named_text(name: str, table: str, realistic: bool) -> Callable[[int, int], 
         return lambda row, h: (
             f"{_pick(first, h).lower()}.{_pick(last, h >> 9).lower()}.{row}@example.com"
         )
+    if name in ("name", "label", "title") and table in ("skills", "tags", "categories", "labels"):
+        return lambda row, h: _pick(words.SKILLS, h)
     if name in ("full_name", "name", "display_name") and table.endswith(("users", "profiles")):
         return lambda row, h: f"{_pick(first, h)} {_pick(last, h >> 9)}"
     if name in ("full_name", "display_name", "author", "contact_name"):
@@ -142,7 +160,10 @@ def _named_text(name: str, table: str, realistic: bool) -> Callable[[int, int], 
             _pick(words.company_words(), h >> shift).capitalize() for shift in (0, 8)
         )
     if name in ("bio", "description", "about", "summary", "body", "content", "notes", "note"):
-        return lambda row, h: " ".join(_pick(words.words(), h >> shift) for shift in range(0, 24, 2)).capitalize() + "."
+        return lambda row, h: (
+            " ".join(_pick(words.words(), h >> shift) for shift in range(0, 24, 2)).capitalize()
+            + "."
+        )
     if not realistic:
         return lambda row, h: f"{name} {row}"
     return lambda row, h: " ".join(_pick(words.words(), h >> shift) for shift in (0, 7, 14))
@@ -195,7 +216,9 @@ def number_producer(column: Column, rule: ColumnRule, unique: bool, offset: int)
         return value
 
     if unique:
-        return lambda row, h: lower + quantum * (offset + row) if base == "numeric" else float(lower) + row
+        return lambda row, h: (
+            lower + quantum * (offset + row) if base == "numeric" else float(lower) + row
+        )
     return decimal_value
 
 
@@ -228,9 +251,13 @@ def json_producer(column: Column, rule: ColumnRule) -> Producer:
                 [_pick(words.cities(), h >> shift) for shift in range(0, 3 * (h % 3), 3)]
             )
         if rule.json_kind == "array":
-            return lambda row, h: Jsonb([_pick(words.words(), h >> s) for s in range(0, 2 * (h % 3), 2)])
+            return lambda row, h: Jsonb(
+                [_pick(words.words(), h >> s) for s in range(0, 2 * (h % 3), 2)]
+            )
     if rule.json_kind == "object" or rule.json_kind is None:
-        return lambda row, h: Jsonb({"source": "dbflow", "row": row, "tag": _pick(words.words(), h)})
+        return lambda row, h: Jsonb(
+            {"source": "dbflow", "row": row, "tag": _pick(words.words(), h)}
+        )
     kind = rule.json_kind
     samples = {"string": "text", "number": 1, "boolean": True, "null": None}
     return lambda row, h: Jsonb(samples.get(kind, {}))
@@ -241,7 +268,9 @@ def array_producer(column: Column, rule: ColumnRule) -> Producer:
     base = column.base_type
     if base in ("text", "varchar"):
         pool = words.SKILLS if "skill" in name or "tag" in name else words.words()
-        return lambda row, h: sorted({_pick(pool, h >> shift) for shift in range(0, 4 * (1 + h % 4), 4)})
+        return lambda row, h: sorted(
+            {_pick(pool, h >> shift) for shift in range(0, 4 * (1 + h % 4), 4)}
+        )
     if base in _INT_RANGES:
         return lambda row, h: [h % 100, (h >> 8) % 100]
     if base == "uuid":
@@ -277,7 +306,9 @@ def scalar_producer(
         positive = any(word in name for word in ("active", "enabled", "public", "open", "visible"))
         return (lambda row, h: h % 8 != 0) if positive else (lambda row, h: h % 8 == 0)
     if base == "uuid":
-        return lambda row, h: uuid.UUID(bytes=row_digest(seed, f"{table}.{column.name}", row)[:16], version=4)
+        return lambda row, h: uuid.UUID(
+            bytes=row_digest(seed, f"{table}.{column.name}", row)[:16], version=4
+        )
     if base in ("jsonb", "json"):
         return json_producer(column, rule)
     if base == "inet":
