@@ -52,7 +52,7 @@ class Trigger:
     name: str
     function: str  # schema-qualified function name
     events: tuple[str, ...]  # 'insert', 'update', 'delete'
-    inserts_into: tuple[TableKey, ...]  # tables its function inserts into (from its body)
+    inserts_into: tuple[tuple[TableKey, tuple[str, ...]], ...]  # (table, columns) its body inserts
 
 
 @dataclass
@@ -79,3 +79,13 @@ class Table:
 @dataclass
 class Catalog:
     tables: dict[TableKey, Table] = field(default_factory=dict)
+
+    def trigger_fed_columns(self, key: TableKey) -> set[str]:
+        """Columns of ``key`` that triggers on other tables fill when they insert rows."""
+        columns: set[str] = set()
+        for table in self.tables.values():
+            for trigger in table.triggers:
+                for target, names in trigger.inserts_into:
+                    if target == key:
+                        columns.update(names)
+        return columns

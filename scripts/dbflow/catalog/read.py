@@ -169,7 +169,9 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: Iterable[str] | None = 
     return catalog
 
 
-def _insert_targets(source: str, language: str) -> tuple[tuple[str, str], ...]:
+def _insert_targets(
+    source: str, language: str
+) -> tuple[tuple[tuple[str, str], tuple[str, ...]], ...]:
     """Tables a trigger function's body inserts into (PL/pgSQL or SQL), via the parser."""
     if language not in ("plpgsql", "sql"):
         return ()
@@ -195,7 +197,7 @@ def _insert_targets(source: str, language: str) -> tuple[tuple[str, str], ...]:
                 stack.extend(current.values())
             elif isinstance(current, list):
                 stack.extend(current)
-    targets = []
+    targets: list[tuple[tuple[str, str], tuple[str, ...]]] = []
     for query in queries:
         try:
             statements = json.loads(parser.parse_sql_json(query)).get("stmts", [])
@@ -205,7 +207,11 @@ def _insert_targets(source: str, language: str) -> tuple[tuple[str, str], ...]:
             insert = item["stmt"].get("InsertStmt")
             if insert:
                 relation = insert.get("relation", {})
-                targets.append(
-                    (relation.get("schemaname") or "public", relation.get("relname", ""))
+                key = (relation.get("schemaname") or "public", relation.get("relname", ""))
+                columns = tuple(
+                    target["ResTarget"]["name"]
+                    for target in insert.get("cols", [])
+                    if "ResTarget" in target and target["ResTarget"].get("name")
                 )
+                targets.append((key, columns))
     return tuple(targets)

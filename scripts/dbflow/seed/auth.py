@@ -100,8 +100,9 @@ def add_identities(conn: psycopg.Connection[Any]) -> int:
     cursor = conn.execute(
         """
         INSERT INTO auth.identities
-            (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-        SELECT u.id::text, u.id,
+            (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at,
+             updated_at)
+        SELECT md5(u.id::text || ':identity')::uuid, u.id::text, u.id,
                jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true,
                                   'phone_verified', false),
                'email', u.last_sign_in_at, u.created_at, u.updated_at

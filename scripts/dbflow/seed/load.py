@@ -133,13 +133,18 @@ def _merge(
     written = {c.column.name for c in columns}
     if key and set(key) <= written:
         updates = [c.column.name for c in columns if c.column.name not in key]
-        # Values a trigger or a seed file already wrote win; generated ones fill the gaps.
+        # Values a seed file wrote, or a trigger set on purpose, win; generated values fill the
+        # gaps. In a table rows reach through triggers, the other columns (defaults such as
+        # now()) take the generated, reproducible values.
+        keep = plan.trigger_columns if plan.trigger_columns is not None else set(updates)
         action = (
             sql.SQL("DO UPDATE SET {}").format(
                 sql.SQL(", ").join(
                     sql.SQL("{} = coalesce({}.{}, excluded.{})").format(
                         sql.Identifier(n), target, sql.Identifier(n), sql.Identifier(n)
                     )
+                    if n in keep
+                    else sql.SQL("{} = excluded.{}").format(sql.Identifier(n), sql.Identifier(n))
                     for n in updates
                 )
             )
@@ -230,3 +235,45 @@ def reset_sequences(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
                     sql.Literal(column.name),
                 )
             )
+
+
+_CLOCK_TYPES = {"timestamptz": "now()", "timestamp": "localtimestamp"}
+
+
+def normalize_clock(conn: psycopg.Connection[Any], seed_plan: SeedPlan, epoch: Any) -> None:
+    """seed-test: time values a default or a trigger took from now() become a fixed epoch.
+
+    now() is constant within the seed's transaction, so a value equal to it was not written
+    by the generator. User triggers are paused for the update (an updated_at trigger would
+    otherwise put now() back).
+    """
+    for plan in seed_plan.tables:
+        columns = [c for c in plan.table.columns if c.base_type in _CLOCK_TYPES and not c.is_array]
+        if not columns:
+            continue
+        target = sql.Identifier(*plan.table.key)
+        stale = sql.SQL(" OR ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(c.name), sql.SQL(_CLOCK_TYPES[c.base_type]))
+            for c in columns
+        )
+        found = conn.execute(
+            sql.SQL("SELECT EXISTS (SELECT FROM {} WHERE {})").format(target, stale)
+        ).fetchone()
+        if not found or not found[0]:
+            continue
+        pause = plan.key[0] != "auth"
+        if pause:
+            conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(target))
+        for column in columns:
+            value = epoch if column.base_type == "timestamptz" else epoch.replace(tzinfo=None)
+            conn.execute(
+                sql.SQL("UPDATE {} SET {} = %s WHERE {} = {}").format(
+                    target,
+                    sql.Identifier(column.name),
+                    sql.Identifier(column.name),
+                    sql.SQL(_CLOCK_TYPES[column.base_type]),
+                ),
+                (value,),
+            )
+        if pause:
+            conn.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(target))

@@ -53,6 +53,7 @@ class TablePlan:
     fk_choosers: dict[str, Any] = field(default_factory=dict)
     edge_rows: int = 0
     reserved: int = 0  # leading rows that are named fixtures: never picked at random
+    trigger_columns: set[str] | None = None  # set when triggers on other tables insert rows
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -132,6 +133,8 @@ def build_plan(
             edges = min(edges, limit)
             count = limit - edges
         plan = TablePlan(table, count, [], rules, edge_rows=edges)
+        fed = catalog.trigger_fed_columns(key)
+        plan.trigger_columns = fed or None
         if key == AUTH_USERS and fixture_ids is not None:
             plan.reserved = min(len(fixture_ids), count)
         plans[key] = plan

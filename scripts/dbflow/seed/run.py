@@ -19,8 +19,16 @@ from dbflow.migrations.seeds import run_seed_files
 from dbflow.redact import redact_url
 from dbflow.seed.auth import add_identities, password_hash, shape_auth_users
 from dbflow.seed.fixtures import FIXTURE_USERS
-from dbflow.seed.load import Progress, TableResult, fill_deferred, load_table, reset_sequences
+from dbflow.seed.load import (
+    Progress,
+    TableResult,
+    fill_deferred,
+    load_table,
+    normalize_clock,
+    reset_sequences,
+)
 from dbflow.seed.plan import AUTH_USERS, SeedPlan, build_plan
+from dbflow.seed.values import EPOCH
 
 Mode = Literal["dev", "test"]
 
@@ -140,6 +148,8 @@ def seed_within(
         if AUTH_USERS not in plan.by_key and files:
             run_seed_files(conn, files, settings.project_root)
         fill_deferred(conn, plan)
+        if options.mode == "test":
+            normalize_clock(conn, plan, EPOCH)
         reset_sequences(conn, plan)
     return SeedResult(results, files, time.perf_counter() - started, plan)
 
