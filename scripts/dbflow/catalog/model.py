@@ -22,6 +22,7 @@ class Column:
     domain_checks: tuple[str, ...] = ()
     numeric_precision: int | None = None
     numeric_scale: int | None = None
+    default: str | None = None  # the default expression, as pg_get_expr prints it
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,11 @@ class Table:
 class Catalog:
     tables: dict[TableKey, Table] = field(default_factory=dict)
 
-    def trigger_fed_columns(self, key: TableKey) -> set[str]:
-        """Columns of ``key`` that triggers on other tables fill when they insert rows."""
-        columns: set[str] = set()
-        for table in self.tables.values():
-            for trigger in table.triggers:
-                for target, names in trigger.inserts_into:
-                    if target == key:
-                        columns.update(names)
-        return columns
+    def feeding_triggers(self, key: TableKey) -> list[tuple[Table, Trigger]]:
+        """Triggers on other tables whose function inserts rows into ``key``."""
+        return [
+            (table, trigger)
+            for table in self.tables.values()
+            for trigger in table.triggers
+            if any(target == key for target, _ in trigger.inserts_into)
+        ]

@@ -38,8 +38,10 @@ SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
          WHERE e.enumtypid = coalesce(nullif(t.typelem, 0), t.oid)
             OR e.enumtypid = coalesce(nullif(bt.typelem, 0), bt.oid)),
        (SELECT array_agg(pg_get_constraintdef(dc.oid) ORDER BY dc.conname) FROM pg_constraint dc
-         WHERE dc.contypid = t.oid AND dc.contype = 'c')
+         WHERE dc.contypid = t.oid AND dc.contype = 'c'),
+       pg_get_expr(d.adbin, d.adrelid)
 FROM pg_attribute a
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_type dt ON dt.oid = t.oid AND dt.typtype = 'd'
 LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype END
@@ -113,7 +115,7 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: Iterable[str] | None = 
     oids = list(by_oid)
     for row in conn.execute(_COLUMNS, {"oids": oids}):
         (relid, name, type_name, base, is_array, not_null, has_default, identity, generated,
-         typmod, element, labels, domain_checks) = row  # fmt: skip
+         typmod, element, labels, domain_checks, default) = row  # fmt: skip
         max_length = typmod - 4 if base in ("varchar", "bpchar") and typmod > 4 else None
         if is_array and base.startswith("_"):
             base = element or base[1:]
@@ -135,6 +137,7 @@ def read_catalog(conn: psycopg.Connection[Any], schemas: Iterable[str] | None = 
                 domain_checks=tuple(domain_checks or ()),
                 numeric_precision=precision,
                 numeric_scale=scale,
+                default=default if not generated else None,
             )
         )
     for row in conn.execute(_CONSTRAINTS, {"oids": oids}):

@@ -58,6 +58,24 @@ class TableRules:
         return self.columns.setdefault(column, ColumnRule())
 
 
+def check_columns(check: Check) -> set[str]:
+    """The columns a CHECK constraint reads."""
+    found: set[str] = set()
+    stack: list[Any] = [_expression(check.definition)]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            reference = current.get("ColumnRef")
+            if reference:
+                parts = [f["String"]["sval"] for f in reference.get("fields", []) if "String" in f]
+                if parts:
+                    found.add(parts[-1])
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
 def table_rules(checks: list[Check], domain_checks: dict[str, tuple[str, ...]]) -> TableRules:
     """Rules for one table from its CHECK constraints and its columns' domain checks."""
     rules = TableRules()

@@ -26,20 +26,25 @@ def write_sql(conn: psycopg.Connection[Any], plan: SeedPlan, path: Path) -> int:
             names = ", ".join(
                 sql.Identifier(c.column.name).as_string(conn) for c in table_plan.columns
             )
+            overriding = any(c.column.identity == "a" for c in table_plan.columns)
             batch: list[str] = []
             for values in rows(plan, table_plan, table_plan.columns):
                 literals = ", ".join(sql.Literal(value).as_string(conn) for value in values)
                 batch.append(f"({literals})")
                 if len(batch) == BATCH:
-                    out.write(_insert(target, names, batch))
+                    out.write(_insert(target, names, batch, overriding))
                     total += len(batch)
                     batch = []
             if batch:
-                out.write(_insert(target, names, batch))
+                out.write(_insert(target, names, batch, overriding))
                 total += len(batch)
     return total
 
 
-def _insert(target: str, names: str, batch: list[str]) -> str:
+def _insert(target: str, names: str, batch: list[str], overriding: bool) -> str:
     values = ",\n    ".join(batch)
-    return f"\ninsert into {target} ({names}) values\n    {values}\non conflict do nothing;\n"
+    override = " overriding system value" if overriding else ""
+    return (
+        f"\ninsert into {target} ({names}){override} values\n    {values}\n"
+        "on conflict do nothing;\n"
+    )

@@ -87,6 +87,14 @@ def load_table(
     names = sql.SQL(", ").join(sql.Identifier(c.column.name) for c in columns)
     existing = conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(target)).fetchone()
     has_rows = bool(existing and existing[0])
+    for column_plan in columns:
+        if column_plan.numbered and has_rows:  # number after rows a seed file wrote
+            highest = conn.execute(
+                sql.SQL("SELECT coalesce(max({}), 0) FROM {}").format(
+                    sql.Identifier(column_plan.column.name), target
+                )
+            ).fetchone()
+            column_plan.offset = int(highest[0]) if highest else 0
     mode = "upsert" if has_rows else "copy"
     destination = target
     if has_rows:
@@ -132,21 +140,12 @@ def _merge(
         overriding = sql.SQL("OVERRIDING SYSTEM VALUE ")
     written = {c.column.name for c in columns}
     if key and set(key) <= written:
-        updates = [c.column.name for c in columns if c.column.name not in key]
-        # Values a seed file wrote, or a trigger set on purpose, win; generated values fill the
-        # gaps. In a table rows reach through triggers, the other columns (defaults such as
-        # now()) take the generated, reproducible values.
-        keep = plan.trigger_columns if plan.trigger_columns is not None else set(updates)
+        updates = [c.column for c in columns if c.column.name not in key]
+        # What a seed file or a trigger set on purpose wins; a column still NULL or at its
+        # default (now(), false, ...) takes the generated, reproducible value.
         action = (
             sql.SQL("DO UPDATE SET {}").format(
-                sql.SQL(", ").join(
-                    sql.SQL("{} = coalesce({}.{}, excluded.{})").format(
-                        sql.Identifier(n), target, sql.Identifier(n), sql.Identifier(n)
-                    )
-                    if n in keep
-                    else sql.SQL("{} = excluded.{}").format(sql.Identifier(n), sql.Identifier(n))
-                    for n in updates
-                )
+                sql.SQL(", ").join(_keep_deliberate(target, column) for column in updates)
             )
             if updates
             else sql.SQL("DO NOTHING")
@@ -162,6 +161,17 @@ def _merge(
         )
     )
     conn.execute("DROP TABLE pg_temp.dbflow_seed_rows")
+
+
+def _keep_deliberate(target: sql.Composable, column: Column) -> sql.Composable:
+    name = sql.Identifier(column.name)
+    if column.default is None:
+        return sql.SQL("{} = coalesce({}.{}, excluded.{})").format(name, target, name, name)
+    # The default expression comes from the database's own catalog (pg_get_expr).
+    return sql.SQL(
+        "{} = CASE WHEN {}.{} IS NULL OR {}.{} IS NOT DISTINCT FROM ({}) "
+        "THEN excluded.{} ELSE {}.{} END"
+    ).format(name, target, name, target, name, sql.SQL(column.default), name, target, name)
 
 
 def fill_deferred(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
@@ -241,7 +251,7 @@ _CLOCK_TYPES = {"timestamptz": "now()", "timestamp": "localtimestamp"}
 
 
 def normalize_clock(conn: psycopg.Connection[Any], seed_plan: SeedPlan, epoch: Any) -> None:
-    """seed-test: time values a default or a trigger took from now() become a fixed epoch.
+    """Time values a default or a trigger took from now() become a fixed epoch.
 
     now() is constant within the seed's transaction, so a value equal to it was not written
     by the generator. User triggers are paused for the update (an updated_at trigger would

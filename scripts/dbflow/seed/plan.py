@@ -13,10 +13,11 @@ from typing import Any
 
 from dbflow.catalog.model import Catalog, Column, ForeignKey, Table, TableKey
 from dbflow.errors import DbflowError
-from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules, table_rules
+from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules, check_columns, table_rules
 from dbflow.seed.values import (
     Producer,
     UnknownType,
+    coerce_fixed,
     column_hash,
     row_digest,
     row_uuid,
@@ -42,6 +43,8 @@ class ColumnPlan:
     has_fixed: bool = False
     unique: bool = False
     deferred: bool = False  # NULL first, filled after every table (cycle break)
+    numbered: bool = False  # a unique integer: offset + row + 1, after the rows already there
+    offset: int = 0
 
 
 @dataclass
@@ -53,7 +56,6 @@ class TablePlan:
     fk_choosers: dict[str, Any] = field(default_factory=dict)
     edge_rows: int = 0
     reserved: int = 0  # leading rows that are named fixtures: never picked at random
-    trigger_columns: set[str] | None = None  # set when triggers on other tables insert rows
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -121,7 +123,14 @@ def build_plan(
             table.checks,
             {column.name: column.domain_checks for column in table.columns if column.domain_checks},
         )
+        overridden = {
+            name.rsplit(".", 1)[-1]
+            for name in fixed
+            if name.rsplit(".", 1)[0] in (key[1], f"{key[0]}.{key[1]}")
+        }
         for check in rules.unsupported:
+            if check_columns(check) <= overridden:
+                continue  # every column it reads has a value given by the user
             problems.append(
                 f"{table.name}: CHECK {check.name} ({check.definition}) is not a shape dbflow can "
                 f"satisfy; override a column it uses with --fixed {key[1]}.COLUMN=VALUE"
@@ -133,8 +142,11 @@ def build_plan(
             edges = min(edges, limit)
             count = limit - edges
         plan = TablePlan(table, count, [], rules, edge_rows=edges)
-        fed = catalog.trigger_fed_columns(key)
-        plan.trigger_columns = fed or None
+        for source, trigger in catalog.feeding_triggers(key):
+            plan.notes.append(
+                f"rows also arrive through trigger {trigger.name} on {source.name}: "
+                "they are completed, not inserted twice"
+            )
         if key == AUTH_USERS and fixture_ids is not None:
             plan.reserved = min(len(fixture_ids), count)
         plans[key] = plan
@@ -146,6 +158,11 @@ def build_plan(
             detail="\n".join(problems),
             hint="use --fixed TABLE.COLUMN=VALUE for a column dbflow cannot fill, or --rows "
             "TABLE=0 to leave a table empty",
+        )
+    for key, fk in cycle_breaks:  # the parent is planned only now that every table is
+        child = plans[key]
+        child.fk_choosers[fk.name] = _random_parent(
+            plans[fk.target], fk.columns[0], child.table, True
         )
     ordered = [plans[key] for key in order]
     seed_plan = SeedPlan(seed, realistic, ordered, plans, cycle_breaks)
@@ -251,7 +268,14 @@ def _plan_columns(
             f"{table.key[1]}.{column.name}", fixed.get(f"{table.name}.{column.name}")
         )
         if override is not None:
-            column_plan.fixed, column_plan.has_fixed = override, True
+            try:
+                column_plan.fixed, column_plan.has_fixed = coerce_fixed(column, override), True
+            except ValueError:
+                problems.append(
+                    f"{table.name}.{column.name}: --fixed value {override!r} is not a "
+                    f"{column.type_name}"
+                )
+                continue
         elif column.name in fk_columns:
             fk, index = fk_columns[column.name]
             column_plan.foreign_key, column_plan.fk_index = fk, index
@@ -259,6 +283,11 @@ def _plan_columns(
         elif column.name in table.primary_key and column.base_type == "uuid":
             name = table.name
             column_plan.producer = lambda row, h, name=name: row_uuid(seed, name, row)
+        elif (column_plan.unique or column.name in table.primary_key) and column.base_type in (
+            "int2", "int4", "int8",
+        ) and column.name not in plan.rules.columns:  # fmt: skip
+            column_plan.numbered = True
+            column_plan.producer = lambda row, h, cp=column_plan: cp.offset + row + 1
         else:
             rule = plan.rules.columns.get(column.name, ColumnRule())
             try:
@@ -341,6 +370,8 @@ def _plan_foreign_keys(
         if fk.target == table.key:
             plan.fk_choosers[fk.name] = _self_reference(nullable)
             continue
+        if fk.name in deferred:
+            continue  # chosen once every table is planned (see build_plan)
         parent = plans.get(fk.target)
         if parent is None or parent.total == 0:
             if not nullable:
@@ -348,9 +379,7 @@ def _plan_foreign_keys(
                 plan.notes.append(f"no rows: {fk.target[0]}.{fk.target[1]} is not seeded")
             plan.fk_choosers[fk.name] = lambda row, digest: None
             continue
-        if fk.name in deferred:
-            plan.fk_choosers[fk.name] = _random_parent(parent, fk.columns[0], table, nullable)
-        elif one is not None and fk.name == one.name:
+        if one is not None and fk.name == one.name:
             plan.reserved = parent.reserved
             plan.fk_choosers[fk.name] = lambda row, digest: row
         elif fk in join:

@@ -148,8 +148,7 @@ def seed_within(
         if AUTH_USERS not in plan.by_key and files:
             run_seed_files(conn, files, settings.project_root)
         fill_deferred(conn, plan)
-        if options.mode == "test":
-            normalize_clock(conn, plan, EPOCH)
+        normalize_clock(conn, plan, EPOCH)
         reset_sequences(conn, plan)
     return SeedResult(results, files, time.perf_counter() - started, plan)
 
@@ -165,6 +164,10 @@ def describe_plan(settings: Settings, options: SeedOptions) -> list[str]:
     url = seed_url(settings, options)
     with connect(url, autocommit=True) as conn:
         plan = plan_seed(conn, options)
+    return plan_lines(plan, seed_files_for(settings, options.mode), settings.project_root)
+
+
+def plan_lines(plan: SeedPlan, files: list[Path], root: Path) -> list[str]:
     lines = []
     for table_plan in plan.tables:
         extra = f" + {table_plan.edge_rows} edge-case rows" if table_plan.edge_rows else ""
@@ -178,8 +181,7 @@ def describe_plan(settings: Settings, options: SeedOptions) -> list[str]:
             f"cycle broken at {key[0]}.{key[1]}.{', '.join(fk.columns)}: NULL first, "
             "then one UPDATE"
         )
-    files = seed_files_for(settings, options.mode)
     if files:
-        lines.append("seed files after auth users: " + ", ".join(
-            str(path.relative_to(settings.project_root)) for path in files))  # fmt: skip
+        names = ", ".join(str(path.relative_to(root)) for path in files)
+        lines.append(f"seed files after auth users: {names}")
     return lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -303,6 +304,8 @@ def scalar_producer(
         return time_producer(column, rule)
     if base == "bool":
         name = column.name.lower()
+        if any(word in name for word in ("admin", "super", "banned", "blocked", "deleted")):
+            return lambda row, h: False  # privileges and sanctions are given by hand, not by chance
         positive = any(word in name for word in ("active", "enabled", "public", "open", "visible"))
         return (lambda row, h: h % 8 != 0) if positive else (lambda row, h: h % 8 == 0)
     if base == "uuid":
@@ -351,3 +354,31 @@ def edge_values(column: Column, rule: ColumnRule, variant: int) -> Any:
     if column.is_array and variant == 0:
         return []
     return ...
+
+
+def coerce_fixed(column: Column, text: str) -> Any:
+    """A --fixed TABLE.COLUMN=VALUE string as the Python value binary COPY needs."""
+    base = column.base_type
+    if text.upper() == "NULL":
+        return None
+    if column.is_array:
+        return [item.strip() for item in text.strip("{}").split(",") if item.strip()]
+    if base in _INT_RANGES:
+        return int(text)
+    if base in ("numeric", "money"):
+        return Decimal(text)
+    if base in ("float4", "float8"):
+        return float(text)
+    if base == "bool":
+        if text.lower() not in ("true", "false", "t", "f", "1", "0"):
+            raise ValueError(text)
+        return text.lower() in ("true", "t", "1")
+    if base == "uuid":
+        return uuid.UUID(text)
+    if base in ("jsonb", "json"):
+        return Jsonb(json.loads(text))
+    if base in ("timestamptz", "timestamp"):
+        return dt.datetime.fromisoformat(text)
+    if base == "date":
+        return dt.date.fromisoformat(text)
+    return text

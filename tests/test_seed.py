@@ -1,0 +1,300 @@
+"""The seeder on a real database: deterministic, constraint-aware, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from dbflow.config import Settings, load_settings
+from dbflow.connection import connect
+from dbflow.errors import DbflowError
+from dbflow.seed.export import write_sql
+from dbflow.seed.fixtures import ADMIN, MEMBER, ORG_A, ORG_B, OUTSIDER, PASSWORD
+from dbflow.seed.plan import SeedPlanError
+from dbflow.seed.run import SeedOptions, plan_lines, plan_seed, seed_url, seed_within
+from dbflow.testing import as_anon, as_service_role, as_user
+
+Conn = psycopg.Connection[Any]
+APP_TABLES = (
+    "auth.users", "auth.identities", "public.profiles", "public.organizations",
+    "public.memberships", "public.skills", "public.user_career_profiles",
+)  # fmt: skip
+
+
+def seed(url: str, settings: Settings, **options: Any) -> Any:
+    with connect(url, autocommit=True) as conn:
+        return seed_within(conn, settings, SeedOptions(**options), lambda plan, rows: None)
+
+
+def table_hashes(url: str, tables: tuple[str, ...] = APP_TABLES) -> dict[str, str]:
+    hashes = {}
+    with connect(url) as conn:
+        for table in tables:
+            digest = hashlib.sha256()
+            with conn.cursor().copy(
+                f"COPY (SELECT * FROM {table} ORDER BY 1, 2) TO STDOUT"
+            ) as copy:
+                for block in copy:
+                    digest.update(block)
+            hashes[table] = digest.hexdigest()
+    return hashes
+
+
+@pytest.fixture
+def empty_project(tmp_path: Path) -> Settings:
+    """Settings of a project with no seed files (for schemas built by the test itself)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.dbflow]\n")
+    return load_settings(tmp_path, environ={})
+
+
+def test_seed_test_is_byte_identical_across_runs(
+    dbflow_databases: Any, dbflow_settings: Settings
+) -> None:
+    hashes = []
+    for _ in range(2):
+        with dbflow_databases.clone(dbflow_databases.app_template) as url:
+            seed(url, dbflow_settings, mode="test")
+            hashes.append(table_hashes(url))
+    assert hashes[0] == hashes[1]
+
+
+def test_a_count_changes_only_its_own_table(
+    dbflow_databases: Any, dbflow_settings: Settings
+) -> None:
+    results = []
+    for counts in ({}, {"skills": 40}):
+        with dbflow_databases.clone(dbflow_databases.app_template) as url:
+            seed(url, dbflow_settings, mode="dev", rows=counts)
+            results.append(table_hashes(url))
+    changed = {table for table in APP_TABLES if results[0][table] != results[1][table]}
+    assert changed == {"public.skills"}
+
+
+def test_dev_data_is_realistic_and_complete(db_url: str, dbflow_settings: Settings) -> None:
+    result = seed(db_url, dbflow_settings, mode="dev")
+    counts = {table.name: table.rows for table in result.tables}
+    assert counts["auth.users"] == 50 and counts["public.organizations"] == 10
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM public.profiles").fetchone() == (50,)
+        assert conn.execute("SELECT count(*) FROM auth.identities").fetchone() == (50,)
+        emails = conn.execute("SELECT email FROM auth.users ORDER BY created_at LIMIT 4").fetchall()
+        assert [row[0] for row in emails[:3]] == [ADMIN.email, MEMBER.email, OUTSIDER.email]
+        assert emails[3][0].endswith("@example.com")
+        profile = conn.execute(
+            "SELECT p.email = u.email, p.full_name IS NOT NULL FROM public.profiles p "
+            "JOIN auth.users u ON u.id = p.id WHERE u.email NOT LIKE '%%@example.com' "
+            "OR true LIMIT 1"
+        ).fetchone()
+        assert profile == (True, True)
+        tokens = conn.execute(
+            "SELECT bool_and(confirmation_token = '' AND recovery_token = '' "
+            "AND email_change_token_new = '' AND email_change = '' "
+            "AND email_confirmed_at IS NOT NULL AND confirmed_at IS NOT NULL "
+            "AND extensions.crypt(%s, encrypted_password) = encrypted_password) FROM auth.users",
+            (PASSWORD,),
+        ).fetchone()
+        assert tokens == (True,)
+        career = conn.execute(
+            "SELECT bool_and(salary_min <= salary_max "
+            "AND work_mode IN ('remote','hybrid','onsite') "
+            "AND jsonb_typeof(preferred_locations) = 'array') FROM public.user_career_profiles"
+        ).fetchone()
+        assert career == (True,)
+        slugs = conn.execute("SELECT slug FROM public.organizations LIMIT 1").fetchone()
+        assert slugs is not None and slugs[0].replace("-", "").isalnum()
+
+
+def test_rls_with_seeded_fixtures(db_url: str, dbflow_settings: Settings) -> None:
+    seed(db_url, dbflow_settings, mode="test")
+    orgs = "SELECT id FROM public.organizations WHERE id IN (%s, %s) ORDER BY id"
+    with connect(db_url, autocommit=True) as conn:
+        with as_user(conn, MEMBER.id) as acting:
+            assert [r[0] for r in acting.execute(orgs, (ORG_A, ORG_B))] == [ORG_A]
+            profiles = [r[0] for r in acting.execute("SELECT id FROM public.profiles")]
+            assert profiles == [MEMBER.id]
+            updated = acting.execute(
+                "UPDATE public.user_career_profiles SET headline = 'mine' WHERE true"
+            ).rowcount
+            assert updated == 1
+        with as_user(conn, OUTSIDER.id) as acting:
+            assert [r[0] for r in acting.execute(orgs, (ORG_A, ORG_B))] == [ORG_B]
+            changed = acting.execute(
+                "UPDATE public.user_career_profiles SET headline = 'x' WHERE user_id = %s",
+                (MEMBER.id,),
+            ).rowcount
+            assert changed == 0
+        with as_user(conn, ADMIN.id) as acting:
+            assert [r[0] for r in acting.execute(orgs, (ORG_A, ORG_B))] == [ORG_A, ORG_B]
+            everyone = acting.execute("SELECT count(*) FROM public.profiles").fetchone()
+            assert everyone is not None and everyone[0] > 3
+        with as_anon(conn) as acting:
+            assert acting.execute("SELECT count(*) FROM public.profiles").fetchone() == (0,)
+            skills = acting.execute("SELECT count(*) FROM public.skills").fetchone()
+            assert skills is not None and skills[0] > 0
+        with as_service_role(conn) as acting:
+            total = acting.execute("SELECT count(*) FROM public.profiles").fetchone()
+            assert total is not None and total[0] >= 5
+
+
+def test_edge_case_rows_in_seed_test(db_url: str, dbflow_settings: Settings) -> None:
+    seed(db_url, dbflow_settings, mode="test")
+    with connect(db_url) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM public.organizations")}
+        assert "M" * 120 in names  # the CHECK's upper bound
+        assert "a" in names  # its lower bound
+        assert any("😀" in name for name in names)
+        modes = {r[0] for r in conn.execute("SELECT work_mode FROM public.user_career_profiles")}
+        assert {"remote", "onsite"} <= modes  # first and last allowed values
+        nulls = conn.execute(
+            "SELECT count(*) FROM public.user_career_profiles WHERE bio IS NULL"
+        ).fetchone()
+        assert nulls is not None and nulls[0] >= 1
+
+
+def _build(url: str, ddl: str) -> None:
+    with connect(url, autocommit=True) as conn:
+        conn.execute(ddl)
+
+
+def _count(url: str, table: str) -> int:
+    with connect(url) as conn:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else -1
+
+
+def test_unsatisfiable_check_is_named_before_writing(
+    bare_db_url: str, empty_project: Settings
+) -> None:
+    _build(
+        bare_db_url,
+        "create table public.odd (id bigint primary key, n int not null "
+        "constraint odd_n_check check ((n * 2) % 3 = 1));",
+    )
+    with pytest.raises(SeedPlanError) as error:
+        seed(bare_db_url, empty_project, mode="dev")
+    assert "public.odd: CHECK odd_n_check" in str(error.value)
+    assert "--fixed odd.COLUMN=VALUE" in str(error.value)
+    assert _count(bare_db_url, "auth.users") == 0
+    seed(bare_db_url, empty_project, mode="dev", fixed={"odd.n": "2"})
+    assert _count(bare_db_url, "public.odd") == 20
+
+
+def test_not_null_cycle_fails_and_nullable_cycle_is_broken(
+    bare_db_url: str, empty_project: Settings
+) -> None:
+    _build(
+        bare_db_url,
+        "create table public.a (id bigint primary key, b_id bigint not null);"
+        "create table public.b (id bigint primary key, a_id bigint not null references public.a);"
+        "alter table public.a add foreign key (b_id) references public.b;",
+    )
+    with pytest.raises(SeedPlanError, match=r"cycle of NOT NULL columns: public\.\w -> public"):
+        seed(bare_db_url, empty_project, mode="dev")
+    _build(bare_db_url, "alter table public.a alter column b_id drop not null;")
+    seed(bare_db_url, empty_project, mode="dev")
+    with connect(bare_db_url) as conn:
+        filled = conn.execute("SELECT count(*), count(b_id) FROM public.a").fetchone()
+    assert filled is not None and filled[0] == 20 and filled[1] >= 15
+
+
+def test_tables_without_primary_key_and_with_composite_and_partial_unique_keys(
+    bare_db_url: str, empty_project: Settings
+) -> None:
+    _build(
+        bare_db_url,
+        "create table public.log (message text not null, at timestamptz not null);"
+        "create table public.pairs (x int not null, y int not null, flag boolean, code text,"
+        " unique (x, y));"
+        "create unique index pairs_code_active on public.pairs (code) where flag;"
+        "create table public.tree (id bigint primary key,"
+        " parent_id bigint references public.tree);",
+    )
+    seed(bare_db_url, empty_project, mode="dev", rows={"pairs": 200, "log": 5})
+    assert _count(bare_db_url, "public.log") == 5
+    assert _count(bare_db_url, "public.pairs") == 200
+    with connect(bare_db_url) as conn:
+        roots = conn.execute("SELECT count(*) FROM public.tree WHERE parent_id IS NULL").fetchone()
+    assert roots == (1,)
+
+
+def test_unknown_type_is_named_with_an_override_hint(
+    bare_db_url: str, empty_project: Settings
+) -> None:
+    _build(bare_db_url, "create table public.shapes (id bigint primary key, p point not null);")
+    with pytest.raises(SeedPlanError) as error:
+        seed(bare_db_url, empty_project, mode="dev")
+    assert "public.shapes.p: no generator for type point" in str(error.value)
+    assert "--fixed shapes.p=VALUE" in str(error.value)
+
+
+def test_failure_in_the_last_table_writes_nothing(
+    bare_db_url: str, empty_project: Settings
+) -> None:
+    _build(
+        bare_db_url,
+        "create table public.first (id bigint primary key);"
+        "create table public.zlast (id bigint primary key,"
+        " first_id bigint references public.first);"
+        "create function public.refuse() returns trigger language plpgsql as "
+        "$$ begin raise exception 'no rows here'; end $$;"
+        "create trigger refuse before insert on public.zlast "
+        "for each row execute function public.refuse();",
+    )
+    with pytest.raises(DbflowError) as error:
+        seed(bare_db_url, empty_project, mode="dev")
+    assert "seeding public.zlast failed: no rows here" in str(error.value)
+    assert "nothing was written" in str(error.value)
+    assert _count(bare_db_url, "public.first") == 0
+    assert _count(bare_db_url, "auth.users") == 0
+
+
+def test_remote_and_production_targets_are_refused(empty_project: Settings, tmp_path: Path) -> None:
+    settings = load_settings(
+        empty_project.project_root,
+        environ={
+            "STAGING_DATABASE_URL": "postgresql://u:secret-pw-1@db.example.test/postgres",
+            "PRODUCTION_DATABASE_URL": "postgresql://u:secret-pw-2@prod.example.test/postgres",
+        },
+    )
+    with pytest.raises(DbflowError, match="refusing to seed production"):
+        seed_url(settings, SeedOptions(target="production", allow_remote=True))
+    with pytest.raises(DbflowError) as error:
+        seed_url(settings, SeedOptions(target="staging"))
+    assert "it is not a local database" in str(error.value)
+    assert "secret-pw-1" not in str(error.value)
+
+
+def test_zero_and_a_million_rows(bare_db_url: str, empty_project: Settings) -> None:
+    _build(
+        bare_db_url,
+        "create table public.big (id bigint generated always as identity primary key,"
+        " title text not null, price numeric(10,2), created_at timestamptz not null);"
+        "create table public.none_here (id bigint primary key);",
+    )
+    result = seed(
+        bare_db_url, empty_project, mode="dev", users=3, rows={"big": 1_000_000, "none_here": 0}
+    )
+    assert {t.name: t.rows for t in result.tables}["public.big"] == 1_000_000
+    assert _count(bare_db_url, "public.none_here") == 0
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO public.big (title, created_at) VALUES ('next', now())")
+        assert conn.execute("SELECT max(id) FROM public.big").fetchone() == (1_000_001,)
+
+
+def test_dry_run_and_sql_export(db_url: str, dbflow_settings: Settings, tmp_path: Path) -> None:
+    with connect(db_url, autocommit=True) as conn:
+        plan = plan_seed(conn, SeedOptions(mode="dev"))
+        lines = plan_lines(plan, [], dbflow_settings.project_root)
+        assert "public.organizations: 10 rows" in lines
+        assert any("salary_range_is_ordered satisfied by construction" in line for line in lines)
+        assert conn.execute("SELECT count(*) FROM auth.users").fetchone() == (0,)
+        out = tmp_path / "seed.sql"
+        written = write_sql(conn, plan, out)
+    assert written > 100 and out.read_text().count("insert into") >= 6
+    with connect(db_url, autocommit=True) as conn:
+        conn.execute(out.read_text())
+        assert conn.execute("SELECT count(*) FROM auth.users").fetchone() == (50,)
