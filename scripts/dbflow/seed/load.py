@@ -14,7 +14,7 @@ from psycopg.types.json import Json, Jsonb
 from dbflow.catalog.model import Column
 from dbflow.seed.checks import ColumnRule
 from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
-from dbflow.seed.values import column_hash, edge_values, row_digest
+from dbflow.seed.values import column_hash, column_hashes, edge_values, row_digest
 
 NO_RULE = ColumnRule()
 Progress = Callable[[TablePlan, int], None]  # (table, rows written so far)
@@ -42,6 +42,18 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
     seed = seed_plan.seed
     name = plan.table.name
     rules = plan.rules.columns
+    width = max((c.position for c in columns), default=0) + 1
+    simple = all(c.has_fixed or c.foreign_key is None for c in columns)
+    if simple and plan.edge_rows == 0:
+        # The common case, kept tight: every value is a constant or a producer of (row, hash).
+        steps = [(c.producer, c.position, c.fixed, c.has_fixed) for c in columns]
+        for row in range(plan.total):
+            hashes = column_hashes(row_digest(seed, name, row), width)
+            yield [
+                fixed if has_fixed else producer(row, hashes[position])  # type: ignore[misc]
+                for producer, position, fixed, has_fixed in steps
+            ]
+        return
     for row in range(plan.total):
         digest = row_digest(seed, name, row)
         variant = row - plan.count

@@ -25,6 +25,8 @@ from dbflow.seed.values import (
 )
 
 AUTH_USERS: TableKey = ("auth", "users")
+_MISSING = object()
+_KEY_CACHE_LIMIT = 500_000  # parent keys kept per column; past that they are recomputed
 ORGANIZATION_NAMES = {"organizations", "organisations", "orgs", "teams", "workspaces", "companies"}
 
 
@@ -75,10 +77,20 @@ class SeedPlan:
     by_key: dict[TableKey, TablePlan]
     cycle_breaks: list[tuple[TableKey, ForeignKey]]
 
+    key_cache: dict[tuple[TableKey, str], dict[int, Any]] = field(default_factory=dict)
+
     def key_value(self, key: TableKey, row: int, column: str) -> Any:
-        """The value generated row ``row`` of table ``key`` has in ``column``."""
-        plan = self.by_key[key]
-        return row_value(self, plan, row, next(c for c in plan.columns if c.column.name == column))
+        """The value generated row ``row`` of table ``key`` has in ``column`` (memoised, since
+        children look their parents up again and again)."""
+        cache = self.key_cache.setdefault((key, column), {})
+        value = cache.get(row, _MISSING)
+        if value is _MISSING:
+            plan = self.by_key[key]
+            column_plan = next(c for c in plan.columns if c.column.name == column)
+            value = row_value(self, plan, row, column_plan)
+            if len(cache) < _KEY_CACHE_LIMIT:
+                cache[row] = value
+        return value
 
 
 def row_value(seed_plan: SeedPlan, plan: TablePlan, row: int, column_plan: ColumnPlan) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import struct
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -38,11 +39,22 @@ def row_digest(seed: int, table: str, row: int) -> bytes:
     return hashlib.blake2b(f"{seed}:{table}:{row}".encode(), digest_size=64).digest()
 
 
+_SIXTEEN_WORDS = struct.Struct(">16I")
+
+
 def column_hash(digest: bytes, position: int) -> int:
     if position < 16:
         return int.from_bytes(digest[position * 4 : position * 4 + 4], "big")
     extra = hashlib.blake2b(digest + position.to_bytes(2, "big"), digest_size=4).digest()
     return int.from_bytes(extra, "big")
+
+
+def column_hashes(digest: bytes, positions: int) -> tuple[int, ...]:
+    """Every column's 32-bit hash of one row at once (the same values column_hash gives)."""
+    words = _SIXTEEN_WORDS.unpack(digest)
+    if positions <= 16:
+        return words
+    return words + tuple(column_hash(digest, position) for position in range(16, positions))
 
 
 def row_uuid(seed: int, table: str, row: int) -> uuid.UUID:
@@ -59,10 +71,10 @@ def _pick(options: tuple[str, ...] | list[Any], h: int) -> Any:
     return options[h % len(options)]
 
 
-def _fit(text: str, rule: ColumnRule, column: Column, row: int, unique: bool) -> str:
+def _fit(text: str, limit: int, minimum: int, rule: ColumnRule, row: int, unique: bool) -> str:
     """Respect length limits; unique values keep their row number when cut."""
-    limit = min(x for x in (column.max_length, rule.max_length, 10**9) if x is not None)
-    minimum = rule.min_length or 0
+    if not unique and minimum <= len(text) <= limit:
+        return text
     if unique:
         suffix = f"-{row}" if rule.alphabet is None or "-" in rule.alphabet else str(row)
         text = text[: max(0, limit - len(suffix))] + suffix
@@ -117,7 +129,9 @@ def text_producer(
 
         return from_alphabet
     base = _named_text(name, table, realistic)
-    return lambda row, h: _fit(base(row, h), rule, column, row, unique)
+    limit = min(x for x in (column.max_length, rule.max_length, 10**9) if x is not None)
+    minimum = rule.min_length or 0
+    return lambda row, h: _fit(base(row, h), limit, minimum, rule, row, unique)
 
 
 def _named_text(name: str, table: str, realistic: bool) -> Callable[[int, int], str]:
