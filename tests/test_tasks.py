@@ -127,3 +127,25 @@ def test_reset_new_up_list_as_a_user_runs_them(project: Path) -> None:
     refused = _run(project, INV, "db.up", "--target", "production")
     assert refused.returncode == 1
     assert "refusing to apply migrations to production without --yes" in refused.stderr
+
+
+def test_seed_tasks_as_a_user_runs_them(project: Path) -> None:
+    shutil.copytree(Path(__file__).resolve().parents[1] / "supabase", project / "supabase")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "seeds", project / "seeds")
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml").read_text() + 'test_seed_paths = ["seeds/test/*.sql"]\n'
+    )
+    reset = _run(project, INV, "db.reset")
+    assert reset.returncode == 0, reset.stderr
+    assert "then 280 generated rows" in reset.stdout
+    dry = _run(project, INV, "db.seed-dev", "--dry-run", "--rows", "skills=7")
+    assert "public.skills: 7 rows" in dry.stdout and "nothing was written" in dry.stdout
+    _run(project, INV, "db.reset", "--no-seed")
+    seeded = _run(project, INV, "db.seed-test")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "auth.users" in seeded.stdout and "seeds/test/001_test_data.sql" in seeded.stdout
+    bad = _run(project, INV, "db.seed-dev", "--rows", "nope=3")
+    assert bad.returncode == 1
+    assert "--rows nope=3: no table 'nope' to seed" in bad.stderr
+    remote = _run(project, INV, "db.seed-dev", "--target", "production")
+    assert remote.returncode == 1 and "refusing to seed production" in remote.stderr
