@@ -7,6 +7,7 @@ printed as message / detail / hint with no traceback, and exit with status 1.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,6 +22,11 @@ from rich.progress import Progress, TaskID
 
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
+from dbflow.deploy import PushOptions, confirm_protected
+from dbflow.deploy import push as push_migrations
+from dbflow.dump import DumpKind, backup_path
+from dbflow.dump import dump as dump_database
+from dbflow.dump import restore as restore_database
 from dbflow.errors import DbflowError
 from dbflow.local import StatusReport, describe_local, start_local, stop_local, target_url
 from dbflow.migrations.new import new_migration
@@ -470,6 +476,84 @@ def seed_test(
     _seed("test", users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote)
 
 
+@task(
+    help={
+        "target": "staging or production",
+        "dry-run": "validate and print the pending migrations and their SQL; change nothing",
+        "yes": "skip the typed confirmation (CI: only inside the approved environment)",
+        "no-backup": "push to production without a backup (recorded with the push)",
+        "allow-out-of-order": "apply local migrations older than the newest applied one",
+    }
+)
+def push(
+    c: Context,
+    target: str,
+    dry_run: bool = False,
+    yes: bool = False,
+    no_backup: bool = False,
+    allow_out_of_order: bool = False,
+) -> None:
+    """Ship pending migrations to staging or production: validate, back up, confirm, apply."""
+    settings = _settings()
+    interactive = sys.stdin.isatty()
+    with user_errors():
+        result = push_migrations(
+            settings,
+            PushOptions(target, dry_run, yes, no_backup, allow_out_of_order),
+            report=_progress,
+            confirm=(lambda prompt: input(prompt)) if interactive else None,
+        )
+    warnings = result.validation.count("warning")
+    out.print(f"validation passed ({warnings} warning(s); inv db.validate shows them)")
+    if result.applied is None:
+        _print_run(result.plan)
+
+
+@task(
+    help={
+        "target": "local (default), staging or production",
+        "schema-only": "only the schema (no rows)",
+        "data-only": "only the rows",
+        "file": "where to write (default backups/<target>-<UTC timestamp>.dump)",
+    }
+)
+def dump(
+    c: Context,
+    target: str = "local",
+    schema_only: bool = False,
+    data_only: bool = False,
+    file: str | None = None,
+) -> None:
+    """Write a pg_dump archive (custom format) of a target."""
+    settings = _settings()
+    kind: DumpKind = "schema" if schema_only else "data" if data_only else "full"
+    with user_errors():
+        url = target_url(settings, target)
+        path = Path(file) if file else backup_path(settings.project_root, target)
+        written = dump_database(url, path, kind=kind, pg_bin_dir=settings.pg_bin_dir)
+    out.print(f"wrote {written}", markup=False)
+
+
+@task(
+    help={
+        "file": "the archive to restore (made by inv db.dump or db.push)",
+        "target": "local (default); staging or production need the same confirmation as push",
+        "yes": "skip the typed confirmation (CI: only inside the approved environment)",
+    }
+)
+def restore(c: Context, file: str, target: str = "local", yes: bool = False) -> None:
+    """Restore an archive into a target (the emergency path: prefer fixing forward)."""
+    settings = _settings()
+    with user_errors():
+        if target != "local":
+            confirm_protected(
+                PushOptions(target, yes=yes),
+                (lambda prompt: input(prompt)) if sys.stdin.isatty() else None,
+            )
+        restore_database(target_url(settings, target), Path(file), pg_bin_dir=settings.pg_bin_dir)
+    out.print(f"restored {file} into {target}")
+
+
 @task(name="validate-docs")
 def validate_docs(c: Context) -> None:
     """Regenerate docs/wiki/validation-rules.md from the rules."""
@@ -491,6 +575,9 @@ db = Collection(
     validate_docs,
     seed_dev,
     seed_test,
+    push,
+    dump,
+    restore,
 )
 
 ns = Collection()

@@ -1,0 +1,85 @@
+"""pg_dump and pg_restore: finding a version that fits the server, running them safely.
+
+The password never appears on a command line: the URL given to the tool has it removed and
+libpq reads it from PGPASSWORD in the child's environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from dbflow.connection import connect
+from dbflow.engine.binaries import find_binaries
+from dbflow.errors import DbflowError
+from dbflow.redact import redact_text
+
+
+def libpq_command_target(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` without its password, and an environment carrying it as PGPASSWORD."""
+    parts = urlsplit(url)
+    env = dict(os.environ)
+    netloc = parts.netloc
+    if parts.password is not None:
+        env["PGPASSWORD"] = unquote(parts.password)
+        userinfo, _, host = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), env
+
+
+def server_major(url: str) -> int:
+    with connect(url, autocommit=True) as conn:
+        return int(conn.info.server_version // 10000)
+
+
+def find_tool(name: str, server: int, pg_bin_dir: Path | None = None) -> Path:
+    """``pg_dump``/``pg_restore`` whose major version is at least the server's."""
+    candidates: list[Path] = []
+    with contextlib.suppress(DbflowError):  # no server binaries: look on PATH and in /usr/lib
+        candidates.append(find_binaries(pg_bin_dir).tool(name))
+    on_path = shutil.which(name)
+    if on_path:
+        candidates.append(Path(on_path))
+    for directory in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        candidates.append(directory / name)
+    seen: set[Path] = set()
+    found_versions = []
+    for candidate in candidates:
+        if candidate in seen or not candidate.is_file():
+            continue
+        seen.add(candidate)
+        major = _tool_major(candidate)
+        found_versions.append(f"{candidate} ({major})")
+        if major is not None and major >= server:
+            return candidate
+    raise DbflowError(
+        f"no {name} can handle a PostgreSQL {server} server",
+        detail="found: " + (", ".join(found_versions) or "none"),
+        hint=f"install the PostgreSQL {server} client tools (apt-get install "
+        f"postgresql-client-{server}) or set PG_BIN_DIR to a PostgreSQL {server}+ bin directory",
+    )
+
+
+def run_tool(command: list[str], env: dict[str, str], what: str) -> None:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise DbflowError(
+            f"{what} failed (exit {result.returncode})",
+            detail=redact_text(result.stderr.strip()[-2000:]) or None,
+        )
+
+
+def _tool_major(path: Path) -> int | None:
+    try:
+        output = subprocess.run(
+            [str(path), "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
+    except OSError:
+        return None
+    match = re.search(r"(\d+)(?:\.\d+)?", output)
+    return int(match.group(1)) if match else None
