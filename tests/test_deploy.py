@@ -95,7 +95,7 @@ def test_failing_migration_leaves_staging_unchanged(envs: Environments) -> None:
         "alter table public.half enable row level security;\n"
         "insert into public.nowhere values (1);\n"
     )
-    with pytest.raises(MigrationError, match="relation \"public.nowhere\" does not exist"):
+    with pytest.raises(MigrationError, match='relation "public.nowhere" does not exist'):
         push(envs.settings, PushOptions("staging"), report=_quiet, confirm=None)
     assert _versions(envs.staging) == before
     assert "half" not in _tables(envs.staging)
@@ -123,7 +123,9 @@ def test_production_needs_confirmation_and_takes_a_backup(
     assert _versions(envs.production) == []
     assert not (envs.root / "backups").exists()
     with connect(envs.production, autocommit=True) as conn:
-        conn.execute("CREATE TABLE public.precious (id int); INSERT INTO public.precious VALUES (7)")
+        conn.execute(
+            "CREATE TABLE public.precious (id int); INSERT INTO public.precious VALUES (7)"
+        )
     result = push(
         envs.settings, PushOptions("production"), report=_quiet, confirm=lambda p: "production"
     )

@@ -23,6 +23,9 @@ from rich.progress import Progress, TaskID
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
 from dbflow.deploy import PushOptions, confirm_protected
+from dbflow.diff import diff_databases, migration_sql, post_webhook, render_migration
+from dbflow.diff import render_json as render_diff_json
+from dbflow.diff import render_report as render_diff_report
 from dbflow.deploy import push as push_migrations
 from dbflow.dump import DumpKind, backup_path
 from dbflow.dump import dump as dump_database
@@ -554,6 +557,46 @@ def restore(c: Context, file: str, target: str = "local", yes: bool = False) -> 
     out.print(f"restored {file} into {target}")
 
 
+@task(
+    name="diff",
+    help={
+        "from": "the expected side: migrations (default), local, staging or production",
+        "to": "the side checked for drift: local (default), staging or production",
+        "json": "print JSON (for CI)",
+        "sql": "write a migration that brings --to back to --from (common cases) to this file",
+        "webhook": "POST a Slack-compatible summary to this URL when there is drift",
+        "include-managed": "also compare the Supabase-managed schemas (auth, storage, ...)",
+    },
+)
+def diff_task(
+    c: Context,
+    from_: str = "migrations",
+    to: str = "local",
+    json_: bool = False,
+    sql: str | None = None,
+    webhook: str | None = None,
+    include_managed: bool = False,
+) -> None:
+    """Compare two schemas (or one against the migrations): exit 1 on drift."""
+    settings = _settings()
+    with user_errors():
+        result = diff_databases(settings, from_, to, include_managed=include_managed)
+    print(render_diff_json(result) if json_ else render_diff_report(result))
+    if sql:
+        migration = migration_sql(result)
+        Path(sql).write_text(render_migration(result, migration), encoding="utf-8")
+        out.print(
+            f"wrote {len(migration.statements)} statement(s) to {sql}; "
+            f"{len(migration.not_expressed)} difference(s) left to write by hand"
+        )
+    if result.drifted and webhook:
+        problem = post_webhook(webhook, result)
+        if problem:
+            err.print(f"warning: {problem}")
+    if result.drifted:
+        raise Exit(code=1)
+
+
 @task(name="validate-docs")
 def validate_docs(c: Context) -> None:
     """Regenerate docs/wiki/validation-rules.md from the rules."""
@@ -578,6 +621,7 @@ db = Collection(
     push,
     dump,
     restore,
+    diff_task,
 )
 
 ns = Collection()

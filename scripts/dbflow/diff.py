@@ -1,0 +1,264 @@
+"""``inv db.diff``: drift between two databases' schemas, a report, an exit code, a webhook.
+
+Sides are targets (local, staging, production) or ``migrations``: what the migrations build,
+read from the template database the local engine keeps for resets. ``--sql`` writes what
+would make the ``to`` side match the ``from`` side for the common cases, and lists the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Literal
+
+from dbflow.catalog.snapshot import Snapshot, take_snapshot
+from dbflow.config import Settings
+from dbflow.connection import connect
+from dbflow.local import local_engine, start_local, target_url
+from dbflow.migrations.reset import ensure_templates
+from dbflow.redact import redact_url
+
+Change = Literal["missing", "extra", "changed"]
+KIND_ORDER = (
+    "schema", "extension", "enum", "table", "column", "constraint", "index", "view",
+    "function", "trigger", "policy", "grant", "publication",
+)  # fmt: skip
+
+
+_PLURALS = {"index": "indexes", "policy": "policies"}
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str
+    name: str
+    change: Change  # missing: only in "from"; extra: only in "to"; changed: both, different
+    expected: str | None
+    actual: str | None
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    source: str
+    target: str
+    differences: list[Difference]
+    expected: Snapshot
+    actual: Snapshot
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.differences)
+
+
+def side_url(settings: Settings, side: str) -> str:
+    """A database URL for ``side``: a target name, or ``migrations``."""
+    if side == "migrations":
+        start_local(settings)
+        engine = local_engine(settings)
+        templates = ensure_templates(engine, settings, report=lambda _: None)
+        return engine.url(templates.app)
+    return target_url(settings, side)
+
+
+def diff_databases(
+    settings: Settings, source: str, target: str, *, include_managed: bool = False
+) -> DiffResult:
+    snapshots = []
+    for side in (source, target):
+        with connect(side_url(settings, side), autocommit=True) as conn:
+            snapshots.append(take_snapshot(conn, include_managed=include_managed))
+    expected, actual = snapshots
+    return DiffResult(source, target, compare(expected, actual), expected, actual)
+
+
+def compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
+    differences = []
+    for kind in KIND_ORDER:
+        left, right = expected.objects.get(kind, {}), actual.objects.get(kind, {})
+        for name in sorted(set(left) | set(right)):
+            if name not in right:
+                differences.append(Difference(kind, name, "missing", left[name], None))
+            elif name not in left:
+                differences.append(Difference(kind, name, "extra", None, right[name]))
+            elif left[name] != right[name]:
+                differences.append(Difference(kind, name, "changed", left[name], right[name]))
+    return differences
+
+
+def render_report(result: DiffResult) -> str:
+    if not result.drifted:
+        return f"no drift: {result.target} matches {result.source}"
+    lines = [f"{result.target} differs from {result.source}: {len(result.differences)} change(s)"]
+    words = {
+        "missing": f"missing in {result.target}",
+        "extra": f"only in {result.target}",
+        "changed": "changed",
+    }
+    for kind in KIND_ORDER:
+        items = [d for d in result.differences if d.kind == kind]
+        if not items:
+            continue
+        lines.append(f"\n{_PLURALS.get(kind, kind + 's')}:")
+        for item in items:
+            lines.append(f"  {item.name}: {words[item.change]}")
+            if item.change == "changed":
+                lines.append(f"    {result.source}: {_short(item.expected)}")
+                lines.append(f"    {result.target}: {_short(item.actual)}")
+    return "\n".join(lines)
+
+
+def render_json(result: DiffResult) -> str:
+    return json.dumps(
+        {
+            "from": result.source,
+            "to": result.target,
+            "drift": result.drifted,
+            "differences": [
+                {
+                    "kind": d.kind,
+                    "name": d.name,
+                    "change": d.change,
+                    "from": d.expected,
+                    "to": d.actual,
+                }
+                for d in result.differences
+            ],
+        },
+        indent=2,
+    )
+
+
+def post_webhook(url: str, result: DiffResult, timeout: float = 10.0) -> str | None:
+    """POST a Slack-compatible summary; return an error message instead of raising."""
+    counts: dict[str, int] = {}
+    for item in result.differences:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    summary = ", ".join(
+        f"{count} {_PLURALS.get(kind, kind + 's') if count > 1 else kind}"
+        for kind, count in counts.items()
+    )
+    payload = {
+        "text": f"Schema drift: {result.target} differs from {result.source} ({summary})",
+        "from": result.source,
+        "to": result.target,
+        "changes": [f"{d.kind} {d.name}: {d.change}" for d in result.differences[:50]],
+    }
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            if response.status >= 300:
+                return f"webhook answered HTTP {response.status}"
+    except (urllib.error.URLError, OSError) as exc:
+        return f"webhook {redact_url(url)} failed: {exc}"
+    return None
+
+
+def _short(text: str | None, width: int = 110) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Migration:
+    statements: list[str]
+    not_expressed: list[Difference]
+
+
+def migration_sql(result: DiffResult) -> Migration:
+    """Statements that bring ``to`` to ``from`` for the common cases; the rest, listed."""
+    statements: list[str] = []
+    skipped: list[Difference] = []
+    expected, actual = result.expected, result.actual
+    for item in result.differences:
+        produced = _statements(item, expected, actual)
+        if produced is None:
+            skipped.append(item)
+        else:
+            statements.extend(produced)
+    return Migration(statements, skipped)
+
+
+def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
+    kind, name, change = item.kind, item.name, item.change
+    if kind == "column":
+        if change == "missing":
+            column = expected.columns[name]
+            if column["table"] not in actual.objects.get("table", {}):
+                return None
+            if column["identity"] or column["generated"]:
+                return None
+            sql = f"alter table {column['table']} add column {column['column']} {column['type']}"
+            if column["default"] is not None:
+                sql += f" default {column['default']}"
+            if column["not_null"]:
+                sql += " not null"
+            return [sql]
+        if change == "extra":
+            column = actual.columns[name]
+            return [f"alter table {column['table']} drop column {column['column']}"]
+        return None
+    if kind == "index":
+        drop = [f"drop index if exists {name}"] if change != "missing" else []
+        create = [item.expected] if change != "extra" and item.expected else []
+        return drop + create
+    if kind == "constraint":
+        table, constraint = name.rsplit(".", 1)
+        drop = [f"alter table {table} drop constraint {constraint}"] if change != "missing" else []
+        add = (
+            [f"alter table {table} add constraint {constraint} {item.expected}"]
+            if change != "extra"
+            else []
+        )
+        return drop + add
+    if kind == "policy":
+        source = expected.policies.get(name) or actual.policies[name]
+        drop = (
+            [f"drop policy {source['policy']} on {source['table']}"] if change != "missing" else []
+        )
+        if change == "extra":
+            return drop
+        policy = expected.policies[name]
+        sql = (
+            f"create policy {policy['policy']} on {policy['table']} as {policy['permissive']} "
+            f"for {policy['cmd']} to {', '.join(policy['roles'])}"
+        )
+        if policy["qual"] is not None:
+            sql += f" using ({policy['qual']})"
+        if policy["check"] is not None:
+            sql += f" with check ({policy['check']})"
+        return [*drop, sql]
+    if kind == "function":
+        if change == "extra":
+            return [f"drop function {name}"]
+        return [item.expected.rstrip().rstrip(";")] if item.expected else None
+    if kind == "trigger":
+        table, trigger = name.rsplit(".", 1)
+        drop = [f"drop trigger {trigger} on {table}"] if change != "missing" else []
+        return drop + ([item.expected] if change != "extra" and item.expected else [])
+    if kind == "table" and change == "changed" and item.expected:
+        statements = []
+        rls = "enable" if "rls=t " in item.expected else "disable"
+        force = "force" if item.expected.endswith("force=t") else "no force"
+        statements.append(f"alter table {name} {rls} row level security")
+        statements.append(f"alter table {name} {force} row level security")
+        return statements
+    return None
+
+
+def render_migration(result: DiffResult, migration: Migration) -> str:
+    header = [
+        f"-- Migration: bring {result.target} back to {result.source} (written by inv db.diff)",
+        "-- Review every statement before applying it.",
+    ]
+    if migration.not_expressed:
+        header.append("-- Not expressed here (write these by hand):")
+        header.extend(f"--   {d.kind} {d.name}: {d.change}" for d in migration.not_expressed)
+    body = [f"{statement};" for statement in migration.statements]
+    return "\n".join(header) + "\n\n" + "\n\n".join(body) + "\n"

@@ -1,0 +1,109 @@
+"""db.diff on real databases: drift found, reported, posted, and repaired by its own SQL."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from dbflow.catalog.snapshot import take_snapshot
+from dbflow.connection import connect
+from dbflow.diff import DiffResult, compare, migration_sql, post_webhook, render_report
+
+
+def _snapshot(url: str) -> Any:
+    with connect(url, autocommit=True) as conn:
+        return take_snapshot(conn)
+
+
+def _diff(expected_url: str, actual_url: str) -> DiffResult:
+    expected, actual = _snapshot(expected_url), _snapshot(actual_url)
+    return DiffResult("migrations", "production", compare(expected, actual), expected, actual)
+
+
+@pytest.fixture
+def production(dbflow_databases: Any) -> Iterator[str]:
+    with dbflow_databases.clone(dbflow_databases.app_template) as url:
+        yield url
+
+
+@pytest.fixture
+def expected(dbflow_databases: Any) -> Iterator[str]:
+    with dbflow_databases.clone(dbflow_databases.app_template) as url:
+        yield url
+
+
+def test_identical_databases_have_no_drift(expected: str, production: str) -> None:
+    result = _diff(expected, production)
+    assert not result.drifted
+    assert render_report(result) == "no drift: production matches migrations"
+
+
+def test_hand_made_changes_are_reported_and_the_sql_converges(
+    expected: str, production: str
+) -> None:
+    with connect(production, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.skills ADD COLUMN added_by_hand int")
+        conn.execute('DROP POLICY "profiles: admins read every profile" ON public.profiles')
+        conn.execute("DROP INDEX public.memberships_user_id_idx")
+        conn.execute("ALTER TABLE public.organizations DROP CONSTRAINT organizations_name_check")
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION public.set_updated_at() RETURNS trigger LANGUAGE plpgsql "
+            "SET search_path = '' AS $$ begin return new; end $$"
+        )
+        conn.execute("ALTER TABLE public.skills DISABLE ROW LEVEL SECURITY")
+        conn.execute("CREATE TABLE public.scratchpad (id int)")
+    result = _diff(expected, production)
+    found = {(d.kind, d.name, d.change) for d in result.differences}
+    assert ("column", "public.skills.added_by_hand", "extra") in found
+    assert ("policy", 'public.profiles."profiles: admins read every profile"', "missing") in found
+    assert ("index", "public.memberships_user_id_idx", "missing") in found
+    assert ("constraint", "public.organizations.organizations_name_check", "missing") in found
+    assert ("function", "public.set_updated_at()", "changed") in found
+    assert ("table", "public.skills", "changed") in found
+    assert ("table", "public.scratchpad", "extra") in found
+    report = render_report(result)
+    assert "public.skills.added_by_hand: only in production" in report
+    migration = migration_sql(result)
+    assert [(d.kind, d.name) for d in migration.not_expressed] == [
+        ("table", "public.scratchpad"),
+        ("grant", "public.scratchpad"),
+    ]
+    with connect(production, autocommit=True) as conn, conn.transaction():
+        for statement in migration.statements:
+            conn.execute(statement.encode())
+        conn.execute("DROP TABLE public.scratchpad")
+    assert not _diff(expected, production).drifted
+
+
+def test_webhook_posts_a_slack_compatible_summary(expected: str, production: str) -> None:
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    with connect(production, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.skills ADD COLUMN drifted int")
+    result = _diff(expected, production)
+    problem = post_webhook(f"http://127.0.0.1:{server.server_port}/hook", result)
+    thread.join(timeout=10)
+    server.server_close()
+    assert problem is None
+    assert received[0]["text"] == "Schema drift: production differs from migrations (1 column)"
+    assert received[0]["changes"] == ["column public.skills.drifted: extra"]
+    unreachable = post_webhook("http://127.0.0.1:9/hook", result, timeout=2)
+    assert unreachable is not None and "failed" in unreachable
