@@ -23,10 +23,10 @@ from rich.progress import Progress, TaskID
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
 from dbflow.deploy import PushOptions, confirm_protected
+from dbflow.deploy import push as push_migrations
 from dbflow.diff import diff_databases, migration_sql, post_webhook, render_migration
 from dbflow.diff import render_json as render_diff_json
 from dbflow.diff import render_report as render_diff_report
-from dbflow.deploy import push as push_migrations
 from dbflow.dump import DumpKind, backup_path
 from dbflow.dump import dump as dump_database
 from dbflow.dump import restore as restore_database
