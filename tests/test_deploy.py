@@ -95,7 +95,7 @@ def test_failing_migration_leaves_staging_unchanged(envs: Environments) -> None:
         "alter table public.half enable row level security;\n"
         "insert into public.nowhere values (1);\n"
     )
-    with pytest.raises(MigrationError, match='relation "public.nowhere" does not exist'):
+    with pytest.raises(MigrationError, match=r'relation "public\.nowhere" does not exist'):
         push(envs.settings, PushOptions("staging"), report=_quiet, confirm=None)
     assert _versions(envs.staging) == before
     assert "half" not in _tables(envs.staging)
