@@ -62,6 +62,7 @@ class Settings:
     lock_timeout: str = "10s"
     statement_timeout: str = "15min"
     lock_wait_seconds: float = 60.0
+    types_path: Path = Path("types/database.ts")
     validate: Mapping[str, object] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -199,7 +200,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
     known = {
         "migrations_dir", "seed_paths", "dev_seed_paths", "test_seed_paths", "port",
         "api_schemas", "data_dir", "strict", "run_as", "pg_bin_dir", "lock_timeout",
-        "statement_timeout", "lock_wait_seconds", "validate",
+        "statement_timeout", "lock_wait_seconds", "validate", "types_path",
     }  # fmt: skip
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -224,6 +225,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         lock_timeout=_as_str(raw, "lock_timeout", "10s"),
         statement_timeout=_as_str(raw, "statement_timeout", "15min"),
         lock_wait_seconds=_as_seconds(raw.get("lock_wait_seconds", 60.0)),
+        types_path=root / _as_str(raw, "types_path", "types/database.ts"),
         validate=_as_table(raw.get("validate", {}), "validate"),
         env=env,
     )

@@ -41,6 +41,7 @@ from dbflow.redact import redact_url
 from dbflow.seed.export import write_sql
 from dbflow.seed.plan import TablePlan
 from dbflow.seed.run import SeedOptions, describe_plan, plan_seed, seed_database, seed_url
+from dbflow.typegen import generate_types
 from dbflow.validate.cli import validate_command
 from dbflow.validate.docs import write_reference
 
@@ -597,6 +598,27 @@ def diff_task(
         raise Exit(code=1)
 
 
+@task(
+    help={
+        "target": "local (default), staging or production",
+        "output": "where to write (default [tool.dbflow] types_path: types/database.ts)",
+        "schema": "a schema to type (repeatable; default the API schemas)",
+    },
+    iterable=["schema"],
+)
+def types(
+    c: Context, target: str = "local", output: str | None = None, schema: list[str] | None = None
+) -> None:
+    """Generate TypeScript types of the database for supabase-js (a Database type)."""
+    settings = _settings()
+    path = Path(output) if output else settings.types_path
+    with user_errors(), connect(target_url(settings, target), autocommit=True) as conn:
+        text = generate_types(conn, schema or list(settings.api_schemas))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    out.print(f"wrote {path}", markup=False)
+
+
 @task(name="validate-docs")
 def validate_docs(c: Context) -> None:
     """Regenerate docs/wiki/validation-rules.md from the rules."""
@@ -622,6 +644,7 @@ db = Collection(
     dump,
     restore,
     diff_task,
+    types,
 )
 
 ns = Collection()
