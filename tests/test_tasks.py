@@ -9,9 +9,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from dbflow.connection import connect
 from dbflow.testing.plugin import free_port, scratch_dir
 
 DBFLOW = str(Path(sys.executable).with_name("dbflow"))
@@ -149,3 +151,34 @@ def test_seed_tasks_as_a_user_runs_them(project: Path) -> None:
     assert "--rows nope=3: no table 'nope' to seed" in bad.stderr
     remote = _run(project, INV, "db.seed-dev", "--target", "production")
     assert remote.returncode == 1 and "refusing to seed production" in remote.stderr
+
+
+def test_push_and_diff_as_a_user_runs_them(project: Path, dbflow_databases: Any) -> None:
+    shutil.copytree(Path(__file__).resolve().parents[1] / "supabase", project / "supabase")
+    with dbflow_databases.clone(dbflow_databases.base_template) as staging:
+        env = {"STAGING_DATABASE_URL": staging}
+        pushed = _run(project, INV, "db.push", "--target", "staging", env=env)
+        assert pushed.returncode == 0, pushed.stderr
+        assert "pushed 5 migration(s) to staging" in pushed.stdout
+        assert "postgres:postgres@" not in pushed.stdout + pushed.stderr
+        same = _run(project, INV, "db.diff", "--to", "staging", env=env)
+        assert same.returncode == 0, same.stdout + same.stderr
+        (project / "supabase" / "migrations" / "20250301000000_bad.sql").write_text(
+            "create table public.t (id bigint primary key);\n"
+            "comment on table public.t is 'x';\n"
+            "alter table public.t enable row level security;\n"
+            "insert into public.t values ('not a number');\n"
+        )
+        failed = _run(project, INV, "db.push", "--target", "staging", env=env)
+        assert failed.returncode == 1
+        assert "invalid input syntax for type bigint" in failed.stderr
+        (project / "supabase" / "migrations" / "20250301000000_bad.sql").unlink()
+        with connect(staging, autocommit=True) as conn:
+            conn.execute("ALTER TABLE public.skills ADD COLUMN by_hand int")
+        drift = _run(project, INV, "db.diff", "--to", "staging", "--json", env=env)
+        assert drift.returncode == 1, drift.stderr
+        names = {d["name"] for d in json.loads(drift.stdout)["differences"]}
+        assert names == {"public.skills.by_hand"}
+        production = _run(project, INV, "db.push", "--target", "production", env=env)
+        assert production.returncode == 1
+        assert "PRODUCTION_DATABASE_URL is not set" in production.stderr
