@@ -43,6 +43,21 @@ def as_service_role(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connectio
         yield conn
 
 
+@contextmanager
+def expect_denied(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Assert that the block is refused by a privilege or RLS check.
+
+    The block runs in a savepoint, so the connection (and an ``as_user`` block around it)
+    stays usable after the refusal.
+    """
+    try:
+        with conn.transaction():
+            yield
+    except psycopg.errors.InsufficientPrivilege:
+        return
+    raise AssertionError("expected a permission or row-level security refusal; it was allowed")
+
+
 def create_auth_user(
     conn: psycopg.Connection[Any],
     email: str,
