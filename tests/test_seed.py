@@ -298,3 +298,12 @@ def test_dry_run_and_sql_export(db_url: str, dbflow_settings: Settings, tmp_path
     with connect(db_url, autocommit=True) as conn:
         conn.execute(out.read_text())
         assert conn.execute("SELECT count(*) FROM auth.users").fetchone() == (50,)
+
+
+def test_seeding_twice_merges_and_continues(db_url: str, dbflow_settings: Settings) -> None:
+    seed(db_url, dbflow_settings, mode="dev")
+    seed(db_url, dbflow_settings, mode="dev")
+    with connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM auth.users").fetchone() == (50,)  # same ids
+        skills = conn.execute("SELECT count(*), count(DISTINCT name) FROM public.skills").fetchone()
+    assert skills == (40, 40)  # numbered rows continue after the first run's 20

@@ -47,7 +47,8 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
     if simple and plan.edge_rows == 0:
         # The common case, kept tight: every value is a constant or a producer of (row, hash).
         steps = [(c.producer, c.position, c.fixed, c.has_fixed) for c in columns]
-        for row in range(plan.total):
+        offset = plan.row_offset
+        for row in range(offset, offset + plan.total):
             hashes = column_hashes(row_digest(seed, name, row), width)
             yield [
                 fixed if has_fixed else producer(row, hashes[position])  # type: ignore[misc]
@@ -55,7 +56,7 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
             ]
         return
     for row in range(plan.total):
-        digest = row_digest(seed, name, row)
+        digest = row_digest(seed, name, row + plan.row_offset)
         variant = row - plan.count
         values: list[Any] = []
         for column_plan in columns:
@@ -83,7 +84,8 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
                     values.append(edge)
                     continue
             assert column_plan.producer is not None
-            values.append(column_plan.producer(row, column_hash(digest, column_plan.position)))
+            hashed = column_hash(digest, column_plan.position)
+            values.append(column_plan.producer(row + plan.row_offset, hashed))
         yield values
 
 
@@ -99,14 +101,14 @@ def load_table(
     names = sql.SQL(", ").join(sql.Identifier(c.column.name) for c in columns)
     existing = conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(target)).fetchone()
     has_rows = bool(existing and existing[0])
-    for column_plan in columns:
-        if column_plan.numbered and has_rows:  # number after rows a seed file wrote
-            highest = conn.execute(
-                sql.SQL("SELECT coalesce(max({}), 0) FROM {}").format(
-                    sql.Identifier(column_plan.column.name), target
-                )
-            ).fetchone()
-            column_plan.offset = int(highest[0]) if highest else 0
+    numbered = [c for c in columns if c.numbered]
+    if numbered and has_rows:  # generated rows come after the rows already there
+        highest = conn.execute(
+            sql.SQL("SELECT coalesce(max({}), 0) FROM {}").format(
+                sql.Identifier(numbered[0].column.name), target
+            )
+        ).fetchone()
+        plan.row_offset = int(highest[0]) if highest else 0
     mode = "upsert" if has_rows else "copy"
     destination = target
     if has_rows:
@@ -211,7 +213,7 @@ def fill_deferred(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
         ) as copy:
             copy.set_types([copy_type(c) for c in columns])
             for row in range(plan.total):
-                digest = row_digest(seed_plan.seed, plan.table.name, row)
+                digest = row_digest(seed_plan.seed, plan.table.name, row + plan.row_offset)
                 parent_row = chooser(row, digest)
                 keys = [seed_plan.key_value(key, row, name) for name in primary]
                 values = [

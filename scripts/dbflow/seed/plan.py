@@ -45,8 +45,7 @@ class ColumnPlan:
     has_fixed: bool = False
     unique: bool = False
     deferred: bool = False  # NULL first, filled after every table (cycle break)
-    numbered: bool = False  # a unique integer: offset + row + 1, after the rows already there
-    offset: int = 0
+    numbered: bool = False  # a unique integer key: row + 1 (rows are numbered after existing ones)
 
 
 @dataclass
@@ -58,6 +57,7 @@ class TablePlan:
     fk_choosers: dict[str, Any] = field(default_factory=dict)
     edge_rows: int = 0
     reserved: int = 0  # leading rows that are named fixtures: never picked at random
+    row_offset: int = 0  # numbered tables that already have rows: generated rows come after
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -96,7 +96,7 @@ class SeedPlan:
 def row_value(seed_plan: SeedPlan, plan: TablePlan, row: int, column_plan: ColumnPlan) -> Any:
     if column_plan.has_fixed:
         return column_plan.fixed
-    digest = row_digest(seed_plan.seed, plan.table.name, row)
+    digest = row_digest(seed_plan.seed, plan.table.name, row + plan.row_offset)
     h = column_hash(digest, column_plan.position)
     if column_plan.foreign_key is not None:
         chooser = plan.fk_choosers[column_plan.foreign_key.name]
@@ -106,7 +106,7 @@ def row_value(seed_plan: SeedPlan, plan: TablePlan, row: int, column_plan: Colum
         target = column_plan.foreign_key.target_columns[column_plan.fk_index]
         return seed_plan.key_value(column_plan.foreign_key.target, parent_row, target)
     assert column_plan.producer is not None
-    return column_plan.producer(row, h)
+    return column_plan.producer(row + plan.row_offset, h)
 
 
 def build_plan(
@@ -299,7 +299,7 @@ def _plan_columns(
             "int2", "int4", "int8",
         ) and column.name not in plan.rules.columns:  # fmt: skip
             column_plan.numbered = True
-            column_plan.producer = lambda row, h, cp=column_plan: cp.offset + row + 1
+            column_plan.producer = lambda row, h: row + 1
         else:
             rule = plan.rules.columns.get(column.name, ColumnRule())
             try:
