@@ -10,14 +10,7 @@ import psycopg
 from pglast import parser
 
 from dbflow.catalog.model import Catalog, Check, Column, ForeignKey, Table, Trigger, UniqueKey
-
-# Schemas the platform owns: never seeded, diffed or typed as the user's own.
-MANAGED_SCHEMAS = (
-    "auth", "storage", "realtime", "vault", "graphql", "graphql_public", "extensions",
-    "supabase_functions", "supabase_migrations", "net", "cron", "pgsodium", "pgsodium_masks",
-    "_realtime", "_analytics", "_supavisor", "pgbouncer", "pgtle", "_dbflow",
-    "information_schema",
-)  # fmt: skip
+from dbflow.platform import MANAGED_SCHEMAS
 
 _TABLES = """
 SELECT c.oid, n.nspname, c.relname

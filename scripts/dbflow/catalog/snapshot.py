@@ -11,7 +11,8 @@ from typing import Any
 
 import psycopg
 
-from dbflow.catalog.read import MANAGED_SCHEMAS, user_schemas
+from dbflow.catalog.read import user_schemas
+from dbflow.platform import MANAGED_SCHEMAS
 
 USER_EXTENSION_POINTS = ("auth", "storage", "realtime")
 

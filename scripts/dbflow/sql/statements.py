@@ -54,7 +54,7 @@ def split_statements(source: str, source_name: str | None = None) -> list[Statem
     lines = LineIndex(source)
     for raw in raw_statements:
         location = raw.stmt_location or 0
-        start = _skip_blanks_and_comments(source, location)
+        start = skip_blanks_and_comments(source, location)
         end = location + raw.stmt_len if raw.stmt_len else len(source)
         position = lines.position(start)
         text = source[start:end].strip().rstrip(";").rstrip()
@@ -96,7 +96,8 @@ def error_position(source: str, statement: Statement, server_position: str | Non
     return Position(statement.line, statement.column)
 
 
-def _skip_blanks_and_comments(source: str, offset: int) -> int:
+def skip_blanks_and_comments(source: str, offset: int) -> int:
+    """The offset of the first character at or after ``offset`` that is not blank or comment."""
     index = offset
     length = len(source)
     while index < length:

@@ -17,7 +17,7 @@ from typing import Any
 import sqlparse
 from pglast import parser
 
-from dbflow.sql.statements import LineIndex, Position
+from dbflow.sql.statements import LineIndex, Position, skip_blanks_and_comments
 
 Node = dict[str, Any]
 
@@ -101,7 +101,7 @@ def _collect(source: SourceFile, raw: list[Node], text: str, base_offset: int) -
                 if length
                 else len(text)
             )
-        start = _skip_blanks_and_comments(text, start)
+        start = skip_blanks_and_comments(text, start)
         statement_text = text[start:end].strip()
         ((kind, body),) = item["stmt"].items()
         absolute = base_offset + start
@@ -215,19 +215,3 @@ def _plpgsql_statements(tree: Any) -> list[tuple[int, str, str]]:
 
     walk(tree)
     return found
-
-
-def _skip_blanks_and_comments(source: str, offset: int) -> int:
-    index, length = offset, len(source)
-    while index < length:
-        if source[index].isspace():
-            index += 1
-        elif source.startswith("--", index):
-            newline = source.find("\n", index)
-            index = length if newline == -1 else newline + 1
-        elif source.startswith("/*", index):
-            close = source.find("*/", index + 2)
-            index = length if close == -1 else close + 2
-        else:
-            break
-    return index

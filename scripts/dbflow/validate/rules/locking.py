@@ -31,6 +31,16 @@ def _commands(node: Node) -> Iterator[Node]:
         yield item.get("AlterTableCmd", {})
 
 
+def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[Node]:
+    """Constraints of ``contypes`` an ALTER TABLE adds to a table that holds data."""
+    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+        return
+    for command in _commands(ctx.node):
+        constraint = (command.get("def") or {}).get("Constraint", {})
+        if command.get("subtype") == "AT_AddConstraint" and constraint.get("contype") in contypes:
+            yield constraint
+
+
 @rule(
     id="LCK01",
     name="create-index-not-concurrently",
@@ -147,15 +157,8 @@ def vacuum_full(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def constraint_without_not_valid(ctx: StatementContext) -> Iterator[Hit]:
-    if not ctx.holds_data_range_var(ctx.node.get("relation")):
-        return
-    for command in _commands(ctx.node):
-        constraint = (command.get("def") or {}).get("Constraint", {})
-        if (
-            command.get("subtype") == "AT_AddConstraint"
-            and constraint.get("contype") in ("CONSTR_CHECK", "CONSTR_FOREIGN")
-            and not constraint.get("skip_validation")
-        ):
+    for constraint in _added_constraints(ctx, "CONSTR_CHECK", "CONSTR_FOREIGN"):
+        if not constraint.get("skip_validation"):
             yield Hit()
 
 
@@ -210,15 +213,8 @@ def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def unique_without_index(ctx: StatementContext) -> Iterator[Hit]:
-    if not ctx.holds_data_range_var(ctx.node.get("relation")):
-        return
-    for command in _commands(ctx.node):
-        constraint = (command.get("def") or {}).get("Constraint", {})
-        if (
-            command.get("subtype") == "AT_AddConstraint"
-            and constraint.get("contype") in ("CONSTR_UNIQUE", "CONSTR_PRIMARY")
-            and not constraint.get("indexname")
-        ):
+    for constraint in _added_constraints(ctx, "CONSTR_UNIQUE", "CONSTR_PRIMARY"):
+        if not constraint.get("indexname"):
             yield Hit()
 
 

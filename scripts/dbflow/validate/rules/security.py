@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dbflow.platform import MANAGED_SCHEMAS
 from dbflow.validate.nodes import (
     Node,
     defelems,
@@ -15,13 +16,8 @@ from dbflow.validate.nodes import (
 )
 from dbflow.validate.rules import HistoryContext, Hit, StatementContext, once, rule
 
-# Schemas the platform owns: user migrations add triggers and policies there, nothing else.
-MANAGED_SCHEMAS = frozenset(
-    {
-        "auth", "storage", "realtime", "vault", "graphql", "graphql_public", "extensions",
-        "supabase_functions", "supabase_migrations", "net", "cron", "pgsodium", "_realtime",
-    }
-)  # fmt: skip
+# User migrations add triggers and policies in the managed schemas, nothing else.
+MANAGED = frozenset(MANAGED_SCHEMAS)
 
 # Extensions whose control file fixes their own schema (CREATE EXTENSION cannot put them in
 # public), and the procedural language.
@@ -270,7 +266,7 @@ def definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]:
 def function_search_path_mutable(ctx: StatementContext) -> Iterator[Hit]:
     definer, search_path = _function_facts(ctx.node)
     schema, _ = qualified_from_names(ctx.node.get("funcname"))
-    yield from once(not definer and not search_path and schema not in MANAGED_SCHEMAS)
+    yield from once(not definer and not search_path and schema not in MANAGED)
 
 
 _WRITE_PRIVILEGES = {"insert", "update", "delete", "truncate", "all"}
@@ -506,7 +502,7 @@ def _schemas_touched(ctx: StatementContext) -> set[str]:
     kinds=list(_MANAGED_KINDS),
 )
 def managed_schema_change(ctx: StatementContext) -> Iterator[Hit]:
-    touched = _schemas_touched(ctx) & MANAGED_SCHEMAS
+    touched = _schemas_touched(ctx) & MANAGED
     if ctx.kind == "AlterTableStmt":
         subtypes = {
             item.get("AlterTableCmd", {}).get("subtype") for item in ctx.node.get("cmds", []) or []
