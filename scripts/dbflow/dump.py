@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
+from dbflow.errors import DbflowError
 from dbflow.pgtools import find_tool, libpq_command_target, run_tool, server_major
 
 DumpKind = Literal["full", "schema", "data"]
@@ -36,6 +37,10 @@ def dump(url: str, path: Path, *, kind: DumpKind = "full", pg_bin_dir: Path | No
 
 def restore(url: str, path: Path, *, pg_bin_dir: Path | None = None) -> None:
     """Restore a custom-format archive into ``url`` (objects in the archive are replaced)."""
+    if not path.is_file():
+        raise DbflowError(
+            f"{path}: no such archive", hint="inv db.dump writes archives to backups/ by default"
+        )
     tool = find_tool("pg_restore", server_major(url), pg_bin_dir)
     target, env = libpq_command_target(url)
     run_tool(
