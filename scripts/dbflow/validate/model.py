@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from dbflow.validate.nodes import (
     Node,
+    alter_commands,
     defelems,
     names,
     qualified,
@@ -177,8 +178,7 @@ def _alter_table(model: SchemaModel, node: Node, where: Location) -> None:
     table = model.tables.get(key)
     if table is None:
         return
-    for item in node.get("cmds", []) or []:
-        command = item.get("AlterTableCmd", {})
+    for command in alter_commands(node):
         subtype = command.get("subtype")
         definition = command.get("def") or {}
         if subtype == "AT_AddColumn" and "ColumnDef" in definition:

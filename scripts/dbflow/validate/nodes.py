@@ -50,6 +50,23 @@ def type_modifiers(type_node: Node | None) -> list[int]:
     return values
 
 
+def alter_commands(node: Node) -> Iterator[Node]:
+    """The AlterTableCmd bodies of an ALTER TABLE statement."""
+    for item in node.get("cmds", []) or []:
+        yield item.get("AlterTableCmd", {})
+
+
+def added_columns(node: Node) -> Iterator[Node]:
+    """ColumnDef bodies a CREATE TABLE declares or an ALTER TABLE ... ADD COLUMN adds."""
+    for element in node.get("tableElts", []) or []:
+        if "ColumnDef" in element:
+            yield element["ColumnDef"]
+    for command in alter_commands(node):
+        column = (command.get("def") or {}).get("ColumnDef")
+        if command.get("subtype") == "AT_AddColumn" and column:
+            yield column
+
+
 def defelems(options: list[Node] | None) -> dict[str, Any]:
     """DefElem options as {name: arg node} (e.g. view options, function options)."""
     result: dict[str, Any] = {}

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.validate.nodes import Node, type_name
+from dbflow.validate.nodes import added_columns, alter_commands, type_name
 from dbflow.validate.rules import Hit, StatementContext, once, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, note text);"
-
-
-def _added_columns(node: Node) -> Iterator[Node]:
-    if "tableElts" in node:
-        for element in node.get("tableElts", []) or []:
-            if "ColumnDef" in element:
-                yield element["ColumnDef"]
-        return
-    for item in node.get("cmds", []) or []:
-        command = item.get("AlterTableCmd", {})
-        column = (command.get("def") or {}).get("ColumnDef")
-        if command.get("subtype") == "AT_AddColumn" and column:
-            yield column
 
 
 @rule(
@@ -97,7 +84,7 @@ def set_schema(ctx: StatementContext) -> Iterator[Hit]:
 def add_required_column(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data_range_var(ctx.node.get("relation")):
         return
-    for column in _added_columns(ctx.node):
+    for column in added_columns(ctx.node):
         kinds = {
             item.get("Constraint", {}).get("contype")
             for item in column.get("constraints", []) or []
@@ -127,8 +114,8 @@ def add_required_column(ctx: StatementContext) -> Iterator[Hit]:
 def drop_not_null(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data_range_var(ctx.node.get("relation")):
         return
-    for item in ctx.node.get("cmds", []) or []:
-        if item.get("AlterTableCmd", {}).get("subtype") == "AT_DropNotNull":
+    for command in alter_commands(ctx.node):
+        if command.get("subtype") == "AT_DropNotNull":
             yield Hit()
 
 
@@ -145,6 +132,6 @@ def drop_not_null(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def json_column(ctx: StatementContext) -> Iterator[Hit]:
-    for column in _added_columns(ctx.node):
+    for column in added_columns(ctx.node):
         if type_name(column.get("typeName")) in ("json", "json[]"):
             yield ctx.hit_at(column, f"Column {column.get('colname')} is json: use jsonb")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.validate.nodes import qualified, qualified_from_names
+from dbflow.validate.nodes import alter_commands, qualified, qualified_from_names
 from dbflow.validate.rules import Hit, StatementContext, once, rule
 
 _GIVEN_ORDERS = "create table public.orders (id bigint primary key, note text, total int);"
@@ -60,8 +60,7 @@ def drop_column(ctx: StatementContext) -> Iterator[Hit]:
     key = qualified(ctx.node.get("relation"))
     if not ctx.holds_data(key):
         return
-    for item in ctx.node.get("cmds", []) or []:
-        command = item.get("AlterTableCmd", {})
+    for command in alter_commands(ctx.node):
         if command.get("subtype") == "AT_DropColumn":
             yield Hit(f"Dropping column {key[1]}.{command.get('name')} deletes its data")
 
@@ -203,8 +202,8 @@ def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
     key = qualified(ctx.node.get("relation"))
     if not ctx.holds_data(key):
         return
-    for item in ctx.node.get("cmds", []) or []:
-        if item.get("AlterTableCmd", {}).get("subtype") == "AT_DropConstraint":
+    for command in alter_commands(ctx.node):
+        if command.get("subtype") == "AT_DropConstraint":
             yield Hit()
 
 

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from dbflow.validate.nodes import (
     Node,
+    added_columns,
+    alter_commands,
     defelems,
     function_calls,
     qualified,
@@ -26,16 +28,11 @@ _VOLATILE_DEFAULTS = frozenset(
 )  # fmt: skip
 
 
-def _commands(node: Node) -> Iterator[Node]:
-    for item in node.get("cmds", []) or []:
-        yield item.get("AlterTableCmd", {})
-
-
 def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[Node]:
     """Constraints of ``contypes`` an ALTER TABLE adds to a table that holds data."""
     if not ctx.holds_data_range_var(ctx.node.get("relation")):
         return
-    for command in _commands(ctx.node):
+    for command in alter_commands(ctx.node):
         constraint = (command.get("def") or {}).get("Constraint", {})
         if command.get("subtype") == "AT_AddConstraint" and constraint.get("contype") in contypes:
             yield constraint
@@ -180,7 +177,7 @@ def constraint_without_not_valid(ctx: StatementContext) -> Iterator[Hit]:
 def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
     validated = {
         command.get("name")
-        for command in _commands(ctx.node)
+        for command in alter_commands(ctx.node)
         if command.get("subtype") == "AT_ValidateConstraint"
     }
     if not validated:
@@ -188,7 +185,7 @@ def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
     for earlier in ctx.source.statements:
         if earlier.offset >= ctx.statement.offset or earlier.kind != "AlterTableStmt":
             continue
-        for command in _commands(earlier.node):
+        for command in alter_commands(earlier.node):
             constraint = (command.get("def") or {}).get("Constraint", {})
             if constraint.get("skip_validation") and constraint.get("conname") in validated:
                 yield Hit()
@@ -236,7 +233,7 @@ def unique_without_index(ctx: StatementContext) -> Iterator[Hit]:
 def set_not_null(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data_range_var(ctx.node.get("relation")):
         return
-    for command in _commands(ctx.node):
+    for command in alter_commands(ctx.node):
         if command.get("subtype") == "AT_SetNotNull":
             yield Hit()
 
@@ -281,7 +278,7 @@ def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data(key):
         return
     table = ctx.table(key)
-    for command in _commands(ctx.node):
+    for command in alter_commands(ctx.node):
         if command.get("subtype") != "AT_AlterColumnType":
             continue
         column_def = (command.get("def") or {}).get("ColumnDef", {})
@@ -327,10 +324,7 @@ def _default_expression(column: Node) -> Node | None:
 def volatile_default(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data_range_var(ctx.node.get("relation")):
         return
-    for command in _commands(ctx.node):
-        column = (command.get("def") or {}).get("ColumnDef")
-        if command.get("subtype") != "AT_AddColumn" or not column:
-            continue
+    for column in added_columns(ctx.node):
         default = _default_expression(column)
         if default is None:
             continue
@@ -359,10 +353,7 @@ def volatile_default(ctx: StatementContext) -> Iterator[Hit]:
 def add_serial_column(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data_range_var(ctx.node.get("relation")):
         return
-    for command in _commands(ctx.node):
-        column = (command.get("def") or {}).get("ColumnDef")
-        if command.get("subtype") != "AT_AddColumn" or not column:
-            continue
+    for column in added_columns(ctx.node):
         serial = type_name(column.get("typeName")) in ("serial", "bigserial", "smallserial")
         generated = any(
             item.get("Constraint", {}).get("contype") in ("CONSTR_GENERATED", "CONSTR_IDENTITY")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dbflow.platform import MANAGED_SCHEMAS
 from dbflow.validate.nodes import (
     Node,
+    alter_commands,
     defelems,
     names,
     qualified,
@@ -129,8 +130,8 @@ def rls_disabled(ctx: StatementContext) -> Iterator[Hit]:
     schema, _ = qualified(ctx.node.get("relation"))
     if not ctx.exposed(schema):
         return
-    for item in ctx.node.get("cmds", []) or []:
-        subtype = item.get("AlterTableCmd", {}).get("subtype")
+    for command in alter_commands(ctx.node):
+        subtype = command.get("subtype")
         if subtype in ("AT_DisableRowSecurity", "AT_NoForceRowSecurity"):
             yield Hit()
 
@@ -504,9 +505,7 @@ def _schemas_touched(ctx: StatementContext) -> set[str]:
 def managed_schema_change(ctx: StatementContext) -> Iterator[Hit]:
     touched = _schemas_touched(ctx) & MANAGED
     if ctx.kind == "AlterTableStmt":
-        subtypes = {
-            item.get("AlterTableCmd", {}).get("subtype") for item in ctx.node.get("cmds", []) or []
-        }
+        subtypes = {command.get("subtype") for command in alter_commands(ctx.node)}
         if subtypes <= {"AT_EnableRowSecurity", "AT_ForceRowSecurity"}:
             return
     for schema in sorted(touched):

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.validate.nodes import Node, type_name
+from dbflow.validate.nodes import Node, added_columns, type_name
 from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
 
 _MAX_IDENTIFIER_BYTES = 63
-
-
-def _columns(ctx: StatementContext) -> Iterator[Node]:
-    node = ctx.node
-    for element in node.get("tableElts", []) or []:
-        if "ColumnDef" in element:
-            yield element["ColumnDef"]
-    for item in node.get("cmds", []) or []:
-        command = item.get("AlterTableCmd", {})
-        column = (command.get("def") or {}).get("ColumnDef")
-        if command.get("subtype") == "AT_AddColumn" and column:
-            yield column
 
 
 def _is_primary_key(column: Node) -> bool:
@@ -42,7 +30,7 @@ def _is_primary_key(column: Node) -> bool:
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def int_primary_key(ctx: StatementContext) -> Iterator[Hit]:
-    for column in _columns(ctx):
+    for column in added_columns(ctx.node):
         if _is_primary_key(column) and type_name(column.get("typeName")) in (
             "int4", "int2", "serial", "smallserial", "int", "integer", "smallint",
         ):  # fmt: skip
@@ -62,7 +50,7 @@ def int_primary_key(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def serial_column(ctx: StatementContext) -> Iterator[Hit]:
-    for column in _columns(ctx):
+    for column in added_columns(ctx.node):
         if type_name(column.get("typeName")) in ("serial", "bigserial", "smallserial"):
             yield ctx.hit_at(column)
 
@@ -82,7 +70,7 @@ def serial_column(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def varchar_or_char(ctx: StatementContext) -> Iterator[Hit]:
-    for column in _columns(ctx):
+    for column in added_columns(ctx.node):
         if type_name(column.get("typeName")) in ("varchar", "bpchar", "char"):
             kind = type_name(column.get("typeName"))
             yield ctx.hit_at(column, f"Column {column.get('colname')} is {kind}: prefer text")
@@ -102,7 +90,7 @@ def varchar_or_char(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def timestamp_without_time_zone(ctx: StatementContext) -> Iterator[Hit]:
-    for column in _columns(ctx):
+    for column in added_columns(ctx.node):
         if type_name(column.get("typeName")) in ("timestamp", "timestamp[]"):
             yield ctx.hit_at(
                 column, f"Column {column.get('colname')} is timestamp without time zone"
@@ -116,7 +104,7 @@ def _named_nodes(ctx: StatementContext) -> Iterator[tuple[str, Node]]:
         value = node.get(key)
         if isinstance(value, dict) and value.get("relname"):
             yield value["relname"], value
-    for column in _columns(ctx):
+    for column in added_columns(ctx.node):
         if column.get("colname"):
             yield column["colname"], column
 
