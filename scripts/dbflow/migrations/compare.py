@@ -6,10 +6,9 @@ import difflib
 from dataclasses import dataclass
 from typing import Literal
 
-from pglast import parser
-
 from dbflow.migrations.discovery import MigrationFile
 from dbflow.migrations.history import AppliedMigration
+from dbflow.sql.canonical import canonical_script, canonical_statements
 from dbflow.sql.classify import transaction_control
 from dbflow.sql.statements import SqlSyntaxError
 
@@ -55,14 +54,11 @@ def compare(
 
 
 def same_content(file: MigrationFile, record: AppliedMigration) -> bool:
-    """True when the file still says what was applied (comments and spacing aside)."""
+    """True when the file still says what was applied: only comments, whitespace and the case
+    of keywords and unquoted names may differ (see :mod:`dbflow.sql.canonical`)."""
     if record.checksum is not None and record.checksum == file.checksum:
         return True
-    try:
-        local = recorded_statements(file)
-    except SqlSyntaxError:
-        return False
-    return _fingerprints(local) == _fingerprints(list(record.statements))
+    return canonical_script(file.text) == canonical_statements(list(record.statements))
 
 
 def applied_diff(file: MigrationFile, record: AppliedMigration) -> str:
@@ -84,17 +80,3 @@ def applied_diff(file: MigrationFile, record: AppliedMigration) -> str:
 
 def _as_script(statements: list[str]) -> str:
     return "".join(f"{statement.rstrip().rstrip(';')};\n\n" for statement in statements)
-
-
-def _fingerprints(statements: list[str]) -> list[str]:
-    prints = []
-    for statement in statements:
-        try:
-            tree = parser.parse_sql(statement)
-        except parser.ParseError:
-            prints.append(" ".join(statement.split()))
-            continue
-        if len(tree) == 1 and transaction_control(tree[0].stmt) in ("begin", "commit"):
-            continue
-        prints.append(parser.fingerprint(statement))
-    return prints
