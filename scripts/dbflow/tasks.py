@@ -384,10 +384,21 @@ def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
     return pairs
 
 
+def _whole_number(value: object, flag: str) -> int | None:
+    """A count given on the command line (invoke hands it over as text), or None if absent."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        err.print(f"error: {flag}: the count must be a whole number (0 or more), not {text!r}")
+        raise Exit(code=2)
+    return int(text)
+
+
 def _seed(
     mode: str,
-    users: int | None,
-    orgs: int | None,
+    users: object,
+    orgs: object,
     rows: list[str] | None,
     seed: int,
     fixed: list[str] | None,
@@ -396,16 +407,15 @@ def _seed(
     target: str,
     allow_remote: bool,
 ) -> None:
-    counts = {}
+    counts: dict[str, int] = {}
     for name, value in _pairs(rows, "--rows").items():
-        if not value.isdigit():
-            err.print(f"error: --rows {name}={value}: the count must be a whole number")
-            raise Exit(code=2)
-        counts[name] = int(value)
+        count = _whole_number(value, f"--rows {name}")
+        assert count is not None
+        counts[name] = count
     options = SeedOptions(
         mode="dev" if mode == "dev" else "test",
-        users=users,
-        orgs=orgs,
+        users=_whole_number(users, "--users"),
+        orgs=_whole_number(orgs, "--orgs"),
         rows=counts,
         fixed=_pairs(fixed, "--fixed"),
         seed=seed,
@@ -449,8 +459,8 @@ def _seed(
 @task(name="seed-dev", iterable=["rows", "fixed"], help=_SEED_HELP)
 def seed_dev(
     c: Context,
-    users: int | None = None,
-    orgs: int | None = None,
+    users: str | None = None,
+    orgs: str | None = None,
     rows: list[str] | None = None,
     seed: int = 42,
     fixed: list[str] | None = None,
@@ -466,8 +476,8 @@ def seed_dev(
 @task(name="seed-test", iterable=["rows", "fixed"], help=_SEED_HELP)
 def seed_test(
     c: Context,
-    users: int | None = None,
-    orgs: int | None = None,
+    users: str | None = None,
+    orgs: str | None = None,
     rows: list[str] | None = None,
     seed: int = 42,
     fixed: list[str] | None = None,

@@ -11,7 +11,7 @@ from dbflow.errors import DbflowError
 from dbflow.migrations.discovery import discover
 
 # A plain identifier: what the file name and the object names in templates are built from.
-_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 TEMPLATES = ("table", "column")
 
 _HEADER = """\
@@ -120,7 +120,7 @@ def _object_name(given: str | None, migration_name: str, what: str) -> str:
 
 
 def _check_identifier(value: str, what: str) -> None:
-    if not _PLAIN_IDENTIFIER.match(value):
+    if not _PLAIN_IDENTIFIER.fullmatch(value):
         raise DbflowError(
             f"{what} {value!r} is not a plain identifier",
             hint="use lowercase letters, digits and underscores, starting with a letter "

@@ -126,6 +126,7 @@ def build_plan(
     tables = {key: table for key, table in catalog.tables.items()}
     order, cycle_breaks = _order(tables)
     _check_counts(counts, tables)
+    _check_fixed(fixed, tables)
     plans: dict[TableKey, TablePlan] = {}
     problems: list[str] = []
     for key in order:
@@ -190,6 +191,27 @@ def _check_counts(counts: Mapping[str, int], tables: dict[TableKey, Table]) -> N
             raise SeedPlanError(f"--rows {name}={count}: no table {name!r} to seed")
         if count < 0:
             raise SeedPlanError(f"--rows {name}={count}: a count cannot be negative")
+
+
+def _check_fixed(fixed: Mapping[str, str], tables: dict[TableKey, Table]) -> None:
+    """Every --fixed TABLE.COLUMN names a table to seed and one of its columns."""
+    for name, value in fixed.items():
+        table_name, dot, column_name = name.rpartition(".")
+        matches = [
+            table
+            for key, table in tables.items()
+            if table_name in (key[1], f"{key[0]}.{key[1]}")
+        ]
+        if not dot or not table_name:
+            raise SeedPlanError(f"--fixed {name}={value}: name a column as TABLE.COLUMN")
+        if not matches:
+            raise SeedPlanError(f"--fixed {name}={value}: no table {table_name!r} to seed")
+        if not any(column.name == column_name for column in matches[0].columns):
+            known = ", ".join(column.name for column in matches[0].columns)
+            raise SeedPlanError(
+                f"--fixed {name}={value}: table {matches[0].name} has no column {column_name!r}",
+                hint=f"its columns: {known}",
+            )
 
 
 def _count(
