@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,32 +12,19 @@ from typing import Any
 import pytest
 
 from dbflow.connection import connect
-from dbflow.testing.plugin import free_port, scratch_dir
-
-DBFLOW = str(Path(sys.executable).with_name("dbflow"))
-INV = str(Path(sys.executable).with_name("inv"))
+from tests.cli_helpers import DBFLOW, INV, project_dir, run
 
 
 @pytest.fixture
 def project() -> Iterator[Path]:
-    root = scratch_dir("dbflow-project-")
-    (root / "pyproject.toml").write_text(f"[tool.dbflow]\nport = {free_port()}\n")
-    (root / "tasks.py").write_text("from dbflow.tasks import ns  # noqa: F401\n")
-    try:
+    with project_dir() as root:
         yield root
-    finally:
-        _run(root, DBFLOW, "db.stop")
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _run(
     cwd: Path, *command: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    clean_env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    clean_env.update(env or {})
-    return subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, env=clean_env, timeout=120, check=False
-    )
+    return run(cwd, *command, env=env)
 
 
 def test_start_status_env_stop(project: Path) -> None:

@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from dbflow.config import Settings, load_settings
@@ -37,7 +39,7 @@ from dbflow.migrations.repair import repair as repair_history
 from dbflow.migrations.reset import reset_local, run_options
 from dbflow.migrations.runner import RunResult, migrate
 from dbflow.migrations.status import migration_rows
-from dbflow.redact import redact_url
+from dbflow.redact import redact_text, redact_url
 from dbflow.seed.export import write_sql
 from dbflow.seed.plan import TablePlan
 from dbflow.seed.run import SeedOptions, describe_plan, plan_seed, seed_database, seed_url
@@ -55,12 +57,25 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except DbflowError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
-        if exc.detail:
-            err.print(f"[dim]detail:[/] {exc.detail}", markup=True)
-        if exc.hint:
-            err.print(f"[cyan]hint:[/] {exc.hint}", markup=True)
+        _print_error(exc.message, exc.detail, exc.hint)
         raise Exit(code=1) from None
+    except psycopg.Error as exc:  # a connection lost mid-way, a server that went away
+        reason = redact_text(str(exc).strip()) or type(exc).__name__
+        _print_error(
+            f"the database connection failed: {reason}",
+            None,
+            "`inv db.status` shows whether the server is up; a command that stopped half-way "
+            "changed nothing it had not committed",
+        )
+        raise Exit(code=1) from None
+
+
+def _print_error(message: str, detail: str | None, hint: str | None) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
+    if detail:
+        err.print(f"[dim]detail:[/] {escape(detail)}", markup=True)
+    if hint:
+        err.print(f"[cyan]hint:[/] {escape(hint)}", markup=True)
 
 
 def _settings() -> Settings:

@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dbflow.errors import DbflowError
+from dbflow.sql.files import read_sql_file
 from dbflow.sql.statements import Statement, split_statements
 
 # The Supabase CLI's rule: leading digits are the version, the rest up to .sql the name.
@@ -63,7 +64,7 @@ def discover(directory: Path) -> Discovery:
             if path.suffix == ".sql":
                 skipped.append(path)
             continue
-        text = path.read_text(encoding="utf-8")
+        text = read_sql_file(path)
         migrations.append(MigrationFile(match["version"], match["name"], path, text))
     migrations.sort(key=lambda migration: migration.version)
     seen: dict[str, MigrationFile] = {}

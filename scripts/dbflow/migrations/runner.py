@@ -77,6 +77,7 @@ def migrate(
                 conn.execute("SET client_connection_check_interval = '1s'")
             ensure_history(conn)
             planned = _check_and_plan(conn, found, options)
+            _warn_empty(planned, report)
             applied = _apply_all(conn, planned, report)
     return RunResult(tuple(planned), tuple(applied), tuple(found.skipped), False)
 
@@ -156,18 +157,37 @@ def _check_and_plan(
     return planned
 
 
+def _warn_empty(planned: list[PlannedMigration], report: Report) -> None:
+    for plan in planned:
+        if not plan.statements:
+            report(
+                f"warning: {plan.migration.path.name} has no SQL statements (empty or comments "
+                "only): it is recorded as applied, as the Supabase CLI records it; if you meant "
+                f"to write it first, run inv db.repair {plan.migration.version} --status reverted "
+                "once it has its SQL"
+            )
+
+
 def _refuse_history_problems(statuses: list[MigrationStatus], options: RunOptions) -> None:
     changed = [status for status in statuses if status.state == "changed"]
     if changed:
         first = changed[0]
         assert first.local is not None and first.applied is not None
         names = ", ".join(status.local.path.name for status in changed if status.local)
+        hint = (
+            "never edit an applied migration: restore the file (git checkout) and put the "
+            "change in a new migration (inv db.new NAME); if the database really has the new "
+            f"content, record it with inv db.repair {first.version} --status applied"
+        )
+        if not first.applied.statements:
+            hint = (
+                "it was applied while it had no statements; if it was never shipped anywhere "
+                f"else, run inv db.repair {first.version} --status reverted, then inv db.up"
+            )
         raise MigrationError(
             f"applied migration {first.local.path} was changed after it was applied",
             detail=f"changed: {names}\n{applied_diff(first.local, first.applied)}".rstrip(),
-            hint="never edit an applied migration: restore the file (git checkout) and put the "
-            "change in a new migration (inv db.new NAME); if the database really has the new "
-            f"content, record it with inv db.repair {first.version} --status applied",
+            hint=hint,
         )
     missing = [status for status in statuses if status.state == "missing file"]
     if missing:

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 
 from dbflow.errors import DbflowError
+from dbflow.sql.files import read_sql_file
 from dbflow.sql.statements import error_position, split_statements
 
 ENSURE_SEED_TABLE_SQL = """
@@ -25,7 +26,7 @@ def run_seed_files(conn: psycopg.Connection[Any], paths: list[Path], project_roo
     with conn.transaction():
         conn.execute(ENSURE_SEED_TABLE_SQL.encode())
         for path in paths:
-            text = path.read_text(encoding="utf-8")
+            text = read_sql_file(path)
             for statement in split_statements(text, str(path)):
                 try:
                     conn.execute(statement.text.encode())

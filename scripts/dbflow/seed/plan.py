@@ -198,9 +198,7 @@ def _check_fixed(fixed: Mapping[str, str], tables: dict[TableKey, Table]) -> Non
     for name, value in fixed.items():
         table_name, dot, column_name = name.rpartition(".")
         matches = [
-            table
-            for key, table in tables.items()
-            if table_name in (key[1], f"{key[0]}.{key[1]}")
+            table for key, table in tables.items() if table_name in (key[1], f"{key[0]}.{key[1]}")
         ]
         if not dot or not table_name:
             raise SeedPlanError(f"--fixed {name}={value}: name a column as TABLE.COLUMN")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from pglast import parser
 
 from dbflow.errors import DbflowError
+from dbflow.sql.lexer import parser_safe
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,30 @@ class Statement:
         return type(self.node).__name__
 
 
+_EXCERPT_LIMIT = 60
+_NEAR = re.compile(r' at or near "(?P<excerpt>.*)"$', re.DOTALL)
+
+
+def short_reason(message: str) -> str:
+    """The parser's message with its ``at or near "..."`` excerpt cut to one short line
+    (an unterminated quote would otherwise quote the rest of the file)."""
+    match = _NEAR.search(message)
+    if match is None:
+        return message
+    excerpt = match["excerpt"]
+    first_line = excerpt.split("\n", 1)[0]
+    if len(first_line) > _EXCERPT_LIMIT:
+        first_line = first_line[:_EXCERPT_LIMIT]
+    if first_line != excerpt:
+        first_line += "..."
+    return f'{message[: match.start()]} at or near "{first_line}"'
+
+
 class SqlSyntaxError(DbflowError):
     """The text does not parse; carries the 1-based line and column of the error."""
 
     def __init__(self, message: str, position: Position, source_name: str | None = None):
+        message = short_reason(message)
         where = f"{source_name}:" if source_name else "line "
         super().__init__(f"{where}{position.line}:{position.column}: {message}")
         self.position = position
@@ -44,8 +66,15 @@ class SqlSyntaxError(DbflowError):
 
 def split_statements(source: str, source_name: str | None = None) -> list[Statement]:
     """Every statement in ``source``; a syntax error raises :class:`SqlSyntaxError`."""
+    safe, long_run = parser_safe(source)
+    if long_run is not None:
+        raise SqlSyntaxError(
+            "a run of operator characters too long to be SQL",
+            position_at(source, long_run),
+            source_name,
+        )
     try:
-        raw_statements = parser.parse_sql(source)
+        raw_statements = parser.parse_sql(safe)
     except parser.ParseError as exc:
         location = exc.args[1] if len(exc.args) > 1 else None
         offset = location if isinstance(location, int) else len(source.rstrip())

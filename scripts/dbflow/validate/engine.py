@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbflow.sql.files import decode_sql
 from dbflow.validate.cache import (
     CachedHit,
     FileSummary,
@@ -243,12 +244,10 @@ def _read_text(path: Path, display: str) -> _File:
     except OSError as exc:
         return _File(path, display, "", "", f"cannot read the file: {exc.strerror}")
     sha = hashlib.sha256(data).hexdigest()
-    if b"\x00" in data:
-        return _File(path, display, "", sha, "the file is binary (it contains NUL bytes)")
     try:
-        return _File(path, display, data.decode("utf-8"), sha, None)
-    except UnicodeDecodeError as exc:
-        return _File(path, display, "", sha, f"the file is not UTF-8 (byte {exc.start})")
+        return _File(path, display, decode_sql(data), sha, None)
+    except ValueError as exc:
+        return _File(path, display, "", sha, str(exc))
 
 
 def _parsed(file: _File) -> SourceFile:

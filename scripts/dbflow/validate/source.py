@@ -1,8 +1,9 @@
 """Parse a migration file once into statements (JSON parse trees) with 1-based positions.
 
 libpg_query's JSON output is used rather than Python node objects: it is several times
-faster, and rules read plain dicts. A file with a syntax error is cut into statements with
-sqlparse and each piece parsed alone, so one error does not hide the rest of the file.
+faster, and rules read plain dicts. A file with a syntax error is cut at its top-level
+semicolons (:mod:`dbflow.sql.lexer`) and each piece parsed alone, so one error does not hide
+the rest of the file.
 Statements inside DO blocks and PL/pgSQL function bodies are extracted too, with their lines
 mapped back to the file.
 """
@@ -14,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlparse
 from pglast import parser
 
-from dbflow.sql.statements import LineIndex, Position, skip_blanks_and_comments
+from dbflow.sql.lexer import parser_safe, split_pieces
+from dbflow.sql.statements import LineIndex, Position, short_reason, skip_blanks_and_comments
 
 Node = dict[str, Any]
+
+_EXCERPT_LIMIT = 2000  # characters of a statement that does not parse, kept for the report
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,13 @@ class SourceFile:
 def parse_file(path: Path, display: str, text: str) -> SourceFile:
     """Parse ``text`` (the content of ``path``) into a SourceFile."""
     source = SourceFile(path, display, text, lines=LineIndex(text))
+    safe, long_run = parser_safe(text)
     try:
-        tree = json.loads(parser.parse_sql_json(text))
+        if long_run is not None:
+            raise parser.ParseError("operator too long", long_run)
+        tree = json.loads(parser.parse_sql_json(safe))
     except parser.ParseError:
-        _parse_piecewise(source)
+        _parse_piecewise(source, safe)
     else:
         _collect(source, tree.get("stmts", []), text, base_offset=0)
     for statement in list(source.statements):
@@ -114,22 +120,24 @@ def _collect(source: SourceFile, raw: list[Node], text: str, base_offset: int) -
         )  # fmt: skip
 
 
-def _parse_piecewise(source: SourceFile) -> None:
-    offset = 0
-    for piece in sqlparse.parse(source.text):
-        piece_text = str(piece)
+def _parse_piecewise(source: SourceFile, safe: str) -> None:
+    """Parse each piece between top-level semicolons alone, so one error hides nothing else."""
+    for start, end in split_pieces(safe):
+        piece, long_run = parser_safe(safe[start:end])
         try:
-            tree = json.loads(parser.parse_sql_json(piece_text))
+            if long_run is not None:
+                raise parser.ParseError("a run of operator characters too long to be SQL", long_run)
+            tree = json.loads(parser.parse_sql_json(piece))
         except parser.ParseError as exc:
-            message = str(exc.args[0])
+            message = short_reason(str(exc.args[0]))
             location = exc.args[1] if len(exc.args) > 1 else None
-            at = int(location) if isinstance(location, int) else len(piece_text.rstrip())
-            source.syntax_problems.append(
-                SyntaxProblem(message, source.position(offset + at), piece_text.strip())
-            )
+            at = location if isinstance(location, int) else len(piece.rstrip())
+            text = source.text[start:end].strip()
+            if len(text) > _EXCERPT_LIMIT:
+                text = text[:_EXCERPT_LIMIT] + "..."
+            source.syntax_problems.append(SyntaxProblem(message, source.position(start + at), text))
         else:
-            _collect(source, tree.get("stmts", []), piece_text, base_offset=offset)
-        offset += len(piece_text)
+            _collect(source, tree.get("stmts", []), source.text[start:end], base_offset=start)
     source.statements.sort(key=lambda statement: statement.offset)
 
 
@@ -157,6 +165,9 @@ def _extract_plpgsql(source: SourceFile, statement: ParsedStatement) -> None:
     if body_at < 0:
         return
     body_line = source.position(statement.offset + body_at).line
+    wrapper, long_run = parser_safe(wrapper)
+    if long_run is not None:
+        return
     try:
         functions = json.loads(parser.parse_plpgsql_json(wrapper))
     except (parser.ParseError, ValueError):

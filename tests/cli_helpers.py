@@ -1,0 +1,65 @@
+"""Run dbflow as a user does: `inv db.*` / `dbflow db.*` in a throwaway project directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dbflow.testing.plugin import free_port, scratch_dir
+
+REPO = Path(__file__).resolve().parents[1]
+DBFLOW = str(Path(sys.executable).with_name("dbflow"))
+INV = str(Path(sys.executable).with_name("inv"))
+
+
+def run(
+    cwd: Path,
+    *command: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in ``cwd`` with no database URL inherited, stdin not a terminal."""
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.endswith("DATABASE_URL") and key not in ("CI", "DBFLOW_APPROVED_TARGET")
+    }
+    clean_env.update(env or {})
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=clean_env,
+        input=stdin if stdin is not None else "",
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    output = result.stdout + result.stderr
+    assert "Traceback (most recent call last)" not in output, output[-3000:]
+
+
+@contextmanager
+def project_dir(prefix: str = "dbflow-project-", *, app: bool = False) -> Iterator[Path]:
+    """A project with its own engine port; ``app`` copies the example app's migrations and
+    seeds. The engine it started is stopped and the folder removed at the end."""
+    root = scratch_dir(prefix)
+    (root / "pyproject.toml").write_text(f"[tool.dbflow]\nport = {free_port()}\n")
+    (root / "tasks.py").write_text("from dbflow.tasks import ns  # noqa: F401\n")
+    if app:
+        shutil.copytree(REPO / "supabase", root / "supabase")
+        shutil.copytree(REPO / "seeds", root / "seeds")
+    try:
+        yield root
+    finally:
+        run(root, DBFLOW, "db.stop")
+        shutil.rmtree(root, ignore_errors=True)
