@@ -11,7 +11,7 @@ import psycopg
 from pglast import ast
 
 from dbflow.errors import BootstrapError
-from dbflow.sql.statements import split_statements
+from dbflow.sql.statements import Statement
 
 
 @dataclass(frozen=True)
@@ -21,20 +21,22 @@ class ExtensionUse:
     line: int
 
 
-def extensions_created(paths: Iterable[Path]) -> list[ExtensionUse]:
-    """Every ``CREATE EXTENSION`` in ``paths``, in file order."""
+def extensions_created(files: Iterable[tuple[Path, Iterable[Statement]]]) -> list[ExtensionUse]:
+    """Every ``CREATE EXTENSION`` among the parsed statements of ``files``, in file order."""
     uses = []
-    for path in paths:
-        for statement in split_statements(path.read_text(encoding="utf-8"), str(path)):
+    for path, statements in files:
+        for statement in statements:
             if isinstance(statement.node, ast.CreateExtensionStmt):
                 uses.append(ExtensionUse(str(statement.node.extname), path, statement.line))
     return uses
 
 
-def check_extensions_available(conn: psycopg.Connection[Any], paths: Iterable[Path]) -> None:
+def check_extensions_available(
+    conn: psycopg.Connection[Any], files: Iterable[tuple[Path, Iterable[Statement]]]
+) -> None:
     """Fail, before anything runs, on the first extension neither available nor stood in."""
     available = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
-    for use in extensions_created(paths):
+    for use in extensions_created(files):
         if use.name not in available:
             raise BootstrapError(
                 f'{use.path}:{use.line}: extension "{use.name}" is not available on this engine '

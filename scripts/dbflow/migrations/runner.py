@@ -153,7 +153,7 @@ def _check_and_plan(
         for migration in pending
         if migration is not None
     ]
-    check_extensions_available(conn, [plan.migration.path for plan in planned])
+    check_extensions_available(conn, [(plan.migration.path, plan.statements) for plan in planned])
     return planned
 
 
