@@ -9,6 +9,7 @@ import pytest
 from dbflow.config import load_settings, resolve_target
 from dbflow.errors import ConfigError, DbflowError
 from dbflow.redact import redact_text, redact_url
+from dbflow.urls import is_local_url, url_problem
 
 SECRET = "hunter2-very-secret"
 
@@ -114,3 +115,44 @@ def test_remembered_passwords_are_scrubbed_from_any_text(tmp_path: Path) -> None
     assert SECRET not in redact_text(text)
     error = DbflowError(f"oops {url}", detail=f"server said {SECRET}", hint=url)
     assert SECRET not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("postgresql://postgres:pw@127.0.0.1:54322/postgres", True),
+        ("postgresql://postgres:pw@localhost:54322/postgres", True),
+        ("postgresql://postgres:pw@[::1]:54322/postgres", True),
+        ("postgresql://postgres@/postgres?host=/var/run/postgresql", True),
+        ("postgresql://postgres@db.example.com/postgres?hostaddr=127.0.0.1", True),
+        ("postgresql://postgres:pw@127.db.example.invalid:5432/postgres", False),
+        ("postgresql://postgres:pw@localhost/postgres?hostaddr=10.1.2.3", False),
+        ("postgresql://postgres:pw@127.0.0.1,db.example.com/postgres", False),
+        ("postgresql://postgres:pw@127.0.0.1:5432,10.0.0.5:5432/postgres", False),
+        ("postgresql://postgres:pw@10.0.0.5/postgres", False),
+        ("postgresql://postgres:pw@db.example.invalid/postgres", False),
+        ("postgresql://postgres:Leak-77123@x@127.0.0.1/postgres", False),
+    ],
+)
+def test_local_means_certainly_this_machine(url: str, local: bool) -> None:
+    assert is_local_url(url) is local
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("postgresql://postgres:Leak-77123@x@127.0.0.1:54322/postgres", "unescaped '@'"),
+        ("postgresql://postgres:Leak/77123@127.0.0.1:54322/postgres", "bad port"),
+        ("postgresql://postgres:Leak?77123@127.0.0.1/postgres", None),
+        ("postgresql://postgres:Leak%4077123@127.0.0.1/postgres", None),
+        ("postgresql://127.0.0.1:99999/postgres", "bad port"),
+        ("postgresql:///postgres", "no host"),
+    ],
+)
+def test_malformed_urls_are_refused_before_connecting(url: str, problem: str | None) -> None:
+    found = url_problem(url)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found
+        assert "Leak" not in found and "77123" not in found

@@ -349,7 +349,7 @@ def test_cached_runs_give_the_same_findings(project: Path) -> None:
         return [(f["rule"], f["file"], f["line"]) for f in json.loads(result.stdout)["findings"]]
 
     cold = findings()
-    assert (project / ".dbflow" / "cache" / "validate.pickle").is_file()
+    assert (project / ".dbflow" / "cache" / "validate.json").is_file()
     assert findings() == cold  # warm: nothing re-parsed
     write_migrations(folder, ("20250101000300_c.sql", "truncate public.t;"))
     appended = findings()

@@ -7,17 +7,19 @@ is loaded, so no printout of dbflow's can carry it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
 from dbflow.errors import ConfigError
 from dbflow.redact import redact_url, remember_secret
+from dbflow.urls import URL_SHAPE, url_password, url_problem
 
 DEFAULT_PORT = 54322
 
@@ -40,8 +42,6 @@ _ENV_OVERRIDES: dict[str, str] = {
     "DBFLOW_STATEMENT_TIMEOUT": "statement_timeout",
     "DBFLOW_LOCK_WAIT_SECONDS": "lock_wait_seconds",
 }
-
-_URL_SHAPE = "postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
 
 
 @dataclass(frozen=True)
@@ -140,45 +140,17 @@ def resolve_target(settings: Settings, name: str = "local") -> Target:
 
 def check_database_url(url: str, variable: str) -> None:
     """Raise a one-line ConfigError naming ``variable`` if ``url`` is not a PostgreSQL URL."""
-    problem = _url_problem(url)
+    problem = url_problem(url.strip())
     if problem:
         raise ConfigError(
-            f"{variable} is not a valid PostgreSQL URL ({problem}): set it to {_URL_SHAPE}"
+            f"{variable} is not a valid PostgreSQL URL ({problem}): set it to {URL_SHAPE}"
         )
 
 
-def is_local_url(url: str) -> bool:
-    """True when ``url`` points at this machine: a loopback address or a Unix socket."""
-    parts = urlsplit(url)
-    hosts = [parts.hostname or "", *parse_qs(parts.query).get("host", [])]
-    hosts = [host for host in hosts if host] or [""]
-    return all(host in ("", "localhost", "::1") or host.startswith(("127.", "/")) for host in hosts)
-
-
-def _url_problem(url: str) -> str | None:
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError as exc:
-        return "bad port" if "port" in str(exc).lower() else "cannot be parsed"
-    if parts.scheme not in ("postgres", "postgresql"):
-        return "it must start with postgresql://"
-    host_in_query = "host" in parse_qs(parts.query)
-    if not parts.hostname and not host_in_query:
-        return "no host"
-    if port is not None and not 0 < port < 65536:
-        return "bad port"
-    return None
-
-
 def _remember_url_password(url: str) -> None:
-    try:
-        parts = urlsplit(url)
-        remember_secret(parts.password)
-        for password in parse_qs(parts.query).get("password", []):
-            remember_secret(password)
-    except ValueError:
-        return
+    remember_secret(url_password(url))
+    with contextlib.suppress(ValueError):  # and what Python's reading of it would call one
+        remember_secret(urlsplit(url).password)
 
 
 def _read_pyproject_table(root: Path) -> Mapping[str, object]:

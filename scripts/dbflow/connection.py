@@ -10,11 +10,19 @@ from psycopg import sql
 
 from dbflow.errors import EngineError
 from dbflow.redact import redact_text, redact_url
+from dbflow.urls import URL_SHAPE, url_problem
 
 
 def connect(url: str, *, autocommit: bool = False, **options: Any) -> psycopg.Connection[Any]:
     """Open a connection to ``url``; a failure names the (redacted) URL and the server's reason."""
     options.setdefault("connect_timeout", 10)
+    problem = url_problem(url)
+    if problem:  # checked before libpq sees it: a malformed URL never reaches a name lookup
+        raise EngineError(
+            f"the database URL is not valid ({problem})",
+            hint=f"it should look like {URL_SHAPE}, with special characters in the password "
+            "percent-encoded",
+        )
     try:
         return psycopg.connect(url, autocommit=autocommit, **options)
     except psycopg.OperationalError as exc:

@@ -7,13 +7,23 @@ restore is the emergency path.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
 from dbflow.errors import DbflowError
-from dbflow.pgtools import find_tool, libpq_command_target, run_tool, server_major
+from dbflow.pgtools import ToolFailed, find_tool, libpq_command_target, run_tool, server_major
 
 DumpKind = Literal["full", "schema", "data"]
+
+# What pg_restore says of an archive it cannot read (besides crashing on it).
+_DAMAGE = re.compile(
+    r"did not find magic string|unsupported version|could not read (?:from )?input file|"
+    r"unexpected end of file|invalid (?:OID|dumpId|TOC)|bad dumpId|file offset in dump file "
+    r"is too large|error during file seek|compressed data is corrupt|found unexpected block ID|"
+    r"corrupt TOC|out of range",
+    re.IGNORECASE,
+)
 
 
 def backup_path(project_root: Path, target: str) -> Path:
@@ -22,17 +32,34 @@ def backup_path(project_root: Path, target: str) -> Path:
 
 
 def dump(url: str, path: Path, *, kind: DumpKind = "full", pg_bin_dir: Path | None = None) -> Path:
-    """Write a custom-format archive of the database at ``url`` to ``path``."""
+    """Write a custom-format archive of the database at ``url`` to ``path``, readable by its
+    owner only; a failed dump leaves nothing behind (and an earlier file at ``path`` as it was).
+    """
     tool = find_tool("pg_dump", server_major(url), pg_bin_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
+    partial = path.with_name(f".{path.name}.partial")
     target, env = libpq_command_target(url)
-    command = [str(tool), "--format=custom", f"--file={path}", "--no-password"]
+    command = [str(tool), "--format=custom", f"--file={partial}", "--no-password"]
     if kind == "schema":
         command.append("--schema-only")
     elif kind == "data":
         command.append("--data-only")
-    run_tool([*command, target], env, "pg_dump")
+    try:
+        run_tool([*command, target], env, "pg_dump", umask=0o077)
+        partial.chmod(0o600)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
+
+
+def make_private_dir(folder: Path) -> None:
+    """Create ``folder`` (mode 0700) if it is missing; an existing folder is left as it is."""
+    if folder.is_dir():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.chmod(0o700)
 
 
 def restore(url: str, path: Path, *, pg_bin_dir: Path | None = None) -> None:
@@ -43,6 +70,20 @@ def restore(url: str, path: Path, *, pg_bin_dir: Path | None = None) -> None:
         )
     tool = find_tool("pg_restore", server_major(url), pg_bin_dir)
     target, env = libpq_command_target(url)
+    try:
+        _run_restore(tool, target, env, path)
+    except ToolFailed as failed:
+        if failed.returncode < 0 or _DAMAGE.search(failed.stderr):
+            raise DbflowError(
+                f"{path}: the archive is damaged or truncated; nothing was restored",
+                detail=failed.detail,
+                hint="restore another archive (inv db.dump writes them to backups/), and check "
+                "how this one was copied",
+            ) from None
+        raise
+
+
+def _run_restore(tool: Path, target: str, env: dict[str, str], path: Path) -> None:
     run_tool(
         [
             str(tool),

@@ -65,13 +65,23 @@ def find_tool(name: str, server: int, pg_bin_dir: Path | None = None) -> Path:
     )
 
 
-def run_tool(command: list[str], env: dict[str, str], what: str) -> None:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+class ToolFailed(DbflowError):
+    """A PostgreSQL client program exited with an error or was killed by a signal."""
+
+    def __init__(self, what: str, returncode: int, stderr: str) -> None:
+        how = f"crashed (signal {-returncode})" if returncode < 0 else f"failed (exit {returncode})"
+        super().__init__(f"{what} {how}", detail=redact_text(stderr.strip()[-2000:]) or None)
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+def run_tool(command: list[str], env: dict[str, str], what: str, *, umask: int = -1) -> None:
+    """Run a client program; ToolFailed (with its redacted stderr) when it does not succeed."""
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=False, umask=umask
+    )
     if result.returncode != 0:
-        raise DbflowError(
-            f"{what} failed (exit {result.returncode})",
-            detail=redact_text(result.stderr.strip()[-2000:]) or None,
-        )
+        raise ToolFailed(what, result.returncode, result.stderr)
 
 
 def _tool_major(path: Path) -> int | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from psycopg import sql
 
 from dbflow.bootstrap.install import BOOTSTRAP_VERSION, apply_database_settings, install_bootstrap
-from dbflow.config import Settings, is_local_url
+from dbflow.config import Settings
 from dbflow.connection import connect, create_database, database_exists, drop_database
 from dbflow.engine.cluster import LocalEngine
 from dbflow.errors import DbflowError
@@ -33,6 +33,7 @@ from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.seeds import run_seed_files
 from dbflow.redact import redact_url
 from dbflow.seed.run import SeedOptions, seed_within
+from dbflow.urls import is_local_url
 
 Report = Callable[[str], None]
 

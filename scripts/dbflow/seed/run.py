@@ -11,7 +11,7 @@ from typing import Any, Literal
 import psycopg
 
 from dbflow.catalog.read import read_catalog
-from dbflow.config import Settings, is_local_url, resolve_target
+from dbflow.config import Settings, resolve_target
 from dbflow.connection import connect
 from dbflow.errors import DbflowError
 from dbflow.local import target_url
@@ -29,6 +29,7 @@ from dbflow.seed.load import (
 )
 from dbflow.seed.plan import AUTH_USERS, SeedPlan, build_plan
 from dbflow.seed.values import EPOCH
+from dbflow.urls import is_local_url
 
 Mode = Literal["dev", "test"]
 

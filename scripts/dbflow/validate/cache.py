@@ -5,20 +5,27 @@ findings by a *prefix key* that hashes the configuration and every file up to an
 it (the model a file is judged against depends on all earlier files). The model after the
 last file is kept too, so appending a migration replays only the new file.
 
-The cache lives in the project's data directory (``.dbflow/cache/``); deleting it is safe.
+The cache lives in the project's data directory (``.dbflow/cache/validate.json``); deleting
+it is safe. It is plain JSON, read back into a fixed set of types only: a cache file shipped
+in a pull request can make a run slower or its findings wrong for one run at most (a file
+that does not load, or was made by other settings, is ignored with a note), never run code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import pickle
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dbflow import __version__
+from dbflow.validate import model as model_types
 from dbflow.validate.model import SchemaModel
 
-_FORMAT = 1
+_FORMAT = 2
+CACHE_FILE = "validate.json"
 
 CachedHit = tuple[str, str | None, int, int, str]  # rule id, message, line, column, statement
 Span = tuple[int, int, str]  # a statement's first line, last line and text
@@ -38,8 +45,9 @@ class ValidationCache:
     summaries: dict[str, FileSummary] = field(default_factory=dict)  # "name|sha" -> summary
     findings: dict[str, tuple[int, list[CachedHit]]] = field(default_factory=dict)
     model_key: str | None = None
-    model_blob: bytes | None = None
+    model_state: Any = None  # the model after the file ``model_key`` ends with, encoded
     changed: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def prefix_keys(self, entries: list[tuple[str, str]]) -> list[str]:
         """One key per file: hash of the fingerprint and every (name, content sha) so far."""
@@ -52,7 +60,7 @@ class ValidationCache:
 
     def resume_point(self, keys: list[str], summary_keys: list[str]) -> int:
         """Index of the last file whose findings and model can be reused (-1: none)."""
-        if self.model_key is None or self.model_blob is None or self.model_key not in keys:
+        if self.model_key is None or self.model_state is None or self.model_key not in keys:
             return -1
         last = keys.index(self.model_key)
         reusable = all(key in self.findings for key in keys[: last + 1]) and all(
@@ -61,9 +69,13 @@ class ValidationCache:
         return last if reusable else -1
 
     def model(self) -> SchemaModel:
-        assert self.model_blob is not None
-        model: SchemaModel = pickle.loads(self.model_blob)
-        return model
+        decoded = _decode(self.model_state)
+        if not isinstance(decoded, SchemaModel):
+            raise ValueError("the cached model is not a schema model")
+        return decoded
+
+    def keep_model(self, key: str, model: SchemaModel) -> None:
+        self.model_key, self.model_state = key, _encode(model)
 
 
 def cache_fingerprint(config_repr: str) -> str:
@@ -71,27 +83,121 @@ def cache_fingerprint(config_repr: str) -> str:
 
 
 def load_cache(path: Path | None, fingerprint: str) -> ValidationCache:
+    """The cache at ``path`` if it loads and matches ``fingerprint``; else an empty one, with a
+    note saying why the file was ignored."""
+    fresh = ValidationCache(fingerprint)
     if path is None or not path.is_file():
-        return ValidationCache(fingerprint)
+        return fresh
     try:
-        with path.open("rb") as handle:
-            cached = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return ValidationCache(fingerprint)
-    if not isinstance(cached, ValidationCache) or cached.fingerprint != fingerprint:
-        return ValidationCache(fingerprint)
-    cached.changed = False
-    return cached
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(document, dict) or document.get("fingerprint") != fingerprint:
+            fresh.notes.append(
+                f"ignored the validator cache {path}: it was made by another version of dbflow "
+                "or other settings; it is rebuilt"
+            )
+            return fresh
+        cache = ValidationCache(
+            fingerprint,
+            summaries={
+                key: FileSummary(
+                    [_hit(item) for item in value["file_hits"]],
+                    [(int(a), int(b), str(c)) for a, b, c in value["spans"]],
+                )
+                for key, value in document["summaries"].items()
+            },
+            findings={
+                key: (int(count), [_hit(item) for item in hits])
+                for key, (count, hits) in document["findings"].items()
+            },
+            model_key=document.get("model_key"),
+            model_state=document.get("model"),
+        )
+        if cache.model_state is not None:
+            cache.model()  # decodes, or raises on anything but the model's own types
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        fresh.notes.append(
+            f"ignored the validator cache {path}: it could not be read "
+            f"({type(exc).__name__}); it is rebuilt"
+        )
+        return fresh
+    return cache
 
 
 def save_cache(path: Path | None, cache: ValidationCache) -> None:
     if path is None or not cache.changed:
         return
+    document = {
+        "fingerprint": cache.fingerprint,
+        "summaries": {
+            key: {"file_hits": summary.file_hits, "spans": summary.spans}
+            for key, summary in cache.summaries.items()
+        },
+        "findings": {key: [count, hits] for key, (count, hits) in cache.findings.items()},
+        "model_key": cache.model_key,
+        "model": cache.model_state,
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
         temporary.replace(path)
     except OSError:
         return  # a cache that cannot be written only costs speed
+
+
+def _hit(item: Any) -> CachedHit:
+    rule_id, message, line, column, statement = item
+    if not isinstance(rule_id, str) or not isinstance(statement, str):
+        raise TypeError("a cached finding is malformed")
+    return (rule_id, None if message is None else str(message), int(line), int(column), statement)
+
+
+# The model's own dataclasses: the only types a cached model is rebuilt from.
+_MODEL_TYPES: dict[str, type[Any]] = {
+    name: value
+    for name, value in vars(model_types).items()
+    if isinstance(value, type)
+    and dataclasses.is_dataclass(value)
+    and value.__module__ == model_types.__name__
+}
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            "$type": type(value).__name__,
+            "fields": {
+                item.name: _encode(getattr(value, item.name)) for item in dataclasses.fields(value)
+            },
+        }
+    if isinstance(value, tuple):
+        return {"$tuple": [_encode(item) for item in value]}
+    if isinstance(value, set | frozenset):
+        return {"$set": [_encode(item) for item in value]}
+    if isinstance(value, dict):
+        return {"$dict": [[_encode(key), _encode(item)] for key, item in value.items()]}
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    if not isinstance(value, dict):
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        raise TypeError("unexpected value in the cache")
+    if "$tuple" in value:
+        return tuple(_decode(item) for item in value["$tuple"])
+    if "$set" in value:
+        return {_decode(item) for item in value["$set"]}
+    if "$dict" in value:
+        return {_decode(key): _decode(item) for key, item in value["$dict"]}
+    kind = _MODEL_TYPES.get(value.get("$type", ""))
+    if kind is None:
+        raise TypeError("unknown type in the cache")
+    fields = {name: _decode(item) for name, item in value["fields"].items()}
+    return kind(**fields)

@@ -52,6 +52,8 @@ def validate_command(
     except DbflowError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     if write_baseline_to:
         write_baseline(Path(write_baseline_to), report)
         print(f"wrote {len(report.findings)} finding(s) to {write_baseline_to}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -71,6 +70,7 @@ class Report:
     files: int = 0
     statements: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # about the run itself, e.g. the cache
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
@@ -156,7 +156,7 @@ def validate_files(
         cache.changed = True
         cache.summaries, cache.findings = summaries, findings_by_key
         if keys:
-            cache.model_key, cache.model_blob = keys[-1], pickle.dumps(model)
+            cache.keep_model(keys[-1], model)
     save_cache(cache_path, cache)
 
     history = HistoryContext(model, config.options)
@@ -184,7 +184,9 @@ def validate_files(
     if baseline:
         findings = [finding for finding in findings if finding.fingerprint not in baseline]
     findings.sort(key=lambda f: (f.path, f.line, f.column, -_SEVERITY_RANK[f.severity], f.rule_id))
-    return Report(findings, len(reported), statements, time.perf_counter() - started)
+    return Report(
+        findings, len(reported), statements, time.perf_counter() - started, list(cache.notes)
+    )
 
 
 def _check_file(

@@ -10,6 +10,7 @@ from pathlib import Path
 from dbflow.config import Settings
 from dbflow.errors import ConfigError
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
+from dbflow.validate.cache import CACHE_FILE
 from dbflow.validate.config import load_validate_config
 from dbflow.validate.engine import Report, load_baseline, validate_files
 
@@ -91,7 +92,7 @@ def run_validation(settings: Settings, request: Request) -> Report:
         root=settings.project_root,
         report_only=report_only,
         baseline=baseline,
-        cache_path=settings.data_dir / "cache" / "validate.pickle",
+        cache_path=settings.data_dir / "cache" / CACHE_FILE,
     )
 
 

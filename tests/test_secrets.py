@@ -1,0 +1,159 @@
+"""Passwords, backups and caches: nothing leaks, nothing is left readable, nothing runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dbflow.connection import connect
+from dbflow.pgtools import find_tool
+from tests.cli_helpers import INV, assert_no_traceback, project_dir, run
+
+DBFLOW_VALIDATE = str(Path(sys.executable).with_name("dbflow-validate"))
+LEAKY = "postgresql://postgres:Leak-77123@x@127.0.0.1:{port}/postgres"
+
+COMMANDS: list[tuple[str, ...]] = [
+    ("db.start",),
+    ("db.status",),
+    ("db.up",),
+    ("db.up", "--dry-run"),
+    ("db.list",),
+    ("db.repair", "20250101000000", "--status", "applied"),
+    ("db.reset",),
+    ("db.seed-dev",),
+    ("db.seed-test",),
+    ("db.dump",),
+    ("db.restore", "backups/none.dump"),
+    ("db.diff",),
+    ("db.types",),
+]
+
+
+@pytest.fixture
+def project() -> Iterator[Path]:
+    with project_dir("dbflow-secrets-", app=True) as root:
+        yield root
+
+
+def test_a_password_with_an_unescaped_at_sign_is_never_shown(project: Path) -> None:
+    url = LEAKY.format(port=54322)
+    for command in COMMANDS:
+        result = run(project, INV, *command, env={"DATABASE_URL": url})
+        output = result.stdout + result.stderr
+        assert_no_traceback(result)
+        assert result.returncode == 1, (command, output)
+        assert "Leak" not in output and "77123" not in output, (command, output)
+        assert "unescaped '@'" in output, (command, output)
+    for target in ("staging", "production"):
+        variable = f"{target.upper()}_DATABASE_URL"
+        for command in (("db.push", "--target", target), ("db.diff", "--to", target)):
+            result = run(project, INV, *command, env={variable: url})
+            output = result.stdout + result.stderr
+            assert result.returncode == 1, (command, output)
+            assert "Leak" not in output and "77123" not in output, (command, output)
+            assert f"{variable} is not a valid PostgreSQL URL" in output, (command, output)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_backups_are_private_and_a_failed_dump_leaves_nothing(
+    project: Path, bare_db_url: str
+) -> None:
+    env = {"STAGING_DATABASE_URL": bare_db_url}
+    written = run(project, INV, "db.dump", "--target", "staging", env=env)
+    assert written.returncode == 0, written.stderr
+    archive = project / written.stdout.split("wrote ", 1)[1].strip()
+    assert _mode(archive) == 0o600
+    assert _mode(archive.parent) == 0o700
+
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.secret_rows (id int)")
+        conn.execute("DROP ROLE IF EXISTS dump_reader")
+        conn.execute("CREATE ROLE dump_reader LOGIN PASSWORD 'reader-pw-1'")
+    reader = bare_db_url.replace("postgres:postgres@", "dump_reader:reader-pw-1@")
+    target = project / "backups" / "denied.dump"
+    failed = run(project, INV, "db.dump", "--target", "staging", "--file", str(target),
+                 env={"STAGING_DATABASE_URL": reader})  # fmt: skip
+    assert failed.returncode == 1
+    assert "pg_dump failed" in failed.stderr and "permission denied" in failed.stderr
+    assert sorted(path.name for path in target.parent.iterdir()) == [archive.name]
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE public.secret_rows")
+        conn.execute("DROP ROLE dump_reader")
+
+
+def test_a_damaged_archive_is_called_damaged(project: Path, bare_db_url: str) -> None:
+    env = {"STAGING_DATABASE_URL": bare_db_url}
+    good = project / "good.dump"
+    assert run(project, INV, "db.dump", "--target", "staging", "--file", str(good),
+               env=env).returncode == 0  # fmt: skip
+    damaged = project / "damaged.dump"
+    damaged.write_bytes(_crashing_copy(good))
+    truncated = project / "truncated.dump"
+    truncated.write_bytes(good.read_bytes()[:100])
+    for archive in (damaged, truncated):
+        result = run(project, INV, "db.restore", str(archive), env={"DATABASE_URL": bare_db_url})
+        assert_no_traceback(result)
+        assert result.returncode == 1
+        assert f"{archive}: the archive is damaged or truncated" in result.stderr, result.stderr
+
+
+def _crashing_copy(archive: Path) -> bytes:
+    """``archive`` with 4 bytes of its table of contents overwritten so that pg_restore dies
+    of a signal reading it (the first such offset; the search is deterministic)."""
+    tool = find_tool("pg_restore", 0)
+    data = archive.read_bytes()
+    for offset in range(16, 600):
+        candidate = data[:offset] + b"\xff\xff\xff\x7f" + data[offset + 4 :]
+        probe = archive.with_name("probe.dump")
+        probe.write_bytes(candidate)
+        listed = subprocess.run([str(tool), "--list", str(probe)], capture_output=True, check=False)
+        probe.unlink()
+        if listed.returncode < 0:
+            return candidate
+    raise AssertionError("no 4-byte change of the archive's header crashes pg_restore")
+
+
+class _Payload:
+    """Unpickling this creates a file: proof that a cache ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, ...]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_crafted_validator_cache_runs_nothing(project: Path) -> None:
+    cache = project / ".dbflow" / "cache"
+    cache.mkdir(parents=True)
+    marker = project / "pwned"
+    (cache / "validate.pickle").write_bytes(pickle.dumps(_Payload(marker)))
+    first = run(project, DBFLOW_VALIDATE, "--format", "json")
+    assert first.returncode == 0, first.stderr
+    assert not marker.exists()
+    clean = json.loads(first.stdout)["findings"]
+
+    document = json.loads((cache / "validate.json").read_text())
+    document["model"] = {"$type": "system", "fields": {"command": f"touch {marker}"}}
+    (cache / "validate.json").write_text(json.dumps(document))
+    crafted = run(project, DBFLOW_VALIDATE, "--format", "json")
+    assert crafted.returncode == 0
+    assert "note: ignored the validator cache" in crafted.stderr
+    assert json.loads(crafted.stdout)["findings"] == clean
+    assert not marker.exists()
+
+    (cache / "validate.json").write_text("{not json")
+    garbage = run(project, DBFLOW_VALIDATE, "--format", "json")
+    assert "could not be read" in garbage.stderr
+    assert json.loads(garbage.stdout)["findings"] == clean
