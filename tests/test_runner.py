@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from dbflow.connection import connect
@@ -167,6 +169,56 @@ def test_second_runner_waits_then_fails_cleanly(bare_db_url: str, folder: Path) 
     assert "other-runner" in str(error.value)
     assert any(message.startswith("waiting for another migration runner") for message in messages)
     assert applied_versions(bare_db_url) == []
+
+
+def test_a_killed_runner_mid_statement_does_not_keep_the_lock(
+    bare_db_url: str, folder: Path
+) -> None:
+    write(folder, V1, "slow", "create table public.slow (id int);\nselect pg_sleep(60);")
+    code = (
+        "import sys; from pathlib import Path; "
+        "from dbflow.migrations.runner import RunOptions, migrate; "
+        "migrate(sys.argv[1], Path(sys.argv[2]), RunOptions())"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", code, bare_db_url, str(folder)])
+    _wait_for_table_in_flight(bare_db_url)
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
+    # The server notices the vanished client during pg_sleep and ends the session.
+    deadline = time.monotonic() + 10
+    with connect(bare_db_url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'dbflow %%'"
+            ).fetchone()
+            if row == (0,):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the dead runner's session was still running after 10 s")
+    assert applied_versions(bare_db_url) == []
+
+
+def test_a_runner_ends_the_session_of_a_lock_holder_whose_process_is_gone(
+    bare_db_url: str, folder: Path
+) -> None:
+    write(folder, V1, "a", "create table public.a (id int);")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that no longer exists
+    with connect(bare_db_url, autocommit=True) as holder:
+        holder.execute(
+            "SELECT set_config('application_name', %s, false)",
+            (f"dbflow {socket.gethostname()}:{gone.pid}",),
+        )
+        holder.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+        messages: list[str] = []
+        started = time.monotonic()
+        result = migrate(bare_db_url, folder, RunOptions(lock_wait_seconds=30), messages.append)
+        assert time.monotonic() - started < 10
+        with pytest.raises(psycopg.OperationalError):  # its session was ended
+            holder.execute("SELECT 1")
+    assert [item.version for item in result.applied] == [V1]
+    assert any(f"dbflow {socket.gethostname()}:{gone.pid}) is gone" in m for m in messages)
 
 
 def test_two_runners_at_once_apply_each_file_once(bare_db_url: str, folder: Path) -> None:
@@ -354,7 +406,7 @@ def _wait_for_table_in_flight(url: str) -> None:
     with connect(url, autocommit=True) as conn:
         while time.monotonic() < deadline:
             busy = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbflow' "
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'dbflow %%' "
                 "AND query LIKE 'select pg_sleep%%'"
             ).fetchone()
             if busy and busy[0]:
