@@ -354,6 +354,71 @@ def test_concurrently_alone_runs_outside_a_transaction_and_mixed_is_refused(
     assert not table_exists(bare_db_url, "public.m")
 
 
+def _index_state(url: str, name: str) -> bool | None:
+    with connect(url) as conn:
+        row = conn.execute(
+            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)", (name,)
+        ).fetchone()
+    return None if row is None else bool(row[0])
+
+
+def test_an_index_built_before_its_history_row_is_recorded_not_rebuilt(
+    bare_db_url: str, folder: Path
+) -> None:
+    write(folder, V1, "t", "create table public.t (a int, b int);")
+    migrate(bare_db_url, folder, RunOptions())
+    write(folder, V2, "t_a_idx", "create index concurrently t_a_idx on t (a);")
+    with connect(bare_db_url, autocommit=True) as conn:  # what the interrupted run left
+        conn.execute("CREATE INDEX CONCURRENTLY t_a_idx ON public.t (a)")
+    messages: list[str] = []
+    result = migrate(bare_db_url, folder, RunOptions(), messages.append)
+    assert [item.version for item in result.applied] == [V2]
+    assert any("t_a_idx already exists, valid and as" in m for m in messages)
+    assert [row.state for row in migration_rows(bare_db_url, folder)] == ["ok", "ok"]
+
+
+def test_a_valid_index_with_another_definition_is_named_with_both(
+    bare_db_url: str, folder: Path
+) -> None:
+    write(folder, V1, "t", "create table public.t (a int, b int);")
+    migrate(bare_db_url, folder, RunOptions())
+    write(folder, V2, "t_a_idx", "create index concurrently if not exists t_a_idx on t (a);")
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute("CREATE INDEX t_a_idx ON public.t (b)")
+    with pytest.raises(MigrationError) as error:
+        migrate(bare_db_url, folder, RunOptions())
+    assert "index public.t_a_idx already exists with another definition" in str(error.value)
+    assert "in the database: CREATE INDEX t_a_idx ON public.t USING btree (b)" in str(error.value)
+    assert f"inv db.repair {V2} --status applied" in str(error.value)
+    assert applied_versions(bare_db_url) == [V1]
+
+
+@pytest.mark.parametrize("if_not_exists", ["", "if not exists "])
+def test_an_invalid_index_left_by_a_failed_build_is_dropped_and_built_again(
+    bare_db_url: str, folder: Path, if_not_exists: str
+) -> None:
+    write(folder, V1, "t", "create table public.t (a int);\ninsert into public.t values (1), (1);")
+    migrate(bare_db_url, folder, RunOptions())
+    write(
+        folder, V2, "t_a_key", f"create unique index concurrently {if_not_exists}t_a_key on t (a);"
+    )
+    with pytest.raises(MigrationError) as error:
+        migrate(bare_db_url, folder, RunOptions())
+    assert "could not create unique index" in str(error.value)
+    assert "it left the INVALID index public.t_a_key: the next inv db.up drops it" in str(
+        error.value
+    )
+    assert _index_state(bare_db_url, "public.t_a_key") is False
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM public.t WHERE ctid <> (SELECT min(ctid) FROM public.t)")
+    messages: list[str] = []
+    migrate(bare_db_url, folder, RunOptions(), messages.append)
+    assert any("public.t_a_key is an INVALID index left by an interrupted build" in m
+               for m in messages)  # fmt: skip
+    assert _index_state(bare_db_url, "public.t_a_key") is True
+    assert applied_versions(bare_db_url) == [V1, V2]
+
+
 def test_dry_run_changes_nothing(bare_db_url: str, folder: Path) -> None:
     write(folder, V1, "a", "create table public.a (id int);")
     result = migrate(bare_db_url, folder, RunOptions(dry_run=True))

@@ -25,6 +25,7 @@ from psycopg import sql
 from dbflow.bootstrap.extensions import check_extensions_available
 from dbflow.connection import connect
 from dbflow.migrations.compare import MigrationStatus, applied_diff, compare
+from dbflow.migrations.concurrent import interrupted_outcome, resume_index
 from dbflow.migrations.discovery import Discovery, discover
 from dbflow.migrations.history import ensure_history, read_history, record_applied
 from dbflow.migrations.plan import MigrationError, PlannedMigration, plan_migration
@@ -34,6 +35,7 @@ from dbflow.sql.statements import Statement, error_position
 ADVISORY_LOCK_KEY = 0x6462666C6F77
 _POLL_SECONDS = 0.25
 RUNNER_APPLICATION = "dbflow"
+CONCURRENT_INDEX = "CREATE INDEX CONCURRENTLY"
 # Keepalives: a session whose runner's machine vanished (not only its process) ends too.
 _SESSION_SETTINGS = (
     ("tcp_keepalives_idle", "30"),
@@ -326,11 +328,11 @@ def _apply_all(
         started = time.perf_counter()
         report(f"applying {plan.migration.path.name} ({plan.mode})")
         try:
-            _apply_one(conn, plan, applied_by, started)
+            _apply_one(conn, plan, applied_by, started, report)
         except _StatementFailed as failed:
-            raise _failure(plan, failed.error, failed.statement, applied) from None
+            raise _failure(conn, plan, failed.error, failed.statement, applied) from None
         except psycopg.Error as exc:
-            raise _failure(plan, exc, None, applied) from None
+            raise _failure(conn, plan, exc, None, applied) from None
         duration_ms = int((time.perf_counter() - started) * 1000)
         applied.append(
             AppliedFile(plan.migration.version, plan.migration.path, plan.mode, duration_ms)
@@ -339,7 +341,11 @@ def _apply_all(
 
 
 def _apply_one(
-    conn: psycopg.Connection[Any], plan: PlannedMigration, applied_by: str, started: float
+    conn: psycopg.Connection[Any],
+    plan: PlannedMigration,
+    applied_by: str,
+    started: float,
+    report: Report,
 ) -> None:
     reset_session(conn)
     texts = [statement.text for statement in plan.statements]
@@ -361,6 +367,10 @@ def _apply_one(
             _set_timeouts(conn, plan, local=True)
             for statement in plan.statements:
                 _execute(conn, statement)
+            record()
+        return
+    if plan.autocommit_reason == CONCURRENT_INDEX and resume_index(conn, plan, report) == "record":
+        with conn.transaction():
             record()
         return
     _set_timeouts(conn, plan, local=False)
@@ -400,6 +410,7 @@ def _set_timeouts(conn: psycopg.Connection[Any], plan: PlannedMigration, *, loca
 
 
 def _failure(
+    conn: psycopg.Connection[Any],
     plan: PlannedMigration,
     exc: psycopg.Error,
     statement: Statement | None,
@@ -417,10 +428,9 @@ def _failure(
         else "no migration of this run was applied"
     )
     if plan.autocommit_reason:
-        outcome = (
-            f"{migration.path.name} ran outside a transaction and was not recorded; {kept}. "
-            "A failed CREATE INDEX CONCURRENTLY leaves an INVALID index: drop it before rerunning"
-        )
+        outcome = f"{migration.path.name} ran outside a transaction and was not recorded; {kept}"
+        if plan.autocommit_reason == CONCURRENT_INDEX and not conn.broken:
+            outcome += f"; {interrupted_outcome(conn, plan)}"
     else:
         outcome = f"nothing from {migration.path.name} was kept; {kept}"
     detail = "\n".join(
