@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import shutil
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from dbflow.config import Settings, load_settings
@@ -16,6 +23,7 @@ from dbflow.local import local_engine, stop_local
 from dbflow.migrations.new import new_migration
 from dbflow.migrations.reset import reset_local
 from dbflow.testing.plugin import free_port, scratch_dir
+from tests.cli_helpers import INV, assert_no_traceback, run
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -168,3 +176,80 @@ def test_new_migration_names_and_versions(tmp_path: Path) -> None:
     for bad in ("Add Projects", "add-projects", "1st", ""):
         with pytest.raises(DbflowError, match="is not a plain identifier"):
             new_migration(folder, bad, now=moment + dt.timedelta(days=1))
+
+
+def _admin(project: Path) -> str:
+    return local_engine(_settings(project)).admin_url("template1")
+
+
+def _postmaster_pid(project: Path) -> int:
+    return int((project / ".dbflow" / "pgdata" / "postmaster.pid").read_text().split()[0])
+
+
+def test_a_missing_main_database_is_named_by_status_and_recreated_by_start(
+    project: Path,
+) -> None:
+    (project / "tasks.py").write_text("from dbflow.tasks import ns  # noqa: F401\n")
+    assert run(project, INV, "db.reset", "--no-seed").returncode == 0
+    with connect(_admin(project), autocommit=True) as conn:
+        conn.execute("DROP DATABASE postgres WITH (FORCE)")
+    status = run(project, INV, "db.status")
+    assert_no_traceback(status)
+    assert status.returncode == 1
+    assert "server running (pid" in status.stdout
+    assert "its database postgres is missing" in status.stdout
+    started = run(project, INV, "db.start")
+    assert started.returncode == 0, started.stderr
+    assert "recovered: the database postgres was missing: created it again" in started.stdout
+    assert run(project, INV, "db.status").returncode == 0
+    applied = run(project, INV, "db.up")
+    assert applied.returncode == 0, applied.stderr
+    assert "applied 5 migration(s)" in applied.stdout
+
+
+def test_a_server_crash_during_the_clone_is_recovered_by_the_next_reset(project: Path) -> None:
+    (project / "tasks.py").write_text("from dbflow.tasks import ns  # noqa: F401\n")
+    (project / "supabase" / "migrations" / "20250601000000_bulk.sql").write_text(
+        "create table public.bulk as select g as id, repeat('x', 800) as filler\n"
+        "from generate_series(1, 300000) as g;\n"
+    )  # a template large enough that its clone takes a while
+    cold = run(project, INV, "db.reset", "--no-seed")
+    assert cold.returncode == 0, cold.stderr
+    for attempt in range(2):
+        reset = subprocess.Popen(
+            [INV, "db.reset", "--no-seed"], cwd=project, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        with connect(_admin(project), autocommit=True) as conn:
+            backend = _wait_for_active_query(conn, "CREATE DATABASE%TEMPLATE%")
+        # A backend killed mid-statement is a server crash: PostgreSQL ends every session and
+        # recovers, in the middle of the clone.
+        os.kill(backend if attempt == 0 else _postmaster_pid(project), signal.SIGKILL)
+        stdout, stderr = reset.communicate(timeout=120)
+        assert "Traceback" not in stdout + stderr, stderr
+        assert reset.returncode == 1, (attempt, stdout, stderr)
+        status = run(project, INV, "db.status")
+        assert_no_traceback(status)
+        again = run(project, INV, "db.reset", "--no-seed")
+        assert again.returncode == 0, again.stderr
+        assert run(project, INV, "db.status").returncode == 0
+        listed = run(project, INV, "db.list", "--json")
+        assert {row["state"] for row in json.loads(listed.stdout)} == {"ok"}
+        with connect(_admin(project), autocommit=True) as conn:
+            names = [row[0] for row in conn.execute("SELECT datname FROM pg_database")]
+        assert not [name for name in names if name.startswith("postgres_dbflow")], names
+
+
+def _wait_for_active_query(conn: psycopg.Connection[Any], pattern: str) -> int:
+    """The backend pid of the first session seen running a query like ``pattern``."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        row = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query ILIKE %s "
+            "AND pid <> pg_backend_pid()",
+            (pattern,),
+        ).fetchone()
+        if row:
+            return int(row[0])
+        time.sleep(0.005)
+    raise AssertionError(f"no query like {pattern!r} ran")

@@ -6,7 +6,7 @@ cluster if it is already running, then start it. Starting also installs the boot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dbflow.bootstrap.install import (
@@ -16,9 +16,12 @@ from dbflow.bootstrap.install import (
     install_bootstrap,
 )
 from dbflow.config import Settings, resolve_target
-from dbflow.connection import connect
-from dbflow.engine.cluster import EngineState, LocalEngine, StartOutcome
+from dbflow.connection import connect, database_exists, recover_database
+from dbflow.engine.cluster import APP_USER, EngineState, LocalEngine, StartOutcome
 from dbflow.redact import redact_url
+
+APP_DATABASE = APP_USER  # the database the local URL names: postgres, as on Supabase
+MAINTENANCE_DATABASE = "template1"  # where dbflow connects to create, drop and rename databases
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class StartReport:
     external_url: str | None
     outcome: StartOutcome | None
     bootstrap: InstallResult | None
+    recovered: str | None = None  # what was repaired on the way (a missing database)
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,9 @@ def start_local(settings: Settings) -> StartReport:
         return StartReport(url, None, None)
     engine = local_engine(settings)
     outcome = engine.start()
+    recovered = recover_database(engine.admin_url(MAINTENANCE_DATABASE), APP_DATABASE)
     result = install_bootstrap(engine.admin_url(), strict=settings.strict)
-    return StartReport(None, outcome, result)
+    return StartReport(None, outcome, result, recovered)
 
 
 def stop_local(settings: Settings) -> bool | None:
@@ -110,7 +115,24 @@ def describe_local(settings: Settings) -> StatusReport:
             "dbflow engine", engine.url(), False, state.info.get("version"), kind, state,
             str(engine.pgdata), (), None,
         )  # fmt: skip
-    return _describe_server("dbflow engine", engine.url(), kind, state, str(engine.pgdata))
+    report = _describe_server("dbflow engine", engine.url(), kind, state, str(engine.pgdata))
+    if not report.reachable:
+        exists = _database_present(engine)
+        if exists is False:
+            problem = (
+                f"the server is up, but its database {APP_DATABASE} is missing (an interrupted "
+                "reset?); inv db.start or inv db.reset recreates it"
+            )
+            return replace(report, problem=problem)
+    return report
+
+
+def _database_present(engine: LocalEngine) -> bool | None:
+    """Whether the engine's main database exists; None when that cannot be told."""
+    try:
+        return database_exists(engine.admin_url(MAINTENANCE_DATABASE), APP_DATABASE)
+    except Exception:  # status must always print
+        return None
 
 
 def _describe_server(

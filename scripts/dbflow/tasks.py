@@ -94,6 +94,8 @@ def start(c: Context) -> None:
         )
         return
     assert report.outcome is not None and report.bootstrap is not None
+    if report.recovered:
+        out.print(f"[yellow]recovered:[/] {report.recovered}")
     state = report.outcome.state
     version = state.info.get("version", "?")
     kind = state.info.get("kind", "?")
@@ -149,6 +151,8 @@ def _print_status(report: StatusReport) -> None:
     if report.reachable:
         where = f" (pid {state.pid})" if state and state.pid else ""
         rows.append(("state", f"running{where}, PostgreSQL {report.server_version}"))
+    elif state and state.running:
+        rows.append(("state", f"server running (pid {state.pid}), not reachable: {report.problem}"))
     else:
         reason = f": {report.problem}" if report.problem else "; start it with `inv db.start`"
         rows.append(("state", f"not running{reason}"))

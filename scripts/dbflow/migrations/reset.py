@@ -24,10 +24,16 @@ from psycopg import sql
 
 from dbflow.bootstrap.install import BOOTSTRAP_VERSION, apply_database_settings, install_bootstrap
 from dbflow.config import Settings
-from dbflow.connection import connect, create_database, database_exists, drop_database
+from dbflow.connection import (
+    connect,
+    create_database,
+    database_exists,
+    drop_database,
+    replace_database,
+)
 from dbflow.engine.cluster import LocalEngine
 from dbflow.errors import DbflowError
-from dbflow.local import external_url, local_engine, start_local
+from dbflow.local import APP_DATABASE, MAINTENANCE_DATABASE, external_url, local_engine, start_local
 from dbflow.migrations.discovery import discover
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.seeds import run_seed_files
@@ -39,7 +45,6 @@ Report = Callable[[str], None]
 
 BASE_PREFIX = "dbflow_base_"
 APP_PREFIX = "dbflow_tpl_"
-MAINTENANCE_DATABASE = "template1"
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ def reset_local(settings: Settings, *, seed: bool = True, report: Report = print
         templates = ensure_templates(engine, settings, report)
         warm = not templates.built
         clone_started = time.perf_counter()
-        _replace_database(engine, "postgres", templates.app)
+        _replace_database(engine, APP_DATABASE, templates.app)
         report(
             f"recreated the database from {'the cached' if warm else 'a fresh'} template "
             f"({time.perf_counter() - clone_started:.2f} s)"
@@ -175,11 +180,11 @@ def _seed_files(settings: Settings) -> list[Path]:
 
 
 def _replace_database(engine: LocalEngine, name: str, template: str) -> None:
-    admin = engine.admin_url(MAINTENANCE_DATABASE)
-    drop_database(admin, name)
-    create_database(admin, name, template=template)
-    with connect(engine.admin_url(name), autocommit=True) as conn:
-        apply_database_settings(conn)
+    def prepare(database: str) -> None:
+        with connect(engine.admin_url(database), autocommit=True) as conn:
+            apply_database_settings(conn)
+
+    replace_database(engine.admin_url(MAINTENANCE_DATABASE), name, template, prepare)
 
 
 def _rename(admin_url: str, old: str, new: str) -> None:
