@@ -144,7 +144,7 @@ def test_ci_yes_needs_the_environment_approval(
 ) -> None:
     monkeypatch.setenv("CI", "true")
     monkeypatch.delenv("DBFLOW_APPROVED_TARGET", raising=False)
-    with pytest.raises(PushRefused, match="needs the environment's approval"):
+    with pytest.raises(PushRefused, match="needs the deployment's approval"):
         push(envs.settings, PushOptions("production", yes=True), report=_quiet, confirm=None)
     monkeypatch.setenv("DBFLOW_APPROVED_TARGET", "production")
     messages: list[str] = []

@@ -264,7 +264,7 @@ def test_remote_and_production_targets_are_refused(empty_project: Settings, tmp_
         seed_url(settings, SeedOptions(target="production", allow_remote=True))
     with pytest.raises(DbflowError) as error:
         seed_url(settings, SeedOptions(target="staging"))
-    assert "it is not a local database" in str(error.value)
+    assert "refusing to seed staging without --allow-remote" in str(error.value)
     assert "secret-pw-1" not in str(error.value)
 
 

@@ -113,7 +113,8 @@ def test_reset_new_up_list_as_a_user_runs_them(project: Path) -> None:
 
     refused = _run(project, INV, "db.up", "--target", "production")
     assert refused.returncode == 1
-    assert "refusing to apply migrations to production without --yes" in refused.stderr
+    assert "refusing to apply migrations to production" in refused.stderr
+    assert "inv db.push --target production" in refused.stderr
 
 
 def test_seed_tasks_as_a_user_runs_them(project: Path) -> None:

@@ -1,47 +1,28 @@
-"""``inv db.push``: validate, show what will run, back up production, confirm, apply.
+"""Changing a database other than by a reset: ``db.up``, ``db.push``, ``db.repair``, ``db.restore``.
 
-Production needs a confirmation: typing the target's name at a terminal, or ``--yes`` in CI
-only when the workflow's protected environment was approved (the workflow sets
-``DBFLOW_APPROVED_TARGET=production`` inside the approved job). Every push is recorded in
-``supabase_migrations.dbflow_pushes``, including a push made with ``--no-backup``.
+Each asks the gate (:mod:`dbflow.targets`) first and does what its cell of the policy asks:
+validation, a backup, a confirmation, a record. ``db.push`` shows what it would run before it
+asks; the others ask before they do anything.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dbflow.config import Settings, resolve_target
-from dbflow.connection import connect
-from dbflow.dump import backup_path, dump
-from dbflow.errors import DbflowError
-from dbflow.migrations.history import ensure_history
+from dbflow.config import Settings
+from dbflow.dump import backup_path, dump, restore
+from dbflow.migrations.repair import RepairStatus, repair
 from dbflow.migrations.reset import run_options
 from dbflow.migrations.runner import RunResult, migrate, who_applies
 from dbflow.redact import redact_url
+from dbflow.targets import Clearance, Confirm, Refused, clear, record
 from dbflow.validate.engine import Report
 from dbflow.validate.run import Request, run_validation
 
-APPROVAL_VARIABLE = "DBFLOW_APPROVED_TARGET"
-PROTECTED_TARGETS = ("production",)
-
-_PUSHES_SQL = """
-CREATE TABLE IF NOT EXISTS supabase_migrations.dbflow_pushes (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    pushed_at timestamptz NOT NULL DEFAULT now(),
-    target text NOT NULL,
-    pushed_by text NOT NULL,
-    versions text[] NOT NULL,
-    backup text,
-    no_backup boolean NOT NULL DEFAULT false
-)
-"""
-
-
-class PushRefused(DbflowError):
-    """The push stopped before changing anything."""
+Progress = Callable[[str], None]
+PushRefused = Refused  # the push stopped before changing anything
 
 
 @dataclass(frozen=True)
@@ -61,24 +42,18 @@ class PushResult:
     backup: Path | None
 
 
-Confirm = Callable[[str], str]  # shows a prompt, returns what the person typed
-
-
 def push(
     settings: Settings,
     options: PushOptions,
     *,
-    report: Callable[[str], None],
+    report: Progress,
     confirm: Confirm | None,
 ) -> PushResult:
     """Push pending migrations to ``options.target``; ``confirm`` is None when not interactive."""
-    if options.target == "local":
-        raise PushRefused("db.push ships to staging or production; use inv db.up for local")
-    target = resolve_target(settings, options.target)
-    assert target.url is not None
-    url = target.url
+    clearance = clear(settings, "push", options.target, deferred=True)
+    url = clearance.url
     validation = run_validation(settings, Request())
-    if validation.fails("error"):
+    if clearance.requirement.validation and validation.fails("error"):
         raise PushRefused(
             f"validation found {validation.count('error')} error(s): nothing was pushed",
             detail="\n".join(
@@ -93,59 +68,85 @@ def push(
     plan = migrate(url, settings.migrations_dir, replace(runner, dry_run=True))
     if options.dry_run or not plan.planned:
         return PushResult(validation, plan, None, None)
-    protected = options.target in PROTECTED_TARGETS
-    backup: Path | None = None
-    if protected:
-        confirm_protected(options, confirm)
-        if options.no_backup:
-            report("no backup taken (--no-backup): recorded in supabase_migrations.dbflow_pushes")
-        else:
-            backup = dump(url, backup_path(settings.project_root, options.target),
-                          pg_bin_dir=settings.pg_bin_dir)  # fmt: skip
-            report(f"backup written to {backup.relative_to(settings.project_root)}")
+    clearance.confirm(yes=options.yes, confirm=confirm)
+    backup = _backup(settings, clearance, options.no_backup, report)
     applied = migrate(url, settings.migrations_dir, runner, report)
-    _record(url, options, applied, backup, settings)
+    _record(settings, clearance, tuple(item.version for item in applied.applied), backup,
+            options.no_backup)  # fmt: skip
     report(f"pushed {len(applied.applied)} migration(s) to {options.target} ({redact_url(url)})")
     return PushResult(validation, plan, applied, backup)
 
 
-def confirm_protected(options: PushOptions, confirm: Confirm | None) -> None:
-    """Ask for (or check) the confirmation a protected target needs; raise if missing."""
-    if options.yes:
-        in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-        if in_ci and os.environ.get(APPROVAL_VARIABLE) != options.target:
-            raise PushRefused(
-                f"--yes for {options.target} in CI needs the environment's approval",
-                detail=f"{APPROVAL_VARIABLE} is not {options.target!r} in this job",
-                hint="run the push from the workflow job that uses the protected "
-                f"'{options.target}' environment; it sets {APPROVAL_VARIABLE} after approval",
-            )
-        return
-    if confirm is None:
-        raise PushRefused(
-            f"pushing to {options.target} needs a confirmation",
-            hint=f"run it at a terminal and type '{options.target}', or pass --yes from the "
-            "approved deployment workflow",
+def apply_pending(
+    settings: Settings,
+    target: str,
+    *,
+    dry_run: bool = False,
+    allow_out_of_order: bool = False,
+    report: Progress = lambda _: None,
+) -> RunResult:
+    """``db.up``: apply (or plan) the pending migrations of a local or shared database."""
+    clearance = clear(settings, "up", target, dry_run=dry_run)
+    options = replace(run_options(settings), dry_run=dry_run, allow_out_of_order=allow_out_of_order)
+    return migrate(clearance.url, settings.migrations_dir, options, report)
+
+
+def repair_history(
+    settings: Settings,
+    target: str,
+    version: str,
+    status: RepairStatus,
+    *,
+    yes: bool = False,
+    confirm: Confirm | None = None,
+) -> str:
+    """``db.repair``: mark a version applied or reverted without running it."""
+    clearance = clear(settings, "repair", target, yes=yes, confirm=confirm)
+    message = repair(clearance.url, settings.migrations_dir, version, status)
+    _record(settings, clearance, (f"{status}:{version}",), None, False)
+    return message
+
+
+def restore_archive(
+    settings: Settings,
+    target: str,
+    archive: Path,
+    *,
+    yes: bool = False,
+    confirm: Confirm | None = None,
+    report: Progress = lambda _: None,
+) -> Path | None:
+    """``db.restore``: restore ``archive`` into ``target``; return the backup taken first."""
+    if not archive.is_file():
+        raise Refused(
+            f"{archive}: no such archive", hint="inv db.dump writes archives to backups/ by default"
         )
-    answer = confirm(f"type '{options.target}' to push to {options.target}: ").strip()
-    if answer != options.target:
-        raise PushRefused(f"confirmation did not match '{options.target}': nothing was pushed")
+    clearance = clear(settings, "restore", target, yes=yes, confirm=confirm)
+    backup = _backup(settings, clearance, False, report)
+    restore(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir)
+    _record(settings, clearance, (), backup, False)
+    return backup
+
+
+def _backup(settings: Settings, clearance: Clearance, skip: bool, report: Progress) -> Path | None:
+    if not clearance.requirement.backup:
+        return None
+    if skip:
+        report("no backup taken (--no-backup): recorded in supabase_migrations.dbflow_pushes")
+        return None
+    path = dump(clearance.url, backup_path(settings.project_root, clearance.target),
+                pg_bin_dir=settings.pg_bin_dir)  # fmt: skip
+    report(f"backup written to {path.relative_to(settings.project_root)}")
+    return path
 
 
 def _record(
-    url: str, options: PushOptions, applied: RunResult, backup: Path | None, settings: Settings
+    settings: Settings,
+    clearance: Clearance,
+    versions: tuple[str, ...],
+    backup: Path | None,
+    no_backup: bool,
 ) -> None:
-    with connect(url, autocommit=True) as conn:
-        ensure_history(conn)
-        conn.execute(_PUSHES_SQL)
-        conn.execute(
-            "INSERT INTO supabase_migrations.dbflow_pushes "
-            "(target, pushed_by, versions, backup, no_backup) VALUES (%s, %s, %s, %s, %s)",
-            (
-                options.target,
-                who_applies(settings.project_root),
-                [item.version for item in applied.applied],
-                str(backup.relative_to(settings.project_root)) if backup else None,
-                options.no_backup,
-            ),
-        )
+    shown = str(backup.relative_to(settings.project_root)) if backup else None
+    record(clearance, clearance.url, by=who_applies(settings.project_root), versions=versions,
+           backup=shown, no_backup=no_backup)  # fmt: skip

@@ -16,9 +16,10 @@ from typing import Literal
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
 from dbflow.connection import connect
-from dbflow.local import local_engine, start_local, target_url
+from dbflow.local import local_engine, start_local
 from dbflow.migrations.reset import ensure_templates
 from dbflow.redact import redact_url
+from dbflow.targets import clear
 
 Change = Literal["missing", "extra", "changed"]
 KIND_ORDER = (
@@ -59,7 +60,7 @@ def side_url(settings: Settings, side: str) -> str:
         engine = local_engine(settings)
         templates = ensure_templates(engine, settings, report=lambda _: None)
         return engine.url(templates.app)
-    return target_url(settings, side)
+    return clear(settings, "diff", side).url
 
 
 def diff_databases(

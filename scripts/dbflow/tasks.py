@@ -10,7 +10,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -24,25 +23,24 @@ from rich.progress import Progress, TaskID
 
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
-from dbflow.deploy import PushOptions, confirm_protected
+from dbflow.deploy import PushOptions, apply_pending, repair_history, restore_archive
 from dbflow.deploy import push as push_migrations
 from dbflow.diff import diff_databases, migration_sql, post_webhook, render_migration
 from dbflow.diff import render_json as render_diff_json
 from dbflow.diff import render_report as render_diff_report
 from dbflow.dump import DumpKind, backup_path
 from dbflow.dump import dump as dump_database
-from dbflow.dump import restore as restore_database
 from dbflow.errors import DbflowError
-from dbflow.local import StatusReport, describe_local, start_local, stop_local, target_url
+from dbflow.local import StatusReport, describe_local, start_local, stop_local
 from dbflow.migrations.new import new_migration
-from dbflow.migrations.repair import repair as repair_history
-from dbflow.migrations.reset import reset_local, run_options
-from dbflow.migrations.runner import RunResult, migrate
+from dbflow.migrations.reset import reset_local
+from dbflow.migrations.runner import RunResult
 from dbflow.migrations.status import migration_rows
 from dbflow.redact import redact_text, redact_url
 from dbflow.seed.export import write_sql
 from dbflow.seed.plan import TablePlan
 from dbflow.seed.run import SeedOptions, describe_plan, plan_seed, seed_database, seed_url
+from dbflow.targets import Confirm, clear
 from dbflow.typegen import generate_types
 from dbflow.validate.cli import validate_command
 from dbflow.validate.docs import write_reference
@@ -184,16 +182,6 @@ def _print_status(report: StatusReport) -> None:
 _TARGET_HELP = "local (default), staging or production"
 
 
-def _confirm_production(target: str, yes: bool, what: str) -> None:
-    if target == "production" and not yes:
-        err.print(
-            f"error: refusing to {what} production without --yes\n"
-            "hint: ship to production with a dry run and a backup first (inv db.up --target "
-            "production --dry-run), then run again with --yes"
-        )
-        raise Exit(code=1)
-
-
 @task(
     help={
         "name": "the migration's name: a plain identifier, e.g. add_projects_table",
@@ -223,7 +211,6 @@ def new(
         "target": _TARGET_HELP,
         "dry-run": "print the pending files, their mode and their SQL; change nothing",
         "allow-out-of-order": "apply local migrations older than the newest applied one",
-        "yes": "required to apply to production",
     }
 )
 def up(
@@ -231,18 +218,18 @@ def up(
     target: str = "local",
     dry_run: bool = False,
     allow_out_of_order: bool = False,
-    yes: bool = False,
 ) -> None:
-    """Apply pending migrations in order, one transaction per file."""
+    """Apply pending migrations in order, one transaction per file (local or shared database;
+    staging and production go through db.push)."""
     settings = _settings()
-    if not dry_run:
-        _confirm_production(target, yes, "apply migrations to")
     with user_errors():
-        url = target_url(settings, target)
-        options = replace(
-            run_options(settings), dry_run=dry_run, allow_out_of_order=allow_out_of_order
+        result = apply_pending(
+            settings,
+            target,
+            dry_run=dry_run,
+            allow_out_of_order=allow_out_of_order,
+            report=_progress,
         )
-        result = migrate(url, settings.migrations_dir, options, _progress)
     _print_run(result)
 
 
@@ -251,7 +238,7 @@ def list_(c: Context, target: str = "local", json_: bool = False) -> None:
     """Show every migration: local, applied, checksum state, applied at, duration."""
     settings = _settings()
     with user_errors():
-        rows = migration_rows(target_url(settings, target), settings.migrations_dir)
+        rows = migration_rows(clear(settings, "list", target).url, settings.migrations_dir)
     if json_:
         print(json.dumps([row.as_json() for row in rows], indent=2))
         return
@@ -284,22 +271,23 @@ def list_(c: Context, target: str = "local", json_: bool = False) -> None:
         "version": "the migration version (its leading digits)",
         "status": "applied (record the local file as applied) or reverted (forget it)",
         "target": _TARGET_HELP,
-        "yes": "required to repair production's history",
+        "yes": "instead of typing the target's name (production: only in the approved job)",
     }
 )
 def repair(c: Context, version: str, status: str, target: str = "local", yes: bool = False) -> None:
     """Mark a migration applied or reverted in the history, without running its SQL."""
     if status not in ("applied", "reverted"):
         err.print("error: --status must be applied or reverted")
-        raise Exit(code=1)
-    _confirm_production(target, yes, "repair the history of")
+        raise Exit(code=2)
     settings = _settings()
     with user_errors():
         message = repair_history(
-            target_url(settings, target),
-            settings.migrations_dir,
+            settings,
+            target,
             version,
             "applied" if status == "applied" else "reverted",
+            yes=yes,
+            confirm=_terminal_confirm(),
         )
     out.print(message)
 
@@ -318,7 +306,14 @@ def reset(c: Context, seed: bool = True) -> None:
 
 
 def _progress(message: str) -> None:
-    out.print(f"[dim]-[/] {message}")
+    out.print(f"[dim]-[/] {escape(message)}")
+
+
+def _terminal_confirm() -> Confirm | None:
+    """Asks at the terminal, or None when standard input is not one (CI, a pipe)."""
+    if not sys.stdin.isatty():
+        return None
+    return lambda prompt: input(prompt)
 
 
 def _print_run(result: RunResult) -> None:
@@ -513,7 +508,7 @@ def seed_test(
     help={
         "target": "staging or production",
         "dry-run": "validate and print the pending migrations and their SQL; change nothing",
-        "yes": "skip the typed confirmation (CI: only inside the approved environment)",
+        "yes": "instead of typing the target's name (production: only in the approved job)",
         "no-backup": "push to production without a backup (recorded with the push)",
         "allow-out-of-order": "apply local migrations older than the newest applied one",
     }
@@ -528,13 +523,12 @@ def push(
 ) -> None:
     """Ship pending migrations to staging or production: validate, back up, confirm, apply."""
     settings = _settings()
-    interactive = sys.stdin.isatty()
     with user_errors():
         result = push_migrations(
             settings,
             PushOptions(target, dry_run, yes, no_backup, allow_out_of_order),
             report=_progress,
-            confirm=(lambda prompt: input(prompt)) if interactive else None,
+            confirm=_terminal_confirm(),
         )
     warnings = result.validation.count("warning")
     out.print(f"validation passed ({warnings} warning(s); inv db.validate shows them)")
@@ -561,7 +555,7 @@ def dump(
     settings = _settings()
     kind: DumpKind = "schema" if schema_only else "data" if data_only else "full"
     with user_errors():
-        url = target_url(settings, target)
+        url = clear(settings, "dump", target).url
         path = Path(file) if file else backup_path(settings.project_root, target)
         written = dump_database(url, path, kind=kind, pg_bin_dir=settings.pg_bin_dir)
     out.print(f"wrote {written}", markup=False)
@@ -570,21 +564,18 @@ def dump(
 @task(
     help={
         "file": "the archive to restore (made by inv db.dump or db.push)",
-        "target": "local (default); staging or production need the same confirmation as push",
-        "yes": "skip the typed confirmation (CI: only inside the approved environment)",
+        "target": "local (default), staging or production (backed up first, confirmed)",
+        "yes": "instead of typing the target's name (production: only in the approved job)",
     }
 )
 def restore(c: Context, file: str, target: str = "local", yes: bool = False) -> None:
     """Restore an archive into a target (the emergency path: prefer fixing forward)."""
     settings = _settings()
     with user_errors():
-        if target != "local":
-            confirm_protected(
-                PushOptions(target, yes=yes),
-                (lambda prompt: input(prompt)) if sys.stdin.isatty() else None,
-            )
-        restore_database(target_url(settings, target), Path(file), pg_bin_dir=settings.pg_bin_dir)
-    out.print(f"restored {file} into {target}")
+        backup = restore_archive(
+            settings, target, Path(file), yes=yes, confirm=_terminal_confirm(), report=_progress
+        )
+    out.print(f"restored {file} into {target}" + (f" (backup first: {backup})" if backup else ""))
 
 
 @task(
@@ -641,7 +632,7 @@ def types(
     """Generate TypeScript types of the database for supabase-js (a Database type)."""
     settings = _settings()
     path = Path(output) if output else settings.types_path
-    with user_errors(), connect(target_url(settings, target), autocommit=True) as conn:
+    with user_errors(), connect(clear(settings, "types", target).url, autocommit=True) as conn:
         text = generate_types(conn, schema or list(settings.api_schemas))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

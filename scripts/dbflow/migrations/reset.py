@@ -32,14 +32,13 @@ from dbflow.connection import (
     replace_database,
 )
 from dbflow.engine.cluster import LocalEngine
-from dbflow.errors import DbflowError
 from dbflow.local import APP_DATABASE, MAINTENANCE_DATABASE, external_url, local_engine, start_local
 from dbflow.migrations.discovery import discover
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.seeds import run_seed_files
 from dbflow.redact import redact_url
 from dbflow.seed.run import SeedOptions, seed_within
-from dbflow.urls import is_local_url
+from dbflow.targets import clear
 
 Report = Callable[[str], None]
 
@@ -127,14 +126,7 @@ def reset_local(settings: Settings, *, seed: bool = True, report: Report = print
     url = external_url(settings)
     seed_files = _seed_files(settings) if seed else []
     if url is not None:
-        if not is_local_url(url):
-            raise DbflowError(
-                f"refusing to reset {redact_url(url)}: DATABASE_URL does not point at this machine",
-                detail="db.reset drops every object of the database and is for local databases "
-                "only",
-                hint="unset DATABASE_URL to reset dbflow's own local engine; to change a shared "
-                "database, ship migrations with db.up / db.push",
-            )
+        clear(settings, "reset", "local")
         _wipe_user_objects(url, report)
         result = migrate(url, settings.migrations_dir, run_options(settings), report)
         report(f"applied {len(result.applied)} migration(s)")

@@ -11,12 +11,10 @@ from typing import Any, Literal
 import psycopg
 
 from dbflow.catalog.read import read_catalog
-from dbflow.config import Settings, resolve_target
+from dbflow.config import Settings
 from dbflow.connection import connect
 from dbflow.errors import DbflowError
-from dbflow.local import target_url
 from dbflow.migrations.seeds import run_seed_files
-from dbflow.redact import redact_url
 from dbflow.seed.auth import add_identities, password_hash, shape_auth_users
 from dbflow.seed.fixtures import FIXTURE_USERS
 from dbflow.seed.load import (
@@ -29,7 +27,7 @@ from dbflow.seed.load import (
 )
 from dbflow.seed.plan import AUTH_USERS, SeedPlan, build_plan
 from dbflow.seed.values import EPOCH
-from dbflow.urls import is_local_url
+from dbflow.targets import clear
 
 Mode = Literal["dev", "test"]
 
@@ -67,19 +65,9 @@ class SeedResult:
 
 
 def seed_url(settings: Settings, options: SeedOptions) -> str:
-    """Where to seed; refuses production always and any non-local database unless allowed."""
-    if options.target == "production":
-        raise DbflowError(
-            "refusing to seed production", hint="seed data belongs in local and test databases"
-        )
-    resolved = resolve_target(settings, options.target)
-    url = target_url(settings, options.target)
-    if resolved.url is not None and not is_local_url(resolved.url) and not options.allow_remote:
-        raise DbflowError(
-            f"refusing to seed {redact_url(resolved.url)}: it is not a local database",
-            hint="pass --allow-remote to seed a shared (non-production) database on purpose",
-        )
-    return url
+    """Where to seed, as the gate allows: never production; a database that is not certainly
+    this machine only with --allow-remote."""
+    return clear(settings, "seed", options.target, opted_in=options.allow_remote).url
 
 
 def plan_seed(conn: psycopg.Connection[Any], options: SeedOptions) -> SeedPlan:
