@@ -36,6 +36,7 @@ Confirmation = Literal["typed", "approved"]
 Confirm = Callable[[str], str]  # shows a prompt at a terminal, returns what the person typed
 
 APPROVAL_VARIABLE = "DBFLOW_APPROVED_TARGET"
+_TASKS = {"seed": ("seed-dev", "seed-test")}  # where a gated action's tasks have other names
 _VERBS: dict[str, str] = {
     "up": "apply migrations to",
     "repair": "repair the history of",
@@ -238,7 +239,8 @@ def policy_table() -> str:
     ]
     for action in ACTIONS:
         cells = [POLICY[(action, place)].describe() for place in PLACES]
-        lines.append(f"| `db.{action}` | " + " | ".join(cells) + " |")
+        tasks = " ".join(f"`db.{task}`" for task in _TASKS.get(action, (action,)))
+        lines.append(f"| {tasks} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

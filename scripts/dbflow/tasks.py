@@ -294,13 +294,14 @@ def repair(c: Context, version: str, status: str, target: str = "local", yes: bo
 
 @task(
     help={
-        "seed": "run supabase/seed.sql and seeds/dev/*.sql after the migrations (--no-seed skips)"
+        "seed": "run supabase/seed.sql and seeds/dev/*.sql after the migrations (--no-seed skips)",
+        "target": "local (the default and the only one allowed: a reset drops everything)",
     }
 )
-def reset(c: Context, seed: bool = True) -> None:
+def reset(c: Context, seed: bool = True, target: str = "local") -> None:
     """Rebuild the local database from the migrations and seed it (local only)."""
     with user_errors():
-        result = reset_local(_settings(), seed=seed, report=_progress)
+        result = reset_local(_settings(), seed=seed, report=_progress, target=target)
     kind = "warm: cloned the cached template" if result.warm else "cold: templates rebuilt"
     out.print(f"reset done in {result.seconds:.2f} s ({kind})")
 

@@ -120,13 +120,16 @@ def ensure_templates(engine: LocalEngine, settings: Settings, report: Report) ->
     return Templates(base, app, built)
 
 
-def reset_local(settings: Settings, *, seed: bool = True, report: Report = print) -> ResetResult:
-    """Recreate the local database from the migrations (and seed it)."""
+def reset_local(
+    settings: Settings, *, seed: bool = True, report: Report = print, target: str = "local"
+) -> ResetResult:
+    """Recreate the local database from the migrations (and seed it); the gate refuses any
+    database that is not certainly on this machine."""
     started = time.perf_counter()
+    clear(settings, "reset", target)
     url = external_url(settings)
     seed_files = _seed_files(settings) if seed else []
     if url is not None:
-        clear(settings, "reset", "local")
         _wipe_user_objects(url, report)
         result = migrate(url, settings.migrations_dir, run_options(settings), report)
         report(f"applied {len(result.applied)} migration(s)")
