@@ -117,11 +117,12 @@ def restore_archive(
     report: Progress = lambda _: None,
 ) -> Path | None:
     """``db.restore``: restore ``archive`` into ``target``; return the backup taken first."""
+    clearance = clear(settings, "restore", target, deferred=True)
     if not archive.is_file():
         raise Refused(
             f"{archive}: no such archive", hint="inv db.dump writes archives to backups/ by default"
         )
-    clearance = clear(settings, "restore", target, yes=yes, confirm=confirm)
+    clearance.confirm(yes=yes, confirm=confirm)
     backup = _backup(settings, clearance, False, report)
     restore(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir)
     _record(settings, clearance, (), backup, False)
