@@ -138,15 +138,7 @@ def test_server_detail_and_hint_are_shown(bare_db_url: str, folder: Path) -> Non
 
 def test_kill_9_mid_migration_leaves_nothing_half_applied(bare_db_url: str, folder: Path) -> None:
     write(folder, V1, "slow", "create table public.slow (id int);\nselect pg_sleep(2);")
-    code = (
-        "import sys; from pathlib import Path; "
-        "from dbflow.migrations.runner import RunOptions, migrate; "
-        "migrate(sys.argv[1], Path(sys.argv[2]), RunOptions())"
-    )
-    runner = subprocess.Popen([sys.executable, "-c", code, bare_db_url, str(folder)])
-    _wait_for_table_in_flight(bare_db_url)
-    os.kill(runner.pid, signal.SIGKILL)
-    runner.wait()
+    _kill_runner_mid_statement(bare_db_url, folder)
     assert applied_versions(bare_db_url) == []
     messages: list[str] = []
     result = migrate(bare_db_url, folder, RunOptions(lock_wait_seconds=30), messages.append)
@@ -175,15 +167,7 @@ def test_a_killed_runner_mid_statement_does_not_keep_the_lock(
     bare_db_url: str, folder: Path
 ) -> None:
     write(folder, V1, "slow", "create table public.slow (id int);\nselect pg_sleep(60);")
-    code = (
-        "import sys; from pathlib import Path; "
-        "from dbflow.migrations.runner import RunOptions, migrate; "
-        "migrate(sys.argv[1], Path(sys.argv[2]), RunOptions())"
-    )
-    runner = subprocess.Popen([sys.executable, "-c", code, bare_db_url, str(folder)])
-    _wait_for_table_in_flight(bare_db_url)
-    os.kill(runner.pid, signal.SIGKILL)
-    runner.wait()
+    _kill_runner_mid_statement(bare_db_url, folder)
     # The server notices the vanished client during pg_sleep and ends the session.
     deadline = time.monotonic() + 10
     with connect(bare_db_url, autocommit=True) as conn:
@@ -463,6 +447,19 @@ def test_history_written_by_the_supabase_cli_is_understood(bare_db_url: str, fol
     rows = migration_rows(bare_db_url, folder)
     assert [(row.version, row.state) for row in rows] == [(V1, "ok")]
     assert migrate(bare_db_url, folder, RunOptions()).applied == ()
+
+
+def _kill_runner_mid_statement(url: str, folder: Path) -> None:
+    """Start a runner in another process and kill -9 it during the file's second statement."""
+    code = (
+        "import sys; from pathlib import Path; "
+        "from dbflow.migrations.runner import RunOptions, migrate; "
+        "migrate(sys.argv[1], Path(sys.argv[2]), RunOptions())"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", code, url, str(folder)])
+    _wait_for_table_in_flight(url)
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
 
 
 def _wait_for_table_in_flight(url: str) -> None:
