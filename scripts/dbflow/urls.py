@@ -12,9 +12,7 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass
-
-import psycopg
-from psycopg.conninfo import conninfo_to_dict
+from typing import Any
 
 URL_SHAPE = "postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
 _SCHEMES = ("postgresql://", "postgres://")
@@ -42,10 +40,9 @@ def parse_url(url: str) -> ConnectionTarget:
     authority = re.split(r"[/?]", url.split("://", 1)[1], maxsplit=1)[0]
     if authority.count("@") > 1:
         raise UrlProblem("the user or password holds an unescaped '@': write it as %40")
-    try:
-        params = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        raise UrlProblem("it cannot be parsed") from None
+    params = _libpq_parse(url)
+    if params is None:
+        raise UrlProblem("it cannot be parsed")
     target = ConnectionTarget(
         hosts=_split(params.get("host")),
         addresses=_split(params.get("hostaddr")),
@@ -80,10 +77,7 @@ def url_problem(url: str) -> str | None:
 
 def url_password(url: str) -> str | None:
     """The password libpq reads from ``url`` (None when absent or the URL is malformed)."""
-    try:
-        params = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return None
+    params = _libpq_parse(url) or {}
     password = params.get("password")
     return str(password) if password else None
 
@@ -98,6 +92,18 @@ def is_local_url(url: str) -> bool:
     if target.addresses:
         return all(_is_loopback(address) for address in target.addresses)
     return all(_host_is_local(host) for host in target.hosts)
+
+
+def _libpq_parse(url: str) -> dict[str, Any] | None:
+    """libpq's own reading of a connection string (psycopg is imported only when needed: the
+    validator, which never connects, starts faster without it)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return None
 
 
 def _split(value: object) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ class ValidationCache:
     summaries: dict[str, FileSummary] = field(default_factory=dict)  # "name|sha" -> summary
     findings: dict[str, tuple[int, list[CachedHit]]] = field(default_factory=dict)
     model_key: str | None = None
-    model_state: Any = None  # the model after the file ``model_key`` ends with, encoded
+    model_state: SchemaModel | None = None  # the model after the file ``model_key`` ends with
     changed: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -69,13 +69,11 @@ class ValidationCache:
         return last if reusable else -1
 
     def model(self) -> SchemaModel:
-        decoded = _decode(self.model_state)
-        if not isinstance(decoded, SchemaModel):
-            raise ValueError("the cached model is not a schema model")
-        return decoded
+        assert self.model_state is not None
+        return self.model_state
 
     def keep_model(self, key: str, model: SchemaModel) -> None:
-        self.model_key, self.model_state = key, _encode(model)
+        self.model_key, self.model_state = key, model
 
 
 def cache_fingerprint(config_repr: str) -> str:
@@ -89,7 +87,7 @@ def load_cache(path: Path | None, fingerprint: str) -> ValidationCache:
     if path is None or not path.is_file():
         return fresh
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"), object_hook=_revive)
         if not isinstance(document, dict) or document.get("fingerprint") != fingerprint:
             fresh.notes.append(
                 f"ignored the validator cache {path}: it was made by another version of dbflow "
@@ -112,8 +110,8 @@ def load_cache(path: Path | None, fingerprint: str) -> ValidationCache:
             model_key=document.get("model_key"),
             model_state=document.get("model"),
         )
-        if cache.model_state is not None:
-            cache.model()  # decodes, or raises on anything but the model's own types
+        if cache.model_state is not None and not isinstance(cache.model_state, SchemaModel):
+            raise TypeError("the cached model is not a schema model")
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         fresh.notes.append(
             f"ignored the validator cache {path}: it could not be read "
@@ -134,7 +132,7 @@ def save_cache(path: Path | None, cache: ValidationCache) -> None:
         },
         "findings": {key: [count, hits] for key, (count, hits) in cache.findings.items()},
         "model_key": cache.model_key,
-        "model": cache.model_state,
+        "model": _encode(cache.model_state) if cache.model_state is not None else None,
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,21 +181,19 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    if not isinstance(value, dict):
-        if value is None or isinstance(value, str | int | float | bool):
-            return value
-        raise TypeError("unexpected value in the cache")
+def _revive(value: dict[str, Any]) -> Any:
+    """json's object hook: rebuild the tagged values :func:`_encode` wrote, innermost first.
+    Only tuples, sets, dicts and the model's own dataclasses come back; any other type name
+    is an error."""
     if "$tuple" in value:
-        return tuple(_decode(item) for item in value["$tuple"])
+        return tuple(value["$tuple"])
     if "$set" in value:
-        return {_decode(item) for item in value["$set"]}
+        return set(value["$set"])
     if "$dict" in value:
-        return {_decode(key): _decode(item) for key, item in value["$dict"]}
-    kind = _MODEL_TYPES.get(value.get("$type", ""))
-    if kind is None:
-        raise TypeError("unknown type in the cache")
-    fields = {name: _decode(item) for name, item in value["fields"].items()}
-    return kind(**fields)
+        return {key: item for key, item in value["$dict"]}
+    if "$type" in value:
+        kind = _MODEL_TYPES.get(value["$type"])
+        if kind is None:
+            raise TypeError("unknown type in the cache")
+        return kind(**value["fields"])
+    return value
