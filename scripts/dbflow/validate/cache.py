@@ -160,25 +160,33 @@ _MODEL_TYPES: dict[str, type[Any]] = {
 }
 
 
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {
+    kind: tuple(item.name for item in dataclasses.fields(kind)) for kind in _MODEL_TYPES.values()
+}
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            "$type": type(value).__name__,
-            "fields": {
-                item.name: _encode(getattr(value, item.name)) for item in dataclasses.fields(value)
-            },
-        }
-    if isinstance(value, tuple):
-        return {"$tuple": [_encode(item) for item in value]}
-    if isinstance(value, set | frozenset):
-        return {"$set": [_encode(item) for item in value]}
-    if isinstance(value, dict):
-        return {"$dict": [[_encode(key), _encode(item)] for key, item in value.items()]}
-    if isinstance(value, list):
-        return [_encode(item) for item in value]
-    if value is None or isinstance(value, str | int | float | bool):
+    """A JSON-able form of the model: tuples, sets, dicts (their keys may be tuples) and the
+    model's dataclasses are tagged so that :func:`_revive` can rebuild them exactly."""
+    kind = type(value)
+    if kind in _PLAIN:
         return value
-    raise TypeError(f"cannot cache a {type(value).__name__}")
+    if kind is tuple:
+        return {"$tuple": [_encode(item) for item in value]}
+    names = _FIELD_NAMES.get(kind)
+    if names is not None:
+        return {
+            "$type": kind.__name__,
+            "fields": {name: _encode(getattr(value, name)) for name in names},
+        }
+    if kind is dict:
+        return {"$dict": [[_encode(key), _encode(item)] for key, item in value.items()]}
+    if kind is list:
+        return [_encode(item) for item in value]
+    if kind is set or kind is frozenset:
+        return {"$set": [_encode(item) for item in value]}
+    raise TypeError(f"cannot cache a {kind.__name__}")
 
 
 def _revive(value: dict[str, Any]) -> Any:
