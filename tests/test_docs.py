@@ -194,6 +194,7 @@ def test_troubleshooting_dbflow_messages(bare_db_url: str, tmp_path: Path) -> No
     (folder / "20250103000000_index.sql").write_text(
         "create table public.t (a int);\ncreate index concurrently t_a on public.t (a);\n"
     )
-    with pytest.raises(MigrationError) as mixed:
-        migrate(bare_db_url, folder, RunOptions())
-    assert quoted_messages("CREATE INDEX CONCURRENTLY in a transaction")[1] in mixed.value.message
+    warnings: list[str] = []
+    migrate(bare_db_url, folder, RunOptions(), warnings.append)
+    expected = quoted_messages("CREATE INDEX CONCURRENTLY in a transaction")[1]
+    assert any(message.endswith(expected) for message in warnings), warnings

@@ -292,7 +292,7 @@ def test_empty_file_is_recorded(bare_db_url: str, folder: Path) -> None:
     assert [item.version for item in result.applied] == [V1]
 
 
-def test_own_begin_commit_is_honoured_and_inner_commit_refused(
+def test_own_begin_commit_is_honoured_and_inner_commit_folded(
     bare_db_url: str, folder: Path
 ) -> None:
     write(folder, V1, "wrapped", "begin;\ncreate table public.w (id int);\ncommit;\n")
@@ -306,13 +306,13 @@ def test_own_begin_commit_is_honoured_and_inner_commit_refused(
         "split",
         "create table public.s1 (id int);\ncommit;\ncreate table public.s2 (id int);\n",
     )
-    with pytest.raises(MigrationError) as error:
-        migrate(bare_db_url, folder, RunOptions())
-    assert f"{V2}_split.sql:2:1: transaction control inside a migration (COMMIT" in str(error.value)
-    assert not table_exists(bare_db_url, "public.s1")
+    result = migrate(bare_db_url, folder, RunOptions())
+    assert result.planned[0].mode == "transaction"
+    assert "run inside the file's transaction, as savepoints" in result.planned[0].notes[0]
+    assert table_exists(bare_db_url, "public.s1") and table_exists(bare_db_url, "public.s2")
 
 
-def test_concurrently_alone_runs_outside_a_transaction_and_mixed_is_refused(
+def test_concurrently_alone_runs_outside_a_transaction_and_mixed_runs_in_parts(
     bare_db_url: str, folder: Path
 ) -> None:
     write(folder, V1, "t", "create table public.t (id int);")
@@ -330,12 +330,12 @@ def test_concurrently_alone_runs_outside_a_transaction_and_mixed_is_refused(
         "mixed",
         "create table public.m (id int);\ncreate index concurrently m_idx on public.m (id);\n",
     )
-    with pytest.raises(MigrationError) as error:
-        migrate(bare_db_url, folder, RunOptions())
-    assert f"{V3}_mixed.sql:2:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction" in (
-        str(error.value)
+    result = migrate(bare_db_url, folder, RunOptions())
+    assert result.planned[0].mode == (
+        "2 parts: transaction, CREATE INDEX CONCURRENTLY; not all-or-nothing"
     )
-    assert not table_exists(bare_db_url, "public.m")
+    assert _index_state(bare_db_url, "public.m_idx") is True
+    assert applied_versions(bare_db_url) == [V1, V2, V3]
 
 
 def _index_state(url: str, name: str) -> bool | None:

@@ -9,7 +9,6 @@ from typing import Literal
 from dbflow.migrations.discovery import MigrationFile
 from dbflow.migrations.history import AppliedMigration
 from dbflow.sql.canonical import canonical_script, canonical_statements
-from dbflow.sql.classify import transaction_control
 from dbflow.sql.statements import SqlSyntaxError
 
 State = Literal["pending", "ok", "changed", "missing file"]
@@ -25,12 +24,9 @@ class MigrationStatus:
 
 
 def recorded_statements(migration: MigrationFile) -> list[str]:
-    """The statements dbflow runs and records for a file (its own BEGIN/COMMIT left out)."""
-    return [
-        statement.text
-        for statement in migration.statements
-        if transaction_control(statement.node) not in ("begin", "commit")
-    ]
+    """The statements history records for a file: every one, as the Supabase CLI records them
+    (its own BEGIN/COMMIT included)."""
+    return [statement.text for statement in migration.statements]
 
 
 def compare(

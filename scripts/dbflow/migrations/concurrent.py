@@ -19,8 +19,9 @@ from pglast import parser
 from psycopg import sql
 
 from dbflow.migrations.plan import MigrationError, PlannedMigration
+from dbflow.sql.statements import Statement
 
-Resume = Literal["build", "record"]
+Resume = Literal["build", "present"]
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,11 @@ class ExistingIndex:
         return f"{_quote(self.schema)}.{_quote(self.name)}"
 
 
-def resume_index(conn: psycopg.Connection[Any], plan: PlannedMigration, report: Any) -> Resume:
-    """Whether to build the index of ``plan`` (a lone CREATE INDEX CONCURRENTLY) or only record
-    the file, after cleaning up what an interrupted earlier run left."""
-    statement = plan.statements[0]
+def resume_index(
+    conn: psycopg.Connection[Any], plan: PlannedMigration, statement: Statement, report: Any
+) -> Resume:
+    """Whether to build the index of ``statement`` (a CREATE INDEX CONCURRENTLY of ``plan``) or
+    to go on without it, after cleaning up what an interrupted earlier run left."""
     wanted = _index_statement(statement.text)
     if wanted is None or not wanted.get("idxname"):
         return "build"
@@ -71,10 +73,9 @@ def resume_index(conn: psycopg.Connection[Any], plan: PlannedMigration, report: 
     if _same_index(wanted, existing):
         report(
             f"{existing.qualified} already exists, valid and as {plan.migration.path.name} "
-            "defines it (an earlier run stopped before recording it): recorded without "
-            "building it again"
+            "defines it (an earlier run stopped before recording it): not built again"
         )
-        return "record"
+        return "present"
     raise MigrationError(
         f"{where}: index {existing.qualified} already exists with another definition",
         detail=f"in the database: {existing.definition}\nin the file: {statement.text}\n"
@@ -85,9 +86,9 @@ def resume_index(conn: psycopg.Connection[Any], plan: PlannedMigration, report: 
     )
 
 
-def interrupted_outcome(conn: psycopg.Connection[Any], plan: PlannedMigration) -> str:
+def interrupted_outcome(conn: psycopg.Connection[Any], statement: Statement) -> str:
     """What a failed CREATE INDEX CONCURRENTLY left behind, for the error message."""
-    wanted = _index_statement(plan.statements[0].text)
+    wanted = _index_statement(statement.text)
     try:
         existing = find_index(conn, wanted) if wanted and wanted.get("idxname") else None
     except psycopg.Error:

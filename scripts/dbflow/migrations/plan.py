@@ -2,11 +2,19 @@
 
 Every check that can fail without touching the database happens here, for all pending
 files at once, so a bad file late in the list stops the run before the first file applies.
+
+A file applies wherever the Supabase CLI applies it. Its own ``BEGIN; ... COMMIT;`` blocks,
+anywhere in the file, run inside the file's one transaction as savepoints (a ``ROLLBACK``
+undoes its block, as it does for the CLI), so the file stays all-or-nothing. A statement that
+cannot run in a transaction (``CREATE INDEX CONCURRENTLY`` ...) cuts the file into parts:
+what comes before it commits first, as it does under the CLI; such a file is not
+all-or-nothing, and the plan says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from dbflow.errors import DbflowError
 from dbflow.migrations.discovery import MigrationFile
@@ -18,20 +26,49 @@ class MigrationError(DbflowError):
     """A migration cannot be planned or applied; nothing of the failing file is kept."""
 
 
+SegmentKind = Literal["transaction", "autocommit"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Statements that run together: in one transaction, or one statement outside any."""
+
+    kind: SegmentKind
+    statements: tuple[Statement, ...]
+    reason: str | None = None  # for autocommit: what cannot run in a transaction
+
+
 @dataclass(frozen=True)
 class PlannedMigration:
     migration: MigrationFile
-    statements: tuple[Statement, ...]
-    autocommit_reason: str | None  # set: runs outside a transaction (one statement only)
+    statements: tuple[Statement, ...]  # every statement of the file, as history records them
+    segments: tuple[Segment, ...]
     lock_timeout: str
     statement_timeout: str
     notes: tuple[str, ...] = ()
 
     @property
+    def autocommit_reason(self) -> str | None:
+        """Why (part of) the file runs outside a transaction, or None."""
+        reasons = [segment.reason for segment in self.segments if segment.kind == "autocommit"]
+        return reasons[0] if reasons else None
+
+    @property
+    def atomic(self) -> bool:
+        """True when the whole file runs in one transaction (all or nothing)."""
+        return len(self.segments) <= 1 and self.autocommit_reason is None
+
+    @property
     def mode(self) -> str:
-        if self.autocommit_reason:
+        if not self.segments or self.atomic:
+            return "transaction"
+        if len(self.segments) == 1:
             return f"no transaction ({self.autocommit_reason})"
-        return "transaction"
+        parts = ", ".join(
+            "transaction" if segment.kind == "transaction" else str(segment.reason)
+            for segment in self.segments
+        )
+        return f"{len(self.segments)} parts: {parts}; not all-or-nothing"
 
 
 def plan_migration(
@@ -45,43 +82,72 @@ def plan_migration(
     statements = list(migration.statements)
     notes: list[str] = []
     controls = [transaction_control(statement.node) for statement in statements]
-    if controls and controls[0] == "begin" and controls[-1] == "commit" and len(controls) >= 2:
-        statements = statements[1:-1]
-        controls = controls[1:-1]
+    body = statements
+    if len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit":
+        body = statements[1:-1]
         notes.append("its own BEGIN/COMMIT is honoured: the file runs as one transaction")
-    for statement, control in zip(statements, controls, strict=True):
-        if control is not None:
-            raise MigrationError(
-                f"{migration.path}:{statement.line}:{statement.column}: "
-                f"transaction control inside a migration ({statement.text.split()[0].upper()})",
-                detail="dbflow runs each file in one transaction of its own; a COMMIT or "
-                "ROLLBACK in the middle would split it and break the all-or-nothing promise",
-                hint="remove it; a file may only be wrapped whole in BEGIN; ... COMMIT;",
-            )
-    reasons = [
-        (statement, needs_autocommit(statement.node, server_version_num))
-        for statement in statements
-    ]
-    outside = [(statement, reason) for statement, reason in reasons if reason]
-    if outside and len(statements) > 1:
-        statement, reason = outside[0]
-        raise MigrationError(
-            f"{migration.path}:{statement.line}:{statement.column}: {reason} cannot run inside "
-            f"a transaction, and this file has {len(statements)} statements",
-            detail="a statement that cannot run in a transaction must be alone in its file",
-            hint="move it into a migration file of its own (inv db.new NAME)",
-        )
+    segments = _segments(migration, body, server_version_num)
+    outside = [segment.reason for segment in segments if segment.kind == "autocommit"]
     if outside and notes:
         raise MigrationError(
-            f"{migration.path}: {outside[0][1]} cannot run inside the file's BEGIN/COMMIT",
+            f"{migration.path}: {outside[0]} cannot run inside the file's BEGIN/COMMIT",
             hint="remove BEGIN; and COMMIT; from the file",
+        )
+    if any(transaction_control(statement.node) is not None for statement in body):
+        notes.append(
+            "its BEGIN/COMMIT/ROLLBACK statements run inside the file's transaction, as "
+            "savepoints (a ROLLBACK undoes its block, as under the Supabase CLI)"
+        )
+    if len(segments) > 1:
+        notes.append(
+            f"not all-or-nothing: {outside[0]} commits what comes before it; if a later "
+            "statement fails, the earlier parts stay applied and the file is not recorded"
         )
     directives = migration.directives
     return PlannedMigration(
         migration=migration,
         statements=tuple(statements),
-        autocommit_reason=outside[0][1] if outside else None,
+        segments=tuple(segments),
         lock_timeout=directives.get("lock_timeout", lock_timeout),
         statement_timeout=directives.get("statement_timeout", statement_timeout),
         notes=tuple(notes),
     )
+
+
+def _segments(
+    migration: MigrationFile, statements: list[Statement], server_version_num: int
+) -> list[Segment]:
+    """Cut the file at each statement that cannot run in a transaction."""
+    segments: list[Segment] = []
+    current: list[Statement] = []
+    open_blocks = 0
+    for statement in statements:
+        control = transaction_control(statement.node)
+        where = f"{migration.path}:{statement.line}:{statement.column}"
+        if control == "other":
+            raise MigrationError(
+                f"{where}: {statement.text.split(chr(10))[0]} cannot run in a migration",
+                detail="chained and two-phase transaction commands would end the file's own "
+                "transaction in a way dbflow cannot keep track of",
+                hint="use plain BEGIN; ... COMMIT;, or no transaction control at all",
+            )
+        if control == "begin":
+            open_blocks += 1
+        elif control in ("commit", "rollback") and open_blocks:
+            open_blocks -= 1
+        reason = needs_autocommit(statement.node, server_version_num)
+        if reason is None:
+            current.append(statement)
+            continue
+        if open_blocks:
+            raise MigrationError(
+                f"{where}: {reason} cannot run inside the BEGIN; ... COMMIT; block around it",
+                hint="move it out of the block (or into a file of its own)",
+            )
+        if current:
+            segments.append(Segment("transaction", tuple(current)))
+            current = []
+        segments.append(Segment("autocommit", (statement,), reason))
+    if current or not segments:
+        segments.append(Segment("transaction", tuple(current)))
+    return segments

@@ -28,7 +28,8 @@ from dbflow.migrations.compare import MigrationStatus, applied_diff, compare
 from dbflow.migrations.concurrent import interrupted_outcome, resume_index
 from dbflow.migrations.discovery import Discovery, discover
 from dbflow.migrations.history import ensure_history, read_history, record_applied
-from dbflow.migrations.plan import MigrationError, PlannedMigration, plan_migration
+from dbflow.migrations.plan import MigrationError, PlannedMigration, Segment, plan_migration
+from dbflow.sql.classify import transaction_control
 from dbflow.sql.statements import Statement, error_position
 
 # pg_try_advisory_lock key shared by every dbflow runner ("dbflow" in ASCII).
@@ -327,12 +328,15 @@ def _apply_all(
     for plan in planned:
         started = time.perf_counter()
         report(f"applying {plan.migration.path.name} ({plan.mode})")
+        if len(plan.segments) > 1:
+            report(f"warning: {plan.migration.path.name}: {plan.notes[-1]}")
+        done: list[Segment] = []
         try:
-            _apply_one(conn, plan, applied_by, started, report)
+            _apply_one(conn, plan, applied_by, started, report, done)
         except _StatementFailed as failed:
-            raise _failure(conn, plan, failed.error, failed.statement, applied) from None
+            raise _failure(conn, plan, failed.error, failed.statement, applied, done) from None
         except psycopg.Error as exc:
-            raise _failure(conn, plan, exc, None, applied) from None
+            raise _failure(conn, plan, exc, None, applied, done) from None
         duration_ms = int((time.perf_counter() - started) * 1000)
         applied.append(
             AppliedFile(plan.migration.version, plan.migration.path, plan.mode, duration_ms)
@@ -346,9 +350,10 @@ def _apply_one(
     applied_by: str,
     started: float,
     report: Report,
+    done: list[Segment],
 ) -> None:
+    """Run the file's parts in order; the history row goes in with the last one."""
     reset_session(conn)
-    texts = [statement.text for statement in plan.statements]
     migration = plan.migration
 
     def record() -> None:
@@ -356,32 +361,64 @@ def _apply_one(
             conn,
             version=migration.version,
             name=migration.name,
-            statements=texts,
+            statements=[statement.text for statement in plan.statements],
             checksum=migration.checksum,
             applied_by=applied_by,
             duration_ms=int((time.perf_counter() - started) * 1000),
         )
 
-    if plan.autocommit_reason is None:
-        with conn.transaction():
-            _set_timeouts(conn, plan, local=True)
-            for statement in plan.statements:
-                _execute(conn, statement)
-            record()
-        return
-    if plan.autocommit_reason == CONCURRENT_INDEX and resume_index(conn, plan, report) == "record":
-        with conn.transaction():
-            record()
+    last = len(plan.segments) - 1
+    for index, segment in enumerate(plan.segments):
+        if segment.kind == "transaction":
+            with conn.transaction():
+                _set_timeouts(conn, plan, local=True)
+                _run_folded(conn, segment.statements)
+                if index == last:
+                    record()
+        else:
+            _run_outside_transaction(conn, plan, segment.statements[0], segment.reason, report)
+            if index == last:
+                with conn.transaction():
+                    record()
+        done.append(segment)
+
+
+def _run_folded(conn: psycopg.Connection[Any], statements: tuple[Statement, ...]) -> None:
+    """Run statements in the open transaction, the file's own transaction control as
+    savepoints: BEGIN opens one, COMMIT releases it, ROLLBACK undoes its block. A COMMIT or
+    ROLLBACK outside any block changes nothing, as under the Supabase CLI."""
+    depth = 0
+    for statement in statements:
+        control = transaction_control(statement.node)
+        if control is None:
+            _execute(conn, statement)
+        elif control == "begin":
+            depth += 1
+            conn.execute(f"SAVEPOINT dbflow_block_{depth}")
+        elif depth and control == "commit":
+            conn.execute(f"RELEASE SAVEPOINT dbflow_block_{depth}")
+            depth -= 1
+        elif depth and control == "rollback":
+            conn.execute(f"ROLLBACK TO SAVEPOINT dbflow_block_{depth}")
+            conn.execute(f"RELEASE SAVEPOINT dbflow_block_{depth}")
+            depth -= 1
+
+
+def _run_outside_transaction(
+    conn: psycopg.Connection[Any],
+    plan: PlannedMigration,
+    statement: Statement,
+    reason: str | None,
+    report: Report,
+) -> None:
+    if reason == CONCURRENT_INDEX and resume_index(conn, plan, statement, report) == "present":
         return
     _set_timeouts(conn, plan, local=False)
     try:
-        for statement in plan.statements:
-            _execute(conn, statement)
+        _execute(conn, statement)
     finally:
         conn.execute("RESET lock_timeout")
         conn.execute("RESET statement_timeout")
-    with conn.transaction():
-        record()
 
 
 class _StatementFailed(Exception):
@@ -415,6 +452,7 @@ def _failure(
     exc: psycopg.Error,
     statement: Statement | None,
     applied: list[AppliedFile],
+    done: list[Segment],
 ) -> MigrationError:
     migration = plan.migration
     diag = exc.diag
@@ -427,12 +465,19 @@ def _failure(
         if applied
         else "no migration of this run was applied"
     )
-    if plan.autocommit_reason:
+    failed = plan.segments[len(done)] if len(done) < len(plan.segments) else None
+    if done:
+        lines = sum(len(segment.statements) for segment in done)
+        outcome = (
+            f"{migration.path.name} is not all-or-nothing: its first {lines} statement(s) "
+            f"stayed applied, the rest was not, and the file was not recorded; {kept}"
+        )
+    elif failed is not None and failed.kind == "autocommit":
         outcome = f"{migration.path.name} ran outside a transaction and was not recorded; {kept}"
-        if plan.autocommit_reason == CONCURRENT_INDEX and not conn.broken:
-            outcome += f"; {interrupted_outcome(conn, plan)}"
     else:
         outcome = f"nothing from {migration.path.name} was kept; {kept}"
+    if failed is not None and failed.reason == CONCURRENT_INDEX and not conn.broken:
+        outcome += f"; {interrupted_outcome(conn, failed.statements[0])}"
     detail = "\n".join(
         part
         for part in (

@@ -37,22 +37,27 @@ def needs_autocommit(node: Any, server_version_num: int) -> str | None:
 
 
 def transaction_control(node: Any) -> str | None:
-    """'begin', 'commit' or 'other' for statements that open or end a transaction."""
+    """'begin', 'commit', 'rollback' or 'other' (chained or two-phase) for statements that
+    open or end a transaction; None for every other statement, savepoints included."""
     from pglast import ast, enums
 
     if not isinstance(node, ast.TransactionStmt):
         return None
     kind = enums.TransactionStmtKind
-    if node.kind in (kind.TRANS_STMT_BEGIN, kind.TRANS_STMT_START):
-        return "begin"
-    if node.kind == kind.TRANS_STMT_COMMIT:
-        return "commit"
     if node.kind in (
         kind.TRANS_STMT_SAVEPOINT,
         kind.TRANS_STMT_RELEASE,
         kind.TRANS_STMT_ROLLBACK_TO,
     ):
         return None
+    if node.chain:
+        return "other"
+    if node.kind in (kind.TRANS_STMT_BEGIN, kind.TRANS_STMT_START):
+        return "begin"
+    if node.kind == kind.TRANS_STMT_COMMIT:
+        return "commit"
+    if node.kind == kind.TRANS_STMT_ROLLBACK:
+        return "rollback"
     return "other"
 
 

@@ -18,8 +18,9 @@ def _server_version(ctx: FileContext | StatementContext) -> int:
     severity="error",
     message="This statement cannot run inside a transaction, and its file has other statements",
     why="""Each migration file runs in one transaction (as the Supabase CLI does). CREATE INDEX
-    CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and VACUUM fail inside one; dbflow
-    runs such a statement outside a transaction only when it is alone in its file.""",
+    CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and VACUUM cannot; the runner
+    cuts the file at such a statement, so what comes before it commits first and the file is no
+    longer all-or-nothing: a later failure leaves it half applied and unrecorded.""",
     bad="create table public.t (id bigint primary key, a int);\n"
     "create index concurrently t_a_idx on public.t (a);",
     good="create index concurrently if not exists t_a_idx on public.t (a);",
@@ -67,8 +68,10 @@ def explicit_wrapper(ctx: FileContext) -> Iterator[Hit]:
     name="transaction-control-inside-file",
     severity="error",
     message="COMMIT, ROLLBACK or an unmatched BEGIN inside a migration splits its transaction",
-    why="""A COMMIT in the middle of a file makes the first half permanent even if the second half
-    fails, breaking the all-or-nothing promise; dbflow's runner refuses such a file.""",
+    why="""Under the Supabase CLI, a COMMIT in the middle of a file makes the first half permanent
+    even if the second half fails, and an unclosed BEGIN can lose the end of the file. dbflow's
+    runner keeps such a file all-or-nothing (its blocks become savepoints), but the same file
+    shipped with the CLI is not.""",
     bad="create table public.a (id bigint primary key);\ncommit;\n"
     "create table public.b (id bigint primary key);",
     good="create table public.a (id bigint primary key);\n"
