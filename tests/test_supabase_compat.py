@@ -185,3 +185,17 @@ def test_vault_stand_in_round_trips_a_secret(db: Conn) -> None:
     assert row == ("s3cr3t-value",)
     with pytest.raises(psycopg.errors.InsufficientPrivilege), as_anon(db) as conn:
         conn.execute("SELECT * FROM vault.decrypted_secrets")
+
+
+@pytest.mark.parametrize("schema", ["", " with schema extensions", " with schema pg_catalog"])
+def test_pg_cron_is_accepted_in_any_schema_as_on_the_platform(
+    bare_db_url: str, schema: str
+) -> None:
+    with psycopg.connect(bare_db_url, autocommit=True) as conn:
+        conn.execute(f"create extension if not exists pg_cron{schema}")
+        conn.execute("create schema if not exists cron")  # projects often write this after
+        job = conn.execute("select cron.schedule('nightly', '0 3 * * *', 'select 1')").fetchone()
+        assert job is not None
+        rows = conn.execute("select jobname, schedule, active from cron.job").fetchall()
+        assert rows == [("nightly", "0 3 * * *", True)]
+        assert conn.execute("select cron.unschedule('nightly')").fetchone() == (True,)

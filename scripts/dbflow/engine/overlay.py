@@ -20,6 +20,9 @@ from pathlib import Path
 from dbflow.engine.binaries import Binaries
 
 STANDIN_COMMENT_PREFIX = "dbflow stand-in"
+# Stand-ins used even where the engine has the real extension: a local database should not
+# run scheduled jobs or send HTTP requests, and the real pg_cron needs preloading.
+ALWAYS_STANDIN = frozenset({"pg_cron", "pg_net"})
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,12 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
     mirror_share = root / binaries.share_dir.relative_to(common)
     mirror_lib = root / binaries.pkglib_dir.relative_to(common)
 
-    wanted = [s for s in shipped_standins() if not binaries.has_extension(s.name)]
+    wanted = [
+        s
+        for s in shipped_standins()
+        if s.name in ALWAYS_STANDIN or not binaries.has_extension(s.name)
+    ]
+    replaced = {s.name for s in wanted}
     fingerprint = _fingerprint(binaries, wanted)
     stamp = root / "overlay.stamp"
     postgres = mirror_bin / "postgres"
@@ -90,7 +98,8 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
     real_extensions = binaries.share_dir / "extension"
     if real_extensions.is_dir():
         for entry in real_extensions.iterdir():
-            (extension_dir / entry.name).symlink_to(entry)
+            if entry.name.partition(".control")[0].partition("--")[0] not in replaced:
+                (extension_dir / entry.name).symlink_to(entry)
     folder = resources.files("dbflow.bootstrap") / "standins"
     for standin in wanted:
         for name in standin.files:

@@ -1,4 +1,8 @@
 -- dbflow stand-in for pg_cron. Same tables and functions; jobs are recorded, never run.
+-- Like the real extension, its objects live in schema cron whatever schema CREATE EXTENSION
+-- names: the hosted platform accepts WITH SCHEMA extensions, the real control file only
+-- pg_catalog; the stand-in accepts both.
+create schema cron;
 create table cron.job (
     jobid bigserial primary key,
     schedule text not null,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.sql.classify import needs_autocommit_json, transaction_control_json
+from dbflow.validate.nodes import defelems, string_value
 from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
 
 
@@ -144,3 +145,28 @@ def syntax_error(ctx: FileContext) -> Iterator[Hit]:
 def dynamic_sql(ctx: FileContext) -> Iterator[Hit]:
     for opaque in ctx.source.opaque:
         yield Hit(f"Dynamic EXECUTE {opaque.query[:60]} cannot be checked", opaque.line, 1)
+
+
+@rule(
+    id="TXN09",
+    name="pg-cron-schema",
+    severity="warning",
+    message="The Supabase CLI's local stack refuses pg_cron in a schema other than pg_catalog",
+    why="""pg_cron 1.5 and later must be installed in schema pg_catalog (it creates its objects
+    in cron itself). The hosted platform accepts CREATE EXTENSION pg_cron WITH SCHEMA extensions,
+    and so does dbflow, but `supabase start` / `supabase db reset` stop on it with 'extension
+    "pg_cron" must be installed in schema "pg_catalog"' (supabase/cli#2342).""",
+    bad="create extension if not exists pg_cron with schema extensions;",
+    good="create extension if not exists pg_cron with schema pg_catalog;",
+    fix="Leave out WITH SCHEMA, or write WITH SCHEMA pg_catalog.",
+    kinds=["CreateExtensionStmt"],
+)
+def pg_cron_schema(ctx: StatementContext) -> Iterator[Hit]:
+    if ctx.node.get("extname") != "pg_cron":
+        return
+    schema = string_value(defelems(ctx.node.get("options")).get("schema"))
+    if schema is not None and schema != "pg_catalog":
+        yield Hit(
+            f"pg_cron WITH SCHEMA {schema}: the Supabase CLI's local stack refuses it "
+            "(the hosted platform and dbflow accept it)"
+        )
