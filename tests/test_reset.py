@@ -183,7 +183,7 @@ def _admin(project: Path) -> str:
 
 
 def _postmaster_pid(project: Path) -> int:
-    return int((project / ".dbflow" / "pgdata" / "postmaster.pid").read_text().split()[0])
+    return int((local_engine(_settings(project)).pgdata / "postmaster.pid").read_text().split()[0])
 
 
 def test_a_missing_main_database_is_named_by_status_and_recreated_by_start(

@@ -32,7 +32,7 @@ def test_start_status_env_stop(project: Path) -> None:
     assert started.returncode == 0, started.stderr
     assert "started PostgreSQL" in started.stdout
     assert "installed the Supabase bootstrap" in started.stdout
-    assert (project / ".dbflow" / "pgdata" / "PG_VERSION").is_file()
+    assert (project / ".dbflow" / "engines" / "system-15" / "pgdata" / "PG_VERSION").is_file()
 
     again = _run(project, INV, "db.start")
     assert again.returncode == 0, again.stderr
@@ -44,7 +44,7 @@ def test_start_status_env_stop(project: Path) -> None:
     assert "postgres:***@127.0.0.1" in status.stdout
     assert "postgres:postgres@" not in status.stdout
     assert "stand-ins   pg_cron, pg_graphql, pg_net, pgjwt, supabase_vault" in status.stdout
-    assert str(project / ".dbflow" / "pgdata") in status.stdout
+    assert str(project / ".dbflow" / "engines" / "system-15" / "pgdata") in status.stdout
 
     env_line = _run(project, INV, "db.status", "--env")
     assert env_line.returncode == 0

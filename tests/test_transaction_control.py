@@ -65,6 +65,16 @@ CASES = {
         rollback;
         create table public.b (id int);
     """,
+    "enum value committed before its use": """
+        create type public.r as enum ('x');
+        create table public.a (id int, role public.r);
+        begin;
+        alter type public.r add value 'y';
+        commit;
+        begin;
+        create index a_y_idx on public.a (id) where role = 'y';
+        commit;
+    """,
     "concurrent index between statements": """
         create table public.a (id int);
         insert into public.a values (1);

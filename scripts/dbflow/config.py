@@ -41,6 +41,7 @@ _ENV_OVERRIDES: dict[str, str] = {
     "DBFLOW_LOCK_TIMEOUT": "lock_timeout",
     "DBFLOW_STATEMENT_TIMEOUT": "statement_timeout",
     "DBFLOW_LOCK_WAIT_SECONDS": "lock_wait_seconds",
+    "DBFLOW_ENGINE": "engine",
 }
 
 
@@ -62,6 +63,7 @@ class Settings:
     lock_timeout: str = "10s"
     statement_timeout: str = "15min"
     lock_wait_seconds: float = 60.0
+    engine: str = "auto"  # auto, system or embedded: which PostgreSQL runs the local database
     types_path: Path = Path("types/database.ts")
     validate: Mapping[str, object] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -91,6 +93,23 @@ class Target:
     def describe(self) -> str:
         where = redact_url(self.url) if self.url else "dbflow's local engine"
         return f"{self.name} ({where})"
+
+
+def supabase_config(root: Path) -> Mapping[str, object]:
+    """``supabase/config.toml`` (the Supabase CLI's settings) when present and readable."""
+    path = root / "supabase" / "config.toml"
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def supabase_major_version(root: Path) -> int | None:
+    """``[db] major_version`` of supabase/config.toml: the platform's PostgreSQL major."""
+    database = supabase_config(root).get("db", {})
+    value = database.get("major_version") if isinstance(database, dict) else None
+    return value if isinstance(value, int) else None
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -172,7 +191,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
     known = {
         "migrations_dir", "seed_paths", "dev_seed_paths", "test_seed_paths", "port",
         "api_schemas", "data_dir", "strict", "run_as", "pg_bin_dir", "lock_timeout",
-        "statement_timeout", "lock_wait_seconds", "validate", "types_path",
+        "statement_timeout", "lock_wait_seconds", "validate", "types_path", "engine",
     }  # fmt: skip
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -197,6 +216,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         lock_timeout=_as_str(raw, "lock_timeout", "10s"),
         statement_timeout=_as_str(raw, "statement_timeout", "15min"),
         lock_wait_seconds=_as_seconds(raw.get("lock_wait_seconds", 60.0)),
+        engine=_as_str(raw, "engine", "auto"),
         types_path=root / _as_str(raw, "types_path", "types/database.ts"),
         validate=_as_table(raw.get("validate", {}), "validate"),
         env=env,

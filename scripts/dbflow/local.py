@@ -2,11 +2,18 @@
 
 Order: ``DATABASE_URL`` if set (e.g. the real Supabase stack on its port 54322), then dbflow's
 cluster if it is already running, then start it. Starting also installs the bootstrap.
+
+dbflow's engine is the PostgreSQL that serves what the migrations need (see
+:mod:`dbflow.engine.choice`). Each engine has its own cluster under
+``<data dir>/engines/<kind>-<major>/``; starting one stops another of the project's clusters
+that holds the port, so switching engines (a migration starts to need pgvector) leaves every
+cluster intact.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from dbflow.bootstrap.install import (
@@ -15,9 +22,12 @@ from dbflow.bootstrap.install import (
     bootstrap_status,
     install_bootstrap,
 )
-from dbflow.config import Settings, resolve_target
+from dbflow.config import Settings, resolve_target, supabase_major_version
 from dbflow.connection import connect, database_exists, recover_database
+from dbflow.engine.choice import EngineChoice, choose_engine
 from dbflow.engine.cluster import APP_USER, EngineState, LocalEngine, StartOutcome
+from dbflow.engine.overlay import shipped_standins
+from dbflow.migrations.requirements import extensions_created
 from dbflow.redact import redact_url
 
 APP_DATABASE = APP_USER  # the database the local URL names: postgres, as on Supabase
@@ -30,6 +40,8 @@ class StartReport:
     outcome: StartOutcome | None
     bootstrap: InstallResult | None
     recovered: str | None = None  # what was repaired on the way (a missing database)
+    choice: EngineChoice | None = None
+    stopped: tuple[str, ...] = ()  # other clusters of the project stopped to free the port
 
 
 @dataclass(frozen=True)
@@ -46,20 +58,51 @@ class StatusReport:
     extensions: tuple[str, ...]
     bootstrap: BootstrapStatus | None
     problem: str | None = None
+    choice: EngineChoice | None = None
 
     @property
     def redacted_url(self) -> str | None:
         return redact_url(self.url) if self.url else None
 
 
-def local_engine(settings: Settings) -> LocalEngine:
-    """dbflow's own cluster for this project (not started)."""
+def engine_choice(settings: Settings) -> EngineChoice:
+    """The engine for this project's migrations, and why."""
+    return choose_engine(
+        settings.engine,
+        settings.pg_bin_dir,
+        extensions_created(settings.migrations_dir),
+        project_major=supabase_major_version(settings.project_root),
+        standins=[standin.name for standin in shipped_standins()],
+    )
+
+
+def local_engine(settings: Settings, choice: EngineChoice | None = None) -> LocalEngine:
+    """dbflow's own cluster for this project's engine (not started)."""
+    choice = choice or engine_choice(settings)
     return LocalEngine(
-        settings.data_dir,
+        settings.data_dir / "engines" / choice.slug,
         settings.port,
-        pg_bin_dir=settings.pg_bin_dir,
+        pg_bin_dir=choice.binaries.bin_dir,
         run_as=settings.run_as,
     )
+
+
+def other_clusters(settings: Settings, engine: LocalEngine) -> list[LocalEngine]:
+    """The project's clusters of other engines (each knows its binaries from engine.json)."""
+    engines = settings.data_dir / "engines"
+    roots = sorted(engines.iterdir()) if engines.is_dir() else []
+    roots.append(settings.data_dir)  # the one cluster of dbflow before engines were chosen
+    found = []
+    for root in roots:
+        if root.resolve() == engine.root or not (root / "pgdata" / "PG_VERSION").is_file():
+            continue
+        other = LocalEngine(root, settings.port, run_as=settings.run_as)
+        bin_dir = other.state().info.get("bin_dir")
+        if bin_dir:
+            found.append(
+                LocalEngine(root, settings.port, pg_bin_dir=Path(bin_dir), run_as=settings.run_as)
+            )
+    return found
 
 
 def external_url(settings: Settings) -> str | None:
@@ -74,18 +117,29 @@ def start_local(settings: Settings) -> StartReport:
         with connect(url):
             pass
         return StartReport(url, None, None)
-    engine = local_engine(settings)
+    choice = engine_choice(settings)
+    engine = local_engine(settings, choice)
+    stopped = []
+    if not engine.state().running:
+        for other in other_clusters(settings, engine):
+            if other.state().running and other.stop():
+                stopped.append(other.root.name)
     outcome = engine.start()
     recovered = recover_database(engine.admin_url(MAINTENANCE_DATABASE), APP_DATABASE)
     result = install_bootstrap(engine.admin_url(), strict=settings.strict)
-    return StartReport(None, outcome, result, recovered)
+    return StartReport(None, outcome, result, recovered, choice, tuple(stopped))
 
 
 def stop_local(settings: Settings) -> bool | None:
-    """Stop dbflow's engine; None when DATABASE_URL points elsewhere (not ours to stop)."""
+    """Stop dbflow's engine (whichever of the project's clusters runs); None when DATABASE_URL
+    points elsewhere (not ours to stop)."""
     if external_url(settings) is not None:
         return None
-    return local_engine(settings).stop()
+    engine = local_engine(settings)
+    stopped = engine.stop()
+    for other in other_clusters(settings, engine):
+        stopped = other.stop() or stopped
+    return stopped
 
 
 def local_url(settings: Settings) -> str:
@@ -107,15 +161,17 @@ def describe_local(settings: Settings) -> StatusReport:
     url = external_url(settings)
     if url is not None:
         return _describe_server("DATABASE_URL", url, None, None, None)
-    engine = local_engine(settings)
+    choice = engine_choice(settings)
+    engine = local_engine(settings, choice)
     state = engine.state()
-    kind = state.info.get("kind")
+    kind = state.info.get("kind") or choice.binaries.kind
     if not state.running:
         return StatusReport(
             "dbflow engine", engine.url(), False, state.info.get("version"), kind, state,
-            str(engine.pgdata), (), None,
+            str(engine.pgdata), (), None, choice=choice,
         )  # fmt: skip
     report = _describe_server("dbflow engine", engine.url(), kind, state, str(engine.pgdata))
+    report = replace(report, choice=choice)
     if not report.reachable:
         exists = _database_present(engine)
         if exists is False:

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dbflow.connection import connect
-from dbflow.engine.binaries import find_binaries
+from dbflow.engine.binaries import find_binaries, find_embedded
 from dbflow.errors import DbflowError
 from dbflow.redact import redact_text
 
@@ -42,6 +42,9 @@ def find_tool(name: str, server: int, pg_bin_dir: Path | None = None) -> Path:
     candidates: list[Path] = []
     with contextlib.suppress(DbflowError):  # no server binaries: look on PATH and in /usr/lib
         candidates.append(find_binaries(pg_bin_dir).tool(name))
+    embedded = find_embedded()
+    if embedded is not None:
+        candidates.append(embedded.tool(name))
     on_path = shutil.which(name)
     if on_path:
         candidates.append(Path(on_path))

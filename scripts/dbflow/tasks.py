@@ -94,6 +94,8 @@ def start(c: Context) -> None:
     assert report.outcome is not None and report.bootstrap is not None
     if report.recovered:
         out.print(f"[yellow]recovered:[/] {report.recovered}")
+    for name in report.stopped:
+        out.print(f"stopped the project's {name} cluster to free the port", markup=False)
     state = report.outcome.state
     version = state.info.get("version", "?")
     kind = state.info.get("kind", "?")
@@ -102,6 +104,8 @@ def start(c: Context) -> None:
     else:
         made = ", new cluster" if report.outcome.initialized_now else ""
         out.print(f"started PostgreSQL {version} ({kind}) on 127.0.0.1:{state.port}{made}")
+        if report.choice is not None:
+            out.print(f"engine: {report.choice.reason}", markup=False)
     if report.bootstrap.changed:
         out.print("installed the Supabase bootstrap")
     for notice in report.bootstrap.notices:
@@ -141,6 +145,11 @@ def _print_status(report: StatusReport) -> None:
     rows: list[tuple[str, str]] = []
     if report.source == "DATABASE_URL":
         rows.append(("engine", "external server from DATABASE_URL (not managed by dbflow)"))
+    elif report.choice is not None:
+        choice = report.choice
+        rows.append(("engine", f"{choice.reason} ({choice.binaries.bin_dir})"))
+        if choice.missing:
+            rows.append(("missing", ", ".join(choice.missing) + " (no engine here, no stand-in)"))
     else:
         bin_dir = state.info.get("bin_dir") if (state := report.engine_state) else None
         kind = report.engine_kind or "not started yet"

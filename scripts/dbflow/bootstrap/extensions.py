@@ -42,8 +42,9 @@ def check_extensions_available(
                 f'{use.path}:{use.line}: extension "{use.name}" is not available on this engine '
                 "and dbflow has no stand-in for it",
                 detail="nothing was applied",
-                hint="install it into the server (e.g. apt-get install postgresql-<major>-"
-                f"{use.name.replace('_', '-')}), use the embedded engine (pip install "
-                "'dbflow[embedded]', which has pgvector), or point DATABASE_URL at a server "
+                hint="dbflow's local engine is the PostgreSQL that has what the migrations need "
+                "(inv db.status says which and why); install the extension into a server (e.g. "
+                f"apt-get install postgresql-<major>-{use.name.replace('_', '-')}) and choose it "
+                'with engine = "system" in [tool.dbflow], or point DATABASE_URL at a server '
                 "that has it",
             )

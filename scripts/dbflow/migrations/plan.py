@@ -35,7 +35,7 @@ class Segment:
 
     kind: SegmentKind
     statements: tuple[Statement, ...]
-    reason: str | None = None  # for autocommit: what cannot run in a transaction
+    reason: str | None = None  # autocommit: what cannot run in one; transaction: why it ends
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ class PlannedMigration:
         return f"{len(self.segments)} parts: {parts}; not all-or-nothing"
 
 
+ENUM_COMMIT = "COMMIT after ALTER TYPE ... ADD VALUE"
+
+
 def plan_migration(
     migration: MigrationFile,
     *,
@@ -81,9 +84,8 @@ def plan_migration(
     """How ``migration`` will run; raises MigrationError naming the file and line if it can't."""
     statements = list(migration.statements)
     notes: list[str] = []
-    controls = [transaction_control(statement.node) for statement in statements]
     body = statements
-    if len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit":
+    if _wrapped_whole(statements):
         body = statements[1:-1]
         notes.append("its own BEGIN/COMMIT is honoured: the file runs as one transaction")
     segments = _segments(migration, body, server_version_num)
@@ -99,9 +101,19 @@ def plan_migration(
             "savepoints (a ROLLBACK undoes its block, as under the Supabase CLI)"
         )
     if len(segments) > 1:
+        whys = []
+        for segment in segments[:-1] if segments[-1].kind == "transaction" else segments:
+            why = (
+                "a COMMIT after ALTER TYPE ... ADD VALUE commits the new value before the "
+                "statements that use it"
+                if segment.reason == ENUM_COMMIT
+                else f"{segment.reason} commits what comes before it"
+            )
+            if segment.reason and why not in whys:
+                whys.append(why)
         notes.append(
-            f"not all-or-nothing: {outside[0]} commits what comes before it; if a later "
-            "statement fails, the earlier parts stay applied and the file is not recorded"
+            f"not all-or-nothing: {'; '.join(whys)}; if a later statement fails, the earlier "
+            "parts stay applied and the file is not recorded"
         )
     directives = migration.directives
     return PlannedMigration(
@@ -114,13 +126,33 @@ def plan_migration(
     )
 
 
+def _wrapped_whole(statements: list[Statement]) -> bool:
+    """True when the first statement's BEGIN is closed by the file's last statement only."""
+    controls = [transaction_control(statement.node) for statement in statements]
+    if len(controls) < 2 or controls[0] != "begin" or controls[-1] != "commit":
+        return False
+    depth = 0
+    for index, control in enumerate(controls):
+        if control == "begin":
+            depth += 1
+        elif control in ("commit", "rollback") and depth:
+            depth -= 1
+            if depth == 0:
+                return index == len(controls) - 1 and control == "commit"
+    return False
+
+
 def _segments(
     migration: MigrationFile, statements: list[Statement], server_version_num: int
 ) -> list[Segment]:
-    """Cut the file at each statement that cannot run in a transaction."""
+    """Cut the file at each statement that cannot run in a transaction, and after a COMMIT
+    that a new enum value needs before it can be used (the Supabase CLI commits there too)."""
+    from pglast import ast
+
     segments: list[Segment] = []
     current: list[Statement] = []
     open_blocks = 0
+    enum_added = False
     for statement in statements:
         control = transaction_control(statement.node)
         where = f"{migration.path}:{statement.line}:{statement.column}"
@@ -138,6 +170,13 @@ def _segments(
         reason = needs_autocommit(statement.node, server_version_num)
         if reason is None:
             current.append(statement)
+            node = statement.node
+            enum_added = enum_added or (
+                isinstance(node, ast.AlterEnumStmt) and node.newVal is not None
+            )
+            if control == "commit" and not open_blocks and enum_added:
+                segments.append(Segment("transaction", tuple(current), ENUM_COMMIT))
+                current, enum_added = [], False
             continue
         if open_blocks:
             raise MigrationError(

@@ -25,6 +25,7 @@ from dbflow.bootstrap.install import apply_database_settings, install_bootstrap
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect, create_database, drop_database, with_database
 from dbflow.engine.cluster import LocalEngine
+from dbflow.local import engine_choice
 from dbflow.migrations.reset import ensure_templates
 
 # Durability is not wanted in a throwaway cluster; speed is.
@@ -82,12 +83,13 @@ def dbflow_settings(pytestconfig: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def dbflow_engine(dbflow_settings: Settings) -> Iterator[LocalEngine]:
-    """A throwaway PostgreSQL for this test run, stopped (and deleted) at the end."""
+    """A throwaway PostgreSQL for this test run, stopped (and deleted) at the end: the engine
+    ``inv db.start`` would choose for the project's migrations."""
     root = scratch_dir("dbflow-test-")
     engine = LocalEngine(
         root,
         free_port(),
-        pg_bin_dir=dbflow_settings.pg_bin_dir,
+        pg_bin_dir=engine_choice(dbflow_settings).binaries.bin_dir,
         run_as=dbflow_settings.run_as,
         server_settings=TEST_SERVER_SETTINGS,
     )

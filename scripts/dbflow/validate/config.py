@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dbflow.config import Settings
+from dbflow.config import Settings, supabase_major_version
 from dbflow.errors import ConfigError
 from dbflow.validate.rules import SEVERITIES, Options, Severity, all_rules
 
@@ -70,10 +69,4 @@ def load_validate_config(settings: Settings) -> ValidateConfig:
 
 def _postgres_version(root: Path) -> int:
     """``[db] major_version`` from supabase/config.toml when present, else 15."""
-    path = root / "supabase" / "config.toml"
-    try:
-        with path.open("rb") as handle:
-            value = tomllib.load(handle).get("db", {}).get("major_version", 15)
-    except (OSError, tomllib.TOMLDecodeError):
-        return 15
-    return int(value) if isinstance(value, int) else 15
+    return supabase_major_version(root) or 15
