@@ -1,0 +1,119 @@
+"""Stand-in extensions behave as their documentation says, not only load."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from dbflow.connection import connect
+
+Conn = psycopg.Connection[Any]
+
+
+@pytest.fixture
+def conn(bare_db_url: str) -> Iterator[Conn]:
+    with connect(bare_db_url, autocommit=True) as connection:
+        yield connection
+
+
+def _one(conn: Conn, query: str, *args: object) -> Any:
+    row = conn.execute(query, args or None).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def test_pgmq_queue_round_trip(conn: Conn) -> None:
+    conn.execute("create schema if not exists pgmq")  # as projects write it
+    conn.execute("create extension pgmq with schema pgmq")
+    conn.execute("select pgmq.create('Jobs')")
+    assert conn.execute("select queue_name from pgmq.list_queues()").fetchall() == [("jobs",)]
+    first = _one(conn, "select pgmq.send('jobs', '{\"n\": 1}')")
+    ids = [
+        row[0]
+        for row in conn.execute(
+            "select * from pgmq.send_batch('jobs', array['{\"n\": 2}', '{\"n\": 3}']::jsonb[])"
+        )
+    ]
+    assert ids == [first + 1, first + 2]
+    delayed = _one(conn, "select pgmq.send('jobs', '{\"n\": 4}', 3600)")
+
+    read = conn.execute("select msg_id, read_ct, message from pgmq.read('jobs', 30, 2)").fetchall()
+    assert read == [(first, 1, {"n": 1}), (first + 1, 1, {"n": 2})]
+    # hidden for the visibility timeout: the next read sees the third only (the fourth is delayed)
+    again = conn.execute("select msg_id from pgmq.read('jobs', 30, 10)").fetchall()
+    assert again == [(first + 2,)]
+    assert conn.execute("select * from pgmq.read('jobs', 30, 10)").fetchall() == []
+
+    # set_vt to 0 makes a message visible again, with its read count kept
+    conn.execute("select pgmq.set_vt('jobs', %s, 0)", (first,))
+    assert conn.execute("select msg_id, read_ct from pgmq.read('jobs', 1, 10)").fetchall() == [
+        (first, 2)
+    ]
+    assert _one(conn, "select pgmq.archive('jobs', %s::bigint)", first) is True
+    assert _one(conn, "select pgmq.delete('jobs', %s::bigint)", first + 1) is True
+    assert _one(conn, "select pgmq.delete('jobs', %s::bigint)", first + 1) is False
+    archived = conn.execute("select msg_id, message from pgmq.a_jobs").fetchall()
+    assert archived == [(first, {"n": 1})]
+    conn.execute("select pgmq.set_vt('jobs', %s, 0)", (first + 2,))
+    popped = conn.execute("select msg_id, message from pgmq.pop('jobs')").fetchall()
+    assert popped == [(first + 2, {"n": 3})]
+
+    metrics = conn.execute(
+        "select queue_name, queue_length, total_messages from pgmq.metrics('jobs')"
+    ).fetchone()
+    assert metrics == ("jobs", 1, first + 3)  # only the delayed one is left; 4 ever sent
+    assert _one(conn, "select count(*) from pgmq.metrics_all()") == 1
+    assert _one(conn, "select pgmq.purge_queue('jobs')") == 1
+    assert (
+        _one(conn, "select msg_id from pgmq.q_jobs where msg_id = %s", delayed) is None
+        if conn.execute("select 1 from pgmq.q_jobs").fetchone()
+        else True
+    )
+    assert _one(conn, "select pgmq.drop_queue('jobs')") is True
+    assert conn.execute("select to_regclass('pgmq.q_jobs')").fetchone() == (None,)
+    with pytest.raises(psycopg.errors.UndefinedTable, match='queue "jobs" does not exist'):
+        conn.execute("select pgmq.send('jobs', '{}')")
+
+
+def test_pgmq_read_with_poll_waits_for_a_message(conn: Conn) -> None:
+    conn.execute("create extension pgmq")
+    conn.execute("select pgmq.create('poll')")
+    started = time.monotonic()
+    assert conn.execute("select * from pgmq.read_with_poll('poll', 30, 1, 1, 50)").fetchall() == []
+    assert time.monotonic() - started >= 0.9
+    conn.execute("select pgmq.send('poll', '{\"x\": true}')")
+    assert conn.execute(
+        "select message from pgmq.read_with_poll('poll', 30, 1, 1, 50)"
+    ).fetchall() == [({"x": True},)]
+
+
+def test_pgmq_rejects_bad_queue_names(conn: Conn) -> None:
+    conn.execute("create extension pgmq")
+    with pytest.raises(psycopg.errors.RaiseException, match="invalid characters"):
+        conn.execute("select pgmq.create('x; drop table y')")
+    with pytest.raises(psycopg.errors.RaiseException, match="too long"):
+        conn.execute("select pgmq.create(repeat('q', 60))")
+
+
+def test_http_functions_exist_and_refuse_to_send(conn: Conn) -> None:
+    conn.execute("create extension http with schema extensions")
+    conn.execute(
+        "create function public.notify_hook() returns integer language plpgsql as $$ "
+        "begin return (extensions.http_post('https://example.com/hook', '{}', "
+        "'application/json')).status; end $$"
+    )
+    with pytest.raises(psycopg.errors.RaiseException, match=r"POST https://example\.com/hook was"):
+        conn.execute("select public.notify_hook()")
+    with pytest.raises(psycopg.errors.RaiseException, match=r"GET https://example\.com"):
+        conn.execute("select extensions.http_get('https://example.com')")
+    assert _one(conn, "select extensions.urlencode('a b&c=é')") == "a%20b%26c%3D%C3%A9"
+    assert _one(conn, 'select extensions.urlencode(\'{"q": "x y", "a": 1}\'::jsonb)') == (
+        "a=1&q=x%20y"
+    )
+    header = _one(conn, "select (extensions.http_header('Accept', 'text/plain')).field")
+    assert header == "Accept"
+    assert _one(conn, "select extensions.bytea_to_text(extensions.text_to_bytea('hi'))") == "hi"
