@@ -23,6 +23,12 @@ STANDIN_COMMENT_PREFIX = "dbflow stand-in"
 # Stand-ins used even where the engine has the real extension: a local database should not
 # run scheduled jobs or send HTTP requests, and the real pg_cron needs preloading.
 ALWAYS_STANDIN = frozenset({"pg_cron", "pg_net"})
+# Versions the platform has shipped that migrations name (CREATE EXTENSION ... VERSION '0.8.0').
+# Where the engine's build is newer, the version is installed from the newest script: the
+# objects are the engine's, labelled with the version asked for.
+VERSION_ALIASES: dict[str, tuple[str, ...]] = {
+    "vector": ("0.5.0", "0.5.1", "0.6.0", "0.6.2", "0.7.0", "0.7.4", "0.8.0"),
+}
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
     for standin in wanted:
         for name in standin.files:
             (extension_dir / name).write_bytes((folder / name).read_bytes())
+    _alias_versions(extension_dir)
     for path in (root, *root.rglob("*")):
         if path.is_dir() and not path.is_symlink():
             path.chmod(0o755)
@@ -111,8 +118,31 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
     return Overlay(postgres, tuple(s.name for s in wanted))
 
 
+def _alias_versions(extension_dir: Path) -> None:
+    for name, versions in VERSION_ALIASES.items():
+        control = extension_dir / f"{name}.control"
+        if not control.exists():
+            continue
+        default = _default_version(control.read_text())
+        newest = extension_dir / f"{name}--{default}.sql"
+        if default is None or not newest.exists():
+            continue
+        for version in versions:
+            alias = extension_dir / f"{name}--{version}.sql"
+            if not alias.exists():
+                alias.write_bytes(newest.read_bytes())
+
+
+def _default_version(control: str) -> str | None:
+    for line in control.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "default_version":
+            return value.strip().strip("'\"")
+    return None
+
+
 def _fingerprint(binaries: Binaries, standins: list[StandIn]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(repr(sorted(VERSION_ALIASES.items())).encode())
     source = binaries.tool("postgres").stat()
     digest.update(f"{binaries.bin_dir}|{source.st_size}|{source.st_mtime_ns}".encode())
     folder = resources.files("dbflow.bootstrap") / "standins"
