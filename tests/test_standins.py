@@ -117,3 +117,52 @@ def test_http_functions_exist_and_refuse_to_send(conn: Conn) -> None:
     header = _one(conn, "select (extensions.http_header('Accept', 'text/plain')).field")
     assert header == "Accept"
     assert _one(conn, "select extensions.bytea_to_text(extensions.text_to_bytea('hi'))") == "hi"
+
+
+HASHIDS_CASES = [
+    ([0], "", 0, None),
+    ([1], "", 0, None),
+    ([12345], "this is my salt", 0, None),
+    ([1, 2, 3], "this is my salt", 0, None),
+    ([683, 94108, 123, 5], "this is my salt", 0, None),
+    ([1], "this is my salt", 8, None),
+    ([9007199254740992], "salty", 0, None),
+    ([7, 11], "pepper", 20, None),
+    ([1, 23, 456], "arbitrary salt", 16, "abcdefghijkl0123456"),
+    ([42], "", 0, "0123456789abcdefABCDEF"),
+    ([5, 5, 5, 5], "", 0, None),
+]
+
+
+@pytest.mark.parametrize(("numbers", "salt", "min_length", "alphabet"), HASHIDS_CASES)
+def test_pg_hashids_matches_the_reference_implementation(
+    conn: Conn, numbers: list[int], salt: str, min_length: int, alphabet: str | None
+) -> None:
+    hashids = pytest.importorskip("hashids", reason="the hashids package is a test dependency")
+    conn.execute("create extension pg_hashids with schema extensions")
+    conn.execute("set search_path = public")  # the functions must not depend on the caller's
+    options = (salt, min_length, alphabet) if alphabet else (salt, min_length)
+    expected = hashids.Hashids(*options).encode(*numbers)
+    marks = ", ".join(["%s"] * len(options))
+    encoded = _one(conn, f"select extensions.id_encode(%s::bigint[], {marks})", numbers, *options)
+    assert encoded == expected
+    decoded = _one(conn, f"select extensions.id_decode(%s, {marks})", expected, *options)
+    assert list(decoded) == numbers
+    if len(numbers) == 1:
+        query = f"select extensions.id_encode(%s::bigint, {marks})"
+        assert _one(conn, query, numbers[0], *options) == expected
+        query = f"select extensions.id_decode_once(%s, {marks})"
+        assert _one(conn, query, expected, *options) == numbers[0]
+
+
+def test_pg_hashids_default_arguments_and_tampered_ids(conn: Conn) -> None:
+    hashids = pytest.importorskip("hashids", reason="the hashids package is a test dependency")
+    conn.execute("create extension pg_hashids")
+    assert _one(conn, "select id_encode(1001)") == hashids.Hashids().encode(1001)
+    assert _one(conn, "select id_encode(1001, 'salt')") == hashids.Hashids("salt").encode(1001)
+    assert _one(conn, "select id_decode_once(id_encode(77, 's', 10), 's', 10)") == 77
+    tampered = _one(conn, "select id_encode(1001, 'salt') || 'x'")
+    assert list(_one(conn, "select id_decode(%s, 'salt')", tampered)) == []
+    for salt in ("other", "pepper", ""):  # the same id under another salt: as the reference says
+        expected = list(hashids.Hashids(salt).decode(hashids.Hashids("salt").encode(1001)))
+        assert list(_one(conn, "select id_decode(id_encode(1001, 'salt'), %s)", salt)) == expected
