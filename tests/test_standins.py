@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.types.json import Json
 
 from dbflow.connection import connect
 
@@ -166,3 +167,128 @@ def test_pg_hashids_default_arguments_and_tampered_ids(conn: Conn) -> None:
     for salt in ("other", "pepper", ""):  # the same id under another salt: as the reference says
         expected = list(hashids.Hashids(salt).decode(hashids.Hashids("salt").encode(1001)))
         assert list(_one(conn, "select id_decode(id_encode(1001, 'salt'), %s)", salt)) == expected
+
+
+OBJECT = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 2, "maxLength": 5, "pattern": "^[a-z]+$"},
+        "age": {"type": "integer", "minimum": 0, "exclusiveMaximum": 150},
+        "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+        "kind": {"enum": ["a", "b", None]},
+        "version": {"const": 1},
+        "score": {"type": "number", "multipleOf": 0.5, "maximum": 10},
+    },
+    "required": ["name"],
+    "additionalProperties": False,
+}
+COMBINED = {
+    "anyOf": [{"type": "string", "format": "email"}, {"type": "integer", "minimum": 10}],
+    "not": {"const": "admin@example.com"},
+}
+CHOICE = {
+    "oneOf": [{"type": "number", "maximum": 5}, {"type": "number", "minimum": 3}],
+    "allOf": [{"type": "number"}],
+}
+CONDITIONAL = {
+    "type": "object",
+    "if": {"properties": {"country": {"const": "US"}}, "required": ["country"]},
+    "then": {"required": ["zip"]},
+    "else": {"required": ["postcode"]},
+    "patternProperties": {"^x-": {"type": "boolean"}},
+    "propertyNames": {"maxLength": 8},
+    "minProperties": 1,
+    "definitions": {"code": {"type": "string", "format": "uuid"}},
+    "properties": {"id": {"$ref": "#/definitions/code"}},
+}
+TUPLE = {"type": "array", "items": [{"type": "integer"}, {"type": "string"}],
+         "additionalItems": False, "contains": {"type": "integer"}}  # fmt: skip
+JSONSCHEMA_CASES = [
+    (OBJECT, {"name": "ann"}),
+    (OBJECT, {"name": "ann", "age": 30, "tags": ["x"], "kind": None, "version": 1, "score": 9.5}),
+    (OBJECT, {"name": "a"}),
+    (OBJECT, {"name": "annabelle"}),
+    (OBJECT, {"name": "Ann"}),
+    (OBJECT, {"age": 3}),
+    (OBJECT, {"name": "ann", "age": 1.5}),
+    (OBJECT, {"name": "ann", "age": 150}),
+    (OBJECT, {"name": "ann", "age": -1}),
+    (OBJECT, {"name": "ann", "tags": []}),
+    (OBJECT, {"name": "ann", "tags": ["x", "x"]}),
+    (OBJECT, {"name": "ann", "tags": [1]}),
+    (OBJECT, {"name": "ann", "kind": "c"}),
+    (OBJECT, {"name": "ann", "version": 2}),
+    (OBJECT, {"name": "ann", "score": 9.25}),
+    (OBJECT, {"name": "ann", "score": 10.5}),
+    (OBJECT, {"name": "ann", "extra": True}),
+    (OBJECT, ["not", "an", "object"]),
+    (COMBINED, "someone@example.com"),
+    (COMBINED, "admin@example.com"),
+    (COMBINED, "not an email"),
+    (COMBINED, 12),
+    (COMBINED, 9),
+    (CHOICE, 1),
+    (CHOICE, 4),
+    (CHOICE, 8),
+    (CHOICE, "x"),
+    (CONDITIONAL, {"country": "US", "zip": "1"}),
+    (CONDITIONAL, {"country": "US"}),
+    (CONDITIONAL, {"postcode": "1"}),
+    (CONDITIONAL, {"postcode": "1", "x-flag": "yes"}),
+    (CONDITIONAL, {"postcode": "1", "x-flag": True}),
+    (CONDITIONAL, {"postcode": "1", "longer-name": 1}),
+    (CONDITIONAL, {}),
+    (CONDITIONAL, {"postcode": "1", "id": "6f1d4b34-61b4-4c1c-9ad5-8bd1f8e0c8a1"}),
+    (CONDITIONAL, {"postcode": "1", "id": "nope"}),
+    (TUPLE, [1, "a"]),
+    (TUPLE, [1, 2]),
+    (TUPLE, [1, "a", 3]),
+    (TUPLE, ["a"]),
+    (True, {"anything": 1}),
+    (False, 1),
+]
+
+
+@pytest.mark.parametrize(("schema", "instance"), JSONSCHEMA_CASES)
+def test_pg_jsonschema_agrees_with_the_reference_validator(
+    conn: Conn, schema: Any, instance: Any
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test dependency")
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    expected = validator.is_valid(instance)
+    conn.execute("create extension pg_jsonschema with schema extensions")
+    query = "select extensions.jsonb_matches_schema(%s::json, %s::jsonb), " \
+            "extensions.json_matches_schema(%s::json, %s::json)"  # fmt: skip
+    row = conn.execute(query, (Json(schema), Json(instance), Json(schema), Json(instance)))
+    assert row.fetchone() == (expected, expected)
+    errors = _one(conn, "select extensions.jsonschema_validation_errors(%s::json, %s::json)",
+                  Json(schema), Json(instance))  # fmt: skip
+    assert (errors == []) is expected
+
+
+def test_pg_jsonschema_in_a_check_constraint_and_unsupported_keywords(conn: Conn) -> None:
+    conn.execute("create extension pg_jsonschema with schema extensions")
+    conn.execute(
+        "create table public.events (payload jsonb check (extensions.jsonb_matches_schema("
+        """'{"type": "object", "required": ["kind"]}', payload)))"""
+    )
+    conn.execute("""insert into public.events values ('{"kind": "click"}')""")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("""insert into public.events values ('{"other": 1}')""")
+    with pytest.raises(psycopg.errors.RaiseException, match='keyword "unevaluatedProperties"'):
+        conn.execute(
+            """select extensions.json_matches_schema('{"unevaluatedProperties": false}', '{}')"""
+        )
+    with pytest.raises(psycopg.errors.RaiseException, match="is not supported"):
+        conn.execute("""select extensions.jsonschema_is_valid('{"$ref": "https://x/y.json"}')""")
+    valid = [
+        ('{"type": "string"}', True),
+        ('{"type": "strng"}', False),
+        ('{"required": "name"}', False),
+        ('{"properties": {"a": {"type": 3}}}', False),
+        ('{"anyOf": [{"type": "integer"}, {"minimum": "x"}]}', False),
+        ("true", True),
+        ("3", False),
+    ]
+    for schema, expected in valid:
+        assert _one(conn, "select extensions.jsonschema_is_valid(%s::json)", schema) is expected
