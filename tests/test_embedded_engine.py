@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from dbflow.bootstrap.install import bootstrap_status, install_bootstrap
@@ -82,3 +83,32 @@ def test_example_app_rls_on_the_embedded_engine(embedded_url: str) -> None:
             assert ids == [user]
         with as_anon(conn) as acting:
             assert acting.execute("SELECT count(*) FROM public.profiles").fetchone() == (0,)
+
+
+def test_crypt_and_gen_salt_bf_match_the_bcrypt_package(embedded_url: str) -> None:
+    bcrypt = pytest.importorskip("bcrypt", reason="bcrypt is a test dependency")
+    with connect(embedded_url, autocommit=True) as conn:
+        for password, salt in [
+            ("password123", "$2a$04$abcdefghijklmnopqrstuu"),
+            ("", "$2a$04$......................"),
+            ("sécurité ✓", "$2b$05$CCCCCCCCCCCCCCCCCCCCC."),
+            ("x" * 100, bcrypt.gensalt(4, b"2a").decode()),  # past the 72-byte limit
+            ("random salt", bcrypt.gensalt(4).decode()),
+        ]:
+            expected = bcrypt.hashpw(password.encode()[:72], salt.encode()).decode()
+            row = conn.execute("SELECT crypt(%s, %s)", (password, salt)).fetchone()
+            assert row == (expected,), (password, salt)
+        # a seed file's idiom, at the default cost, and its check
+        row = conn.execute(
+            "SELECT crypt('seed-pw', gen_salt('bf')) AS h, gen_salt('bf', 8)"
+        ).fetchone()
+        assert row is not None
+        hashed, salt8 = row
+        assert hashed.startswith("$2a$06$") and len(hashed) == 60
+        assert bcrypt.checkpw(b"seed-pw", hashed.encode())
+        assert conn.execute("SELECT crypt('seed-pw', %s) = %s", (hashed, hashed)).fetchone() == (
+            True,
+        )
+        assert salt8.startswith("$2a$08$") and len(salt8) == 29
+        with pytest.raises(psycopg.errors.RaiseException, match="not provided"):
+            conn.execute("SELECT gen_salt('md5')")
