@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -292,3 +294,123 @@ def test_pg_jsonschema_in_a_check_constraint_and_unsupported_keywords(conn: Conn
     ]
     for schema, expected in valid:
         assert _one(conn, "select extensions.jsonschema_is_valid(%s::json)", schema) is expected
+
+
+def test_pgsodium_round_trips_and_detects_tampering(conn: Conn) -> None:
+    conn.execute("create extension pgsodium")
+    key = _one(conn, "select pgsodium.crypto_secretbox_keygen()")
+    nonce = _one(conn, "select pgsodium.crypto_secretbox_noncegen()")
+    assert len(key) == 32 and len(nonce) == 24
+    box = _one(conn, "select pgsodium.crypto_secretbox('secret'::bytea, %s, %s)", nonce, key)
+    assert bytes(box) != b"secret"
+    opened = _one(conn, "select pgsodium.crypto_secretbox_open(%s, %s, %s)", box, nonce, key)
+    assert bytes(opened) == b"secret"
+    tampered = bytes(box[:-1]) + bytes([box[-1] ^ 1])
+    with pytest.raises(psycopg.errors.RaiseException, match="invalid ciphertext"):
+        conn.execute("select pgsodium.crypto_secretbox_open(%s, %s, %s)", (tampered, nonce, key))
+
+    made = conn.execute("select id, name, key_type from pgsodium.create_key(name => 'k1')")
+    key_id, name, key_type = made.fetchone() or (None, None, None)
+    assert (name, key_type) == ("k1", "aead-det")
+    one = _one(conn, "select pgsodium.crypto_aead_det_encrypt('card 4242'::bytea, 'user 7'::bytea, "
+               "%s::uuid)", key_id)  # fmt: skip
+    again = _one(conn, "select pgsodium.crypto_aead_det_encrypt('card 4242'::bytea, "
+                 "'user 7'::bytea, %s::uuid)", key_id)  # fmt: skip
+    assert one == again  # deterministic: the same input gives the same ciphertext
+    plain = _one(conn, "select pgsodium.crypto_aead_det_decrypt(%s, 'user 7'::bytea, %s::uuid)",
+                 one, key_id)  # fmt: skip
+    assert bytes(plain) == b"card 4242"
+    with pytest.raises(psycopg.errors.RaiseException, match="invalid ciphertext"):
+        conn.execute("select pgsodium.crypto_aead_det_decrypt(%s, 'user 8'::bytea, %s::uuid)",
+                     (one, key_id))  # fmt: skip
+
+    mac = _one(conn, "select pgsodium.crypto_auth('message'::bytea, 'key'::bytea)")
+    assert bytes(mac) == hmac.new(b"key", b"message", hashlib.sha256).digest()
+    assert _one(conn, "select pgsodium.crypto_auth_verify(%s, 'message'::bytea, 'key'::bytea)",
+                mac) is True  # fmt: skip
+    hashed = _one(conn, "select pgsodium.crypto_pwhash_str('hunter2'::bytea)")
+    assert _one(conn, "select pgsodium.crypto_pwhash_str_verify(%s, 'hunter2'::bytea)", hashed)
+    assert not _one(conn, "select pgsodium.crypto_pwhash_str_verify(%s, 'other'::bytea)", hashed)
+    assert _one(conn, "select length(pgsodium.randombytes_buf(100))") == 100
+    encoded = _one(conn, "select pgsodium.sodium_bin2base64('\\xfbff'::bytea)")
+    assert encoded == "-_8"
+    assert bytes(_one(conn, "select pgsodium.sodium_base642bin(%s)", encoded)) == b"\xfb\xff"
+
+
+def test_pg_tle_installs_an_extension_that_create_extension_then_creates(conn: Conn) -> None:
+    conn.execute("create extension pg_tle")
+    name = f"tle_greeting_{abs(hash(conn.info.dbname)) % 10**8}"
+    assert _one(
+        conn,
+        "select pgtle.install_extension(%s, '1.0', 'says hello', "
+        "$ext$ create function hello() returns text language sql as $$ select 'hello' $$ $ext$)",
+        name,
+    )
+    assert name in [row[0] for row in conn.execute("select name from pgtle.available_extensions()")]
+    conn.execute(f"create extension {name}")
+    assert _one(conn, "select hello()") == "hello"
+    conn.execute(
+        "select pgtle.install_update_path(%s, '1.0', '1.1', "
+        "$ext$ create or replace function hello() returns text language sql as "
+        "$$ select 'hello again' $$ $ext$)",
+        (name,),
+    )
+    conn.execute(f"alter extension {name} update to '1.1'")
+    assert _one(conn, "select hello()") == "hello again"
+    with pytest.raises(psycopg.errors.RaiseException, match="drop it first"):
+        conn.execute("select pgtle.uninstall_extension(%s)", (name,))
+    conn.execute(f"drop extension {name}")
+    assert _one(conn, "select pgtle.uninstall_extension(%s)", name) is True
+    with pytest.raises(psycopg.Error):
+        conn.execute(f"create extension {name}")
+    with pytest.raises(psycopg.errors.RaiseException, match="invalid version"):
+        conn.execute("select pgtle.install_extension('x', '../../etc', '', 'select 1')")
+
+
+def test_wrappers_let_foreign_tables_be_declared(conn: Conn) -> None:
+    conn.execute("create extension wrappers with schema extensions")
+    conn.execute(
+        "create foreign data wrapper stripe_wrapper handler extensions.stripe_fdw_handler "
+        "validator extensions.stripe_fdw_validator"
+    )
+    conn.execute(
+        "create server stripe_server foreign data wrapper stripe_wrapper "
+        "options (api_key_id '00000000-0000-0000-0000-000000000000')"
+    )
+    conn.execute("create schema stripe")
+    conn.execute(
+        "create foreign table stripe.customers (id text, email text) server stripe_server "
+        "options (object 'customers')"
+    )
+    assert _one(conn, "select name from extensions.stripe_fdw_meta()").startswith("stripe")
+    with pytest.raises(psycopg.Error):  # no remote service locally
+        conn.execute("select * from stripe.customers")
+
+
+def test_hypopg_and_index_advisor_record_and_report(conn: Conn) -> None:
+    conn.execute("create table public.orders (id bigint primary key, customer_id bigint)")
+    conn.execute("create extension hypopg with schema extensions")
+    conn.execute("create extension index_advisor with schema extensions")
+    row = conn.execute(
+        "select * from extensions.hypopg_create_index("
+        "'create index on public.orders (customer_id)')"
+    ).fetchone()
+    assert row is not None
+    indexrelid, indexname = row
+    assert indexname.endswith("btree_orders")
+    listed = conn.execute(
+        "select index_name, table_name from extensions.hypopg_list_indexes"
+    ).fetchall()
+    assert listed == [(indexname, "orders")]
+    assert "customer_id" in _one(conn, "select extensions.hypopg_get_indexdef(%s)", indexrelid)
+    assert _one(conn, "select extensions.hypopg_drop_index(%s)", indexrelid) is True
+    assert conn.execute("select * from extensions.hypopg()").fetchall() == []
+    with pytest.raises(psycopg.errors.RaiseException, match="not a CREATE INDEX"):
+        conn.execute("select * from extensions.hypopg_create_index('select 1')")
+    advice = conn.execute(
+        "select total_cost_before is not null, index_statements, errors "
+        "from extensions.index_advisor('select * from public.orders where customer_id = 7')"
+    ).fetchone()
+    assert advice is not None
+    assert advice[0] is True and advice[1] == []
+    assert "not simulated locally" in advice[2][0]

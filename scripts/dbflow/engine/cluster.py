@@ -192,6 +192,8 @@ class LocalEngine:
         self._check_port_free()
         overlay = build_overlay(self.binaries, self.root / "engine")
         check_can_run(self.account, overlay.postgres)
+        # the server writes here the extensions that pg_tle (its stand-in) installs
+        self.account.own(overlay.extension_dir, 0o755)
         socket_dir = self.socket_dir
         socket_dir.mkdir(parents=True, exist_ok=True)
         self.account.own(socket_dir)

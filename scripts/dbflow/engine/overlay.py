@@ -37,7 +37,7 @@ class Overlay:
 
     postgres: Path
     standins: tuple[str, ...]
-
+    extension_dir: Path  # where the server finds extension control and script files
 
 @dataclass(frozen=True)
 class StandIn:
@@ -84,8 +84,9 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
     fingerprint = _fingerprint(binaries, wanted)
     stamp = root / "overlay.stamp"
     postgres = mirror_bin / "postgres"
+    extension_dir = mirror_share / "extension"
     if stamp.is_file() and stamp.read_text() == fingerprint and postgres.is_file():
-        return Overlay(postgres, tuple(s.name for s in wanted))
+        return Overlay(postgres, tuple(s.name for s in wanted), extension_dir)
 
     if root.exists():
         shutil.rmtree(root)
@@ -99,7 +100,6 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
     for entry in binaries.share_dir.iterdir():
         if entry.name != "extension":
             (mirror_share / entry.name).symlink_to(entry)
-    extension_dir = mirror_share / "extension"
     extension_dir.mkdir()
     real_extensions = binaries.share_dir / "extension"
     if real_extensions.is_dir():
@@ -115,7 +115,7 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
         if path.is_dir() and not path.is_symlink():
             path.chmod(0o755)
     stamp.write_text(fingerprint)
-    return Overlay(postgres, tuple(s.name for s in wanted))
+    return Overlay(postgres, tuple(s.name for s in wanted), extension_dir)
 
 
 def _alias_versions(extension_dir: Path) -> None:
