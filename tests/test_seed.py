@@ -307,3 +307,16 @@ def test_seeding_twice_merges_and_continues(db_url: str, dbflow_settings: Settin
         assert conn.execute("SELECT count(*) FROM auth.users").fetchone() == (50,)  # same ids
         skills = conn.execute("SELECT count(*), count(DISTINCT name) FROM public.skills").fetchone()
     assert skills == (40, 40)  # numbered rows continue after the first run's 20
+
+
+def test_arrays_of_varchar_and_char_load(bare_db_url: str, empty_project: Settings) -> None:
+    _build(
+        bare_db_url,
+        "create table public.labels (id bigint primary key, names varchar(20)[] not null, "
+        "codes character(3)[], tags text[])",
+    )
+    seed(bare_db_url, empty_project, mode="dev", users=3, rows={"labels": 5})
+    with connect(bare_db_url) as conn:
+        rows = conn.execute("SELECT names, codes FROM public.labels").fetchall()
+    assert len(rows) == 5
+    assert all(all(len(name) <= 20 for name in names) for names, _ in rows)

@@ -32,6 +32,8 @@ class TableResult:
 def copy_type(column: Column) -> str:
     """The type psycopg should send for ``column`` in binary COPY (text for enums, varchar...)."""
     base = column.base_type
+    if column.is_array and base in ("varchar", "bpchar"):
+        return f"{base}[]"  # an array's binary form names its element type: it must match
     if column.enum_labels or base in ("varchar", "bpchar", "citext", "name"):
         base = "text"
     return f"{base}[]" if column.is_array else base
