@@ -63,3 +63,11 @@ def project_dir(prefix: str = "dbflow-project-", *, app: bool = False) -> Iterat
     finally:
         run(root, DBFLOW, "db.stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+def supabase_push(cli: Path, project: Path, url: str) -> subprocess.CompletedProcess[str]:
+    """``supabase db push`` of ``project``'s supabase/migrations to the database at ``url``."""
+    return subprocess.run(
+        [str(cli), "db", "push", "--db-url", f"{url}?sslmode=disable", "--yes"],
+        cwd=project, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip

@@ -8,8 +8,6 @@ deliberate and asserted too.
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -21,9 +19,7 @@ from dbflow.connection import connect
 from dbflow.migrations.plan import MigrationError
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.sql.canonical import canonical_statements
-
-NPM = shutil.which("npm")
-CLI_VERSION = "2.117.0"
+from tests.cli_helpers import supabase_push
 
 CASES = {
     "block in the middle": """
@@ -84,22 +80,6 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="session")
-def supabase_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Supabase CLI's binary, from its npm package."""
-    if NPM is None:
-        pytest.skip("npm is not installed: the Supabase CLI oracle comes from npm")
-    folder = tmp_path_factory.mktemp("supabase-cli")
-    (folder / "package.json").write_text(json.dumps({"name": "cli-oracle", "private": True}))
-    subprocess.run(
-        [NPM, "install", "--silent", "--no-audit", "--no-fund", f"supabase@{CLI_VERSION}"],
-        cwd=folder, check=True, capture_output=True, timeout=600,
-    )  # fmt: skip
-    binary = folder / "node_modules" / ".bin" / "supabase"
-    assert binary.exists()
-    return binary
-
-
 def _folder(root: Path, sql: str, name: str = "case") -> Path:
     folder = root / "supabase" / "migrations"
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,10 +88,7 @@ def _folder(root: Path, sql: str, name: str = "case") -> Path:
 
 
 def _cli_push(cli: Path, root: Path, url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(cli), "db", "push", "--db-url", f"{url}?sslmode=disable", "--yes"],
-        cwd=root, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    return supabase_push(cli, root, url)
 
 
 def _state(url: str) -> dict[str, Any]:

@@ -1,0 +1,142 @@
+"""Real projects: the migration folders of public Supabase projects, applied as a user would.
+
+Each folder of ../shared/corpus (beside the repository; absent from a user's clone, where this
+module skips) is put in a project and applied with `inv db.reset`; then `inv db.diff --from
+migrations --to local` must find no drift and `inv db.types` must write types. `inv
+db.seed-dev` must succeed where it does today, and elsewhere stop with a clear message that
+wrote nothing. Two projects cannot apply anywhere: their migrations use tables that no
+migration creates. For those the Supabase CLI (`supabase db push`) is run on the same files and
+must stop at the same statement.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dbflow.config import load_settings
+from dbflow.connection import connect, create_database, drop_database
+from dbflow.local import local_engine
+from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run, supabase_push
+
+CORPUS = Path(os.environ.get("DBFLOW_CORPUS", REPO.parent / "shared" / "corpus"))
+pytestmark = pytest.mark.skipif(
+    not (CORPUS / "MANIFEST.tsv").is_file(),
+    reason=f"no corpus of Supabase projects at {CORPUS} (set DBFLOW_CORPUS to one)",
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A project that cannot apply on any Supabase database, and why."""
+
+    file: str
+    message: str
+    why: str
+
+
+CANNOT_APPLY = {
+    "coinhub-uit/server": Refusal(
+        "20250412123112_min-money.sql",
+        'relation "ticket" does not exist',
+        "its tables ticket and settings are created by the application's ORM, not by a migration",
+    ),
+    "different-ai/embedbase": Refusal(
+        "20230417114703_current_plan_period_usage.sql",
+        'relation "subscriptions" does not exist',
+        "the view reads a subscriptions table that no migration creates",
+    ),
+}
+
+# Where seed-dev fills the schema today; elsewhere the general CHECK and partial-unique solver
+# it still lacks makes it stop, before writing anything, with a message that names the CHECK.
+SEEDS = {
+    "CriticalMoments/CMSaasStarter",
+    "Razikus/supabase-nextjs-template",
+    "YuDefine/nuxt-supabase-starter",
+    "open-sauced/hot",
+    "supabase-community/kahoot-alternative",
+    "supabase/headless-vector-search",
+}
+
+
+def _projects() -> list[str]:
+    if not (CORPUS / "MANIFEST.tsv").is_file():
+        return []
+    with (CORPUS / "MANIFEST.tsv").open(newline="") as handle:
+        return [row["repo"] for row in csv.DictReader(handle, delimiter="\t")]
+
+
+@pytest.fixture(scope="module")
+def project() -> Iterator[Path]:
+    """One project whose migrations each test replaces; its engine follows what they need."""
+    with project_dir("dbflow-corpus-") as root:
+        yield root
+
+
+@pytest.mark.parametrize("repo", _projects())
+def test_a_real_project_applies_and_works(project: Path, repo: str) -> None:
+    source = CORPUS / repo.replace("/", "__")
+    folder = project / "supabase" / "migrations"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(source / "migrations", folder)
+
+    reset = run(project, INV, "db.reset", "--no-seed", timeout=900)
+    assert_no_traceback(reset)
+    refusal = CANNOT_APPLY.get(repo)
+    if refusal is not None:
+        assert reset.returncode == 1, reset.stdout
+        assert f"{folder / refusal.file}:" in reset.stderr and refusal.message in reset.stderr, (
+            reset.stderr
+        )
+        return
+    assert reset.returncode == 0, reset.stderr[-3000:]
+
+    drift = run(project, INV, "db.diff", "--from", "migrations", "--to", "local")
+    assert_no_traceback(drift)
+    assert drift.returncode == 0, drift.stdout[-3000:]
+
+    types = run(project, INV, "db.types", "--output", str(project / "database.ts"))
+    assert types.returncode == 0, types.stderr
+    assert "export type Database" in (project / "database.ts").read_text()
+
+    seeded = run(project, INV, "db.seed-dev", timeout=900)
+    assert_no_traceback(seeded)
+    if repo in SEEDS:
+        assert seeded.returncode == 0, seeded.stderr[-3000:]
+    else:
+        assert seeded.returncode in (0, 1)
+        if seeded.returncode:
+            assert "nothing was written" in seeded.stderr or "cannot be seeded" in seeded.stderr
+
+
+@pytest.mark.parametrize("repo", sorted(CANNOT_APPLY))
+def test_the_supabase_cli_refuses_the_same_statement(
+    project: Path, repo: str, supabase_cli: Path
+) -> None:
+    refusal = CANNOT_APPLY[repo]
+    folder = project / "supabase" / "migrations"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(CORPUS / repo.replace("/", "__") / "migrations", folder)
+    run(project, INV, "db.reset", "--no-seed", timeout=900)  # fails, having built the base
+    engine = local_engine(load_settings(project, environ={}))
+    admin = engine.admin_url("template1")
+    with connect(admin, autocommit=True) as conn:
+        base = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'dbflow\\_base\\_%' LIMIT 1"
+        ).fetchone()
+    assert base is not None, "db.reset builds the bootstrap template before the migrations"
+    create_database(admin, "cli_oracle", template=base[0])
+    try:
+        pushed = supabase_push(supabase_cli, project, engine.url("cli_oracle"))
+    finally:
+        drop_database(admin, "cli_oracle")
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode != 0
+    assert f"Applying migration {refusal.file}" in output and refusal.message in output, output
