@@ -1,15 +1,17 @@
 """db.reset speed: cold and warm resets against the `psql -f` floor for the same SQL.
 
-For the example app (this repository's supabase/) and for a generated project of 200
-migrations (tables with foreign keys, indexes, RLS, policies and functions), in a throwaway
-engine on disk (as a developer's .dbflow/ is):
+For the example app (this repository's supabase/), for a generated project of 200
+migrations (tables with foreign keys, indexes, RLS, policies and functions) and for the
+largest project of the corpus of real Supabase projects (../shared/corpus, when it is there;
+without seeding), in a throwaway engine on disk (as a developer's .dbflow/ is):
 
 - cold reset: no cached templates (bootstrap, migrations, clone, seed);
 - warm reset: nothing changed, the cached template is cloned, then the seed runs;
 - floor: `createdb` + `psql -X -1 -v ON_ERROR_STOP=1 -f` of the same bootstrap SQL, migration
-  files and seed file, one psql per file, into a fresh database.
+  files and seed file, one psql per file, into a fresh database (for the corpus project
+  without -1: its files hold their own transaction control, which psql would refuse in one).
 
-    python benchmarks/reset.py [--runs N]
+    python benchmarks/reset.py [--runs N] [--corpus DIR]
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def drop_templates(settings: Settings) -> None:
         drop_database(admin, name)
 
 
-def psql_floor(settings: Settings) -> float:
+def psql_floor(settings: Settings, *, seed: bool = True, single: bool = True) -> float:
     engine = local_engine(settings)
     admin = engine.admin_url("template1")
     drop_database(admin, "floor")
@@ -99,15 +101,26 @@ def psql_floor(settings: Settings) -> float:
         files += [
             (m.path, engine.url("floor")) for m in discover(settings.migrations_dir).migrations
         ]
-        files += [
-            (path, engine.url("floor")) for path in settings.resolve_globs(settings.seed_paths)
-        ]
+        if seed:
+            files += [
+                (path, engine.url("floor")) for path in settings.resolve_globs(settings.seed_paths)
+            ]
         psql = str(engine.binaries.tool("psql"))
         started = time.perf_counter()
         create_database(admin, "floor")
         for path, url in files:
             subprocess.run(
-                [psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(path), url],
+                [
+                    psql,
+                    "-X",
+                    "-q",
+                    *(["-1"] if single else []),
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-f",
+                    str(path),
+                    url,
+                ],
                 check=True,
                 stdout=subprocess.DEVNULL,
                 env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"},
@@ -117,15 +130,15 @@ def psql_floor(settings: Settings) -> float:
     return seconds
 
 
-def measure(label: str, settings: Settings, runs: int) -> None:
+def measure(label: str, settings: Settings, runs: int, *, seed: bool = True) -> None:
     quiet = lambda _: None  # noqa: E731
-    reset_local(settings, report=quiet)  # start the engine, warm the caches of the OS
+    reset_local(settings, report=quiet, seed=seed)  # start the engine, warm the OS's caches
     cold, warm, floor = [], [], []
     for _ in range(runs):
         drop_templates(settings)
-        cold.append(reset_local(settings, report=quiet).seconds)
-        warm.append(reset_local(settings, report=quiet).seconds)
-        floor.append(psql_floor(settings))
+        cold.append(reset_local(settings, report=quiet, seed=seed).seconds)
+        warm.append(reset_local(settings, report=quiet, seed=seed).seconds)
+        floor.append(psql_floor(settings, seed=seed, single=seed))
     c, w, f = (statistics.median(values) for values in (cold, warm, floor))
     count = len(discover(settings.migrations_dir).migrations)
     print(f"{label} ({count} migrations, median of {runs}):")
@@ -137,6 +150,7 @@ def measure(label: str, settings: Settings, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     args = parser.parse_args()
     from dbflow.testing.plugin import free_port
 
@@ -156,15 +170,28 @@ def main() -> None:
             ),
         ),
     ]
+    largest = _largest_corpus_project(args.corpus)
+    if largest is None:
+        print(f"no corpus at {args.corpus}: the real-project row is left out")
+    else:
+        root = base / "corpus"
+        make_project(root, free_port(), [(p.name, p.read_text()) for p in largest.iterdir()])
+        projects.append((f"corpus: {largest.parent.name.replace('__', '/')}", root))
     try:
         for label, root in projects:
             settings = load_settings(root, environ={})
             try:
-                measure(label, settings, args.runs)
+                measure(label, settings, args.runs, seed=not label.startswith("corpus"))
             finally:
                 stop_local(settings)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _largest_corpus_project(corpus: Path) -> Path | None:
+    """The migrations folder with the most files in the corpus, if there is one."""
+    folders = [path for path in corpus.glob("*/migrations") if path.is_dir()]
+    return max(folders, key=lambda path: len(list(path.iterdir())), default=None)
 
 
 if __name__ == "__main__":
