@@ -39,6 +39,7 @@ class Overlay:
     standins: tuple[str, ...]
     extension_dir: Path  # where the server finds extension control and script files
 
+
 @dataclass(frozen=True)
 class StandIn:
     """One stand-in extension shipped with dbflow: its name and its files."""
