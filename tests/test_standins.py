@@ -13,6 +13,7 @@ import pytest
 from psycopg.types.json import Json
 
 from dbflow.connection import connect
+from tests.cli_helpers import INV, assert_no_traceback, project_dir, run
 
 Conn = psycopg.Connection[Any]
 
@@ -414,3 +415,53 @@ def test_hypopg_and_index_advisor_record_and_report(conn: Conn) -> None:
     assert advice is not None
     assert advice[0] is True and advice[1] == []
     assert "not simulated locally" in advice[2][0]
+
+
+STANDIN_MIGRATION = """
+create extension if not exists pgmq;
+select pgmq.create('emails');
+create extension if not exists pg_hashids with schema extensions;
+create extension if not exists pg_jsonschema with schema extensions;
+create table public.accounts (
+    id bigint generated always as identity primary key,
+    settings jsonb not null default '{}'
+        check (extensions.jsonb_matches_schema('{"type": "object"}', settings)),
+    public_id text generated always as (extensions.id_encode(id, 'accounts')) stored
+);
+alter table public.accounts enable row level security;
+comment on table public.accounts is 'accounts';
+create extension if not exists http with schema extensions;
+create function public.ping() returns integer language sql
+    as $$ select (extensions.http_get('https://example.com')).status $$;
+create extension if not exists pgsodium;
+select pgsodium.create_key(name => 'app');
+create extension if not exists pg_tle;
+select pgtle.install_extension('dbflow_tle_demo', '1.0', 'a demo',
+    $ext$ create function demo_answer() returns integer language sql as 'select 42' $ext$);
+create extension dbflow_tle_demo;
+create extension if not exists wrappers with schema extensions;
+create foreign data wrapper stripe_wrapper
+    handler extensions.stripe_fdw_handler validator extensions.stripe_fdw_validator;
+create server stripe_server foreign data wrapper stripe_wrapper options (api_key_id 'x');
+create extension if not exists hypopg with schema extensions;
+create extension if not exists index_advisor with schema extensions;
+"""
+
+
+def test_a_project_using_the_stand_ins_resets_twice_and_diffs_clean() -> None:
+    with project_dir("dbflow-standins-") as project:
+        folder = project / "supabase" / "migrations"
+        folder.mkdir(parents=True)
+        (folder / "20250101000000_platform_extensions.sql").write_text(STANDIN_MIGRATION)
+        for attempt in ("cold", "cold again"):  # pg_tle's files survive the first build
+            reset = run(project, INV, "db.reset", "--no-seed")
+            assert_no_traceback(reset)
+            assert reset.returncode == 0, (attempt, reset.stderr[-3000:])
+            (folder / "20250101000000_platform_extensions.sql").write_text(
+                STANDIN_MIGRATION + f"-- {attempt}\n"
+            )
+        drift = run(project, INV, "db.diff", "--from", "migrations", "--to", "local")
+        assert drift.returncode == 0, drift.stdout
+        types = run(project, INV, "db.types", "--output", str(project / "db.ts"))
+        assert types.returncode == 0, types.stderr
+        assert "public_id: string | null" in (project / "db.ts").read_text()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from pglast import ast
+from pglast import ast, parser
 
 from dbflow.errors import BootstrapError
 from dbflow.sql.statements import Statement
@@ -31,11 +32,46 @@ def extensions_created(files: Iterable[tuple[Path, Iterable[Statement]]]) -> lis
     return uses
 
 
+def extensions_installed_by_tle(files: Iterable[tuple[Path, Iterable[Statement]]]) -> set[str]:
+    """Extensions that ``pgtle.install_extension('name', ...)`` calls register: CREATE
+    EXTENSION finds them once the migration that installs them has run."""
+    names: set[str] = set()
+    for _, statements in files:
+        for statement in statements:
+            if "install_extension" not in statement.text:
+                continue
+            try:
+                tree = json.loads(parser.parse_sql_json(statement.text))
+            except parser.ParseError:
+                continue
+            names.update(_tle_names(tree))
+    return names
+
+
+def _tle_names(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        call = value.get("FuncCall")
+        if call is not None:
+            name = [part.get("String", {}).get("sval") for part in call.get("funcname", [])]
+            args = call.get("args", [])
+            if name[-1:] == ["install_extension"] and args:
+                constant = args[0].get("A_Const", {}).get("sval", {}).get("sval")
+                if constant:
+                    yield constant
+        for child in value.values():
+            yield from _tle_names(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _tle_names(child)
+
+
 def check_extensions_available(
     conn: psycopg.Connection[Any], files: Iterable[tuple[Path, Iterable[Statement]]]
 ) -> None:
     """Fail, before anything runs, on the first extension neither available nor stood in."""
+    files = [(path, list(statements)) for path, statements in files]
     available = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
+    available |= extensions_installed_by_tle(files)
     for use in extensions_created(files):
         if use.name not in available:
             raise BootstrapError(

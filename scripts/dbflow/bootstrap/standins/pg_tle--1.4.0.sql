@@ -53,6 +53,20 @@ begin
 end;
 $$;
 
+-- Whether the extension's control file was written by this stand-in (in this database or in
+-- another of the cluster): such an extension may be installed again.
+create function pgtle._written_here(extname text) returns boolean
+language plpgsql security definer
+set search_path = pg_catalog as $$
+begin
+    return pg_read_file((select setting from pg_config where name = 'SHAREDIR')
+                        || '/extension/' || extname || '.control')
+        like '# written by the pg_tle stand-in of dbflow%';
+exception when undefined_file then
+    return false;
+end;
+$$;
+
 create function pgtle._write_control(extname text) returns void
 language plpgsql security definer
 set search_path = pgtle, pg_catalog as $$
@@ -62,6 +76,7 @@ begin
     select * into chosen from pgtle.extension e where e.name = extname
     order by e.is_default desc, string_to_array(e.version, '.')::text[] desc limit 1;
     perform pgtle._write(extname || '.control', concat_ws(E'\n',
+        '# written by the pg_tle stand-in of dbflow',
         'comment = ' || quote_literal(coalesce(chosen.description, '')),
         'default_version = ' || quote_literal(chosen.version),
         'relocatable = false',
@@ -83,7 +98,8 @@ begin
     if exists (select 1 from pgtle.extension e where e.name = install_extension.name) then
         raise exception 'extension "%" already installed', name using errcode = '42710';
     end if;
-    if exists (select 1 from pg_available_extensions a where a.name = install_extension.name) then
+    if exists (select 1 from pg_available_extensions a where a.name = install_extension.name)
+       and not pgtle._written_here(name) then
         raise exception 'extension "%" is already available on this server', name
             using errcode = '42710';
     end if;
@@ -153,8 +169,9 @@ begin
     end if;
     delete from pgtle.update_path where name = extname;
     -- the files stay, but point at a version that has no script: CREATE EXTENSION fails
-    perform pgtle._write(extname || '.control',
-        E'comment = ''uninstalled by pg_tle''\ndefault_version = ''uninstalled''\n');
+    perform pgtle._write(extname || '.control', concat_ws(E'\n',
+        '# written by the pg_tle stand-in of dbflow', 'comment = ''uninstalled by pg_tle''',
+        'default_version = ''uninstalled''', ''));
     return true;
 end;
 $$;
