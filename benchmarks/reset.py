@@ -30,7 +30,7 @@ from dbflow.config import Settings, load_settings
 from dbflow.connection import connect, create_database, drop_database
 from dbflow.local import local_engine, stop_local
 from dbflow.migrations.discovery import discover
-from dbflow.migrations.reset import reset_local
+from dbflow.reset import reset_local
 
 REPO = Path(__file__).resolve().parents[1]
 

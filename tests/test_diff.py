@@ -12,7 +12,7 @@ import pytest
 
 from dbflow.catalog.snapshot import take_snapshot
 from dbflow.connection import connect
-from dbflow.diff import DiffResult, compare, migration_sql, post_webhook, render_report
+from dbflow.diff import DiffResult, compare_snapshots, migration_sql, post_webhook, render_report
 
 
 def _snapshot(url: str) -> Any:
@@ -22,7 +22,9 @@ def _snapshot(url: str) -> Any:
 
 def _diff(expected_url: str, actual_url: str) -> DiffResult:
     expected, actual = _snapshot(expected_url), _snapshot(actual_url)
-    return DiffResult("migrations", "production", compare(expected, actual), expected, actual)
+    return DiffResult(
+        "migrations", "production", compare_snapshots(expected, actual), expected, actual
+    )
 
 
 @pytest.fixture

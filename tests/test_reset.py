@@ -21,7 +21,7 @@ from dbflow.connection import connect
 from dbflow.errors import DbflowError
 from dbflow.local import local_engine, stop_local
 from dbflow.migrations.new import new_migration
-from dbflow.migrations.reset import reset_local
+from dbflow.reset import reset_local
 from dbflow.testing.plugin import free_port, scratch_dir
 from tests.cli_helpers import INV, assert_no_traceback, run
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dbflow.validate.config import ValidateConfig
-from dbflow.validate.engine import Report, validate_files
+from dbflow.validate.pipeline import ValidationReport, validate_files
 from dbflow.validate.rules import Options
 
 
@@ -25,11 +25,11 @@ def write_migrations(folder: Path, *files: str | tuple[str, str]) -> list[Path]:
 
 def run(
     folder: Path, *files: str | tuple[str, str], options: Options | None = None, **levels: str
-) -> Report:
+) -> ValidationReport:
     paths = write_migrations(folder, *files)
     config = ValidateConfig(options or Options(), levels=levels)  # type: ignore[arg-type]
     return validate_files(paths, config, root=folder)
 
 
-def rule_ids(report: Report) -> list[str]:
+def rule_ids(report: ValidationReport) -> list[str]:
     return [finding.rule_id for finding in report.findings]

@@ -7,21 +7,19 @@ asks; the others ask before they do anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dbflow.config import Settings
 from dbflow.dump import backup_path, dump, restore
 from dbflow.migrations.repair import RepairStatus, repair
-from dbflow.migrations.reset import run_options
-from dbflow.migrations.runner import RunResult, migrate, who_applies
+from dbflow.migrations.runner import RunOptions, RunResult, migrate, who_applies
+from dbflow.progress import Notify, quiet
 from dbflow.redact import redact_url
 from dbflow.targets import Clearance, Confirm, Refused, clear, record
-from dbflow.validate.engine import Report
+from dbflow.validate.pipeline import ValidationReport
 from dbflow.validate.run import Request, run_validation
 
-Progress = Callable[[str], None]
 PushRefused = Refused  # the push stopped before changing anything
 
 
@@ -36,7 +34,7 @@ class PushOptions:
 
 @dataclass(frozen=True)
 class PushResult:
-    validation: Report
+    validation: ValidationReport
     plan: RunResult
     applied: RunResult | None
     backup: Path | None
@@ -46,7 +44,7 @@ def push(
     settings: Settings,
     options: PushOptions,
     *,
-    report: Progress,
+    report: Notify,
     confirm: Confirm | None,
 ) -> PushResult:
     """Push pending migrations to ``options.target``; ``confirm`` is None when not interactive."""
@@ -64,7 +62,9 @@ def push(
             hint="fix them (inv db.validate shows each with its fix), or suppress one on purpose "
             "with -- dbflow: ignore RULE reason",
         )
-    runner = replace(run_options(settings), allow_out_of_order=options.allow_out_of_order)
+    runner = replace(
+        RunOptions.from_settings(settings), allow_out_of_order=options.allow_out_of_order
+    )
     plan = migrate(url, settings.migrations_dir, replace(runner, dry_run=True))
     if options.dry_run or not plan.planned:
         return PushResult(validation, plan, None, None)
@@ -83,11 +83,13 @@ def apply_pending(
     *,
     dry_run: bool = False,
     allow_out_of_order: bool = False,
-    report: Progress = lambda _: None,
+    report: Notify = quiet,
 ) -> RunResult:
     """``db.up``: apply (or plan) the pending migrations of a local or shared database."""
     clearance = clear(settings, "up", target, dry_run=dry_run)
-    options = replace(run_options(settings), dry_run=dry_run, allow_out_of_order=allow_out_of_order)
+    options = replace(
+        RunOptions.from_settings(settings), dry_run=dry_run, allow_out_of_order=allow_out_of_order
+    )
     return migrate(clearance.url, settings.migrations_dir, options, report)
 
 
@@ -114,7 +116,7 @@ def restore_archive(
     *,
     yes: bool = False,
     confirm: Confirm | None = None,
-    report: Progress = lambda _: None,
+    report: Notify = quiet,
 ) -> Path | None:
     """``db.restore``: restore ``archive`` into ``target``; return the backup taken first."""
     clearance = clear(settings, "restore", target, deferred=True)
@@ -129,7 +131,7 @@ def restore_archive(
     return backup
 
 
-def _backup(settings: Settings, clearance: Clearance, skip: bool, report: Progress) -> Path | None:
+def _backup(settings: Settings, clearance: Clearance, skip: bool, report: Notify) -> Path | None:
     if not clearance.requirement.backup:
         return None
     if skip:

@@ -17,7 +17,7 @@ from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
 from dbflow.connection import connect
 from dbflow.local import local_engine, start_local
-from dbflow.migrations.reset import ensure_templates
+from dbflow.migrations.templates import ensure_templates
 from dbflow.redact import redact_url
 from dbflow.targets import clear
 
@@ -71,10 +71,10 @@ def diff_databases(
         with connect(side_url(settings, side), autocommit=True) as conn:
             snapshots.append(take_snapshot(conn, include_managed=include_managed))
     expected, actual = snapshots
-    return DiffResult(source, target, compare(expected, actual), expected, actual)
+    return DiffResult(source, target, compare_snapshots(expected, actual), expected, actual)
 
 
-def compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
+def compare_snapshots(expected: Snapshot, actual: Snapshot) -> list[Difference]:
     differences = []
     for kind in KIND_ORDER:
         left, right = expected.objects.get(kind, {}), actual.objects.get(kind, {})

@@ -25,13 +25,16 @@ from dbflow.bootstrap.install import (
 from dbflow.config import Settings, resolve_target, supabase_major_version
 from dbflow.connection import connect, database_exists, recover_database
 from dbflow.engine.choice import EngineChoice, choose_engine
-from dbflow.engine.cluster import APP_USER, EngineState, LocalEngine, StartOutcome
+from dbflow.engine.cluster import (
+    APP_DATABASE,
+    MAINTENANCE_DATABASE,
+    EngineState,
+    LocalEngine,
+    StartOutcome,
+)
 from dbflow.engine.overlay import shipped_standins
 from dbflow.migrations.requirements import extensions_created
 from dbflow.redact import redact_url
-
-APP_DATABASE = APP_USER  # the database the local URL names: postgres, as on Supabase
-MAINTENANCE_DATABASE = "template1"  # where dbflow connects to create, drop and rename databases
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,10 @@ from dbflow.dump import dump as dump_database
 from dbflow.errors import DbflowError
 from dbflow.local import StatusReport, describe_local, start_local, stop_local
 from dbflow.migrations.new import new_migration
-from dbflow.migrations.reset import reset_local
 from dbflow.migrations.runner import RunResult
 from dbflow.migrations.status import migration_rows
 from dbflow.redact import redact_text, redact_url
+from dbflow.reset import reset_local
 from dbflow.seed.export import write_sql
 from dbflow.seed.plan import TablePlan
 from dbflow.seed.run import SeedOptions, describe_plan, plan_seed, seed_database, seed_url

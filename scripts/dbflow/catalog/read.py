@@ -10,7 +10,7 @@ import psycopg
 from pglast import parser
 
 from dbflow.catalog.model import Catalog, Check, Column, ForeignKey, Table, Trigger, UniqueKey
-from dbflow.platform import MANAGED_SCHEMAS
+from dbflow.platform_schemas import MANAGED_SCHEMAS
 
 _TABLES = """
 SELECT c.oid, n.nspname, c.relname

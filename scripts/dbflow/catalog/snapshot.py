@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 
 from dbflow.catalog.read import user_schemas
-from dbflow.platform import MANAGED_SCHEMAS
+from dbflow.platform_schemas import MANAGED_SCHEMAS
 
 USER_EXTENSION_POINTS = ("auth", "storage", "realtime")
 

@@ -39,6 +39,8 @@ from dbflow.errors import EngineError
 LOCAL_PASSWORD = "postgres"  # the Supabase stack's local password, for the same URLs
 SUPERUSER = "supabase_admin"
 APP_USER = "postgres"
+APP_DATABASE = APP_USER  # the database the local URL names: postgres, as on Supabase
+MAINTENANCE_DATABASE = "template1"  # where dbflow connects to create, drop and rename databases
 _SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes; leave room for "/.s.PGSQL.NNNNN.lock"
 _START_TIMEOUT_S = 60
 _CRASH_GRACE_S = 10

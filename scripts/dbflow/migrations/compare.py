@@ -29,7 +29,7 @@ def recorded_statements(migration: MigrationFile) -> list[str]:
     return [statement.text for statement in migration.statements]
 
 
-def compare(
+def compare_history(
     local: list[MigrationFile], applied: dict[str, AppliedMigration]
 ) -> list[MigrationStatus]:
     """One row per version found locally or in history, ordered by version."""

@@ -13,7 +13,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +22,15 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from dbflow.bootstrap.extensions import check_extensions_available
+from dbflow.config import Settings
 from dbflow.connection import connect
-from dbflow.migrations.compare import MigrationStatus, applied_diff, compare
+from dbflow.migrations.compare import MigrationStatus, applied_diff, compare_history
 from dbflow.migrations.concurrent import interrupted_outcome, resume_index
 from dbflow.migrations.discovery import Discovery, discover
+from dbflow.migrations.extensions import check_extensions_available
 from dbflow.migrations.history import ensure_history, read_history, record_applied
 from dbflow.migrations.plan import MigrationError, PlannedMigration, Segment, plan_migration
+from dbflow.progress import Notify, quiet
 from dbflow.sql.classify import transaction_control
 from dbflow.sql.statements import Statement, error_position
 
@@ -44,8 +46,6 @@ _SESSION_SETTINGS = (
     ("tcp_keepalives_count", "3"),
 )
 
-Report = Callable[[str], None]
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -54,6 +54,15 @@ class RunOptions:
     lock_timeout: str = "10s"
     statement_timeout: str = "15min"
     lock_wait_seconds: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunOptions:
+        """The runner's options from settings (timeouts, lock wait)."""
+        return cls(
+            lock_timeout=settings.lock_timeout,
+            statement_timeout=settings.statement_timeout,
+            lock_wait_seconds=settings.lock_wait_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ class RunResult:
 
 
 def migrate(
-    url: str, migrations_dir: Path, options: RunOptions, report: Report = lambda _: None
+    url: str, migrations_dir: Path, options: RunOptions, report: Notify = quiet
 ) -> RunResult:
     """Apply (or, with ``dry_run``, only plan) every pending migration in ``migrations_dir``."""
     found = discover(migrations_dir)
@@ -94,7 +103,7 @@ def migrate(
 
 def pending_statuses(conn: psycopg.Connection[Any], found: Discovery) -> list[MigrationStatus]:
     """Every migration's state against the history in ``conn``."""
-    return compare(found.migrations, read_history(conn))
+    return compare_history(found.migrations, read_history(conn))
 
 
 def runner_name() -> str:
@@ -152,7 +161,7 @@ class LockHolder:
 
 @contextmanager
 def advisory_lock(
-    conn: psycopg.Connection[Any], wait_seconds: float, report: Report
+    conn: psycopg.Connection[Any], wait_seconds: float, report: Notify
 ) -> Iterator[None]:
     """Hold dbflow's session advisory lock; poll with a try-lock, never block on it.
 
@@ -207,7 +216,7 @@ def lock_holder(conn: psycopg.Connection[Any]) -> LockHolder | None:
 
 
 def _end_orphaned_session(
-    conn: psycopg.Connection[Any], holder: LockHolder, report: Report
+    conn: psycopg.Connection[Any], holder: LockHolder, report: Notify
 ) -> None:
     report(
         f"the runner holding the lock ({holder.application}) is gone; ending its server "
@@ -261,7 +270,7 @@ def _check_and_plan(
     return planned
 
 
-def _warn_empty(planned: list[PlannedMigration], report: Report) -> None:
+def _warn_empty(planned: list[PlannedMigration], report: Notify) -> None:
     for plan in planned:
         if not plan.statements:
             report(
@@ -321,7 +330,7 @@ def _refuse_history_problems(statuses: list[MigrationStatus], options: RunOption
 
 
 def _apply_all(
-    conn: psycopg.Connection[Any], planned: list[PlannedMigration], report: Report
+    conn: psycopg.Connection[Any], planned: list[PlannedMigration], report: Notify
 ) -> list[AppliedFile]:
     applied: list[AppliedFile] = []
     applied_by = who_applies(planned[0].migration.path.parent if planned else None)
@@ -349,7 +358,7 @@ def _apply_one(
     plan: PlannedMigration,
     applied_by: str,
     started: float,
-    report: Report,
+    report: Notify,
     done: list[Segment],
 ) -> None:
     """Run the file's parts in order; the history row goes in with the last one."""
@@ -409,7 +418,7 @@ def _run_outside_transaction(
     plan: PlannedMigration,
     statement: Statement,
     reason: str | None,
-    report: Report,
+    report: Notify,
 ) -> None:
     if reason == CONCURRENT_INDEX and resume_index(conn, plan, statement, report) == "present":
         return

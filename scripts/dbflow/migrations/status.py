@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbflow.connection import connect
-from dbflow.migrations.compare import compare
+from dbflow.migrations.compare import compare_history
 from dbflow.migrations.discovery import discover
 from dbflow.migrations.history import read_history
 
@@ -32,7 +32,7 @@ def migration_rows(url: str, migrations_dir: Path) -> list[MigrationRow]:
     with connect(url, autocommit=True) as conn:
         history = read_history(conn)
     rows = []
-    for status in compare(found.migrations, history):
+    for status in compare_history(found.migrations, history):
         applied = status.applied
         rows.append(
             MigrationRow(

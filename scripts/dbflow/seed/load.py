@@ -17,7 +17,7 @@ from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
 from dbflow.seed.values import column_hash, column_hashes, edge_values, row_digest
 
 NO_RULE = ColumnRule()
-Progress = Callable[[TablePlan, int], None]  # (table, rows written so far)
+RowProgress = Callable[[TablePlan, int], None]  # (table, rows written so far)
 _PROGRESS_EVERY = 5000
 
 
@@ -92,7 +92,7 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
 
 
 def load_table(
-    conn: psycopg.Connection[Any], seed_plan: SeedPlan, plan: TablePlan, progress: Progress
+    conn: psycopg.Connection[Any], seed_plan: SeedPlan, plan: TablePlan, progress: RowProgress
 ) -> TableResult:
     started = time.perf_counter()
     table = plan.table

@@ -14,11 +14,11 @@ from dbflow.catalog.read import read_catalog
 from dbflow.config import Settings
 from dbflow.connection import connect
 from dbflow.errors import DbflowError
-from dbflow.migrations.seeds import run_seed_files
 from dbflow.seed.auth import add_identities, password_hash, shape_auth_users
+from dbflow.seed.files import run_seed_files
 from dbflow.seed.fixtures import FIXTURE_USERS
 from dbflow.seed.load import (
-    Progress,
+    RowProgress,
     TableResult,
     fill_deferred,
     load_table,
@@ -99,7 +99,7 @@ def seed_within(
     conn: psycopg.Connection[Any],
     settings: Settings,
     options: SeedOptions,
-    progress: Progress,
+    progress: RowProgress,
     before: Callable[[], None] = lambda: None,
 ) -> SeedResult:
     """Seed inside one transaction on ``conn``: nothing is kept if anything fails."""
@@ -142,7 +142,7 @@ def seed_within(
     return SeedResult(results, files, time.perf_counter() - started, plan)
 
 
-def seed_database(settings: Settings, options: SeedOptions, progress: Progress) -> SeedResult:
+def seed_database(settings: Settings, options: SeedOptions, progress: RowProgress) -> SeedResult:
     url = seed_url(settings, options)
     with connect(url, autocommit=True) as conn:
         return seed_within(conn, settings, options, progress)

@@ -26,7 +26,7 @@ from dbflow.config import Settings, load_settings
 from dbflow.connection import connect, create_database, drop_database, with_database
 from dbflow.engine.cluster import LocalEngine
 from dbflow.local import engine_choice
-from dbflow.migrations.reset import ensure_templates
+from dbflow.migrations.templates import ensure_templates
 
 # Durability is not wanted in a throwaway cluster; speed is.
 TEST_SERVER_SETTINGS = {

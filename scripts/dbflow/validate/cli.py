@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dbflow.config import load_settings
 from dbflow.errors import DbflowError
-from dbflow.validate.engine import write_baseline
+from dbflow.validate.pipeline import write_baseline
 from dbflow.validate.reporters import FORMATS, render
 from dbflow.validate.run import Request, run_validation
 

@@ -1,4 +1,4 @@
-"""Report findings as text (with a code frame), JSON, GitHub annotations or SARIF 2.1.0.
+"""Render findings as text (with a code frame), JSON, GitHub annotations or SARIF 2.1.0.
 
 The JSON schema (``dbflow.validate/1``) is stable::
 
@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from dbflow import __version__
-from dbflow.validate.engine import Finding, Report
+from dbflow.validate.pipeline import Finding, ValidationReport
 from dbflow.validate.rules import all_rules
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -25,7 +25,7 @@ DOCS = "docs/wiki/validation-rules.md"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def render(report: Report, fmt: str, root: Path, *, colour: bool = False) -> str:
+def render(report: ValidationReport, fmt: str, root: Path, *, colour: bool = False) -> str:
     if fmt == "json":
         return render_json(report)
     if fmt == "github":
@@ -35,7 +35,7 @@ def render(report: Report, fmt: str, root: Path, *, colour: bool = False) -> str
     return render_text(report, root, colour=colour)
 
 
-def summary_line(report: Report) -> str:
+def summary_line(report: ValidationReport) -> str:
     parts = [
         f"{report.count('error')} error(s)",
         f"{report.count('warning')} warning(s)",
@@ -47,7 +47,7 @@ def summary_line(report: Report) -> str:
     )
 
 
-def render_text(report: Report, root: Path, *, colour: bool = False) -> str:
+def render_text(report: ValidationReport, root: Path, *, colour: bool = False) -> str:
     styles = {"error": "31;1", "warning": "33;1", "info": "36"}
     lines: list[str] = []
     texts: dict[str, list[str]] = {}
@@ -94,7 +94,7 @@ def _finding_json(finding: Finding) -> dict[str, object]:
     }
 
 
-def render_json(report: Report) -> str:
+def render_json(report: ValidationReport) -> str:
     document = {
         "schema": "dbflow.validate/1",
         "summary": {
@@ -118,7 +118,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(report: Report) -> str:
+def render_github(report: ValidationReport) -> str:
     """GitHub Actions workflow commands: one annotation per finding."""
     command = {"error": "error", "warning": "warning", "info": "notice"}
     lines = []
@@ -137,7 +137,7 @@ def render_github(report: Report) -> str:
     return "\n".join(lines)
 
 
-def render_sarif(report: Report) -> str:
+def render_sarif(report: ValidationReport) -> str:
     rules = all_rules()
     index = {rule.id: number for number, rule in enumerate(rules)}
     document = {

@@ -12,7 +12,7 @@ from dbflow.errors import ConfigError
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
 from dbflow.validate.cache import CACHE_FILE
 from dbflow.validate.config import load_validate_config
-from dbflow.validate.engine import Report, load_baseline, validate_files
+from dbflow.validate.pipeline import ValidationReport, load_baseline, validate_files
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def changed_since(settings: Settings, ref: str) -> set[Path]:
     return changed
 
 
-def run_validation(settings: Settings, request: Request) -> Report:
+def run_validation(settings: Settings, request: Request) -> ValidationReport:
     config = load_validate_config(settings)
     paths = [_absolute(path) for path in history(settings)]
     report_only: set[Path] | None = None

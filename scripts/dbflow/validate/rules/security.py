@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.platform import MANAGED_SCHEMAS
+from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.validate.nodes import (
     Node,
     alter_commands,

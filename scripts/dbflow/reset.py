@@ -1,56 +1,31 @@
 """``inv db.reset``: rebuild the local database from nothing, in about a second.
 
-dbflow's own engine keeps template databases keyed by a hash of what builds them: one with
-the bootstrap (``dbflow_base_<hash>``) and one with the bootstrap and every migration
-(``dbflow_tpl_<hash>``). When nothing changed, a reset is ``CREATE DATABASE ... TEMPLATE``;
-when a migration changed, only the migrations are replayed onto a clone of the base. Seeds
-run after the clone, so they are fresh on every reset. The test fixtures clone the same
-templates.
-
-A ``DATABASE_URL`` on this machine (e.g. the Supabase CLI's local stack) is reset by dropping
-the user's objects and replaying the migrations; any other host is refused.
+A workflow over the engine, the migrations and the seeder. On dbflow's own engine the
+database is a clone of the migrations template (:mod:`dbflow.migrations.templates`), swapped
+in so that no interruption leaves the cluster without one; seeds run after the clone, so they
+are fresh on every reset. A ``DATABASE_URL`` on this machine (e.g. the Supabase CLI's local
+stack) is reset by dropping the user's objects and replaying the migrations; the gate
+(:mod:`dbflow.targets`) refuses any other.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from psycopg import sql
-
-from dbflow.bootstrap.install import BOOTSTRAP_VERSION, apply_database_settings, install_bootstrap
+from dbflow.bootstrap.install import apply_database_settings
 from dbflow.config import Settings
-from dbflow.connection import (
-    connect,
-    create_database,
-    database_exists,
-    drop_database,
-    replace_database,
-)
-from dbflow.engine.cluster import LocalEngine
-from dbflow.local import APP_DATABASE, MAINTENANCE_DATABASE, external_url, local_engine, start_local
-from dbflow.migrations.discovery import discover
+from dbflow.connection import connect, replace_database
+from dbflow.engine.cluster import APP_DATABASE, MAINTENANCE_DATABASE, LocalEngine
+from dbflow.local import external_url, local_engine, start_local
 from dbflow.migrations.runner import RunOptions, migrate
-from dbflow.migrations.seeds import run_seed_files
+from dbflow.migrations.templates import ensure_templates
+from dbflow.progress import Notify
 from dbflow.redact import redact_url
+from dbflow.seed.files import run_seed_files
 from dbflow.seed.run import SeedOptions, seed_within
 from dbflow.targets import clear
-
-Report = Callable[[str], None]
-
-BASE_PREFIX = "dbflow_base_"
-APP_PREFIX = "dbflow_tpl_"
-
-
-@dataclass(frozen=True)
-class Templates:
-    base: str
-    app: str
-    built: bool  # False: both were already there (a warm reset)
 
 
 @dataclass(frozen=True)
@@ -60,68 +35,8 @@ class ResetResult:
     seed_files: tuple[Path, ...]
 
 
-def run_options(settings: Settings) -> RunOptions:
-    """The runner's options from settings (timeouts, lock wait)."""
-    return RunOptions(
-        lock_timeout=settings.lock_timeout,
-        statement_timeout=settings.statement_timeout,
-        lock_wait_seconds=settings.lock_wait_seconds,
-    )
-
-
-def bootstrap_key(strict: bool) -> str:
-    """A hash of everything the bootstrap installs (SQL, stand-ins, mode)."""
-    digest = hashlib.sha256(f"v{BOOTSTRAP_VERSION}|strict={strict}".encode())
-    for folder in ("sql", "standins"):
-        root = resources.files("dbflow.bootstrap") / folder
-        for entry in sorted(root.iterdir(), key=lambda item: item.name):
-            digest.update(entry.name.encode())
-            digest.update(entry.read_bytes())
-    return digest.hexdigest()
-
-
-def migrations_key(settings: Settings) -> str:
-    """A hash of the bootstrap and every migration file (names and content)."""
-    digest = hashlib.sha256(bootstrap_key(settings.strict).encode())
-    for migration in discover(settings.migrations_dir).migrations:
-        digest.update(migration.path.name.encode())
-        digest.update(migration.text.encode("utf-8"))
-    return digest.hexdigest()
-
-
-def ensure_templates(engine: LocalEngine, settings: Settings, report: Report) -> Templates:
-    """The base and app templates for the current files, built if missing."""
-    base = BASE_PREFIX + bootstrap_key(settings.strict)[:16]
-    app = APP_PREFIX + migrations_key(settings)[:16]
-    admin = engine.admin_url(MAINTENANCE_DATABASE)
-    built = False
-    if not database_exists(admin, base):
-        started = time.perf_counter()
-        building = base + "_building"
-        drop_database(admin, building)
-        create_database(admin, building)
-        install_bootstrap(engine.admin_url(building), strict=settings.strict)
-        _rename(admin, building, base)
-        report(f"built the bootstrap template ({time.perf_counter() - started:.2f} s)")
-        built = True
-    if not database_exists(admin, app):
-        started = time.perf_counter()
-        building = app + "_building"
-        drop_database(admin, building)
-        create_database(admin, building, template=base)
-        result = migrate(engine.url(building), settings.migrations_dir, run_options(settings))
-        _rename(admin, building, app)
-        report(
-            f"built the migrations template: {len(result.applied)} migration(s) "
-            f"({time.perf_counter() - started:.2f} s)"
-        )
-        built = True
-    _drop_stale_templates(admin, keep={base, app})
-    return Templates(base, app, built)
-
-
 def reset_local(
-    settings: Settings, *, seed: bool = True, report: Report = print, target: str = "local"
+    settings: Settings, *, seed: bool = True, report: Notify = print, target: str = "local"
 ) -> ResetResult:
     """Recreate the local database from the migrations (and seed it); the gate refuses any
     database that is not certainly on this machine."""
@@ -131,7 +46,7 @@ def reset_local(
     seed_files = _seed_files(settings) if seed else []
     if url is not None:
         _wipe_user_objects(url, report)
-        result = migrate(url, settings.migrations_dir, run_options(settings), report)
+        result = migrate(url, settings.migrations_dir, RunOptions.from_settings(settings), report)
         report(f"applied {len(result.applied)} migration(s)")
         warm = False
         target = url
@@ -180,29 +95,6 @@ def _replace_database(engine: LocalEngine, name: str, template: str) -> None:
             apply_database_settings(conn)
 
     replace_database(engine.admin_url(MAINTENANCE_DATABASE), name, template, prepare)
-
-
-def _rename(admin_url: str, old: str, new: str) -> None:
-    with connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-                sql.Identifier(old), sql.Identifier(new)
-            )
-        )
-
-
-def _drop_stale_templates(admin_url: str, keep: set[str]) -> None:
-    with connect(admin_url, autocommit=True) as conn:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'dbflow\\_base\\_%' "
-                "OR datname LIKE 'dbflow\\_tpl\\_%'"
-            )
-        ]
-    for name in names:
-        if name not in keep and not name.endswith("_building"):
-            drop_database(admin_url, name)
 
 
 # Drops what user migrations create, keeping what the platform (or dbflow's bootstrap) owns.
@@ -304,7 +196,7 @@ $wipe$;
 """
 
 
-def _wipe_user_objects(url: str, report: Report) -> None:
+def _wipe_user_objects(url: str, report: Notify) -> None:
     started = time.perf_counter()
     with connect(url, autocommit=True) as conn, conn.transaction():
         conn.execute("CREATE SCHEMA IF NOT EXISTS supabase_migrations")

@@ -65,7 +65,7 @@ class Finding:
 
 
 @dataclass
-class Report:
+class ValidationReport:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     statements: int = 0
@@ -98,7 +98,7 @@ def validate_files(
     report_only: set[Path] | None = None,
     baseline: set[str] | None = None,
     cache_path: Path | None = None,
-) -> Report:
+) -> ValidationReport:
     """Validate the migration history ``paths`` (in apply order).
 
     With ``cache_path``, files before the first changed one are not parsed again: their
@@ -184,7 +184,7 @@ def validate_files(
     if baseline:
         findings = [finding for finding in findings if finding.fingerprint not in baseline]
     findings.sort(key=lambda f: (f.path, f.line, f.column, -_SEVERITY_RANK[f.severity], f.rule_id))
-    return Report(
+    return ValidationReport(
         findings, len(reported), statements, time.perf_counter() - started, list(cache.notes)
     )
 
@@ -383,6 +383,6 @@ def load_baseline(path: Path) -> set[str]:
     return set(data.get("fingerprints", []))
 
 
-def write_baseline(path: Path, report: Report) -> None:
+def write_baseline(path: Path, report: ValidationReport) -> None:
     data = {"fingerprints": sorted({finding.fingerprint for finding in report.findings})}
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
