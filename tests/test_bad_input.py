@@ -69,7 +69,7 @@ def test_empty_and_comment_only_files_are_announced(project: Path) -> None:
     result = run(project, INV, "db.up")
     assert result.returncode == 0, result.stderr
     for name in ("20250102000000_empty.sql", "20250103000000_notes.sql"):
-        assert f"warning: {name} has no SQL statements (empty or comments only)" in result.stdout
+        assert f"warning: {name} has no SQL statements (empty or comments only)" in result.stderr
     # Filled in after it was recorded empty: refused as an edit, with the way out.
     (migrations(project) / "20250103000000_notes.sql").write_text("create table public.n (i int);")
     refused = run(project, INV, "db.up")

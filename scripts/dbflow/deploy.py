@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dbflow.config import Settings
 from dbflow.dump import backup_path, dump, restore
+from dbflow.migrations.render import render_run
 from dbflow.migrations.repair import RepairStatus, repair
 from dbflow.migrations.runner import RunOptions, RunResult, migrate, who_applies
 from dbflow.progress import Notify, quiet
@@ -38,6 +39,7 @@ class PushResult:
     plan: RunResult
     applied: RunResult | None
     backup: Path | None
+    target: str = ""  # the target and its redacted URL
 
 
 def push(
@@ -66,15 +68,27 @@ def push(
         RunOptions.from_settings(settings), allow_out_of_order=options.allow_out_of_order
     )
     plan = migrate(url, settings.migrations_dir, replace(runner, dry_run=True))
+    where = f"{options.target} ({redact_url(url)})"
     if options.dry_run or not plan.planned:
-        return PushResult(validation, plan, None, None)
+        return PushResult(validation, plan, None, None, where)
     clearance.confirm(yes=options.yes, confirm=confirm)
     backup = _backup(settings, clearance, options.no_backup, report)
     applied = migrate(url, settings.migrations_dir, runner, report)
-    _record(settings, clearance, tuple(item.version for item in applied.applied), backup,
-            options.no_backup)  # fmt: skip
-    report(f"pushed {len(applied.applied)} migration(s) to {options.target} ({redact_url(url)})")
-    return PushResult(validation, plan, applied, backup)
+    versions = tuple(item.version for item in applied.applied)
+    _record(settings, clearance, versions, backup, options.no_backup)
+    return PushResult(validation, plan, applied, backup, where)
+
+
+def render_push(result: PushResult, root: Path) -> list[str]:
+    """What ``db.push`` says: the validation, then the plan (dry run) or what was pushed."""
+    warnings = result.validation.count("warning")
+    lines = [f"validation passed ({warnings} warning(s); inv db.validate shows them)"]
+    if result.applied is None:
+        return lines + render_run(result.plan)
+    if result.backup is not None:
+        lines.append(f"backup written to {result.backup.relative_to(root)}")
+    lines.append(f"pushed {len(result.applied.applied)} migration(s) to {result.target}")
+    return lines
 
 
 def apply_pending(
@@ -137,8 +151,8 @@ def _backup(settings: Settings, clearance: Clearance, skip: bool, report: Notify
     if skip:
         report("no backup taken (--no-backup): recorded in supabase_migrations.dbflow_pushes")
         return None
-    path = dump(clearance.url, backup_path(settings.project_root, clearance.target),
-                pg_bin_dir=settings.pg_bin_dir)  # fmt: skip
+    archive = backup_path(settings.project_root, clearance.target)
+    path = dump(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir)
     report(f"backup written to {path.relative_to(settings.project_root)}")
     return path
 
@@ -151,5 +165,5 @@ def _record(
     no_backup: bool,
 ) -> None:
     shown = str(backup.relative_to(settings.project_root)) if backup else None
-    record(clearance, clearance.url, by=who_applies(settings.project_root), versions=versions,
-           backup=shown, no_backup=no_backup)  # fmt: skip
+    by = who_applies(settings.project_root)
+    record(clearance, clearance.url, by=by, versions=versions, backup=shown, no_backup=no_backup)

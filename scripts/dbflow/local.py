@@ -215,3 +215,71 @@ def _describe_server(
 def _scalar(conn: Any, query: str) -> str:
     row = conn.execute(query).fetchone()
     return str(row[0]) if row else ""
+
+
+def render_start(report: StartReport) -> list[str]:
+    """What ``db.start`` says, a line each."""
+    if report.external_url:
+        return [
+            f"DATABASE_URL is set: using {redact_url(report.external_url)} "
+            "(dbflow's own engine is not started)"
+        ]
+    assert report.outcome is not None and report.bootstrap is not None
+    lines = []
+    if report.recovered:
+        lines.append(f"recovered: {report.recovered}")
+    lines += [f"stopped the project's {name} cluster to free the port" for name in report.stopped]
+    state = report.outcome.state
+    version, kind = state.info.get("version", "?"), state.info.get("kind", "?")
+    if report.outcome.already_running:
+        lines.append(f"PostgreSQL {version} ({kind}) is already up on 127.0.0.1:{state.port}")
+    else:
+        made = ", new cluster" if report.outcome.initialized_now else ""
+        lines.append(f"started PostgreSQL {version} ({kind}) on 127.0.0.1:{state.port}{made}")
+        if report.choice is not None:
+            lines.append(f"engine: {report.choice.reason}")
+    if report.bootstrap.changed:
+        lines.append("installed the Supabase bootstrap")
+    lines += [f"notice: {notice}" for notice in report.bootstrap.notices]
+    return lines
+
+
+def render_status(report: StatusReport) -> list[tuple[str, str]]:
+    """What ``db.status`` shows: (label, value) rows."""
+    rows: list[tuple[str, str]] = []
+    state = report.engine_state
+    if report.source == "DATABASE_URL":
+        rows.append(("engine", "external server from DATABASE_URL (not managed by dbflow)"))
+    elif report.choice is not None:
+        rows.append(("engine", f"{report.choice.reason} ({report.choice.binaries.bin_dir})"))
+        if report.choice.missing:
+            missing = ", ".join(report.choice.missing)
+            rows.append(("missing", f"{missing} (no engine here, no stand-in)"))
+    if report.reachable:
+        where = f" (pid {state.pid})" if state and state.pid else ""
+        rows.append(("state", f"running{where}, PostgreSQL {report.server_version}"))
+    elif state and state.running:
+        rows.append(("state", f"server running (pid {state.pid}), not reachable: {report.problem}"))
+    else:
+        reason = f": {report.problem}" if report.problem else "; start it with `inv db.start`"
+        rows.append(("state", f"not running{reason}"))
+    if state and state.cleaned_stale_pid:
+        rows.append(("note", f"removed a stale pid file (pid {state.cleaned_stale_pid} was gone)"))
+    if report.data_dir:
+        rows.append(("data dir", report.data_dir))
+    rows.append(("url", report.redacted_url or "-"))
+    if not report.reachable:
+        return rows
+    rows.append(("extensions", f"{len(report.extensions)} available"))
+    if report.extensions:
+        rows.append(("", ", ".join(report.extensions)))
+    bootstrap = report.bootstrap
+    if bootstrap and bootstrap.installed:
+        mode = "strict" if bootstrap.strict else "permissive"
+        rows.append(("bootstrap", f"installed (version {bootstrap.version}, {mode} mode)"))
+    else:
+        rows.append(("bootstrap", "not installed (dbflow did not bootstrap this database)"))
+    if bootstrap and bootstrap.standins_available:
+        used = ", ".join(bootstrap.standins_installed) or "none"
+        rows.append(("stand-ins", f"{', '.join(bootstrap.standins_available)} (in use: {used})"))
+    return rows

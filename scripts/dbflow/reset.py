@@ -33,6 +33,14 @@ class ResetResult:
     seconds: float
     warm: bool
     seed_files: tuple[Path, ...]
+    seeded: str | None = None  # what the seed did, in one line
+
+
+def render_reset(result: ResetResult) -> list[str]:
+    """What ``db.reset`` says when it is done."""
+    kind = "warm: cloned the cached template" if result.warm else "cold: templates rebuilt"
+    lines = [result.seeded] if result.seeded else []
+    return [*lines, f"reset done in {result.seconds:.2f} s ({kind})"]
 
 
 def reset_local(
@@ -62,6 +70,7 @@ def reset_local(
             f"({time.perf_counter() - clone_started:.2f} s)"
         )
         target = engine.url()
+    summary = None
     if seed:
         seed_started = time.perf_counter()
         with connect(target, autocommit=True) as conn:
@@ -76,13 +85,13 @@ def reset_local(
             str(p.relative_to(settings.project_root)) for p in [*seed_files, *seeded.seed_files]
         )
         rows = sum(table.rows for table in seeded.tables)
-        report(
+        summary = (
             f"seeded: {names or 'no seed files'}, then {rows} generated rows "
             f"({time.perf_counter() - seed_started:.2f} s)"
         )
         seed_files = [*seed_files, *seeded.seed_files]
     seconds = time.perf_counter() - started
-    return ResetResult(seconds, warm, tuple(seed_files))
+    return ResetResult(seconds, warm, tuple(seed_files), summary)
 
 
 def _seed_files(settings: Settings) -> list[Path]:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import psycopg
 
@@ -28,6 +28,9 @@ from dbflow.seed.load import (
 from dbflow.seed.plan import AUTH_USERS, SeedPlan, build_plan
 from dbflow.seed.values import EPOCH
 from dbflow.targets import clear
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 Mode = Literal["dev", "test"]
 
@@ -174,3 +177,19 @@ def plan_lines(plan: SeedPlan, files: list[Path], root: Path) -> list[str]:
         names = ", ".join(str(path.relative_to(root)) for path in files)
         lines.append(f"seed files after auth users: {names}")
     return lines
+
+
+def render_seed(result: SeedResult, root: Path) -> tuple[Table, str]:
+    """The tables seeded (rows, seconds, how) and a closing line."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, padding=(0, 1), header_style="bold")
+    table.add_column("table", no_wrap=True)
+    table.add_column("rows", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("mode")
+    for loaded in result.tables:
+        table.add_row(loaded.name, str(loaded.rows), f"{loaded.seconds:.2f}", loaded.mode)
+    total = sum(loaded.rows for loaded in result.tables)
+    files = ", ".join(str(path.relative_to(root)) for path in result.seed_files)
+    return table, f"{total} rows in {result.seconds:.2f} s" + (f" (with {files})" if files else "")

@@ -6,15 +6,15 @@ Exit codes: 0 clean (or only findings below --fail-on), 1 findings at or above i
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
 from dbflow.config import load_settings
 from dbflow.errors import DbflowError
+from dbflow.validate.flags import FLAGS, FORMATS, argument_parser
 from dbflow.validate.pipeline import write_baseline
-from dbflow.validate.reporters import FORMATS, render
+from dbflow.validate.reporters import render
 from dbflow.validate.run import Request, run_validation
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -38,8 +38,9 @@ def validate_command(
     if chosen not in FORMATS:
         print(f"error: --format must be one of {', '.join(FORMATS)}", file=sys.stderr)
         return EXIT_USAGE
-    if fail_on not in ("error", "warning", "info"):
-        print("error: --fail-on must be error, warning or info", file=sys.stderr)
+    severities = next(flag.choices for flag in FLAGS if flag.name == "fail-on") or ()
+    if fail_on not in severities:
+        print(f"error: --fail-on must be one of {', '.join(severities)}", file=sys.stderr)
         return EXIT_USAGE
     try:
         settings = load_settings()
@@ -64,16 +65,7 @@ def validate_command(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="dbflow-validate", description="Check migrations for what would hurt production."
-    )
-    parser.add_argument("files", nargs="*", help="files to report on (default: every migration)")
-    parser.add_argument("--format", choices=FORMATS, default=None)
-    parser.add_argument("--fail-on", choices=("error", "warning", "info"), default="error")
-    parser.add_argument("--since", help="only files added or changed since this git ref")
-    parser.add_argument("--baseline", help="ignore findings recorded in this baseline file")
-    parser.add_argument("--write-baseline", help="record the current findings and exit 0")
-    args = parser.parse_args(argv)
+    args = argument_parser().parse_args(argv)
     sys.exit(
         validate_command(
             args.files,

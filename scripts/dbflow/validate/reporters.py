@@ -20,7 +20,6 @@ from dbflow import __version__
 from dbflow.validate.pipeline import Finding, ValidationReport
 from dbflow.validate.rules import all_rules
 
-FORMATS = ("text", "json", "github", "sarif")
 DOCS = "docs/wiki/validation-rules.md"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 

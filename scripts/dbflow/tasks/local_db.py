@@ -1,0 +1,72 @@
+"""``db.start``, ``db.stop``, ``db.status`` and ``db.reset``: the local database."""
+
+from __future__ import annotations
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from dbflow.tasks.output import fail, progress, say, settings, user_errors
+
+
+@task
+def start(c: Context) -> None:
+    """Start the local PostgreSQL (made to look like Supabase) and install the bootstrap."""
+    from dbflow.local import render_start, start_local
+
+    with user_errors():
+        report = start_local(settings())
+    for line in render_start(report):
+        say(line)
+
+
+@task
+def stop(c: Context) -> None:
+    """Stop the local PostgreSQL started by `db.start`."""
+    from dbflow.local import stop_local
+
+    with user_errors():
+        stopped = stop_local(settings())
+    if stopped is None:
+        say("DATABASE_URL is set: that server is not dbflow's to stop")
+    else:
+        say("stopped the local PostgreSQL" if stopped else "the local PostgreSQL was not running")
+
+
+@task(help={"env": "print DATABASE_URL=... (unredacted, for scripts) instead of the report"})
+def status(c: Context, env: bool = False) -> None:
+    """Show the local database: engine, version, data dir, URL, extensions, bootstrap."""
+    from dbflow.local import describe_local, render_status
+
+    with user_errors():
+        report = describe_local(settings())
+    if env:
+        if not report.reachable or report.url is None:
+            fail("the local database is not running; start it with `inv db.start`")
+        print(f"DATABASE_URL={report.url}")
+        return
+    rows = render_status(report)
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        say(f"{label.ljust(width)}  {value}")
+    if not report.reachable:
+        raise Exit(code=1)
+
+
+@task(
+    help={
+        "seed": "run supabase/seed.sql and seeds/dev/*.sql after the migrations (--no-seed skips)",
+        "target": "local (the default and the only one allowed: a reset drops everything)",
+    }
+)
+def reset(c: Context, seed: bool = True, target: str = "local") -> None:
+    """Rebuild the local database from the migrations and seed it (local only)."""
+    from dbflow.reset import render_reset, reset_local
+
+    with user_errors(), progress("resetting the local database") as notify:
+        result = reset_local(settings(), seed=seed, report=notify, target=target)
+    for line in render_reset(result):
+        say(line)
+
+
+TASKS = [start, stop, status, reset]

@@ -1,0 +1,121 @@
+"""``db.new``, ``db.up``, ``db.list`` and ``db.repair``: migration files and their history."""
+
+from __future__ import annotations
+
+from invoke.context import Context
+from invoke.tasks import task
+
+from dbflow.tasks.output import (
+    progress,
+    say,
+    settings,
+    show,
+    terminal_confirm,
+    usage_error,
+    user_errors,
+)
+
+TARGET_HELP = "local (default), staging or production"
+
+
+@task(
+    help={
+        "name": "the migration's name: a plain identifier, e.g. add_projects_table",
+        "template": "start from a template: table (new table with RLS) or column (add column)",
+        "table": "the table the template is about (default: from the name)",
+        "column": "the column to add (column template)",
+    }
+)
+def new(
+    c: Context,
+    name: str,
+    template: str | None = None,
+    table: str | None = None,
+    column: str | None = None,
+) -> None:
+    """Write a new timestamped migration in supabase/migrations and print its path."""
+    from dbflow.migrations.new import new_migration
+
+    project = settings()
+    with user_errors():
+        path = new_migration(
+            project.migrations_dir, name, template=template, table=table, column=column
+        )
+    say(str(path.relative_to(project.project_root)))
+
+
+@task(
+    help={
+        "target": "local (the default; staging and production go through db.push)",
+        "dry-run": "print the pending files, their mode and their SQL; change nothing",
+        "allow-out-of-order": "apply local migrations older than the newest applied one",
+    }
+)
+def up(
+    c: Context, target: str = "local", dry_run: bool = False, allow_out_of_order: bool = False
+) -> None:
+    """Apply pending migrations to the local database in order, one transaction per file.
+
+    Staging and production get their migrations through db.push."""
+    from dbflow.deploy import apply_pending
+    from dbflow.migrations.render import render_run
+
+    with user_errors(), progress("applying migrations") as notify:
+        result = apply_pending(
+            settings(),
+            target,
+            dry_run=dry_run,
+            allow_out_of_order=allow_out_of_order,
+            report=notify,
+        )
+    for line in render_run(result):
+        say(line)
+
+
+@task(name="list", help={"target": TARGET_HELP, "json": "print JSON (for CI)"})
+def list_(c: Context, target: str = "local", json_: bool = False) -> None:
+    """Show every migration: local, applied, checksum state, applied at, duration."""
+    import json
+
+    from dbflow.migrations.render import render_rows
+    from dbflow.migrations.status import migration_rows
+    from dbflow.targets import clear
+
+    project = settings()
+    with user_errors():
+        rows = migration_rows(clear(project, "list", target).url, project.migrations_dir)
+    if json_:
+        print(json.dumps([row.as_json() for row in rows], indent=2))
+    elif not rows:
+        say(f"no migrations in {project.migrations_dir} and none applied")
+    else:
+        show(render_rows(rows))
+
+
+@task(
+    help={
+        "version": "the migration version (its leading digits)",
+        "status": "applied (record the local file as applied) or reverted (forget it)",
+        "target": TARGET_HELP,
+        "yes": "instead of typing the target's name (production: only in the approved job)",
+    }
+)
+def repair(c: Context, version: str, status: str, target: str = "local", yes: bool = False) -> None:
+    """Mark a migration applied or reverted in the history, without running its SQL."""
+    from dbflow.deploy import repair_history
+
+    if status not in ("applied", "reverted"):
+        usage_error("--status must be applied or reverted")
+    with user_errors():
+        message = repair_history(
+            settings(),
+            target,
+            version,
+            "applied" if status == "applied" else "reverted",
+            yes=yes,
+            confirm=terminal_confirm(),
+        )
+    say(message)
+
+
+TASKS = [new, up, list_, repair]

@@ -1,0 +1,164 @@
+"""What every task shares: the consoles, errors without tracebacks, progress, confirmation.
+
+Nothing heavy is imported here: `inv --list` must start fast. A task imports the library it
+calls inside its own body.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NoReturn
+
+from invoke.exceptions import Exit
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dbflow.config import Settings
+    from dbflow.targets import Confirm
+
+EXIT_ERROR, EXIT_USAGE = 1, 2
+_consoles: dict[str, Console] = {}
+
+
+def console(stream: str = "out") -> Console:
+    """The console for standard output ("out") or standard error ("err"): wide and unwrapped
+    when it is not a terminal, so that piped output keeps one line per line."""
+    if stream not in _consoles:
+        from rich.console import Console
+
+        target = sys.stderr if stream == "err" else sys.stdout
+        width = None if target.isatty() else 240
+        _consoles[stream] = Console(
+            file=target, highlight=False, soft_wrap=True, width=width, stderr=stream == "err"
+        )
+    return _consoles[stream]
+
+
+def say(text: str) -> None:
+    """Print one line of plain text (no markup) to standard output."""
+    console().print(text, markup=False)
+
+
+def show(renderable: object) -> None:
+    """Print a rich table (or other renderable), without the spaces that pad its last column."""
+    out = console()
+    with out.capture() as captured:
+        out.print(renderable)
+    for line in captured.get().splitlines():
+        out.print(line.rstrip(), markup=False, highlight=False, style=None)
+
+
+def settings() -> Settings:
+    from dbflow.config import load_settings
+
+    return load_settings()
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a DbflowError (or a database error) into a clear message and exit status 1."""
+    from dbflow.errors import DbflowError
+
+    try:
+        yield
+    except DbflowError as exc:
+        _print_error(exc.message, exc.detail, exc.hint)
+        raise Exit(code=EXIT_ERROR) from None
+    except Exception as exc:
+        import psycopg
+
+        if not isinstance(exc, psycopg.Error):
+            raise
+        from dbflow.redact import redact_text
+
+        reason = redact_text(str(exc).strip()) or type(exc).__name__
+        _print_error(
+            f"the database connection failed: {reason}",
+            None,
+            "`inv db.status` shows whether the server is up; a command that stopped half-way "
+            "changed nothing it had not committed",
+        )
+        raise Exit(code=EXIT_ERROR) from None
+
+
+def usage_error(message: str) -> NoReturn:
+    """A flag's value that cannot be used: one line, exit status 2."""
+    _print_error(message, None, None)
+    raise Exit(code=EXIT_USAGE)
+
+
+def fail(message: str) -> NoReturn:
+    _print_error(message, None, None)
+    raise Exit(code=EXIT_ERROR)
+
+
+def _print_error(message: str, detail: str | None, hint: str | None) -> None:
+    from rich.markup import escape
+
+    err = console("err")
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    if detail:
+        err.print(f"[dim]detail:[/] {escape(detail)}")
+    if hint:
+        err.print(f"[cyan]hint:[/] {escape(hint)}")
+
+
+@contextmanager
+def progress(what: str) -> Iterator[ProgressLine]:
+    """Progress of long work: a live status line on a terminal, nothing in CI or a pipe.
+    Warnings always print, to standard error."""
+    line = ProgressLine(live=console().is_terminal and not os.environ.get("CI"))
+    if not line.live:
+        yield line
+        return
+    with console().status(what) as status:
+        line.status = status
+        yield line
+
+
+class ProgressLine:
+    """A Notify for library code: each call replaces the status line."""
+
+    def __init__(self, *, live: bool) -> None:
+        self.live = live
+        self.status: object | None = None
+
+    def __call__(self, message: str) -> None:
+        if message.startswith("warning:"):
+            from rich.markup import escape
+
+            console("err").print(f"[yellow]warning:[/]{escape(message[8:])}")
+        elif self.status is not None:
+            self.status.update(message)  # type: ignore[attr-defined]
+
+
+def terminal_confirm() -> Confirm | None:
+    """Asks at the terminal, or None when standard input is not one (CI, a pipe)."""
+    if not sys.stdin.isatty():
+        return None
+    return lambda prompt: input(prompt)
+
+
+def whole_number(value: object, flag: str) -> int | None:
+    """A count given on the command line (invoke hands it over as text), or None if absent."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        usage_error(f"{flag}: the count must be a whole number (0 or more), not {text!r}")
+    return int(text)
+
+
+def pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    """NAME=VALUE flags (repeatable) as a mapping; a malformed one is a usage error."""
+    found = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            usage_error(f"{what} must look like NAME=VALUE, not {item!r}")
+        found[key] = value
+    return found

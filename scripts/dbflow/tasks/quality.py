@@ -1,0 +1,47 @@
+"""``db.validate`` and ``db.validate-docs``: the validator, as the task and the console script
+share it (one specification of the flags, :data:`dbflow.validate.cli.FLAGS`)."""
+
+from __future__ import annotations
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from dbflow.tasks.output import say, settings
+from dbflow.validate.flags import task_help
+
+
+@task(iterable=["file"], help=task_help())
+def validate(
+    c: Context,
+    file: list[str] | None = None,
+    format: str | None = None,
+    fail_on: str = "error",
+    since: str | None = None,
+    baseline: str | None = None,
+    write_baseline: str | None = None,
+) -> None:
+    """Check migrations for what would hurt production (exit 1 on errors, 2 on bad usage)."""
+    from dbflow.validate.cli import validate_command
+
+    code = validate_command(
+        list(file or []),
+        fmt=format,
+        fail_on=fail_on,
+        since=since,
+        baseline=baseline,
+        write_baseline_to=write_baseline,
+    )
+    if code:
+        raise Exit(code=code)
+
+
+@task(name="validate-docs")
+def validate_docs(c: Context) -> None:
+    """Regenerate docs/wiki/validation-rules.md from the rules."""
+    from dbflow.validate.docs import write_reference
+
+    say(f"wrote {write_reference(settings().project_root)}")
+
+
+TASKS = [validate, validate_docs]

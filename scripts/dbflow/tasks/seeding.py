@@ -1,0 +1,163 @@
+"""``db.seed-dev`` and ``db.seed-test``: synthetic data from the live schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from invoke.context import Context
+from invoke.tasks import task
+
+from dbflow.tasks.output import console, pairs, say, settings, show, user_errors, whole_number
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from dbflow.seed.plan import TablePlan
+
+HELP = {
+    "users": "auth users to create (dev default 50, test default 5; the first 3 are fixtures)",
+    "orgs": "rows for the organizations table (dev default 10)",
+    "rows": "TABLE=N row count for a table (repeatable)",
+    "seed": "the seed: the same seed gives the same data on every machine (default 42)",
+    "fixed": "TABLE.COLUMN=VALUE for a column dbflow cannot fill (repeatable)",
+    "dry-run": "print the plan (tables, counts, cycle breaks, CHECKs) and write nothing",
+    "sql": "write the data as INSERT statements to this file instead of loading it",
+    "target": "local (default) or staging (with --allow-remote); never production",
+    "allow-remote": "allow seeding a database that is not on this machine",
+}
+
+
+@dataclass(frozen=True)
+class SeedFlags:
+    """The seed tasks' flags as invoke hands them over (counts arrive as text)."""
+
+    users: str | None
+    orgs: str | None
+    rows: list[str] | None
+    seed: int
+    fixed: list[str] | None
+    dry_run: bool
+    sql: str | None
+    target: str
+    allow_remote: bool
+
+
+@task(name="seed-dev", iterable=["rows", "fixed"], help=HELP)
+def seed_dev(
+    c: Context,
+    users: str | None = None,
+    orgs: str | None = None,
+    rows: list[str] | None = None,
+    seed: int = 42,
+    fixed: list[str] | None = None,
+    dry_run: bool = False,
+    sql: str | None = None,
+    target: str = "local",
+    allow_remote: bool = False,
+) -> None:
+    """Fill the local database with realistic synthetic data, generated from its schema."""
+    run_seed("dev", SeedFlags(users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote))
+
+
+@task(name="seed-test", iterable=["rows", "fixed"], help=HELP)
+def seed_test(
+    c: Context,
+    users: str | None = None,
+    orgs: str | None = None,
+    rows: list[str] | None = None,
+    seed: int = 42,
+    fixed: list[str] | None = None,
+    dry_run: bool = False,
+    sql: str | None = None,
+    target: str = "local",
+    allow_remote: bool = False,
+) -> None:
+    """Fill the local database with minimal, deterministic test data and named fixtures."""
+    run_seed("test", SeedFlags(users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote))
+
+
+def run_seed(mode: str, flags: SeedFlags) -> None:
+    """Both seed tasks: parse the flags, then plan (dry run), export (--sql) or load."""
+    from pathlib import Path
+
+    from dbflow.connection import connect
+    from dbflow.seed.export import write_sql
+    from dbflow.seed.run import (
+        SeedOptions,
+        describe_plan,
+        plan_seed,
+        render_seed,
+        seed_database,
+        seed_url,
+    )
+
+    counts: dict[str, int] = {}
+    for name, value in pairs(flags.rows, "--rows").items():
+        count = whole_number(value, f"--rows {name}")
+        assert count is not None
+        counts[name] = count
+    options = SeedOptions(
+        mode="dev" if mode == "dev" else "test",
+        users=whole_number(flags.users, "--users"),
+        orgs=whole_number(flags.orgs, "--orgs"),
+        rows=counts,
+        fixed=pairs(flags.fixed, "--fixed"),
+        seed=flags.seed,
+        target=flags.target,
+        allow_remote=flags.allow_remote,
+    )
+    project = settings()
+    with user_errors():
+        if flags.dry_run:
+            for line in describe_plan(project, options):
+                say(line)
+            say("dry run: nothing was written")
+            return
+        if flags.sql:
+            with connect(seed_url(project, options), autocommit=True) as conn:
+                written = write_sql(conn, plan_seed(conn, options), Path(flags.sql))
+            say(f"wrote {written} rows as INSERT statements to {flags.sql}")
+            return
+        with _row_progress() as progress:
+            result = seed_database(project, options, progress)
+    table, closing = render_seed(result, project.project_root)
+    show(table)
+    say(closing)
+
+
+def _row_progress() -> RowBars:
+    return RowBars()
+
+
+class RowBars:
+    """Rows written per table: progress bars on a terminal, nothing in CI or a pipe."""
+
+    def __init__(self) -> None:
+        self.bars: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> RowBars:
+        import os
+
+        if console().is_terminal and not os.environ.get("CI"):
+            from rich.progress import Progress
+
+            self.bars = Progress(console=console(), transient=True)
+            self.bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bars is not None:
+            self.bars.stop()
+
+    def __call__(self, plan: TablePlan, written: int) -> None:
+        if self.bars is None:
+            return
+        name = plan.table.name
+        if name not in self.tasks:
+            self.tasks[name] = self.bars.add_task(name, total=max(plan.total, 1))
+        self.bars.update(self.tasks[name], completed=written)
+
+
+TASKS = [seed_dev, seed_test]

@@ -1,0 +1,175 @@
+"""``db.push``, ``db.dump``, ``db.restore``, ``db.diff`` and ``db.types``: beyond the local
+database, every one through the gate (:mod:`dbflow.targets`)."""
+
+from __future__ import annotations
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from dbflow.tasks.output import console, progress, say, settings, terminal_confirm, user_errors
+
+YES = "instead of typing the target's name (production: only in the approved job)"
+
+
+@task(
+    help={
+        "target": "staging or production",
+        "dry-run": "validate and print the pending migrations and their SQL; change nothing",
+        "yes": YES,
+        "no-backup": "push to production without a backup (recorded with the push)",
+        "allow-out-of-order": "apply local migrations older than the newest applied one",
+    }
+)
+def push(
+    c: Context,
+    target: str,
+    dry_run: bool = False,
+    yes: bool = False,
+    no_backup: bool = False,
+    allow_out_of_order: bool = False,
+) -> None:
+    """Ship pending migrations to staging or production: validate, back up, confirm, apply."""
+    from dbflow.deploy import PushOptions, push, render_push
+
+    project = settings()
+    with user_errors(), progress(f"pushing to {target}") as notify:
+        result = push(
+            project,
+            PushOptions(target, dry_run, yes, no_backup, allow_out_of_order),
+            report=notify,
+            confirm=terminal_confirm(),
+        )
+    for line in render_push(result, project.project_root):
+        say(line)
+
+
+@task(
+    help={
+        "target": "local (default), staging or production",
+        "schema-only": "only the schema (no rows)",
+        "data-only": "only the rows",
+        "file": "where to write (default backups/<target>-<UTC timestamp>.dump)",
+    }
+)
+def dump(
+    c: Context,
+    target: str = "local",
+    schema_only: bool = False,
+    data_only: bool = False,
+    file: str | None = None,
+) -> None:
+    """Write a pg_dump archive (custom format) of a target."""
+    from pathlib import Path
+
+    from dbflow.dump import DumpKind, backup_path
+    from dbflow.dump import dump as dump_database
+    from dbflow.targets import clear
+
+    project = settings()
+    kind: DumpKind = "schema" if schema_only else "data" if data_only else "full"
+    with user_errors():
+        url = clear(project, "dump", target).url
+        path = Path(file) if file else backup_path(project.project_root, target)
+        written = dump_database(url, path, kind=kind, pg_bin_dir=project.pg_bin_dir)
+    say(f"wrote {written}")
+
+
+@task(
+    help={
+        "file": "the archive to restore (made by inv db.dump or db.push)",
+        "target": "local (default), staging or production (backed up first, confirmed)",
+        "yes": YES,
+    }
+)
+def restore(c: Context, file: str, target: str = "local", yes: bool = False) -> None:
+    """Restore an archive into a target (the emergency path: prefer fixing forward)."""
+    from pathlib import Path
+
+    from dbflow.deploy import restore_archive
+
+    with user_errors(), progress(f"restoring {file}") as notify:
+        backup = restore_archive(
+            settings(), target, Path(file), yes=yes, confirm=terminal_confirm(), report=notify
+        )
+    say(f"restored {file} into {target}" + (f" (backup first: {backup})" if backup else ""))
+
+
+@task(
+    name="diff",
+    help={
+        "from": "the expected side: migrations (default), local, staging or production",
+        "to": "the side checked for drift: local (default), staging or production",
+        "json": "print JSON (for CI)",
+        "sql": "write a migration that brings --to back to --from (common cases) to this file",
+        "webhook": "POST a Slack-compatible summary to this URL when there is drift",
+        "include-managed": "also compare the Supabase-managed schemas (auth, storage, ...)",
+    },
+)
+def diff_task(
+    c: Context,
+    from_: str = "migrations",
+    to: str = "local",
+    json_: bool = False,
+    sql: str | None = None,
+    webhook: str | None = None,
+    include_managed: bool = False,
+) -> None:
+    """Compare two schemas (or one against the migrations): exit 1 on drift."""
+    from pathlib import Path
+
+    from dbflow.diff import (
+        diff_databases,
+        migration_sql,
+        post_webhook,
+        render_json,
+        render_migration,
+        render_report,
+    )
+
+    with user_errors():
+        result = diff_databases(settings(), from_, to, include_managed=include_managed)
+    print(render_json(result) if json_ else render_report(result))
+    if sql:
+        migration = migration_sql(result)
+        Path(sql).write_text(render_migration(result, migration), encoding="utf-8")
+        say(
+            f"wrote {len(migration.statements)} statement(s) to {sql}; "
+            f"{len(migration.not_expressed)} difference(s) left to write by hand"
+        )
+    if result.drifted and webhook:
+        problem = post_webhook(webhook, result)
+        if problem:
+            console("err").print(f"warning: {problem}", markup=False)
+    if result.drifted:
+        raise Exit(code=1)
+
+
+@task(
+    help={
+        "target": "local (default), staging or production",
+        "output": "where to write (default [tool.dbflow] types_path: types/database.ts)",
+        "schema": "a schema to type (repeatable; default the API schemas)",
+    },
+    iterable=["schema"],
+)
+def types(
+    c: Context, target: str = "local", output: str | None = None, schema: list[str] | None = None
+) -> None:
+    """Generate TypeScript types of the database for supabase-js (a Database type)."""
+    from pathlib import Path
+
+    from dbflow.connection import connect
+    from dbflow.targets import clear
+    from dbflow.typegen import generate_types
+
+    project = settings()
+    path = Path(output) if output else project.types_path
+    with user_errors(), connect(clear(project, "types", target).url, autocommit=True) as conn:
+        text = generate_types(conn, schema or list(project.api_schemas))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    say(f"wrote {path}")
+
+
+TASKS = [push, dump, restore, diff_task, types]
