@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 import psycopg
-from pglast import parser
 
 from dbflow.catalog.model import Catalog, Check, Column, ForeignKey, Table, Trigger, UniqueKey
 from dbflow.platform_schemas import MANAGED_SCHEMAS
+from dbflow.sql.parse import parse_script, plpgsql_queries, plpgsql_wrapper
 
 _TABLES = """
 SELECT c.oid, n.nspname, c.relname
@@ -171,43 +170,21 @@ def _insert_targets(
     """Tables a trigger function's body inserts into (PL/pgSQL or SQL), via the parser."""
     if language not in ("plpgsql", "sql"):
         return ()
-    queries: list[str] = []
-    if language == "sql":
-        queries.append(source)
-    else:
-        wrapper = (
-            "CREATE FUNCTION dbflow_probe() RETURNS trigger AS $dbflow$\n"
-            f"{source}\n$dbflow$ LANGUAGE plpgsql"
-        )
-        try:
-            tree = json.loads(parser.parse_plpgsql_json(wrapper))
-        except (parser.ParseError, ValueError):
-            return ()
-        stack: list[Any] = [tree]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, dict):
-                execsql = current.get("PLpgSQL_stmt_execsql")
-                if execsql is not None:
-                    queries.append(execsql["sqlstmt"]["PLpgSQL_expr"]["query"])
-                stack.extend(current.values())
-            elif isinstance(current, list):
-                stack.extend(current)
+    queries = [source] if language == "sql" else [
+        query
+        for _, kind, query in plpgsql_queries(plpgsql_wrapper(source, returns="trigger"))
+        if kind == "sql"
+    ]  # fmt: skip
     targets: list[tuple[tuple[str, str], tuple[str, ...]]] = []
     for query in queries:
-        try:
-            statements = json.loads(parser.parse_sql_json(query)).get("stmts", [])
-        except parser.ParseError:
-            continue
-        for item in statements:
-            insert = item["stmt"].get("InsertStmt")
-            if insert:
-                relation = insert.get("relation", {})
-                key = (relation.get("schemaname") or "public", relation.get("relname", ""))
-                columns = tuple(
-                    target["ResTarget"]["name"]
-                    for target in insert.get("cols", [])
-                    if "ResTarget" in target and target["ResTarget"].get("name")
-                )
-                targets.append((key, columns))
+        for statement in parse_script(query, plpgsql=False).statements:
+            key = statement.node.relation
+            if statement.kind != "InsertStmt" or key is None:
+                continue
+            columns = tuple(
+                target["ResTarget"]["name"]
+                for target in statement.node.get("cols", [])
+                if "ResTarget" in target and target["ResTarget"].get("name")
+            )
+            targets.append((key, columns))
     return tuple(targets)

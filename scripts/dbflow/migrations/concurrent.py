@@ -10,16 +10,14 @@ says what to do.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import psycopg
-from pglast import parser
 from psycopg import sql
 
 from dbflow.migrations.plan import MigrationError, PlannedMigration
-from dbflow.sql.statements import Statement
+from dbflow.sql.parse import Statement, first_statement
 
 Resume = Literal["build", "present"]
 
@@ -160,14 +158,10 @@ def _without_locations(value: Any) -> Any:
 
 
 def _index_statement(text: str) -> dict[str, Any] | None:
-    try:
-        statements = json.loads(parser.parse_sql_json(text)).get("stmts", [])
-    except parser.ParseError:
+    statement = first_statement(text)
+    if statement is None or statement.kind != "IndexStmt":
         return None
-    if len(statements) != 1 or "IndexStmt" not in statements[0]["stmt"]:
-        return None
-    node: dict[str, Any] = statements[0]["stmt"]["IndexStmt"]
-    return node
+    return statement.node
 
 
 def _quote(identifier: str) -> str:

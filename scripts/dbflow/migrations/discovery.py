@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dbflow.errors import DbflowError
 from dbflow.sql.files import read_sql_file
-from dbflow.sql.statements import Statement, split_statements
+from dbflow.sql.parse import Statement, split_statements
 
 # The Supabase CLI's rule: leading digits are the version, the rest up to .sql the name.
 MIGRATION_FILE_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")

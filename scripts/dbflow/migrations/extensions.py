@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from pglast import ast, parser
 
 from dbflow.errors import BootstrapError
-from dbflow.sql.statements import Statement
+from dbflow.sql.parse import Statement
 
 
 @dataclass(frozen=True)
@@ -27,8 +25,8 @@ def extensions_created(files: Iterable[tuple[Path, Iterable[Statement]]]) -> lis
     uses = []
     for path, statements in files:
         for statement in statements:
-            if isinstance(statement.node, ast.CreateExtensionStmt):
-                uses.append(ExtensionUse(str(statement.node.extname), path, statement.line))
+            if statement.kind == "CreateExtensionStmt":
+                uses.append(ExtensionUse(str(statement.node.get("extname")), path, statement.line))
     return uses
 
 
@@ -38,13 +36,8 @@ def extensions_installed_by_tle(files: Iterable[tuple[Path, Iterable[Statement]]
     names: set[str] = set()
     for _, statements in files:
         for statement in statements:
-            if "install_extension" not in statement.text:
-                continue
-            try:
-                tree = json.loads(parser.parse_sql_json(statement.text))
-            except parser.ParseError:
-                continue
-            names.update(_tle_names(tree))
+            if "install_extension" in statement.text:
+                names.update(_tle_names(statement.node))
     return names
 
 

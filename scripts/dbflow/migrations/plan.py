@@ -18,8 +18,8 @@ from typing import Literal
 
 from dbflow.errors import DbflowError
 from dbflow.migrations.discovery import MigrationFile
-from dbflow.sql.classify import needs_autocommit, transaction_control
-from dbflow.sql.statements import Statement
+from dbflow.sql.classify import adds_enum_value, needs_autocommit, transaction_control
+from dbflow.sql.parse import Statement
 
 
 class MigrationError(DbflowError):
@@ -95,7 +95,7 @@ def plan_migration(
             f"{migration.path}: {outside[0]} cannot run inside the file's BEGIN/COMMIT",
             hint="remove BEGIN; and COMMIT; from the file",
         )
-    if any(transaction_control(statement.node) is not None for statement in body):
+    if any(transaction_control(statement.kind, statement.node) is not None for statement in body):
         notes.append(
             "its BEGIN/COMMIT/ROLLBACK statements run inside the file's transaction, as "
             "savepoints (a ROLLBACK undoes its block, as under the Supabase CLI)"
@@ -128,7 +128,7 @@ def plan_migration(
 
 def _wrapped_whole(statements: list[Statement]) -> bool:
     """True when the first statement's BEGIN is closed by the file's last statement only."""
-    controls = [transaction_control(statement.node) for statement in statements]
+    controls = [transaction_control(statement.kind, statement.node) for statement in statements]
     if len(controls) < 2 or controls[0] != "begin" or controls[-1] != "commit":
         return False
     depth = 0
@@ -147,14 +147,12 @@ def _segments(
 ) -> list[Segment]:
     """Cut the file at each statement that cannot run in a transaction, and after a COMMIT
     that a new enum value needs before it can be used (the Supabase CLI commits there too)."""
-    from pglast import ast
-
     segments: list[Segment] = []
     current: list[Statement] = []
     open_blocks = 0
     enum_added = False
     for statement in statements:
-        control = transaction_control(statement.node)
+        control = transaction_control(statement.kind, statement.node)
         where = f"{migration.path}:{statement.line}:{statement.column}"
         if control == "other":
             raise MigrationError(
@@ -167,13 +165,10 @@ def _segments(
             open_blocks += 1
         elif control in ("commit", "rollback") and open_blocks:
             open_blocks -= 1
-        reason = needs_autocommit(statement.node, server_version_num)
+        reason = needs_autocommit(statement.kind, statement.node, server_version_num)
         if reason is None:
             current.append(statement)
-            node = statement.node
-            enum_added = enum_added or (
-                isinstance(node, ast.AlterEnumStmt) and node.newVal is not None
-            )
+            enum_added = enum_added or adds_enum_value(statement.kind, statement.node)
             if control == "commit" and not open_blocks and enum_added:
                 segments.append(Segment("transaction", tuple(current), ENUM_COMMIT))
                 current, enum_added = [], False

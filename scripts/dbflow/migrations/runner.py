@@ -32,7 +32,8 @@ from dbflow.migrations.history import ensure_history, read_history, record_appli
 from dbflow.migrations.plan import MigrationError, PlannedMigration, Segment, plan_migration
 from dbflow.progress import Notify, quiet
 from dbflow.sql.classify import transaction_control
-from dbflow.sql.statements import Statement, error_position
+from dbflow.sql.parse import Statement
+from dbflow.sql.statements import error_position
 
 # pg_try_advisory_lock key shared by every dbflow runner ("dbflow" in ASCII).
 ADVISORY_LOCK_KEY = 0x6462666C6F77
@@ -398,7 +399,7 @@ def _run_folded(conn: psycopg.Connection[Any], statements: tuple[Statement, ...]
     ROLLBACK outside any block changes nothing, as under the Supabase CLI."""
     depth = 0
     for statement in statements:
-        control = transaction_control(statement.node)
+        control = transaction_control(statement.kind, statement.node)
         if control is None:
             _execute(conn, statement)
         elif control == "begin":

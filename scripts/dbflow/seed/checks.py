@@ -11,16 +11,13 @@ row is written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pglast import parser
-
 from dbflow.catalog.model import Check
-
-Node = dict[str, Any]
+from dbflow.sql.parse import parse_expression
+from dbflow.sql.tree import Node
 
 
 @dataclass
@@ -95,13 +92,7 @@ def _expression(definition: str) -> Node | None:
         text = text[5:].strip()
     if text.upper().endswith("NOT VALID"):
         text = text[: -len("NOT VALID")].strip()
-    try:
-        tree = json.loads(parser.parse_sql_json(f"SELECT {text}"))
-    except parser.ParseError:
-        return None
-    target = tree["stmts"][0]["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
-    result: Node = target
-    return result
+    return parse_expression(text)
 
 
 def _apply(rules: TableRules, node: Node | None, domain_column: str | None) -> bool:

@@ -10,7 +10,8 @@ import psycopg
 
 from dbflow.errors import DbflowError
 from dbflow.sql.files import read_sql_file
-from dbflow.sql.statements import error_position, split_statements
+from dbflow.sql.parse import split_statements
+from dbflow.sql.statements import error_position
 
 ENSURE_SEED_TABLE_SQL = """
 CREATE SCHEMA IF NOT EXISTS supabase_migrations;

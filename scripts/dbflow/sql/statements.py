@@ -1,16 +1,16 @@
-"""Split SQL text into statements with the real parser, each with its 1-based line and column."""
+"""Positions in SQL text (1-based line and column), and the syntax error that names them."""
 
 from __future__ import annotations
 
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from pglast import parser
+from typing import Protocol
 
 from dbflow.errors import DbflowError
-from dbflow.sql.lexer import parser_safe
+
+_EXCERPT_LIMIT = 60
+_NEAR = re.compile(r' at or near "(?P<excerpt>.*)"$', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -19,23 +19,17 @@ class Position:
     column: int
 
 
-@dataclass(frozen=True)
-class Statement:
-    """One statement: its text, where it starts in the file, and its parse tree node."""
-
-    text: str
-    line: int
-    column: int
-    node: Any
-    offset: int = 0  # character offset of the statement's first character in its source
+class Located(Protocol):
+    """Anything that starts somewhere in a file (a statement)."""
 
     @property
-    def kind(self) -> str:
-        return type(self.node).__name__
+    def offset(self) -> int: ...
 
+    @property
+    def line(self) -> int: ...
 
-_EXCERPT_LIMIT = 60
-_NEAR = re.compile(r' at or near "(?P<excerpt>.*)"$', re.DOTALL)
+    @property
+    def column(self) -> int: ...
 
 
 def short_reason(message: str) -> str:
@@ -64,33 +58,6 @@ class SqlSyntaxError(DbflowError):
         self.reason = message
 
 
-def split_statements(source: str, source_name: str | None = None) -> list[Statement]:
-    """Every statement in ``source``; a syntax error raises :class:`SqlSyntaxError`."""
-    safe, long_run = parser_safe(source)
-    if long_run is not None:
-        raise SqlSyntaxError(
-            "a run of operator characters too long to be SQL",
-            position_at(source, long_run),
-            source_name,
-        )
-    try:
-        raw_statements = parser.parse_sql(safe)
-    except parser.ParseError as exc:
-        location = exc.args[1] if len(exc.args) > 1 else None
-        offset = location if isinstance(location, int) else len(source.rstrip())
-        raise SqlSyntaxError(str(exc.args[0]), position_at(source, offset), source_name) from None
-    statements = []
-    lines = LineIndex(source)
-    for raw in raw_statements:
-        location = raw.stmt_location or 0
-        start = skip_blanks_and_comments(source, location)
-        end = location + raw.stmt_len if raw.stmt_len else len(source)
-        position = lines.position(start)
-        text = source[start:end].strip().rstrip(";").rstrip()
-        statements.append(Statement(text, position.line, position.column, raw.stmt, start))
-    return statements
-
-
 def position_at(source: str, offset: int) -> Position:
     """The 1-based line and column of character ``offset`` in ``source``."""
     offset = max(0, min(offset, len(source)))
@@ -117,7 +84,7 @@ class LineIndex:
         return Position(line, offset - self._starts[line - 1] + 1)
 
 
-def error_position(source: str, statement: Statement, server_position: str | None) -> Position:
+def error_position(source: str, statement: Located, server_position: str | None) -> Position:
     """Where in ``source`` a server error points: its 1-based offset within ``statement``
     (``diag.statement_position``), or the statement's start when the server gave none."""
     if server_position and server_position.isdigit():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dbflow.validate.nodes import (
+from dbflow.sql.tree import (
     Node,
     alter_commands,
     defelems,

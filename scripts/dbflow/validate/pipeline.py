@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbflow.sql.files import decode_sql
+from dbflow.sql.parse import Script
 from dbflow.validate.cache import (
     CachedHit,
     FileSummary,
@@ -132,7 +133,7 @@ def validate_files(
     findings_by_key: dict[str, tuple[int, list[CachedHit]]] = {}
     summaries: dict[str, FileSummary] = {}
     for index, file in enumerate(files):
-        source = SourceFile(file.path, file.display, file.text)
+        source = SourceFile(file.path, file.display, Script(file.text))
         if index <= resume:
             summary = cache.summaries[summary_keys[index]]
             count, hits = cache.findings[keys[index]]
@@ -258,16 +259,7 @@ def _parsed(file: _File) -> SourceFile:
     if cached is None:
         cached = parse_file(file.path, file.display, file.text)
         _parse_cache[file.sha] = cached
-    return SourceFile(
-        file.path,
-        file.display,
-        file.text,
-        statements=cached.statements,
-        lines=cached.lines,
-        syntax_problems=cached.syntax_problems,
-        opaque=cached.opaque,
-        embedded=cached.embedded,
-    )
+    return SourceFile(file.path, file.display, cached.script)
 
 
 def _spans(source: SourceFile) -> list[Span]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from dbflow.sql.tree import Node, qualified, string_constants
 from dbflow.validate.model import Key, Location, SchemaModel, Table
-from dbflow.validate.nodes import Node, qualified, string_constants
 from dbflow.validate.source import ParsedStatement, SourceFile
 
 Severity = Literal["error", "warning", "info"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.validate.nodes import added_columns, alter_commands, type_name
+from dbflow.sql.tree import added_columns, alter_commands, type_name
 from dbflow.validate.rules import Hit, StatementContext, once, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, note text);"

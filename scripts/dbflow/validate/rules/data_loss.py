@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.validate.nodes import alter_commands, qualified, qualified_from_names
+from dbflow.sql.tree import alter_commands, qualified, qualified_from_names
 from dbflow.validate.rules import Hit, StatementContext, once, rule
 
 _GIVEN_ORDERS = "create table public.orders (id bigint primary key, note text, total int);"

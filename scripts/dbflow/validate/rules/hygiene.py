@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dbflow.validate.nodes import defelems, function_calls, string_value
+from dbflow.migrations.discovery import MIGRATION_FILE_NAME
+from dbflow.sql.tree import defelems, function_calls, string_value
 from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
 
 # Shapes of secrets inside string literals (the SQL itself is parsed; only literal values
@@ -151,7 +152,6 @@ def personal_data(ctx: StatementContext) -> Iterator[Hit]:
             return
 
 
-_FILE_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.+)\.sql$")
 _TIMESTAMP = re.compile(
     r"^20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$"
 )
@@ -172,8 +172,8 @@ _TIMESTAMP = re.compile(
 )
 def bad_file_name(ctx: FileContext) -> Iterator[Hit]:
     name = ctx.source.path.name
-    match = _FILE_NAME.match(name)
-    if match is None:
+    match = MIGRATION_FILE_NAME.match(name)
+    if match is None or not match["name"]:
         yield Hit(f"{name} is not <version>_<name>.sql: the runner would skip it", 1, 1)
     elif not _TIMESTAMP.match(match["version"]):
         yield Hit(f"The version of {name} is not a 14-digit UTC timestamp", 1, 1)
@@ -192,7 +192,7 @@ def bad_file_name(ctx: FileContext) -> Iterator[Hit]:
     cross_file=True,
 )
 def duplicate_version(ctx: FileContext) -> Iterator[Hit]:
-    match = _FILE_NAME.match(ctx.source.path.name)
+    match = MIGRATION_FILE_NAME.match(ctx.source.path.name)
     if match is None:
         return
     others = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.validate.nodes import (
+from dbflow.sql.tree import (
     Node,
     added_columns,
     alter_commands,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from dbflow.validate.nodes import qualified
+from dbflow.sql.tree import qualified
 from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.platform_schemas import MANAGED_SCHEMAS
-from dbflow.validate.nodes import (
+from dbflow.sql.tree import (
     Node,
     alter_commands,
     defelems,

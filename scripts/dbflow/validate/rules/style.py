@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.validate.nodes import Node, added_columns, type_name
+from dbflow.sql.tree import Node, added_columns, type_name
 from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
 
 _MAX_IDENTIFIER_BYTES = 63

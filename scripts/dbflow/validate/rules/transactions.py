@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.sql.classify import needs_autocommit_json, transaction_control_json
-from dbflow.validate.nodes import defelems, string_value
+from dbflow.sql.classify import needs_autocommit, transaction_control
+from dbflow.sql.tree import defelems, string_value
 from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
 
 
@@ -33,7 +33,7 @@ def non_transactional_shares_file(ctx: FileContext) -> Iterator[Hit]:
     if len(statements) < 2:
         return
     for statement in statements:
-        reason = needs_autocommit_json(statement.kind, statement.node, _server_version(ctx))
+        reason = needs_autocommit(statement.kind, statement.node, _server_version(ctx))
         if reason:
             yield Hit(
                 f"{reason} cannot run inside a transaction, and this file has "
@@ -57,7 +57,7 @@ def non_transactional_shares_file(ctx: FileContext) -> Iterator[Hit]:
     scope="file",
 )
 def explicit_wrapper(ctx: FileContext) -> Iterator[Hit]:
-    controls = [transaction_control_json(s.kind, s.node) for s in ctx.source.statements]
+    controls = [transaction_control(s.kind, s.node) for s in ctx.source.statements]
     wrapped = len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit"
     if wrapped and controls[1:-1].count(None) == len(controls) - 2:
         first = ctx.source.statements[0]
@@ -80,9 +80,9 @@ def explicit_wrapper(ctx: FileContext) -> Iterator[Hit]:
     fix="Remove the transaction control statements, or split the file into two migrations.",
     scope="file",
 )
-def transaction_control(ctx: FileContext) -> Iterator[Hit]:
+def transaction_control_inside_file(ctx: FileContext) -> Iterator[Hit]:
     statements = ctx.source.statements
-    controls = [transaction_control_json(s.kind, s.node) for s in statements]
+    controls = [transaction_control(s.kind, s.node) for s in statements]
     wrapped = len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit"
     for index, (statement, control) in enumerate(zip(statements, controls, strict=True)):
         if control is None or (wrapped and index in (0, len(controls) - 1)):

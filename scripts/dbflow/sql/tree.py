@@ -1,4 +1,5 @@
-"""Small readers for libpg_query's JSON parse trees (dicts), shared by the model and rules."""
+"""Parse trees as the front end hands them out (libpg_query's JSON, as dicts), and small
+readers for them, shared by the runner, the validator's model and rules, and the seeder."""
 
 from __future__ import annotations
 
@@ -6,6 +7,31 @@ from collections.abc import Iterator
 from typing import Any
 
 Node = dict[str, Any]
+
+
+class Tree(dict[str, Any]):
+    """A statement's parse tree, with typed readers for the fields most code asks about."""
+
+    @property
+    def relation(self) -> tuple[str, str] | None:
+        """(schema, name) of the statement's table (``public`` when unqualified), if any."""
+        found = self.get("relation")
+        return qualified(found) if found else None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The statement's DefElem options by name."""
+        return defelems(self.get("options"))
+
+    @property
+    def where(self) -> Node | None:
+        found: Node | None = self.get("whereClause")
+        return found
+
+    def flag(self, name: str) -> bool:
+        """A boolean field (``concurrent``, ``if_not_exists``, ``missing_ok`` ...), False
+        when absent."""
+        return bool(self.get(name))
 
 
 def qualified(range_var: Node | None, default_schema: str = "public") -> tuple[str, str]:
