@@ -9,13 +9,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from dbflow.errors import EngineError
 from dbflow.redact import redact_text, redact_url
 from dbflow.urls import URL_SHAPE, url_problem
 
+Conn = psycopg.Connection[TupleRow]  # a connection whose rows are tuples, as dbflow uses them
 
-def connect(url: str, *, autocommit: bool = False, **options: Any) -> psycopg.Connection[Any]:
+
+def connect(url: str, *, autocommit: bool = False, **options: Any) -> Conn:
     """Open a connection to ``url``; a failure names the (redacted) URL and the server's reason."""
     options.setdefault("connect_timeout", 10)
     problem = url_problem(url)
@@ -114,7 +117,7 @@ def recover_database(admin_url: str, name: str) -> str | None:
     return f"the database {name} was missing: created it again (inv db.reset rebuilds its schema)"
 
 
-def _exists(conn: psycopg.Connection[Any], name: str) -> bool:
+def _exists(conn: Conn, name: str) -> bool:
     return (
         conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
     )

@@ -12,10 +12,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import psycopg
-
 from dbflow.catalog.model import Column, Table
 from dbflow.catalog.read import read_catalog
+from dbflow.connection import Conn
 
 _NUMBER = {"int2", "int4", "int8", "float4", "float8", "numeric", "money", "oid"}
 _STRING = {
@@ -80,7 +79,7 @@ ORDER BY n.nspname, p.proname
 """
 
 
-def generate_types(conn: psycopg.Connection[Any], schemas: Iterable[str]) -> str:
+def generate_types(conn: Conn, schemas: Iterable[str]) -> str:
     wanted = list(schemas)
     catalog = read_catalog(conn, wanted)
     enums = _enums(conn, wanted)
@@ -113,7 +112,7 @@ def generate_types(conn: psycopg.Connection[Any], schemas: Iterable[str]) -> str
     return "\n".join(lines) + "\n"
 
 
-def _enums(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[tuple[str, str], list[str]]:
+def _enums(conn: Conn, schemas: list[str]) -> dict[tuple[str, str], list[str]]:
     rows = conn.execute(
         "SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) "
         "FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid "
@@ -185,9 +184,7 @@ def _table(table: Table, schema: str, enums: dict[tuple[str, str], Any]) -> list
     return lines
 
 
-def _views(
-    conn: psycopg.Connection[Any], schema: str, enums: dict[tuple[str, str], Any]
-) -> list[str]:
+def _views(conn: Conn, schema: str, enums: dict[tuple[str, str], Any]) -> list[str]:
     columns: dict[str, list[str]] = {}
     for _, view, column, _, base, is_array, element in conn.execute(_VIEWS, {"schemas": [schema]}):
         scalar = element if is_array and element else base
@@ -203,9 +200,7 @@ def _views(
     return lines
 
 
-def _functions(
-    conn: psycopg.Connection[Any], schema: str, enums: dict[tuple[str, str], Any]
-) -> list[str]:
+def _functions(conn: Conn, schema: str, enums: dict[tuple[str, str], Any]) -> list[str]:
     lines = ["    Functions: {"]
     rows = conn.execute(_FUNCTIONS, {"schemas": [schema]}).fetchall()
     for _, name, arg_names, arg_modes, arg_types, defaults, returns, returns_set in rows:

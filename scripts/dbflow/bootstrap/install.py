@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from dbflow.connection import connect
+from dbflow.connection import Conn, connect
 from dbflow.engine.overlay import STANDIN_COMMENT_PREFIX
 from dbflow.errors import BootstrapError
 
@@ -71,7 +70,7 @@ def install_bootstrap(
     return InstallResult(True, tuple(notices))
 
 
-def apply_database_settings(conn: psycopg.Connection[Any]) -> None:
+def apply_database_settings(conn: Conn) -> None:
     """Per-database settings (not copied by CREATE DATABASE ... TEMPLATE): the JWT secret."""
     database = conn.execute("SELECT current_database()").fetchone()
     assert database is not None
@@ -107,7 +106,7 @@ def bootstrap_status(url: str) -> BootstrapStatus:
     )
 
 
-def _recorded(conn: psycopg.Connection[Any]) -> tuple[int, bool] | None:
+def _recorded(conn: Conn) -> tuple[int, bool] | None:
     exists = conn.execute("SELECT to_regclass('_dbflow.bootstrap') IS NOT NULL").fetchone()
     if not exists or not exists[0]:
         return None

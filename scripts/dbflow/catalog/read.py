@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-import psycopg
 
 from dbflow.catalog.model import Catalog, Check, Column, ForeignKey, Table, Trigger, UniqueKey
+from dbflow.connection import Conn
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.sql.parse import parse_script, plpgsql_queries, plpgsql_wrapper
 
@@ -83,7 +81,7 @@ ORDER BY tg.tgrelid, tg.tgname
 """
 
 
-def user_schemas(conn: psycopg.Connection[Any]) -> list[str]:
+def user_schemas(conn: Conn) -> list[str]:
     """Schemas that hold the project's own objects (everything not platform or system)."""
     rows = conn.execute(
         "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' "
@@ -95,7 +93,7 @@ def user_schemas(conn: psycopg.Connection[Any]) -> list[str]:
     return [row[0] for row in rows]
 
 
-def read_catalog(conn: psycopg.Connection[Any], schemas: Iterable[str] | None = None) -> Catalog:
+def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
     """The tables of ``schemas`` (default: every user schema) plus auth.users."""
     wanted = list(schemas) if schemas is not None else user_schemas(conn)
     catalog = Catalog()

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
-
 from dbflow.catalog.read import user_schemas
+from dbflow.connection import Conn
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 
 USER_EXTENSION_POINTS = ("auth", "storage", "realtime")
@@ -113,7 +112,7 @@ FROM pg_policies WHERE schemaname = ANY(%(with_extension_points)s)
 """
 
 
-def take_snapshot(conn: psycopg.Connection[Any], *, include_managed: bool = False) -> Snapshot:
+def take_snapshot(conn: Conn, *, include_managed: bool = False) -> Snapshot:
     schemas = user_schemas(conn)
     if include_managed:
         schemas = sorted(set(schemas) | set(MANAGED_SCHEMAS) - {"information_schema"})

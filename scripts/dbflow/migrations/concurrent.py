@@ -16,6 +16,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg import sql
 
+from dbflow.connection import Conn
 from dbflow.migrations.plan import MigrationError, PlannedMigration
 from dbflow.sql.parse import Statement, first_statement
 
@@ -36,9 +37,7 @@ class ExistingIndex:
         return f"{_quote(self.schema)}.{_quote(self.name)}"
 
 
-def resume_index(
-    conn: psycopg.Connection[Any], plan: PlannedMigration, statement: Statement, report: Any
-) -> Resume:
+def resume_index(conn: Conn, plan: PlannedMigration, statement: Statement, report: Any) -> Resume:
     """Whether to build the index of ``statement`` (a CREATE INDEX CONCURRENTLY of ``plan``) or
     to go on without it, after cleaning up what an interrupted earlier run left."""
     wanted = _index_statement(statement.text)
@@ -84,7 +83,7 @@ def resume_index(
     )
 
 
-def interrupted_outcome(conn: psycopg.Connection[Any], statement: Statement) -> str:
+def interrupted_outcome(conn: Conn, statement: Statement) -> str:
     """What a failed CREATE INDEX CONCURRENTLY left behind, for the error message."""
     wanted = _index_statement(statement.text)
     try:
@@ -101,7 +100,7 @@ def interrupted_outcome(conn: psycopg.Connection[Any], statement: Statement) -> 
     )
 
 
-def find_index(conn: psycopg.Connection[Any], wanted: dict[str, Any]) -> ExistingIndex | None:
+def find_index(conn: Conn, wanted: dict[str, Any]) -> ExistingIndex | None:
     """The index named by an IndexStmt, in its table's schema, if it exists."""
     relation = wanted.get("relation", {})
     schema = relation.get("schemaname")

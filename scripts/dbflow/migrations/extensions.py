@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
+from dbflow.connection import Conn
 from dbflow.errors import BootstrapError
 from dbflow.sql.parse import Statement
 
@@ -59,7 +58,7 @@ def _tle_names(value: Any) -> Iterator[str]:
 
 
 def check_extensions_available(
-    conn: psycopg.Connection[Any], files: Iterable[tuple[Path, Iterable[Statement]]]
+    conn: Conn, files: Iterable[tuple[Path, Iterable[Statement]]]
 ) -> None:
     """Fail, before anything runs, on the first extension neither available nor stood in."""
     files = [(path, list(statements)) for path, statements in files]

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-import psycopg
+from dbflow.connection import Conn
 
 ENSURE_HISTORY_SQL = """
 CREATE SCHEMA IF NOT EXISTS supabase_migrations;
@@ -45,14 +44,14 @@ class AppliedMigration:
     duration_ms: int | None
 
 
-def ensure_history(conn: psycopg.Connection[Any]) -> None:
+def ensure_history(conn: Conn) -> None:
     """Create the history tables if missing (a short lock_timeout, as the CLI does)."""
     with conn.transaction():
         conn.execute("SET LOCAL lock_timeout = '4s'")
         conn.execute(ENSURE_HISTORY_SQL.encode())
 
 
-def read_history(conn: psycopg.Connection[Any]) -> dict[str, AppliedMigration]:
+def read_history(conn: Conn) -> dict[str, AppliedMigration]:
     """Applied migrations by version; empty when the database has no history yet."""
     exists = conn.execute(
         "SELECT to_regclass('supabase_migrations.schema_migrations') IS NOT NULL, "
@@ -79,7 +78,7 @@ def read_history(conn: psycopg.Connection[Any]) -> dict[str, AppliedMigration]:
 
 
 def record_applied(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     *,
     version: str,
     name: str,
@@ -105,7 +104,7 @@ def record_applied(
     )
 
 
-def forget_applied(conn: psycopg.Connection[Any], version: str) -> bool:
+def forget_applied(conn: Conn, version: str) -> bool:
     """Delete a version from both history tables; return whether it was there."""
     deleted = conn.execute(
         "DELETE FROM supabase_migrations.schema_migrations WHERE version = %s", (version,)

@@ -17,13 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from dbflow.config import Settings
-from dbflow.connection import connect
+from dbflow.connection import Conn, connect
 from dbflow.migrations.compare import MigrationStatus, applied_diff, compare_history
 from dbflow.migrations.concurrent import interrupted_outcome, resume_index
 from dbflow.migrations.discovery import Discovery, discover
@@ -102,7 +101,7 @@ def migrate(
     return RunResult(tuple(planned), tuple(applied), tuple(found.skipped), False)
 
 
-def pending_statuses(conn: psycopg.Connection[Any], found: Discovery) -> list[MigrationStatus]:
+def pending_statuses(conn: Conn, found: Discovery) -> list[MigrationStatus]:
     """Every migration's state against the history in ``conn``."""
     return compare_history(found.migrations, read_history(conn))
 
@@ -113,7 +112,7 @@ def runner_name() -> str:
     return f"{RUNNER_APPLICATION} {socket.gethostname()}:{os.getpid()}"[:63]
 
 
-def reset_session(conn: psycopg.Connection[Any]) -> None:
+def reset_session(conn: Conn) -> None:
     """Clear what an earlier migration SET for the session, then set what a runner needs:
     its name, and (PostgreSQL 14+) a server that notices within seconds when the runner's
     process is gone, even in the middle of a long statement, and ends its session (and so
@@ -161,9 +160,7 @@ class LockHolder:
 
 
 @contextmanager
-def advisory_lock(
-    conn: psycopg.Connection[Any], wait_seconds: float, report: Notify
-) -> Iterator[None]:
+def advisory_lock(conn: Conn, wait_seconds: float, report: Notify) -> Iterator[None]:
     """Hold dbflow's session advisory lock; poll with a try-lock, never block on it.
 
     A lock whose holder is a runner on this machine that no longer exists (killed while its
@@ -202,7 +199,7 @@ def advisory_lock(
             conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
 
 
-def lock_holder(conn: psycopg.Connection[Any]) -> LockHolder | None:
+def lock_holder(conn: Conn) -> LockHolder | None:
     """Who holds the runner lock, when visible."""
     row = conn.execute(
         "SELECT a.pid, coalesce(nullif(a.application_name, ''), 'unknown'), a.usename "
@@ -216,9 +213,7 @@ def lock_holder(conn: psycopg.Connection[Any]) -> LockHolder | None:
     return LockHolder(int(row[0]), str(row[1]), str(row[2]))
 
 
-def _end_orphaned_session(
-    conn: psycopg.Connection[Any], holder: LockHolder, report: Notify
-) -> None:
+def _end_orphaned_session(conn: Conn, holder: LockHolder, report: Notify) -> None:
     report(
         f"the runner holding the lock ({holder.application}) is gone; ending its server "
         f"session (pid {holder.backend_pid}), which rolls back what it had not committed"
@@ -251,9 +246,7 @@ def who_applies(project_root: Path | None = None) -> str:
     return email or getpass.getuser()
 
 
-def _check_and_plan(
-    conn: psycopg.Connection[Any], found: Discovery, options: RunOptions
-) -> list[PlannedMigration]:
+def _check_and_plan(conn: Conn, found: Discovery, options: RunOptions) -> list[PlannedMigration]:
     statuses = pending_statuses(conn, found)
     _refuse_history_problems(statuses, options)
     pending = [status.local for status in statuses if status.state == "pending"]
@@ -330,9 +323,7 @@ def _refuse_history_problems(statuses: list[MigrationStatus], options: RunOption
         )
 
 
-def _apply_all(
-    conn: psycopg.Connection[Any], planned: list[PlannedMigration], report: Notify
-) -> list[AppliedFile]:
+def _apply_all(conn: Conn, planned: list[PlannedMigration], report: Notify) -> list[AppliedFile]:
     applied: list[AppliedFile] = []
     applied_by = who_applies(planned[0].migration.path.parent if planned else None)
     for plan in planned:
@@ -355,7 +346,7 @@ def _apply_all(
 
 
 def _apply_one(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     plan: PlannedMigration,
     applied_by: str,
     started: float,
@@ -393,7 +384,7 @@ def _apply_one(
         done.append(segment)
 
 
-def _run_folded(conn: psycopg.Connection[Any], statements: tuple[Statement, ...]) -> None:
+def _run_folded(conn: Conn, statements: tuple[Statement, ...]) -> None:
     """Run statements in the open transaction, the file's own transaction control as
     savepoints: BEGIN opens one, COMMIT releases it, ROLLBACK undoes its block. A COMMIT or
     ROLLBACK outside any block changes nothing, as under the Supabase CLI."""
@@ -415,7 +406,7 @@ def _run_folded(conn: psycopg.Connection[Any], statements: tuple[Statement, ...]
 
 
 def _run_outside_transaction(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     plan: PlannedMigration,
     statement: Statement,
     reason: str | None,
@@ -440,14 +431,14 @@ class _StatementFailed(Exception):
         self.error = error
 
 
-def _execute(conn: psycopg.Connection[Any], statement: Statement) -> None:
+def _execute(conn: Conn, statement: Statement) -> None:
     try:
         conn.execute(statement.text.encode())
     except psycopg.Error as exc:
         raise _StatementFailed(statement, exc) from exc
 
 
-def _set_timeouts(conn: psycopg.Connection[Any], plan: PlannedMigration, *, local: bool) -> None:
+def _set_timeouts(conn: Conn, plan: PlannedMigration, *, local: bool) -> None:
     scope = sql.SQL("SET LOCAL" if local else "SET")
     for name, value in (
         ("lock_timeout", plan.lock_timeout),
@@ -457,7 +448,7 @@ def _set_timeouts(conn: psycopg.Connection[Any], plan: PlannedMigration, *, loca
 
 
 def _failure(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     plan: PlannedMigration,
     exc: psycopg.Error,
     statement: Statement | None,

@@ -11,9 +11,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from dbflow.connection import Conn
 from dbflow.seed import words
 from dbflow.seed.fixtures import FIXTURE_USERS, PASSWORD
 from dbflow.seed.plan import TablePlan
@@ -35,7 +35,7 @@ _NULLS = (
 )  # fmt: skip
 
 
-def password_hash(conn: psycopg.Connection[Any]) -> str:
+def password_hash(conn: Conn) -> str:
     """bcrypt of the seed password, computed once by the server when it can."""
     available = conn.execute("SELECT to_regproc('extensions.crypt') IS NOT NULL").fetchone()
     if available and available[0]:
@@ -95,7 +95,7 @@ def shape_auth_users(plan: TablePlan, hashed: str) -> None:
             column_plan.producer = producers[name]
 
 
-def add_identities(conn: psycopg.Connection[Any]) -> int:
+def add_identities(conn: Conn) -> int:
     """One email identity per seeded user that has none (what GoTrue's sign-in reads)."""
     cursor = conn.execute(
         """

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from dbflow.connection import Conn
 from dbflow.seed.load import rows
 from dbflow.seed.plan import SeedPlan
 
 BATCH = 1000
 
 
-def write_sql(conn: psycopg.Connection[Any], plan: SeedPlan, path: Path) -> int:
+def write_sql(conn: Conn, plan: SeedPlan, path: Path) -> int:
     """Write every planned row to ``path`` as INSERTs of at most 1,000 rows; return the count."""
     total = 0
     with path.open("w", encoding="utf-8") as out:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import psycopg
 
+from dbflow.connection import Conn
 from dbflow.errors import DbflowError
 from dbflow.sql.files import read_sql_file
 from dbflow.sql.parse import split_statements
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS supabase_migrations.seed_files (
 """
 
 
-def run_seed_files(conn: psycopg.Connection[Any], paths: list[Path], project_root: Path) -> None:
+def run_seed_files(conn: Conn, paths: list[Path], project_root: Path) -> None:
     """Run ``paths`` in order in one transaction: a failing seed writes nothing at all."""
     with conn.transaction():
         conn.execute(ENSURE_SEED_TABLE_SQL.encode())

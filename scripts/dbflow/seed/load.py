@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from psycopg import sql
 from psycopg.types.json import Json, Jsonb
 
 from dbflow.catalog.model import Column
+from dbflow.connection import Conn
 from dbflow.seed.checks import ColumnRule
 from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
 from dbflow.seed.values import column_hash, column_hashes, edge_values, row_digest
@@ -92,7 +92,7 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
 
 
 def load_table(
-    conn: psycopg.Connection[Any], seed_plan: SeedPlan, plan: TablePlan, progress: RowProgress
+    conn: Conn, seed_plan: SeedPlan, plan: TablePlan, progress: RowProgress
 ) -> TableResult:
     started = time.perf_counter()
     table = plan.table
@@ -143,7 +143,7 @@ def load_table(
 
 
 def _merge(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     plan: TablePlan,
     columns: list[ColumnPlan],
     names: sql.Composable,
@@ -190,7 +190,7 @@ def _keep_deliberate(target: sql.Composable, column: Column) -> sql.Composable:
     ).format(name, target, name, target, name, sql.SQL(column.default), name, target, name)
 
 
-def fill_deferred(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
+def fill_deferred(conn: Conn, seed_plan: SeedPlan) -> None:
     """Cycle breaks: set the foreign keys inserted as NULL, one set-based UPDATE per edge."""
     for key, fk in seed_plan.cycle_breaks:
         plan = seed_plan.by_key[key]
@@ -241,7 +241,7 @@ def fill_deferred(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
         conn.execute("DROP TABLE pg_temp.dbflow_seed_edges")
 
 
-def reset_sequences(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
+def reset_sequences(conn: Conn, seed_plan: SeedPlan) -> None:
     """Move every identity and serial sequence past the ids that were loaded."""
     for plan in seed_plan.tables:
         for column_plan in plan.columns:
@@ -266,7 +266,7 @@ def reset_sequences(conn: psycopg.Connection[Any], seed_plan: SeedPlan) -> None:
 _CLOCK_TYPES = {"timestamptz": "now()", "timestamp": "localtimestamp"}
 
 
-def normalize_clock(conn: psycopg.Connection[Any], seed_plan: SeedPlan, epoch: Any) -> None:
+def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
     """Time values a default or a trigger took from now() become a fixed epoch.
 
     now() is constant within the seed's transaction, so a value equal to it was not written

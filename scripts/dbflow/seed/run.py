@@ -6,13 +6,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import psycopg
 
 from dbflow.catalog.read import read_catalog
 from dbflow.config import Settings
-from dbflow.connection import connect
+from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError
 from dbflow.seed.auth import add_identities, password_hash, shape_auth_users
 from dbflow.seed.files import run_seed_files
@@ -73,7 +73,7 @@ def seed_url(settings: Settings, options: SeedOptions) -> str:
     return clear(settings, "seed", options.target, opted_in=options.allow_remote).url
 
 
-def plan_seed(conn: psycopg.Connection[Any], options: SeedOptions) -> SeedPlan:
+def plan_seed(conn: Conn, options: SeedOptions) -> SeedPlan:
     catalog = read_catalog(conn)
     dev = options.mode == "dev"
     plan = build_plan(
@@ -99,7 +99,7 @@ def seed_files_for(settings: Settings, mode: Mode) -> list[Path]:
 
 
 def seed_within(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     settings: Settings,
     options: SeedOptions,
     progress: RowProgress,

@@ -15,13 +15,15 @@ from typing import Any
 
 import psycopg
 
+from dbflow.connection import Conn
+
 
 @contextmanager
 def as_user(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     user_id: uuid.UUID | str,
     claims: Mapping[str, Any] | None = None,
-) -> Iterator[psycopg.Connection[Any]]:
+) -> Iterator[Conn]:
     """Run the block as the signed-in user ``user_id`` (role ``authenticated``)."""
     payload = {"sub": str(user_id), "role": "authenticated", "aud": "authenticated"}
     payload.update(claims or {})
@@ -30,21 +32,21 @@ def as_user(
 
 
 @contextmanager
-def as_anon(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+def as_anon(conn: Conn) -> Iterator[Conn]:
     """Run the block as an unauthenticated caller (role ``anon``)."""
     with _acting_as(conn, "anon", {"role": "anon"}):
         yield conn
 
 
 @contextmanager
-def as_service_role(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+def as_service_role(conn: Conn) -> Iterator[Conn]:
     """Run the block with the service key (role ``service_role``, which bypasses RLS)."""
     with _acting_as(conn, "service_role", {"role": "service_role"}):
         yield conn
 
 
 @contextmanager
-def expect_denied(conn: psycopg.Connection[Any]) -> Iterator[None]:
+def expect_denied(conn: Conn) -> Iterator[None]:
     """Assert that the block is refused by a privilege or RLS check.
 
     The block runs in a savepoint, so the connection (and an ``as_user`` block around it)
@@ -59,7 +61,7 @@ def expect_denied(conn: psycopg.Connection[Any]) -> Iterator[None]:
 
 
 def create_auth_user(
-    conn: psycopg.Connection[Any],
+    conn: Conn,
     email: str,
     *,
     user_id: uuid.UUID | None = None,
@@ -99,9 +101,7 @@ def create_auth_user(
 
 
 @contextmanager
-def _acting_as(
-    conn: psycopg.Connection[Any], role: str, claims: Mapping[str, Any]
-) -> Iterator[None]:
+def _acting_as(conn: Conn, role: str, claims: Mapping[str, Any]) -> Iterator[None]:
     with conn.transaction():
         conn.execute(
             "SELECT set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",

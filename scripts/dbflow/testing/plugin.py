@@ -16,14 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 
 from dbflow.bootstrap.install import apply_database_settings, install_bootstrap
 from dbflow.config import Settings, load_settings
-from dbflow.connection import connect, create_database, drop_database, with_database
+from dbflow.connection import Conn, connect, create_database, drop_database, with_database
 from dbflow.engine.cluster import LocalEngine
 from dbflow.local import engine_choice
 from dbflow.migrations.templates import ensure_templates
@@ -130,7 +128,7 @@ def bare_db_url(dbflow_databases: TemplateDatabases) -> Iterator[str]:
 
 
 @pytest.fixture
-def db(db_url: str) -> Iterator[psycopg.Connection[Any]]:
+def db(db_url: str) -> Iterator[Conn]:
     """An autocommit connection as ``postgres`` to this test's own migrated database."""
     with connect(db_url, autocommit=True) as conn:
         yield conn
