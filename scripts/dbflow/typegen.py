@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
 
-from dbflow.catalog.model import Column, Table
+from dbflow.catalog.model import Column, Function, Table, TableKey, View
 from dbflow.catalog.read import read_catalog
 from dbflow.connection import Conn
+
+Enums = dict[TableKey, tuple[str, ...]]
 
 _NUMBER = {"int2", "int4", "int8", "float4", "float8", "numeric", "money", "oid"}
 _STRING = {
@@ -52,37 +53,11 @@ export type Enums<EnumName extends keyof DefaultSchema["Enums"]> =
   DefaultSchema["Enums"][EnumName]
 """
 
-_VIEWS = """
-SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
-       coalesce(bt.typname, t.typname), t.typcategory = 'A', coalesce(et.typname, '')
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype END
-LEFT JOIN pg_type et ON et.oid = nullif(t.typelem, 0)
-WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s)
-ORDER BY n.nspname, c.relname, a.attnum
-"""
-
-_FUNCTIONS = """
-SELECT n.nspname, p.proname, coalesce(p.proargnames, '{}'), p.proargmodes,
-       ARRAY(SELECT typname FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
-             WITH ORDINALITY u(oid, i) JOIN pg_type ON pg_type.oid = u.oid ORDER BY i),
-       p.pronargdefaults, rt.typname, p.proretset
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-JOIN pg_type rt ON rt.oid = p.prorettype
-WHERE n.nspname = ANY(%(schemas)s) AND p.prokind = 'f'
-  AND rt.typname NOT IN ('trigger', 'event_trigger')
-  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                  AND d.objid = p.oid AND d.deptype = 'e')
-ORDER BY n.nspname, p.proname
-"""
-
 
 def generate_types(conn: Conn, schemas: Iterable[str]) -> str:
     wanted = list(schemas)
     catalog = read_catalog(conn, wanted)
-    enums = _enums(conn, wanted)
+    enums = catalog.enums
     lines = [_HEADER, "export type Database = {"]
     for schema in wanted:
         tables = [t for key, t in sorted(catalog.tables.items()) if key[0] == schema]
@@ -93,8 +68,10 @@ def generate_types(conn: Conn, schemas: Iterable[str]) -> str:
         if not tables:
             lines.append("      [_ in never]: never")
         lines.append("    }")
-        lines.extend(_views(conn, schema, enums))
-        lines.extend(_functions(conn, schema, enums))
+        views = [view for key, view in sorted(catalog.views.items()) if key[0] == schema]
+        lines.extend(_views(views, schema, enums))
+        functions = [f for f in catalog.functions if f.schema == schema and _is_callable(f)]
+        lines.extend(_functions(functions, schema, enums))
         lines.append("    Enums: {")
         schema_enums = {name: labels for (owner, name), labels in enums.items() if owner == schema}
         for name, labels in sorted(schema_enums.items()):
@@ -112,18 +89,7 @@ def generate_types(conn: Conn, schemas: Iterable[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _enums(conn: Conn, schemas: list[str]) -> dict[tuple[str, str], list[str]]:
-    rows = conn.execute(
-        "SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) "
-        "FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid "
-        "JOIN pg_namespace n ON n.oid = t.typnamespace "
-        "WHERE n.nspname = ANY(%s) GROUP BY 1, 2",
-        (schemas,),
-    ).fetchall()
-    return {(schema, name): list(labels) for schema, name, labels in rows}
-
-
-def ts_type(base: str, is_array: bool, schema: str, enums: dict[tuple[str, str], Any]) -> str:
+def ts_type(base: str, is_array: bool, schema: str, enums: Enums) -> str:
     if (schema, base) in enums:
         scalar = f'Database["{schema}"]["Enums"]["{base}"]'
     elif base == "bool":
@@ -139,12 +105,12 @@ def ts_type(base: str, is_array: bool, schema: str, enums: dict[tuple[str, str],
     return f"{scalar}[]" if is_array else scalar
 
 
-def _field(column: Column, schema: str, enums: dict[tuple[str, str], Any]) -> str:
+def _field(column: Column, schema: str, enums: Enums) -> str:
     kind = ts_type(column.base_type, column.is_array, schema, enums)
     return f"{kind} | null" if not column.not_null else kind
 
 
-def _table(table: Table, schema: str, enums: dict[tuple[str, str], Any]) -> list[str]:
+def _table(table: Table, schema: str, enums: Enums) -> list[str]:
     name = table.key[1]
     lines = [f"      {name}: {{", "        Row: {"]
     for column in table.columns:
@@ -184,53 +150,60 @@ def _table(table: Table, schema: str, enums: dict[tuple[str, str], Any]) -> list
     return lines
 
 
-def _views(conn: Conn, schema: str, enums: dict[tuple[str, str], Any]) -> list[str]:
-    columns: dict[str, list[str]] = {}
-    for _, view, column, _, base, is_array, element in conn.execute(_VIEWS, {"schemas": [schema]}):
-        scalar = element if is_array and element else base
-        kind = ts_type(scalar, bool(is_array), schema, enums)
-        columns.setdefault(view, []).append(f"          {column}: {kind} | null")
+def _views(views: list[View], schema: str, enums: Enums) -> list[str]:
     lines = ["    Views: {"]
-    for view, fields in sorted(columns.items()):
-        lines.extend([f"      {view}: {{", "        Row: {", *fields, "        }",
+    for view in views:
+        fields = [
+            f"          {column.name}: {ts_type(column.base_type, column.is_array, schema, enums)}"
+            " | null"
+            for column in view.columns
+        ]
+        lines.extend([f"      {view.key[1]}: {{", "        Row: {", *fields, "        }",
                       "        Relationships: []", "      }"])  # fmt: skip
-    if not columns:
+    if not views:
         lines.append("      [_ in never]: never")
     lines.append("    }")
     return lines
 
 
-def _functions(conn: Conn, schema: str, enums: dict[tuple[str, str], Any]) -> list[str]:
+def _is_callable(function: Function) -> bool:
+    """What supabase-js can call with ``rpc``: functions, not trigger functions."""
+    return function.kind == "f" and function.returns not in ("trigger", "event_trigger")
+
+
+def _functions(functions: list[Function], schema: str, enums: Enums) -> list[str]:
     lines = ["    Functions: {"]
-    rows = conn.execute(_FUNCTIONS, {"schemas": [schema]}).fetchall()
-    for _, name, arg_names, arg_modes, arg_types, defaults, returns, returns_set in rows:
-        modes = list(arg_modes or ["i"] * len(arg_types))
+    for function in functions:
+        types = function.argument_types
+        modes = function.argument_modes or ("i",) * len(types)
         inputs = [
             (arg_name, arg_type)
-            for arg_name, arg_type, mode in zip(arg_names or [], arg_types, modes, strict=False)
+            for arg_name, arg_type, mode in zip(function.argument_names, types, modes, strict=False)
             if mode in ("i", "b", "v") and arg_name
         ]
-        first_optional = len(inputs) - (defaults or 0)
-        lines.append(f"      {name}: {{")
+        first_optional = len(inputs) - function.defaults
+        lines.append(f"      {function.name}: {{")
         if inputs:
             lines.append("        Args: {")
             for index, (arg_name, arg_type) in enumerate(inputs):
-                is_array = arg_type.startswith("_")
-                base = arg_type[1:] if is_array else arg_type
                 marker = "?" if index >= first_optional else ""
                 lines.append(
-                    f"          {arg_name}{marker}: {ts_type(base, is_array, schema, enums)}"
+                    f"          {arg_name}{marker}: {_named_type(arg_type, schema, enums)}"
                 )
             lines.append("        }")
         else:
             lines.append("        Args: never")
-        result = "undefined" if returns == "void" else ts_type(
-            returns[1:] if returns.startswith("_") else returns, returns.startswith("_"),
-            schema, enums,
-        )  # fmt: skip
-        lines.append(f"        Returns: {result}{'[]' if returns_set else ''}")
+        returns = function.returns
+        result = "undefined" if returns == "void" else _named_type(returns, schema, enums)
+        lines.append(f"        Returns: {result}{'[]' if function.returns_set else ''}")
         lines.append("      }")
-    if not rows:
+    if not functions:
         lines.append("      [_ in never]: never")
     lines.append("    }")
     return lines
+
+
+def _named_type(type_name: str, schema: str, enums: Enums) -> str:
+    """The TypeScript type of a pg_type name (an array type's name starts with '_')."""
+    is_array = type_name.startswith("_")
+    return ts_type(type_name[1:] if is_array else type_name, is_array, schema, enums)

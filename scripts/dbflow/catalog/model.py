@@ -1,4 +1,10 @@
-"""The catalog as dbflow reads it: tables, columns, keys, constraints, enums, triggers."""
+"""The live catalog as dbflow reads it, one model for the seeder, the differ and the type
+generator: tables (columns, keys, constraints, triggers, policies, grants), views,
+functions, enums, indexes, extensions, publications and schemas.
+
+These are the objects of a running database. The validator's schema model, replayed from
+migration text, is another thing with other names (:mod:`dbflow.validate.model`).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ class Column:
     domain_checks: tuple[str, ...] = ()
     numeric_precision: int | None = None
     numeric_scale: int | None = None
-    default: str | None = None  # the default expression, as pg_get_expr prints it
+    default: str | None = None  # default or generation expression, as pg_get_expr prints it
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,67 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    name: str
+    kind: str  # 'p', 'u', 'f', 'c', 'x', 't', 'n'
+    definition: str  # pg_get_constraintdef
+
+
+@dataclass(frozen=True)
 class Trigger:
     name: str
     function: str  # schema-qualified function name
     events: tuple[str, ...]  # 'insert', 'update', 'delete'
     inserts_into: tuple[tuple[TableKey, tuple[str, ...]], ...]  # (table, columns) its body inserts
+    definition: str = ""  # pg_get_triggerdef
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    permissive: str  # 'PERMISSIVE' or 'RESTRICTIVE'
+    roles: tuple[str, ...]
+    command: str  # 'ALL', 'SELECT', ...
+    using: str | None
+    check: str | None
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index that no constraint owns."""
+
+    key: TableKey  # (schema, index name)
+    table: TableKey
+    definition: str  # pg_get_indexdef
+
+
+@dataclass(frozen=True)
+class View:
+    key: TableKey
+    materialized: bool
+    options: str  # reloptions as text ('{security_invoker=on}') or ''
+    definition: str  # pg_get_viewdef
+    acl: str  # the privileges, as aclitems sorted and joined by spaces
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class Function:
+    schema: str
+    name: str
+    identity_arguments: str  # pg_get_function_identity_arguments
+    definition: str  # pg_get_functiondef
+    kind: str  # 'f' function, 'p' procedure
+    argument_names: tuple[str, ...]
+    argument_modes: tuple[str, ...]  # 'i', 'o', 'b', 'v', 't' per argument of argument_types
+    argument_types: tuple[str, ...]  # type names (an array type starts with '_')
+    defaults: int  # how many trailing input arguments have defaults
+    returns: str  # return type name
+    returns_set: bool
+
+    @property
+    def signature(self) -> str:
+        return f"{self.schema}.{self.name}({self.identity_arguments})"
 
 
 @dataclass
@@ -65,6 +127,11 @@ class Table:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)  # every kind, as defined
+    rls: bool = False
+    force_rls: bool = False
+    acl: str = ""  # the privileges, as aclitems sorted and joined by spaces
+    policies: list[Policy] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -79,7 +146,17 @@ class Table:
 
 @dataclass
 class Catalog:
+    schemas: dict[str, str] = field(default_factory=dict)  # schema -> owner
     tables: dict[TableKey, Table] = field(default_factory=dict)
+    views: dict[TableKey, View] = field(default_factory=dict)
+    functions: list[Function] = field(default_factory=list)
+    enums: dict[TableKey, tuple[str, ...]] = field(default_factory=dict)
+    indexes: list[Index] = field(default_factory=list)
+    extensions: dict[str, str] = field(default_factory=dict)  # extension -> schema
+    publications: dict[str, tuple[str, ...]] = field(default_factory=dict)  # -> 'schema.table's
+    # Tables of the platform's schemas where users add triggers and policies (auth.users,
+    # storage.objects): read for those, not as the project's own tables.
+    extension_point_tables: dict[TableKey, Table] = field(default_factory=dict)
 
     def feeding_triggers(self, key: TableKey) -> list[tuple[Table, Trigger]]:
         """Triggers on other tables whose function inserts rows into ``key``."""

@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from dbflow.catalog.model import Catalog, Check, Column, ForeignKey, Table, Trigger, UniqueKey
+from dbflow.catalog.model import (
+    Catalog,
+    Check,
+    Column,
+    Constraint,
+    ForeignKey,
+    Function,
+    Index,
+    Policy,
+    Table,
+    Trigger,
+    UniqueKey,
+    View,
+)
 from dbflow.connection import Conn
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.sql.parse import parse_script, plpgsql_queries, plpgsql_wrapper
@@ -54,7 +68,7 @@ SELECT con.conrelid, con.conname, con.contype,
 FROM pg_constraint con
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-WHERE con.conrelid = ANY(%(oids)s) AND con.contype IN ('p', 'u', 'f', 'c')
+WHERE con.conrelid = ANY(%(oids)s)
 ORDER BY con.conrelid, con.conname
 """
 
@@ -71,14 +85,102 @@ ORDER BY i.indrelid, ic.relname
 """
 
 _TRIGGERS = """
-SELECT tg.tgrelid, tg.tgname, fn.nspname || '.' || f.proname, tg.tgtype, f.prosrc, l.lanname
+SELECT tg.tgrelid, tg.tgname, fn.nspname || '.' || f.proname, tg.tgtype, f.prosrc, l.lanname,
+       pg_get_triggerdef(tg.oid)
 FROM pg_trigger tg
 JOIN pg_proc f ON f.oid = tg.tgfoid
 JOIN pg_namespace fn ON fn.oid = f.pronamespace
 JOIN pg_language l ON l.oid = f.prolang
 WHERE tg.tgrelid = ANY(%(oids)s) AND NOT tg.tgisinternal
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_trigger'::regclass
+                  AND d.objid = tg.oid AND d.deptype = 'e')
 ORDER BY tg.tgrelid, tg.tgname
 """
+
+_TABLE_FLAGS = """
+SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity,
+       coalesce(array_to_string(ARRAY(SELECT unnest(c.relacl)::text ORDER BY 1), ' '), '')
+FROM pg_class c WHERE c.oid = ANY(%(oids)s)
+"""
+
+_POLICIES = """
+SELECT c.oid, pol.polname,
+       CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+       CASE WHEN pol.polroles = '{0}' THEN ARRAY['public']::name[]
+            ELSE ARRAY(SELECT rolname FROM pg_roles WHERE oid = ANY(pol.polroles) ORDER BY 1)
+       END,
+       CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                       WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+       pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid)
+FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
+WHERE c.oid = ANY(%(oids)s)
+ORDER BY c.oid, pol.polname
+"""
+
+_EXTENSION_POINT_TABLES = """
+SELECT c.oid, n.nspname, c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s) AND NOT c.oid = ANY(%(oids)s)
+"""
+
+_INDEXES = """
+SELECT n.nspname, ic.relname, tn.nspname, t.relname, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = ic.relnamespace
+JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+WHERE n.nspname = ANY(%(schemas)s)
+  AND NOT EXISTS (SELECT FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+ORDER BY 1, 2
+"""
+
+_VIEWS = """
+SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', coalesce(c.reloptions::text, ''),
+       pg_get_viewdef(c.oid),
+       coalesce(array_to_string(ARRAY(SELECT unnest(c.relacl)::text ORDER BY 1), ' '), '')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s)
+ORDER BY n.nspname, c.relname
+"""
+
+_FUNCTIONS = """
+SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid),
+       p.prokind, coalesce(p.proargnames, '{}'),
+       coalesce(p.proargmodes::text[], '{}'),
+       ARRAY(SELECT typname FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
+             WITH ORDINALITY u(oid, i) JOIN pg_type ON pg_type.oid = u.oid ORDER BY i),
+       p.pronargdefaults, rt.typname, p.proretset
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_type rt ON rt.oid = p.prorettype
+WHERE n.nspname = ANY(%(schemas)s) AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e')
+ORDER BY n.nspname, p.proname, 3
+"""
+
+_ENUMS = """
+SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = ANY(%(schemas)s) GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+_EXTENSIONS = """
+SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+"""
+
+_PUBLICATIONS = """
+SELECT p.pubname,
+       ARRAY(SELECT format('%I.%I', pt.schemaname, pt.tablename)
+             FROM pg_publication_tables pt WHERE pt.pubname = p.pubname ORDER BY 1)
+FROM pg_publication p
+"""
+
+_SCHEMAS = """
+SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = ANY(%(schemas)s)
+"""
+
+# Platform schemas whose tables users add triggers and policies to.
+EXTENSION_POINTS = ("auth", "storage", "realtime")
 
 
 def user_schemas(conn: Conn) -> list[str]:
@@ -94,7 +196,9 @@ def user_schemas(conn: Conn) -> list[str]:
 
 
 def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
-    """The tables of ``schemas`` (default: every user schema) plus auth.users."""
+    """Everything of ``schemas`` (default: every user schema), plus auth.users (the table
+    seeds and foreign keys start from) and the triggers and policies users add to the
+    platform's tables."""
     wanted = list(schemas) if schemas is not None else user_schemas(conn)
     catalog = Catalog()
     by_oid: dict[int, Table] = {}
@@ -103,38 +207,81 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
         catalog.tables[table.key] = table
         by_oid[oid] = table
     oids = list(by_oid)
-    for row in conn.execute(_COLUMNS, {"oids": oids}):
-        (relid, name, type_name, base, is_array, not_null, has_default, identity, generated,
-         typmod, element, labels, domain_checks, default) = row  # fmt: skip
-        max_length = typmod - 4 if base in ("varchar", "bpchar") and typmod > 4 else None
-        if is_array and base.startswith("_"):
-            base = element or base[1:]
-        precision = scale = None
-        if base == "numeric" and typmod > 4:
-            precision, scale = (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
-        by_oid[relid].columns.append(
-            Column(
-                name=name,
-                type_name=type_name,
-                base_type=base,
-                is_array=bool(is_array),
-                max_length=max_length,
-                not_null=bool(not_null),
-                has_default=bool(has_default),
-                identity=identity or "",
-                generated=bool(generated),
-                enum_labels=tuple(labels or ()),
-                domain_checks=tuple(domain_checks or ()),
-                numeric_precision=precision,
-                numeric_scale=scale,
-                default=default if not generated else None,
-            )
+    _read_columns(conn, by_oid)
+    _read_constraints(conn, by_oid)
+    for relid, rls, force_rls, acl in conn.execute(_TABLE_FLAGS, {"oids": oids}):
+        table = by_oid[relid]
+        table.rls, table.force_rls, table.acl = bool(rls), bool(force_rls), acl
+    extension_points = [schema for schema in EXTENSION_POINTS if schema not in wanted]
+    outside: dict[int, Table] = {}
+    for oid, schema, name in conn.execute(
+        _EXTENSION_POINT_TABLES, {"schemas": extension_points, "oids": oids}
+    ):
+        outside[oid] = catalog.extension_point_tables.setdefault(
+            (schema, name), Table((schema, name))
         )
+    _read_triggers(conn, {**by_oid, **outside})
+    _read_policies(conn, {**by_oid, **outside})
+    params = {"schemas": wanted}
+    catalog.schemas = dict(conn.execute(_SCHEMAS, params).fetchall())
+    for schema, name, table_schema, table_name, definition in conn.execute(_INDEXES, params):
+        catalog.indexes.append(Index((schema, name), (table_schema, table_name), definition))
+    _read_views(conn, catalog, wanted)
+    for row in conn.execute(_FUNCTIONS, params):
+        (schema, name, identity, definition, kind, arg_names, arg_modes, arg_types, defaults,
+         returns, returns_set) = row  # fmt: skip
+        catalog.functions.append(
+            Function(schema, name, identity, definition, kind, tuple(arg_names),
+                     tuple(arg_modes), tuple(arg_types), defaults or 0, returns,
+                     bool(returns_set))
+        )  # fmt: skip
+    catalog.enums = {(schema, name): tuple(labels) for schema, name, labels in
+                     conn.execute(_ENUMS, params)}  # fmt: skip
+    catalog.extensions = dict(conn.execute(_EXTENSIONS).fetchall())
+    catalog.publications = {name: tuple(tables) for name, tables in conn.execute(_PUBLICATIONS)}
+    return catalog
+
+
+def _read_columns(conn: Conn, by_oid: dict[int, Table]) -> None:
+    for row in conn.execute(_COLUMNS, {"oids": list(by_oid)}):
+        by_oid[row[0]].columns.append(_column(row[1:]))
+
+
+def _column(row: tuple[Any, ...]) -> Column:
+    (name, type_name, base, is_array, not_null, has_default, identity, generated, typmod,
+     element, labels, domain_checks, default) = row  # fmt: skip
+    max_length = typmod - 4 if base in ("varchar", "bpchar") and typmod > 4 else None
+    if is_array and base.startswith("_"):
+        base = element or base[1:]
+    precision = scale = None
+    if base == "numeric" and typmod > 4:
+        precision, scale = (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
+    return Column(
+        name=name,
+        type_name=type_name,
+        base_type=base,
+        is_array=bool(is_array),
+        max_length=max_length,
+        not_null=bool(not_null),
+        has_default=bool(has_default),
+        identity=identity or "",
+        generated=bool(generated),
+        enum_labels=tuple(labels or ()),
+        domain_checks=tuple(domain_checks or ()),
+        numeric_precision=precision,
+        numeric_scale=scale,
+        default=default,
+    )
+
+
+def _read_constraints(conn: Conn, by_oid: dict[int, Table]) -> None:
+    oids = list(by_oid)
     for row in conn.execute(_CONSTRAINTS, {"oids": oids}):
         relid, name, kind, columns, target_schema, target_name, target_columns, deferrable, sql = (
             row
         )
         table = by_oid[relid]
+        table.constraints.append(Constraint(name, kind, sql))
         if kind == "p":
             table.primary_key = tuple(columns)
         elif kind == "u":
@@ -153,13 +300,36 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
             UniqueKey(name, () if has_expressions else tuple(columns), predicate,
                       definition if has_expressions else None)
         )  # fmt: skip
-    for relid, name, function, tgtype, source, language in conn.execute(_TRIGGERS, {"oids": oids}):
+
+
+def _read_triggers(conn: Conn, by_oid: dict[int, Table]) -> None:
+    for relid, name, function, tgtype, source, language, definition in conn.execute(
+        _TRIGGERS, {"oids": list(by_oid)}
+    ):
         events = tuple(
             event for bit, event in ((4, "insert"), (8, "delete"), (16, "update")) if tgtype & bit
         )
         targets = _insert_targets(source, language)
-        by_oid[relid].triggers.append(Trigger(name, function, events, targets))
-    return catalog
+        by_oid[relid].triggers.append(Trigger(name, function, events, targets, definition))
+
+
+def _read_policies(conn: Conn, by_oid: dict[int, Table]) -> None:
+    for relid, name, permissive, roles, command, using, check in conn.execute(
+        _POLICIES, {"oids": list(by_oid)}
+    ):
+        by_oid[relid].policies.append(Policy(name, permissive, tuple(roles), command, using, check))
+
+
+def _read_views(conn: Conn, catalog: Catalog, schemas: list[str]) -> None:
+    rows = conn.execute(_VIEWS, {"schemas": schemas}).fetchall()
+    columns: dict[int, list[Column]] = {}
+    for row in conn.execute(_COLUMNS, {"oids": [row[0] for row in rows]}):
+        columns.setdefault(row[0], []).append(_column(row[1:]))
+    for oid, schema, name, materialized, options, definition, acl in rows:
+        catalog.views[(schema, name)] = View(
+            (schema, name), bool(materialized), options, definition, acl,
+            tuple(columns.get(oid, [])),
+        )  # fmt: skip
 
 
 def _insert_targets(

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbflow.catalog.read import user_schemas
+from dbflow.catalog.model import Catalog, Column, Policy, Table
+from dbflow.catalog.read import read_catalog, user_schemas
 from dbflow.connection import Conn
 from dbflow.platform_schemas import MANAGED_SCHEMAS
-
-USER_EXTENSION_POINTS = ("auth", "storage", "realtime")
+from dbflow.sql.tree import quote_ident
 
 
 @dataclass
@@ -28,123 +28,94 @@ class Snapshot:
         self.objects.setdefault(kind, {})[name] = definition
 
 
-_QUERIES: dict[str, str] = {
-    "table": """
-        SELECT format('%%I.%%I', n.nspname, c.relname),
-               format('rls=%%s force=%%s', c.relrowsecurity, c.relforcerowsecurity)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)""",
-    "constraint": """
-        SELECT format('%%I.%%I.%%I', n.nspname, c.relname, con.conname),
-               pg_get_constraintdef(con.oid)
-        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = ANY(%(schemas)s)""",
-    "index": """
-        SELECT format('%%I.%%I', n.nspname, ic.relname), pg_get_indexdef(i.indexrelid)
-        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-        JOIN pg_namespace n ON n.oid = ic.relnamespace
-        WHERE n.nspname = ANY(%(schemas)s)
-          AND NOT EXISTS (SELECT FROM pg_constraint con WHERE con.conindid = i.indexrelid)""",
-    "view": """
-        SELECT format('%%I.%%I', n.nspname, c.relname),
-               format('%%s %%s %%s', c.relkind, coalesce(c.reloptions::text, ''),
-                      pg_get_viewdef(c.oid))
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s)""",
-    "function": """
-        SELECT format('%%I.%%I(%%s)', n.nspname, p.proname,
-                      pg_get_function_identity_arguments(p.oid)),
-               pg_get_functiondef(p.oid)
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = ANY(%(schemas)s) AND p.prokind IN ('f', 'p')
-          AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                          AND d.objid = p.oid AND d.deptype = 'e')""",
-    "trigger": """
-        SELECT format('%%I.%%I.%%I', n.nspname, c.relname, t.tgname), pg_get_triggerdef(t.oid)
-        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE NOT t.tgisinternal AND n.nspname = ANY(%(with_extension_points)s)
-          AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_trigger'::regclass
-                          AND d.objid = t.oid AND d.deptype = 'e')""",
-    "grant": """
-        SELECT format('%%I.%%I', n.nspname, c.relname),
-               coalesce(array_to_string(ARRAY(SELECT unnest(c.relacl)::text ORDER BY 1), ' '), '')
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY(%(schemas)s)""",
-    "enum": """
-        SELECT format('%%I.%%I', n.nspname, t.typname),
-               array_to_string(ARRAY(SELECT e.enumlabel FROM pg_enum e
-                                     WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), ', ')
-        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-        WHERE t.typtype = 'e' AND n.nspname = ANY(%(schemas)s)""",
-    "extension": """
-        SELECT e.extname, n.nspname FROM pg_extension e
-        JOIN pg_namespace n ON n.oid = e.extnamespace""",
-    "publication": """
-        SELECT p.pubname,
-               coalesce(array_to_string(ARRAY(SELECT format('%%I.%%I', pt.schemaname, pt.tablename)
-                        FROM pg_publication_tables pt WHERE pt.pubname = p.pubname ORDER BY 1),
-                        ', '), '')
-        FROM pg_publication p""",
-    "schema": """
-        SELECT quote_ident(nspname), pg_get_userbyid(nspowner) FROM pg_namespace
-        WHERE nspname = ANY(%(schemas)s)""",
-}
-
-_COLUMNS = """
-SELECT format('%%I.%%I.%%I', n.nspname, c.relname, a.attname),
-       format('%%I.%%I', n.nspname, c.relname), quote_ident(a.attname),
-       format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
-       a.attidentity, a.attgenerated
-FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-  AND n.nspname = ANY(%(schemas)s)
-"""
-
-_POLICIES = """
-SELECT format('%%I.%%I.%%I', schemaname, tablename, policyname),
-       format('%%I.%%I', schemaname, tablename), quote_ident(policyname), permissive, roles, cmd,
-       qual, with_check
-FROM pg_policies WHERE schemaname = ANY(%(with_extension_points)s)
-"""
-
-
 def take_snapshot(conn: Conn, *, include_managed: bool = False) -> Snapshot:
+    """The schema of the database at ``conn`` as comparable definitions, read through the
+    one catalog reader (:func:`dbflow.catalog.read.read_catalog`)."""
     schemas = user_schemas(conn)
     if include_managed:
         schemas = sorted(set(schemas) | set(MANAGED_SCHEMAS) - {"information_schema"})
-    params = {
-        "schemas": schemas,
-        "with_extension_points": sorted(set(schemas) | set(USER_EXTENSION_POINTS)),
-    }
+    return snapshot_of(read_catalog(conn, schemas), schemas)
+
+
+def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
+    """Every object of ``catalog`` in ``schemas`` by kind and qualified name, with its
+    definition (and the triggers and policies users add to platform tables)."""
     snapshot = Snapshot()
-    for kind, query in _QUERIES.items():
-        for name, definition in conn.execute(query, params):
-            snapshot.add(kind, name, definition or "")
-    for name, table, column, type_name, not_null, default, identity, generated in conn.execute(
-        _COLUMNS, params
-    ):
-        parts = [type_name, "not null" if not_null else "null"]
-        if default is not None:
-            parts.append(f"default {default}")
-        if identity:
-            parts.append(f"identity {identity}")
-        if generated:
-            parts.append("generated")
-        snapshot.add("column", name, " ".join(parts))
-        snapshot.columns[name] = {
-            "table": table, "column": column, "type": type_name, "not_null": not_null,
-            "default": default, "identity": identity, "generated": generated,
-        }  # fmt: skip
-    for name, table, policy, permissive, roles, cmd, qual, check in conn.execute(_POLICIES, params):
-        role_list = ", ".join(sorted(roles))
-        definition = f"{permissive} {cmd} to {role_list} using ({qual}) check ({check})"
-        snapshot.add("policy", name, definition)
-        snapshot.policies[name] = {
-            "table": table, "policy": policy, "permissive": permissive, "roles": sorted(roles),
-            "cmd": cmd, "qual": qual, "check": check,
-        }  # fmt: skip
+    for schema, owner in catalog.schemas.items():
+        snapshot.add("schema", quote_ident(schema), owner)
+    tables = [table for key, table in catalog.tables.items() if key[0] in schemas]
+    for table in tables:
+        name = _name(table.key)
+        snapshot.add("table", name, f"rls={_bool(table.rls)} force={_bool(table.force_rls)}")
+        snapshot.add("grant", name, table.acl)
+        for constraint in table.constraints:
+            snapshot.add("constraint", f"{name}.{quote_ident(constraint.name)}",
+                         constraint.definition)  # fmt: skip
+        for column in table.columns:
+            _add_column(snapshot, name, column)
+    for index in catalog.indexes:
+        snapshot.add("index", _name(index.key), index.definition)
+    for view in catalog.views.values():
+        kind = "m" if view.materialized else "v"
+        snapshot.add("view", _name(view.key), f"{kind} {view.options} {view.definition}")
+        snapshot.add("grant", _name(view.key), view.acl)
+    for function in catalog.functions:
+        name = f"{_name((function.schema, function.name))}({function.identity_arguments})"
+        snapshot.add("function", name, function.definition)
+    hooked = [*tables, *catalog.extension_point_tables.values()]
+    if ("auth", "users") in catalog.tables and "auth" not in schemas:
+        hooked.append(catalog.tables[("auth", "users")])
+    for table in hooked:
+        for trigger in table.triggers:
+            snapshot.add("trigger", f"{_name(table.key)}.{quote_ident(trigger.name)}",
+                         trigger.definition)  # fmt: skip
+        for policy in table.policies:
+            _add_policy(snapshot, table, policy)
+    for (schema, name), labels in catalog.enums.items():
+        snapshot.add("enum", _name((schema, name)), ", ".join(labels))
+    for extension, schema in catalog.extensions.items():
+        snapshot.add("extension", extension, schema)
+    for publication, published in catalog.publications.items():
+        snapshot.add("publication", publication, ", ".join(published))
     return snapshot
+
+
+def _name(key: tuple[str, str]) -> str:
+    return f"{quote_ident(key[0])}.{quote_ident(key[1])}"
+
+
+def _bool(value: bool) -> str:
+    return "t" if value else "f"  # as PostgreSQL prints a boolean
+
+
+def _add_column(snapshot: Snapshot, table: str, column: Column) -> None:
+    name = f"{table}.{quote_ident(column.name)}"
+    default = column.default
+    parts = [column.type_name, "not null" if column.not_null else "null"]
+    if default is not None:
+        parts.append(f"default {default}")
+    if column.identity:
+        parts.append(f"identity {column.identity}")
+    if column.generated:
+        parts.append("generated")
+    snapshot.add("column", name, " ".join(parts))
+    snapshot.columns[name] = {
+        "table": table, "column": quote_ident(column.name), "type": column.type_name,
+        "not_null": column.not_null, "default": default, "identity": column.identity,
+        "generated": column.generated,
+    }  # fmt: skip
+
+
+def _add_policy(snapshot: Snapshot, table: Table, policy: Policy) -> None:
+    name = f"{_name(table.key)}.{quote_ident(policy.name)}"
+    roles = ", ".join(sorted(policy.roles))
+    command = policy.command
+    definition = (
+        f"{policy.permissive} {command} to {roles} using ({policy.using}) check ({policy.check})"
+    )
+    snapshot.add("policy", name, definition)
+    snapshot.policies[name] = {
+        "table": _name(table.key), "policy": quote_ident(policy.name),
+        "permissive": policy.permissive, "roles": sorted(policy.roles), "cmd": command,
+        "qual": policy.using, "check": policy.check,
+    }  # fmt: skip

@@ -165,3 +165,18 @@ def string_constants(value: Any) -> list[str]:
         elif isinstance(current, list):
             stack.extend(current)
     return found
+
+
+def quote_ident(name: str) -> str:
+    """``name`` as PostgreSQL's quote_ident() writes it: bare when it can be, else quoted."""
+    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    plain = bool(name) and (name[0].islower() or name[0] == "_") and all(
+        char.islower() or char.isdigit() or char in "_$" for char in name
+    ) and name.isascii()  # fmt: skip
+    keyword = (
+        name in RESERVED_KEYWORDS or name in COL_NAME_KEYWORDS or (name in TYPE_FUNC_NAME_KEYWORDS)
+    )
+    if plain and not keyword:
+        return name
+    return '"' + name.replace('"', '""') + '"'
