@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from dbflow.validate.config import ValidateConfig
-from dbflow.validate.pipeline import ValidationReport, validate_files
+from dbflow.validate.findings import ValidationReport
+from dbflow.validate.pipeline import validate_files
 from dbflow.validate.rules import Options
 
 

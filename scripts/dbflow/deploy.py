@@ -18,7 +18,7 @@ from dbflow.migrations.runner import RunOptions, RunResult, migrate, who_applies
 from dbflow.progress import Notify, quiet
 from dbflow.redact import redact_url
 from dbflow.targets import Clearance, Confirm, Refused, clear, record
-from dbflow.validate.pipeline import ValidationReport
+from dbflow.validate.findings import ValidationReport
 from dbflow.validate.run import Request, run_validation
 
 PushRefused = Refused  # the push stopped before changing anything

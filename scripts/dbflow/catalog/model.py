@@ -3,7 +3,7 @@ generator: tables (columns, keys, constraints, triggers, policies, grants), view
 functions, enums, indexes, extensions, publications and schemas.
 
 These are the objects of a running database. The validator's schema model, replayed from
-migration text, is another thing with other names (:mod:`dbflow.validate.model`).
+migration text, is another thing with other names (:mod:`dbflow.validate.declared`).
 """
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from dbflow import __version__
-from dbflow.validate import model as model_types
-from dbflow.validate.model import SchemaModel
+from dbflow.validate import declared as model_types
+from dbflow.validate.declared import DeclaredSchema
 
-_FORMAT = 2
+_FORMAT = 3  # 3: the model classes are the Declared* types
 CACHE_FILE = "validate.json"
 
 CachedHit = tuple[str, str | None, int, int, str]  # rule id, message, line, column, statement
@@ -45,7 +45,7 @@ class ValidationCache:
     summaries: dict[str, FileSummary] = field(default_factory=dict)  # "name|sha" -> summary
     findings: dict[str, tuple[int, list[CachedHit]]] = field(default_factory=dict)
     model_key: str | None = None
-    model_state: SchemaModel | None = None  # the model after the file ``model_key`` ends with
+    model_state: DeclaredSchema | None = None  # the model after the file ``model_key`` ends with
     changed: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -68,11 +68,11 @@ class ValidationCache:
         )
         return last if reusable else -1
 
-    def model(self) -> SchemaModel:
+    def model(self) -> DeclaredSchema:
         assert self.model_state is not None
         return self.model_state
 
-    def keep_model(self, key: str, model: SchemaModel) -> None:
+    def keep_model(self, key: str, model: DeclaredSchema) -> None:
         self.model_key, self.model_state = key, model
 
 
@@ -110,7 +110,7 @@ def load_cache(path: Path | None, fingerprint: str) -> ValidationCache:
             model_key=document.get("model_key"),
             model_state=document.get("model"),
         )
-        if cache.model_state is not None and not isinstance(cache.model_state, SchemaModel):
+        if cache.model_state is not None and not isinstance(cache.model_state, DeclaredSchema):
             raise TypeError("the cached model is not a schema model")
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         fresh.notes.append(

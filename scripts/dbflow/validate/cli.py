@@ -12,8 +12,8 @@ from pathlib import Path
 
 from dbflow.config import load_settings
 from dbflow.errors import DbflowError
+from dbflow.validate.findings import write_baseline
 from dbflow.validate.flags import FLAGS, FORMATS, argument_parser
-from dbflow.validate.pipeline import write_baseline
 from dbflow.validate.reporters import render
 from dbflow.validate.run import Request, run_validation
 

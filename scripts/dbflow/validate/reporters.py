@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from dbflow import __version__
-from dbflow.validate.pipeline import Finding, ValidationReport
+from dbflow.validate.findings import Finding, ValidationReport
 from dbflow.validate.rules import all_rules
 
 DOCS = "docs/wiki/validation-rules.md"

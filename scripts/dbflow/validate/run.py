@@ -12,7 +12,8 @@ from dbflow.errors import ConfigError
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
 from dbflow.validate.cache import CACHE_FILE
 from dbflow.validate.config import load_validate_config
-from dbflow.validate.pipeline import ValidationReport, load_baseline, validate_files
+from dbflow.validate.findings import ValidationReport, load_baseline
+from dbflow.validate.pipeline import validate_files
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from pathlib import Path
 from dbflow.sql.parse import OpaqueSql, Script, Statement, SyntaxProblem, parse_script
 from dbflow.sql.statements import Position
 
-ParsedStatement = Statement  # the validator's name for the front end's statements
-
 
 @dataclass
 class SourceFile:

@@ -25,6 +25,12 @@ class Suppression:
     covers: tuple[int, int] | None = None  # first and last line of the statement it applies to
     used: set[str] = field(default_factory=set)
 
+    def applies_to(self, line: int) -> bool:
+        """True when a finding on ``line`` is in what this suppression covers."""
+        if self.whole_file:
+            return True
+        return self.covers is not None and self.covers[0] <= line <= self.covers[1]
+
 
 def read_suppressions(text: str) -> list[Suppression]:
     """Every ``-- dbflow: ignore`` / ``ignore-file`` comment line in ``text``."""

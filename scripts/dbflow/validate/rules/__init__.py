@@ -1,13 +1,15 @@
 """The rule framework: one module-level Rule object per rule, registered by id.
 
 A rule says what breaks (``message``), why, a bad and a good example (tested, and printed
-in the generated reference), and how to fix it. It checks one of three scopes:
+in the generated reference), and how to fix it. It checks one of four scopes:
 
 - ``statement``: called for each statement of its ``kinds`` with the schema model as it
   was before that statement;
 - ``file``: called once per file (names, transactions, empty files);
 - ``history``: called once after the whole history was replayed (RLS by the end of the
-  history, foreign keys covered by an index by the end, ...).
+  history, foreign keys covered by an index by the end, ...);
+- ``suppressions``: called per file once the file's suppressions were applied (a suppression
+  that silenced nothing).
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from dbflow.sql.parse import Statement
 from dbflow.sql.tree import Node, qualified, string_constants
-from dbflow.validate.model import Key, Location, SchemaModel, Table
-from dbflow.validate.source import ParsedStatement, SourceFile
+from dbflow.validate.declared import DeclaredSchema, DeclaredTable, Key, Location
+from dbflow.validate.source import SourceFile
+from dbflow.validate.suppressions import Suppression, read_suppressions
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
-Scope = Literal["statement", "file", "history"]
+Scope = Literal["statement", "file", "history", "suppressions"]
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,10 @@ class Options:
 
 @dataclass
 class StatementContext:
-    statement: ParsedStatement
+    statement: Statement
     source: SourceFile
     file_index: int
-    model: SchemaModel
+    model: DeclaredSchema
     options: Options
 
     @property
@@ -61,7 +65,7 @@ class StatementContext:
     def node(self) -> Node:
         return self.statement.node
 
-    def table(self, key: Key) -> Table | None:
+    def table(self, key: Key) -> DeclaredTable | None:
         return self.model.table(key)
 
     def holds_data(self, key: Key) -> bool:
@@ -112,17 +116,32 @@ class FileContext:
     file_index: int
     options: Options
     names_by_version: dict[str, list[str]] = field(default_factory=dict)  # every file's
+    problem: str | None = None  # why the file could not be read as SQL text
+
+    @cached_property
+    def suppressions(self) -> list[Suppression]:
+        text = self.source.text
+        return read_suppressions(text) if "-- dbflow:" in text else []
 
 
 @dataclass
 class HistoryContext:
-    model: SchemaModel
+    model: DeclaredSchema
     options: Options
+
+
+@dataclass
+class SuppressionContext:
+    """One file's suppressions after they were applied (each knows what it silenced)."""
+
+    display: str
+    suppressions: list[Suppression]
 
 
 StatementCheck = Callable[[StatementContext], Iterable[Hit]]
 FileCheck = Callable[[FileContext], Iterable[Hit]]
 HistoryCheck = Callable[[HistoryContext], Iterable[Hit]]
+SuppressionCheck = Callable[[SuppressionContext], Iterable[Hit]]
 
 
 @dataclass(frozen=True)
@@ -209,9 +228,13 @@ def all_rules() -> list[Rule]:
         compatibility,
         data_loss,
         hygiene,
-        locking,
+        locking_alter,
+        locking_maintenance,
         performance,
-        security,
+        security_exposure,
+        security_functions,
+        security_platform,
+        security_rls,
         style,
         suppression_rules,
         transactions,

@@ -232,4 +232,5 @@ def empty_migration(ctx: FileContext) -> Iterator[Hit]:
     scope="file",
 )
 def unreadable_file(ctx: FileContext) -> Iterator[Hit]:
-    return iter(())  # reported by the engine when it reads the file
+    if ctx.problem is not None:
+        yield Hit(f"{unreadable_file.message}: {ctx.problem}", 1)

@@ -1,10 +1,11 @@
-"""Rules about suppressions themselves; the engine reports them while applying suppressions."""
+"""Rules about suppressions themselves: ids that name no rule, and suppressions that silence
+nothing once a run applied them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.validate.rules import FileContext, Hit, rule
+from dbflow.validate.rules import RULES, FileContext, Hit, SuppressionContext, rule
 
 
 @rule(
@@ -20,7 +21,12 @@ from dbflow.validate.rules import FileContext, Hit, rule
     scope="file",
 )
 def unknown_rule(ctx: FileContext) -> Iterator[Hit]:
-    return iter(())
+    for suppression in ctx.suppressions:
+        if not suppression.rule_ids:
+            yield Hit("The suppression names no rule id", suppression.line)
+        for rule_id in suppression.rule_ids:
+            if rule_id not in RULES:
+                yield Hit(f"Unknown rule {rule_id} in a suppression", suppression.line)
 
 
 @rule(
@@ -33,7 +39,10 @@ def unknown_rule(ctx: FileContext) -> Iterator[Hit]:
     bad="-- dbflow: ignore DAT01 no longer needed\ncreate table public.kept (id bigint);",
     good="create table public.kept (id bigint);",
     fix="Delete the suppression comment.",
-    scope="file",
+    scope="suppressions",
 )
-def unused_suppression(ctx: FileContext) -> Iterator[Hit]:
-    return iter(())
+def unused_suppression(ctx: SuppressionContext) -> Iterator[Hit]:
+    for suppression in ctx.suppressions:
+        for rule_id in suppression.rule_ids:
+            if rule_id in RULES and rule_id not in suppression.used:
+                yield Hit(f"The suppression of {rule_id} silences nothing", suppression.line)

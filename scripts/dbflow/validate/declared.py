@@ -1,4 +1,8 @@
-"""An in-memory schema model, replayed statement by statement over the whole history.
+"""The schema as the migration files declare it, replayed statement by statement.
+
+This is the linter's model of the history, built from migration text without a database;
+the live database's schema, read from its catalog, is :mod:`dbflow.catalog` (another thing,
+with other names).
 
 It answers what the rules need to know about the database *before* a statement runs: does
 the table exist, and was it created in an earlier file (then it may hold production data)
@@ -47,7 +51,7 @@ class Location:
 
 
 @dataclass
-class Column:
+class DeclaredColumn:
     name: str
     type: str
     not_null: bool = False
@@ -55,29 +59,29 @@ class Column:
 
 
 @dataclass
-class ForeignKey:
+class DeclaredForeignKey:
     columns: tuple[str, ...]
     target: Key
     location: Location
 
 
 @dataclass
-class Policy:
+class DeclaredPolicy:
     name: str
     location: Location
 
 
 @dataclass
-class Table:
+class DeclaredTable:
     key: Key
     created: Location | None  # None: it existed before the migrations (platform table)
-    columns: dict[str, Column] = field(default_factory=dict)
+    columns: dict[str, DeclaredColumn] = field(default_factory=dict)
     primary_key: tuple[str, ...] | None = None
     rls_enabled: bool = False
     commented: bool = False
     indexes: list[tuple[str, ...]] = field(default_factory=list)
-    foreign_keys: list[ForeignKey] = field(default_factory=list)
-    policies: dict[str, Policy] = field(default_factory=dict)
+    foreign_keys: list[DeclaredForeignKey] = field(default_factory=list)
+    policies: dict[str, DeclaredPolicy] = field(default_factory=dict)
 
     def covered(self, columns: tuple[str, ...]) -> bool:
         """True when an index (or the primary key) starts with ``columns``, in any order."""
@@ -89,7 +93,7 @@ class Table:
 
 
 @dataclass
-class View:
+class DeclaredView:
     key: Key
     created: Location
     security_invoker: bool
@@ -97,25 +101,27 @@ class View:
 
 
 @dataclass
-class Function:
+class DeclaredFunction:
     key: Key
     security_definer: bool
     has_search_path: bool
 
 
 @dataclass
-class SchemaModel:
-    tables: dict[Key, Table] = field(default_factory=dict)
-    views: dict[Key, View] = field(default_factory=dict)
-    functions: dict[Key, Function] = field(default_factory=dict)
+class DeclaredSchema:
+    tables: dict[Key, DeclaredTable] = field(default_factory=dict)
+    views: dict[Key, DeclaredView] = field(default_factory=dict)
+    functions: dict[Key, DeclaredFunction] = field(default_factory=dict)
     index_tables: dict[Key, Key] = field(default_factory=dict)  # index name -> table
     extensions: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for key in PLATFORM_TABLES:
-            self.tables.setdefault(key, Table(key, None, primary_key=("id",), rls_enabled=True))
+            self.tables.setdefault(
+                key, DeclaredTable(key, None, primary_key=("id",), rls_enabled=True)
+            )
 
-    def table(self, key: Key) -> Table | None:
+    def table(self, key: Key) -> DeclaredTable | None:
         return self.tables.get(key)
 
     def apply(self, kind: str, node: Node, where: Location) -> None:
@@ -125,11 +131,11 @@ class SchemaModel:
             handler(self, node, where)
 
 
-def _create_table(model: SchemaModel, node: Node, where: Location) -> None:
+def _create_table(model: DeclaredSchema, node: Node, where: Location) -> None:
     key = qualified(node.get("relation"))
     if key in model.tables and node.get("if_not_exists"):
         return
-    table = Table(key, where)
+    table = DeclaredTable(key, where)
     for element in node.get("tableElts", []) or []:
         if "ColumnDef" in element:
             _add_column(table, element["ColumnDef"], where)
@@ -138,10 +144,10 @@ def _create_table(model: SchemaModel, node: Node, where: Location) -> None:
     model.tables[key] = table
 
 
-def _add_column(table: Table, column: Node, where: Location) -> None:
+def _add_column(table: DeclaredTable, column: Node, where: Location) -> None:
     name = column.get("colname", "")
     type_node = column.get("typeName")
-    entry = Column(name, type_name(type_node), modifiers=tuple(type_modifiers(type_node)))
+    entry = DeclaredColumn(name, type_name(type_node), modifiers=tuple(type_modifiers(type_node)))
     table.columns[name] = entry
     for item in column.get("constraints", []) or []:
         constraint = item.get("Constraint", {})
@@ -154,10 +160,10 @@ def _add_column(table: Table, column: Node, where: Location) -> None:
             table.indexes.append((name,))
         elif contype == "CONSTR_FOREIGN":
             target = qualified(constraint.get("pktable"))
-            table.foreign_keys.append(ForeignKey((name,), target, where))
+            table.foreign_keys.append(DeclaredForeignKey((name,), target, where))
 
 
-def _add_constraint(table: Table, constraint: Node, where: Location) -> None:
+def _add_constraint(table: DeclaredTable, constraint: Node, where: Location) -> None:
     contype = constraint.get("contype")
     keys = tuple(names(constraint.get("keys")))
     if contype == "CONSTR_PRIMARY":
@@ -170,10 +176,10 @@ def _add_constraint(table: Table, constraint: Node, where: Location) -> None:
     elif contype == "CONSTR_FOREIGN":
         columns = tuple(names(constraint.get("fk_attrs")))
         target = qualified(constraint.get("pktable"))
-        table.foreign_keys.append(ForeignKey(columns, target, where))
+        table.foreign_keys.append(DeclaredForeignKey(columns, target, where))
 
 
-def _alter_table(model: SchemaModel, node: Node, where: Location) -> None:
+def _alter_table(model: DeclaredSchema, node: Node, where: Location) -> None:
     key = qualified(node.get("relation"))
     table = model.tables.get(key)
     if table is None:
@@ -201,7 +207,7 @@ def _alter_table(model: SchemaModel, node: Node, where: Location) -> None:
             table.columns[command["name"]].modifiers = tuple(type_modifiers(type_node))
 
 
-def _create_index(model: SchemaModel, node: Node, where: Location) -> None:
+def _create_index(model: DeclaredSchema, node: Node, where: Location) -> None:
     key = qualified(node.get("relation"))
     table = model.tables.get(key)
     columns = tuple(
@@ -214,7 +220,7 @@ def _create_index(model: SchemaModel, node: Node, where: Location) -> None:
         model.index_tables[(key[0], node["idxname"])] = key
 
 
-def _drop(model: SchemaModel, node: Node, where: Location) -> None:
+def _drop(model: DeclaredSchema, node: Node, where: Location) -> None:
     kind = node.get("removeType")
     for item in node.get("objects", []) or []:
         if "List" in item:
@@ -236,29 +242,29 @@ def _drop(model: SchemaModel, node: Node, where: Location) -> None:
             model.extensions.discard(parts[-1] if parts else "")
 
 
-def _create_policy(model: SchemaModel, node: Node, where: Location) -> None:
+def _create_policy(model: DeclaredSchema, node: Node, where: Location) -> None:
     table = model.tables.get(qualified(node.get("table")))
     if table is not None:
         name = node.get("policy_name", "")
-        table.policies[name] = Policy(name, where)
+        table.policies[name] = DeclaredPolicy(name, where)
 
 
-def _create_view(model: SchemaModel, node: Node, where: Location) -> None:
+def _create_view(model: DeclaredSchema, node: Node, where: Location) -> None:
     key = qualified(node.get("view"))
     options = defelems(node.get("options"))
     invoker = string_value(options.get("security_invoker")) in ("on", "true", "1", "yes")
-    model.views[key] = View(key, where, invoker, materialized=False)
+    model.views[key] = DeclaredView(key, where, invoker, materialized=False)
 
 
-def _create_matview(model: SchemaModel, node: Node, where: Location) -> None:
+def _create_matview(model: DeclaredSchema, node: Node, where: Location) -> None:
     if node.get("objtype") != "OBJECT_MATVIEW":
         return
     into = node.get("into", {})
     key = qualified(into.get("IntoClause", into).get("rel"))
-    model.views[key] = View(key, where, security_invoker=False, materialized=True)
+    model.views[key] = DeclaredView(key, where, security_invoker=False, materialized=True)
 
 
-def _create_function(model: SchemaModel, node: Node, where: Location) -> None:
+def _create_function(model: DeclaredSchema, node: Node, where: Location) -> None:
     key = qualified_from_names(node.get("funcname"))
     options = defelems(node.get("options"))
     definer = string_value(options.get("security")) == "true"
@@ -267,14 +273,14 @@ def _create_function(model: SchemaModel, node: Node, where: Location) -> None:
         and option["DefElem"].get("arg", {}).get("VariableSetStmt", {}).get("name") == "search_path"
         for option in node.get("options", []) or []
     )
-    model.functions[key] = Function(key, definer, has_search_path)
+    model.functions[key] = DeclaredFunction(key, definer, has_search_path)
 
 
-def _create_extension(model: SchemaModel, node: Node, where: Location) -> None:
+def _create_extension(model: DeclaredSchema, node: Node, where: Location) -> None:
     model.extensions.add(node.get("extname", ""))
 
 
-def _rename(model: SchemaModel, node: Node, where: Location) -> None:
+def _rename(model: DeclaredSchema, node: Node, where: Location) -> None:
     if node.get("renameType") != "OBJECT_TABLE":
         return
     old = qualified(node.get("relation"))
@@ -284,7 +290,7 @@ def _rename(model: SchemaModel, node: Node, where: Location) -> None:
         model.tables[table.key] = table
 
 
-def _comment(model: SchemaModel, node: Node, where: Location) -> None:
+def _comment(model: DeclaredSchema, node: Node, where: Location) -> None:
     if node.get("objtype") != "OBJECT_TABLE":
         return
     obj = node.get("object", {})

@@ -1,0 +1,204 @@
+"""The first stage of a run: every migration in apply order, its statement and file rules
+checked while its statements replay into the declared schema.
+
+Files are parsed once per content in a process, and not at all when the cache holds their
+findings and the model after them (a run after appending one migration replays that one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dbflow.sql.files import decode_sql
+from dbflow.sql.parse import Script, Statement
+from dbflow.validate.cache import CachedHit, FileSummary, Span, ValidationCache
+from dbflow.validate.config import ValidateConfig
+from dbflow.validate.declared import DeclaredSchema, Location
+from dbflow.validate.rules import FileContext, Rule, StatementContext, all_rules
+from dbflow.validate.source import SourceFile, parse_file
+
+_parse_cache: dict[str, SourceFile] = {}
+
+
+@dataclass(frozen=True)
+class MigrationText:
+    """A migration file's text and content hash, or why it cannot be read as SQL text."""
+
+    path: Path
+    display: str
+    text: str
+    sha: str
+    problem: str | None
+
+    @property
+    def version(self) -> str | None:
+        version, underscore, _ = self.path.name.partition("_")
+        return version if underscore and version.isdigit() else None
+
+
+def read_migration(path: Path, display: str) -> MigrationText:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return MigrationText(path, display, "", "", f"cannot read the file: {exc.strerror}")
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        return MigrationText(path, display, decode_sql(data), sha, None)
+    except ValueError as exc:
+        return MigrationText(path, display, "", sha, str(exc))
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The enabled rules, sorted by when a run calls them."""
+
+    by_kind: dict[str | None, list[Rule]]  # statement rules by statement kind (None: any)
+    own_file: list[Rule]  # file rules that look at one file
+    cross_file: list[Rule]  # file rules that also look at the other files' names
+    history: list[Rule]
+    suppressions: list[Rule]
+
+    @classmethod
+    def enabled(cls, config: ValidateConfig) -> RuleSet:
+        rules = [rule for rule in all_rules() if config.level(rule.id, rule.severity) != "off"]
+        by_kind: dict[str | None, list[Rule]] = defaultdict(list)
+        for rule in rules:
+            if rule.scope == "statement":
+                for kind in rule.kinds or [None]:
+                    by_kind[kind].append(rule)
+        file_rules = [rule for rule in rules if rule.scope == "file"]
+        return cls(
+            by_kind=dict(by_kind),
+            own_file=[rule for rule in file_rules if not rule.cross_file],
+            cross_file=[rule for rule in file_rules if rule.cross_file],
+            history=[rule for rule in rules if rule.scope == "history"],
+            suppressions=[rule for rule in rules if rule.scope == "suppressions"],
+        )
+
+    def for_statement(self, kind: str) -> list[Rule]:
+        return self.by_kind.get(kind, []) + self.by_kind.get(None, [])
+
+
+@dataclass(frozen=True)
+class RawHit:
+    """A rule's match, placed, before severity levels and suppressions apply."""
+
+    rule_id: str
+    message: str | None
+    file_index: int
+    line: int
+    column: int
+    statement: str
+
+
+@dataclass
+class Replayed:
+    hits: list[RawHit] = field(default_factory=list)
+    spans: list[list[Span]] = field(default_factory=list)  # per file: its statements' lines
+    model: DeclaredSchema = field(default_factory=DeclaredSchema)  # after the last file
+    statements: int = 0
+
+
+def replay_history(
+    files: list[MigrationText], rules: RuleSet, config: ValidateConfig, cache: ValidationCache
+) -> Replayed:
+    """Check and replay ``files`` in order, reusing and then updating ``cache``."""
+    keys = cache.prefix_keys([(file.display, file.sha) for file in files])
+    summary_keys = [f"{file.display}|{file.sha}" for file in files]
+    resume = cache.resume_point(keys, summary_keys)
+    replayed = Replayed(model=cache.model() if resume >= 0 else DeclaredSchema())
+    names_by_version: dict[str, list[str]] = defaultdict(list)
+    for file in files:
+        if file.version is not None:
+            names_by_version[file.version].append(file.path.name)
+
+    findings_by_key: dict[str, tuple[int, list[CachedHit]]] = {}
+    summaries: dict[str, FileSummary] = {}
+    for index, file in enumerate(files):
+        if index <= resume:
+            source = SourceFile(file.path, file.display, Script(file.text))
+            summary = cache.summaries[summary_keys[index]]
+            count, hits = cache.findings[keys[index]]
+        else:
+            cache.changed = True
+            source = _parsed(file)
+            context = FileContext(source, index, config.options, names_by_version, file.problem)
+            summary = FileSummary(_check_file(context, rules.own_file), _spans(source))
+            count, hits = _check_statements(source, index, replayed.model, config, rules)
+        summaries[summary_keys[index]] = summary
+        findings_by_key[keys[index]] = (count, hits)
+        replayed.spans.append(summary.spans)
+        replayed.statements += count
+        context = FileContext(source, index, config.options, names_by_version, file.problem)
+        cross_hits = _check_file(context, rules.cross_file)
+        for rule_id, message, line, column, text in summary.file_hits + cross_hits + hits:
+            replayed.hits.append(RawHit(rule_id, message, index, line, column, text))
+    if cache.changed or len(keys) != len(cache.findings):
+        cache.changed = True
+        cache.summaries, cache.findings = summaries, findings_by_key
+        if keys:
+            cache.keep_model(keys[-1], replayed.model)
+    return replayed
+
+
+def _check_file(context: FileContext, rules: list[Rule]) -> list[CachedHit]:
+    return [
+        (rule.id, hit.message, hit.line or 1, hit.column or 1, "")
+        for rule in rules
+        for hit in rule.check(context)
+    ]
+
+
+def _check_statements(
+    source: SourceFile, index: int, model: DeclaredSchema, config: ValidateConfig, rules: RuleSet
+) -> tuple[int, list[CachedHit]]:
+    """Run the statement rules over one file, replaying it into ``model``."""
+    hits: list[CachedHit] = []
+    ordered = _in_order(source)
+    for statement in ordered:
+        context = StatementContext(statement, source, index, model, config.options)
+        in_body = statement.context == "function body"
+        for rule in rules.for_statement(statement.kind):
+            if in_body and not rule.in_function_bodies:
+                continue
+            for hit in rule.check(context):
+                line = hit.line or statement.line
+                column = hit.column or statement.column
+                hits.append((rule.id, hit.message, line, column, statement.text))
+        if not in_body:
+            where = Location(index, source.display, statement.line, statement.column)
+            model.apply(statement.kind, statement.node, where)
+    return len(ordered), hits
+
+
+def _parsed(file: MigrationText) -> SourceFile:
+    """The parsed file (parsed once per content in this process)."""
+    cached = _parse_cache.get(file.sha)
+    if cached is None:
+        cached = parse_file(file.path, file.display, file.text)
+        _parse_cache[file.sha] = cached
+    return SourceFile(file.path, file.display, cached.script)
+
+
+def _spans(source: SourceFile) -> list[Span]:
+    return [
+        (statement.line, statement.line + statement.text.count("\n"), statement.text)
+        for statement in source.statements
+    ]
+
+
+def _in_order(source: SourceFile) -> list[Statement]:
+    """Top-level statements, each followed by the statements of its DO block or body."""
+    if not source.embedded:
+        return source.statements
+    nested: dict[int, list[Statement]] = defaultdict(list)
+    for statement in source.embedded:
+        nested[statement.offset].append(statement)
+    ordered: list[Statement] = []
+    for statement in source.statements:
+        ordered.append(statement)
+        ordered.extend(nested.get(statement.offset, []))
+    return ordered

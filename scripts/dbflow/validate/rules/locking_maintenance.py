@@ -1,0 +1,147 @@
+"""Locking and availability: index builds, rebuilds and maintenance commands that block a
+table holding data, and statements that wait for a lock without a timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbflow.sql.tree import (
+    defelems,
+    qualified_from_names,
+)
+from dbflow.validate.rules import Hit, StatementContext, once, rule
+
+_GIVEN = "create table public.orders (id bigint primary key, customer_id bigint, note varchar(20));"
+
+
+@rule(
+    id="LCK01",
+    name="create-index-not-concurrently",
+    severity="warning",
+    message="CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds",
+    why="""A plain CREATE INDEX takes a SHARE lock: every INSERT, UPDATE and DELETE on a table that
+    already holds data waits until the whole index is built. A table created in the same file
+    is empty, so it is not flagged.""",
+    given=_GIVEN,
+    bad="create index orders_customer_id_idx on public.orders (customer_id);",
+    good="create index concurrently if not exists orders_customer_id_idx "
+    "on public.orders (customer_id);",
+    fix="""Use CREATE INDEX CONCURRENTLY IF NOT EXISTS, alone in its own migration file (it
+    cannot run inside the file's transaction).""",
+    kinds=["IndexStmt"],
+)
+def create_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
+    node = ctx.node
+    yield from once(not node.get("concurrent") and ctx.holds_data_range_var(node.get("relation")))
+
+
+@rule(
+    id="LCK02",
+    name="drop-index-not-concurrently",
+    severity="warning",
+    message="DROP INDEX without CONCURRENTLY blocks reads and writes on the table",
+    why="""DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table; queries queue behind
+    it, and behind any long query already running.""",
+    given=_GIVEN + "\ncreate index orders_note_idx on public.orders (note);",
+    bad="drop index public.orders_note_idx;",
+    good="drop index concurrently if exists public.orders_note_idx;",
+    fix="Use DROP INDEX CONCURRENTLY IF EXISTS, alone in its own migration file.",
+    kinds=["DropStmt"],
+)
+def drop_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
+    node = ctx.node
+    if node.get("removeType") != "OBJECT_INDEX" or node.get("concurrent"):
+        return
+    for item in node.get("objects", []) or []:
+        index = qualified_from_names(item.get("List", {}).get("items"))
+        table = ctx.model.index_tables.get(index)
+        if table is None or ctx.holds_data(table):
+            yield Hit()
+            return
+
+
+@rule(
+    id="LCK03",
+    name="reindex-not-concurrently",
+    severity="warning",
+    message="REINDEX without CONCURRENTLY blocks writes (and reads using the index)",
+    why="A plain REINDEX locks out writes to the table for the whole rebuild.",
+    bad="reindex index public.orders_pkey;",
+    good="reindex index concurrently public.orders_pkey;",
+    fix="Use REINDEX ... CONCURRENTLY, alone in its own migration file.",
+    kinds=["ReindexStmt"],
+)
+def reindex_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
+    concurrent = any(
+        param.get("DefElem", {}).get("defname") == "concurrently"
+        for param in ctx.node.get("params", []) or []
+    )
+    yield from once(not concurrent)
+
+
+@rule(
+    id="LCK06",
+    name="refresh-materialized-view-not-concurrently",
+    severity="warning",
+    message="REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks every read of the view",
+    why="A plain refresh takes an ACCESS EXCLUSIVE lock on the view until it is rebuilt.",
+    bad="refresh materialized view public.daily_totals;",
+    good="refresh materialized view concurrently public.daily_totals;",
+    fix="Use CONCURRENTLY (the view needs a unique index), alone in its own migration file.",
+    kinds=["RefreshMatViewStmt"],
+)
+def refresh_matview(ctx: StatementContext) -> Iterator[Hit]:
+    yield from once(not ctx.node.get("concurrent"))
+
+
+@rule(
+    id="LCK07",
+    name="vacuum-full-or-cluster",
+    severity="warning",
+    message="VACUUM FULL and CLUSTER rewrite the table under an ACCESS EXCLUSIVE lock",
+    why="Both rewrite the whole table and block every read and write until they finish.",
+    bad="vacuum full public.orders;",
+    good="vacuum (analyze) public.orders;",
+    fix="Use pg_repack (or REPACK on recent PostgreSQL) outside migrations.",
+    kinds=["VacuumStmt", "ClusterStmt"],
+)
+def vacuum_full(ctx: StatementContext) -> Iterator[Hit]:
+    if ctx.kind == "ClusterStmt":
+        yield Hit()
+        return
+    options = defelems(ctx.node.get("options"))
+    yield from once("full" in options)
+
+
+_LOCKING_KINDS = frozenset(
+    {"AlterTableStmt", "IndexStmt", "DropStmt", "RenameStmt", "CreateTrigStmt"}
+)
+
+
+@rule(
+    id="LCK17",
+    name="missing-lock-timeout",
+    severity="warning",
+    message="A locking statement runs with no lock_timeout: it can queue every query behind it",
+    why="""ALTER TABLE waits for its lock behind any long query, and every new query waits behind
+    it: a short lock becomes an outage. lock_timeout makes it fail fast instead. dbflow's runner
+    sets lock_timeout for every migration, so this rule only applies when
+    runner_sets_lock_timeout = false.""",
+    given=_GIVEN,
+    bad="alter table public.orders add column shipped_at timestamptz;",
+    good="set lock_timeout = '5s';\nalter table public.orders add column shipped_at timestamptz;",
+    fix="Start the file with SET lock_timeout = '5s' (or let dbflow's runner set it).",
+    kinds=list(_LOCKING_KINDS),
+)
+def missing_lock_timeout(ctx: StatementContext) -> Iterator[Hit]:
+    if ctx.options.runner_sets_lock_timeout:
+        return
+    relation = ctx.node.get("relation")
+    if relation is None or not ctx.holds_data_range_var(relation):
+        return
+    for earlier in ctx.source.statements:
+        if earlier.offset >= ctx.statement.offset:
+            break
+        if earlier.kind == "VariableSetStmt" and earlier.node.get("name") == "lock_timeout":
+            return
+    yield Hit()
