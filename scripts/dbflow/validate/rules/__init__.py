@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Literal
 
 from dbflow.sql.parse import Statement
-from dbflow.sql.tree import Node, qualified, string_constants
+from dbflow.sql.tree import Node, Tree, qualified, string_constants
 from dbflow.validate.declared import DeclaredSchema, DeclaredTable, Key, Location
 from dbflow.validate.source import SourceFile
 from dbflow.validate.suppressions import Suppression, read_suppressions
@@ -62,25 +62,28 @@ class StatementContext:
         return self.statement.kind
 
     @property
-    def node(self) -> Node:
+    def node(self) -> Tree:
         return self.statement.node
 
     def table(self, key: Key) -> DeclaredTable | None:
         return self.model.table(key)
 
-    def holds_data(self, key: Key) -> bool:
-        """True when the table existed before this file: it may hold production data.
+    @property
+    def relation(self) -> Key:
+        """(schema, name) of the table the statement names (``public`` when unqualified)."""
+        return qualified(self.node.get("relation"))
+
+    def holds_data(self, key: Key | None = None) -> bool:
+        """True when the table (default: the statement's) existed before this file: it may
+        hold production data.
 
         A table created earlier in this same file is empty; an unknown table (created
         outside the migrations) is assumed to hold data.
         """
-        table = self.model.table(key)
+        table = self.model.table(self.relation if key is None else key)
         if table is None or table.created is None:
             return True
         return table.created.file_index < self.file_index
-
-    def holds_data_range_var(self, range_var: Node | None) -> bool:
-        return self.holds_data(qualified(range_var))
 
     @cached_property
     def literals(self) -> list[str]:

@@ -27,9 +27,7 @@ _GIVEN = "create table public.orders (id bigint primary key, note text);"
 )
 def rename_table(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
-    yield from once(
-        node.get("renameType") == "OBJECT_TABLE" and ctx.holds_data_range_var(node.get("relation"))
-    )
+    yield from once(node.get("renameType") == "OBJECT_TABLE" and ctx.holds_data())
 
 
 @rule(
@@ -46,9 +44,7 @@ def rename_table(ctx: StatementContext) -> Iterator[Hit]:
 )
 def rename_column(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
-    yield from once(
-        node.get("renameType") == "OBJECT_COLUMN" and ctx.holds_data_range_var(node.get("relation"))
-    )
+    yield from once(node.get("renameType") == "OBJECT_COLUMN" and ctx.holds_data())
 
 
 @rule(
@@ -82,7 +78,7 @@ def set_schema(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def add_required_column(ctx: StatementContext) -> Iterator[Hit]:
-    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+    if not ctx.holds_data():
         return
     for column in added_columns(ctx.node):
         kinds = {
@@ -112,7 +108,7 @@ def add_required_column(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def drop_not_null(ctx: StatementContext) -> Iterator[Hit]:
-    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+    if not ctx.holds_data():
         return
     for command in alter_commands(ctx.node):
         if command.get("subtype") == "AT_DropNotNull":

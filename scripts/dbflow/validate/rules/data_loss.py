@@ -57,7 +57,7 @@ def drop_table(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def drop_column(ctx: StatementContext) -> Iterator[Hit]:
-    key = qualified(ctx.node.get("relation"))
+    key = ctx.relation
     if not ctx.holds_data(key):
         return
     for command in alter_commands(ctx.node):
@@ -129,8 +129,8 @@ def truncate(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["DeleteStmt"],
 )
 def delete_without_where(ctx: StatementContext) -> Iterator[Hit]:
-    key = qualified(ctx.node.get("relation"))
-    yield from once(not ctx.node.get("whereClause") and ctx.holds_data(key))
+    key = ctx.relation
+    yield from once(ctx.node.where is None and ctx.holds_data(key))
 
 
 @rule(
@@ -147,8 +147,8 @@ def delete_without_where(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["UpdateStmt"],
 )
 def update_without_where(ctx: StatementContext) -> Iterator[Hit]:
-    key = qualified(ctx.node.get("relation"))
-    yield from once(not ctx.node.get("whereClause") and ctx.holds_data(key))
+    key = ctx.relation
+    yield from once(ctx.node.where is None and ctx.holds_data(key))
 
 
 _OTHER_OBJECTS = {
@@ -199,7 +199,7 @@ def drop_object(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
-    key = qualified(ctx.node.get("relation"))
+    key = ctx.relation
     if not ctx.holds_data(key):
         return
     for command in alter_commands(ctx.node):

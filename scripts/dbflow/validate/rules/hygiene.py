@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
-from dbflow.sql.tree import defelems, function_calls, string_value
+from dbflow.sql.tree import function_calls, string_value
 from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
 
 # Shapes of secrets inside string literals (the SQL itself is parsed; only literal values
@@ -84,7 +84,7 @@ def secret_in_migration(ctx: StatementContext) -> Iterator[Hit]:
 )
 def literal_password(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.kind in ("CreateRoleStmt", "AlterRoleStmt"):
-        password = defelems(ctx.node.get("options")).get("password")
+        password = ctx.node.options.get("password")
         if string_value(password):
             yield Hit()
         return

@@ -10,7 +10,6 @@ from dbflow.sql.tree import (
     added_columns,
     alter_commands,
     function_calls,
-    qualified,
     type_modifiers,
     type_name,
 )
@@ -29,7 +28,7 @@ _VOLATILE_DEFAULTS = frozenset(
 
 def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[Node]:
     """Constraints of ``contypes`` an ALTER TABLE adds to a table that holds data."""
-    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+    if not ctx.holds_data():
         return
     for command in alter_commands(ctx.node):
         constraint = (command.get("def") or {}).get("Constraint", {})
@@ -131,7 +130,7 @@ def unique_without_index(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def set_not_null(ctx: StatementContext) -> Iterator[Hit]:
-    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+    if not ctx.holds_data():
         return
     for command in alter_commands(ctx.node):
         if command.get("subtype") == "AT_SetNotNull":
@@ -174,7 +173,7 @@ def _safe_type_change(old: tuple[str, tuple[int, ...]], new: tuple[str, tuple[in
     kinds=["AlterTableStmt"],
 )
 def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
-    key = qualified(ctx.node.get("relation"))
+    key = ctx.relation
     if not ctx.holds_data(key):
         return
     table = ctx.table(key)
@@ -222,7 +221,7 @@ def _default_expression(column: Node) -> Node | None:
     kinds=["AlterTableStmt"],
 )
 def volatile_default(ctx: StatementContext) -> Iterator[Hit]:
-    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+    if not ctx.holds_data():
         return
     for column in added_columns(ctx.node):
         default = _default_expression(column)
@@ -251,7 +250,7 @@ def volatile_default(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def add_serial_column(ctx: StatementContext) -> Iterator[Hit]:
-    if not ctx.holds_data_range_var(ctx.node.get("relation")):
+    if not ctx.holds_data():
         return
     for column in added_columns(ctx.node):
         serial = type_name(column.get("typeName")) in ("serial", "bigserial", "smallserial")

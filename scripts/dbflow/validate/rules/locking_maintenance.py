@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.sql.tree import (
-    defelems,
     qualified_from_names,
 )
 from dbflow.validate.rules import Hit, StatementContext, once, rule
@@ -32,7 +31,7 @@ _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint,
 )
 def create_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
-    yield from once(not node.get("concurrent") and ctx.holds_data_range_var(node.get("relation")))
+    yield from once(not node.get("concurrent") and ctx.holds_data())
 
 
 @rule(
@@ -91,7 +90,7 @@ def reindex_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["RefreshMatViewStmt"],
 )
 def refresh_matview(ctx: StatementContext) -> Iterator[Hit]:
-    yield from once(not ctx.node.get("concurrent"))
+    yield from once(not ctx.node.flag("concurrent"))
 
 
 @rule(
@@ -109,7 +108,7 @@ def vacuum_full(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.kind == "ClusterStmt":
         yield Hit()
         return
-    options = defelems(ctx.node.get("options"))
+    options = ctx.node.options
     yield from once("full" in options)
 
 
@@ -136,8 +135,7 @@ _LOCKING_KINDS = frozenset(
 def missing_lock_timeout(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.options.runner_sets_lock_timeout:
         return
-    relation = ctx.node.get("relation")
-    if relation is None or not ctx.holds_data_range_var(relation):
+    if ctx.node.relation is None or not ctx.holds_data():
         return
     for earlier in ctx.source.statements:
         if earlier.offset >= ctx.statement.offset:

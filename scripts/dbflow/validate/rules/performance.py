@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from dbflow.sql.tree import qualified
 from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
 
 
@@ -76,7 +75,7 @@ def duplicate_index(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
     if node.get("whereClause"):
         return
-    table = ctx.table(qualified(node.get("relation")))
+    table = ctx.table(ctx.relation)
     columns = tuple(
         element.get("IndexElem", {}).get("name") or "(expression)"
         for element in node.get("indexParams", []) or []

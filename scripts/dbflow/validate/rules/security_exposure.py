@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from dbflow.sql.tree import (
     Node,
-    defelems,
     qualified,
     string_value,
     walk,
@@ -32,7 +31,7 @@ def view_without_security_invoker(ctx: StatementContext) -> Iterator[Hit]:
     schema, name = qualified(ctx.node.get("view"))
     if not ctx.exposed(schema):
         return
-    options = defelems(ctx.node.get("options"))
+    options = ctx.node.options
     invoker = string_value(options.get("security_invoker")) in ("on", "true", "1", "yes")
     yield from once(
         not invoker, f"View {schema}.{name} bypasses RLS: create it with (security_invoker = on)"

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.sql.tree import (
     alter_commands,
-    defelems,
     names,
     qualified,
     qualified_from_names,
@@ -41,7 +40,7 @@ _SELF_PLACED_EXTENSIONS = frozenset(
 )
 def extension_in_public(ctx: StatementContext) -> Iterator[Hit]:
     name = ctx.node.get("extname", "")
-    schema = string_value(defelems(ctx.node.get("options")).get("schema"))
+    schema = string_value(ctx.node.options.get("schema"))
     if name in _SELF_PLACED_EXTENSIONS:
         return
     yield from once(

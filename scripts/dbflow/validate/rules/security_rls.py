@@ -9,7 +9,6 @@ from dbflow.sql.tree import (
     Node,
     alter_commands,
     names,
-    qualified,
     walk,
 )
 from dbflow.validate.rules import HistoryContext, Hit, StatementContext, once, rule
@@ -115,7 +114,7 @@ def rls_without_policy(ctx: HistoryContext) -> Iterator[Hit]:
     kinds=["AlterTableStmt"],
 )
 def rls_disabled(ctx: StatementContext) -> Iterator[Hit]:
-    schema, _ = qualified(ctx.node.get("relation"))
+    schema, _ = ctx.relation
     if not ctx.exposed(schema):
         return
     for command in alter_commands(ctx.node):

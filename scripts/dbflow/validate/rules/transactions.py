@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.sql.classify import needs_autocommit, transaction_control
-from dbflow.sql.tree import defelems, string_value
+from dbflow.sql.tree import string_value
 from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
 
 
@@ -164,7 +164,7 @@ def dynamic_sql(ctx: FileContext) -> Iterator[Hit]:
 def pg_cron_schema(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.node.get("extname") != "pg_cron":
         return
-    schema = string_value(defelems(ctx.node.get("options")).get("schema"))
+    schema = string_value(ctx.node.options.get("schema"))
     if schema is not None and schema != "pg_catalog":
         yield Hit(
             f"pg_cron WITH SCHEMA {schema}: the Supabase CLI's local stack refuses it "
