@@ -16,9 +16,10 @@ import psycopg
 import pytest
 
 from dbflow.connection import connect
+from dbflow.migrations.lock import ADVISORY_LOCK_KEY
 from dbflow.migrations.plan import MigrationError
 from dbflow.migrations.repair import repair
-from dbflow.migrations.runner import ADVISORY_LOCK_KEY, RunOptions, migrate
+from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.status import migration_rows
 from dbflow.sql.statements import SqlSyntaxError
 

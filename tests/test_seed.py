@@ -11,10 +11,9 @@ import pytest
 
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
-from dbflow.errors import DbflowError
+from dbflow.errors import DbflowError, SeedPlanError
 from dbflow.seed.export import write_sql
 from dbflow.seed.fixtures import ADMIN, MEMBER, ORG_A, ORG_B, OUTSIDER, PASSWORD
-from dbflow.seed.plan import SeedPlanError
 from dbflow.seed.run import SeedOptions, plan_lines, plan_seed, seed_url, seed_within
 from dbflow.testing import as_anon, as_service_role, as_user
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from dbflow.config import Settings
 from dbflow.dump import backup_path, dump, restore
+from dbflow.migrations.history import who_applies
 from dbflow.migrations.render import render_run
 from dbflow.migrations.repair import RepairStatus, repair
-from dbflow.migrations.runner import RunOptions, RunResult, migrate, who_applies
+from dbflow.migrations.runner import RunOptions, RunResult, migrate
 from dbflow.progress import Notify, quiet
 from dbflow.redact import redact_url
 from dbflow.targets import Clearance, Confirm, Refused, clear, record

@@ -37,3 +37,7 @@ class EngineError(DbflowError):
 
 class BootstrapError(DbflowError):
     """The Supabase-compatibility bootstrap could not be installed or is incomplete."""
+
+
+class SeedPlanError(DbflowError):
+    """The schema cannot be seeded as asked; nothing was written."""

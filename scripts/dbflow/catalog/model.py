@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 TableKey = tuple[str, str]
+AUTH_USERS: TableKey = ("auth", "users")  # the platform table seeds and foreign keys start from
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbflow.catalog.model import Catalog, Column, Policy, Table
+from dbflow.catalog.model import AUTH_USERS, Catalog, Column, Policy, Table
 from dbflow.catalog.read import read_catalog, user_schemas
 from dbflow.connection import Conn
 from dbflow.platform_schemas import MANAGED_SCHEMAS
@@ -63,8 +63,8 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
         name = f"{_name((function.schema, function.name))}({function.identity_arguments})"
         snapshot.add("function", name, function.definition)
     hooked = [*tables, *catalog.extension_point_tables.values()]
-    if ("auth", "users") in catalog.tables and "auth" not in schemas:
-        hooked.append(catalog.tables[("auth", "users")])
+    if AUTH_USERS in catalog.tables and "auth" not in schemas:
+        hooked.append(catalog.tables[AUTH_USERS])
     for table in hooked:
         for trigger in table.triggers:
             snapshot.add("trigger", f"{_name(table.key)}.{quote_ident(trigger.name)}",

@@ -16,13 +16,11 @@ the bootstrap.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import json
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -34,6 +32,13 @@ from urllib.parse import quote
 from dbflow.engine.account import ServerAccount, check_can_run, server_account
 from dbflow.engine.binaries import Binaries, find_binaries
 from dbflow.engine.overlay import Overlay, build_overlay
+from dbflow.engine.process import (
+    PidFile,
+    die_with_parent,
+    is_postgres_process,
+    port_in_use,
+    read_pid_file,
+)
 from dbflow.errors import EngineError
 
 LOCAL_PASSWORD = "postgres"  # the Supabase stack's local password, for the same URLs
@@ -44,16 +49,6 @@ MAINTENANCE_DATABASE = "template1"  # where dbflow connects to create, drop and 
 _SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes; leave room for "/.s.PGSQL.NNNNN.lock"
 _START_TIMEOUT_S = 60
 _CRASH_GRACE_S = 10
-
-
-@dataclass(frozen=True)
-class PidFile:
-    """The first lines of ``postmaster.pid``."""
-
-    pid: int
-    port: int | None
-    socket_dir: str | None
-    status: str | None
 
 
 @dataclass(frozen=True)
@@ -133,11 +128,11 @@ class LocalEngine:
     def state(self) -> EngineState:
         """Whether the server is up; a stale pid file (crash, kill -9) is removed on the way."""
         initialized = (self.pgdata / "PG_VERSION").is_file()
-        pid_file = self._read_pid_file()
+        pid_file = read_pid_file(self.pgdata)
         info = self._read_state_file()
         if pid_file is None:
             return EngineState(False, initialized, info=info)
-        if not _is_postgres_process(pid_file.pid):
+        if not is_postgres_process(pid_file.pid):
             self._remove_stale_files(pid_file)
             return EngineState(False, initialized, cleaned_stale_pid=pid_file.pid, info=info)
         return EngineState(True, initialized, pid_file.pid, pid_file.port, info=info)
@@ -286,7 +281,7 @@ class LocalEngine:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=self.pgdata,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
                 **account.subprocess_options(),
             )
         finally:
@@ -298,7 +293,7 @@ class LocalEngine:
                     f"PostgreSQL exited while starting on port {self.port}",
                     detail=self._log_tail(),
                 )
-            pid_file = self._read_pid_file()
+            pid_file = read_pid_file(self.pgdata)
             if pid_file and pid_file.pid == process.pid and pid_file.status == "ready":
                 self._attached = process
                 return
@@ -324,28 +319,12 @@ class LocalEngine:
             )
 
     def _check_port_free(self) -> None:
-        if _port_in_use(self.port):
+        if port_in_use(self.port):
             raise EngineError(
                 f"port {self.port} on 127.0.0.1 is already in use by another program",
                 hint="stop that program, or choose another port: set port in [tool.dbflow] "
                 f"(pyproject.toml) or DBFLOW_PORT={self.port + 1} in .env",
             )
-
-    def _read_pid_file(self) -> PidFile | None:
-        path = self.pgdata / "postmaster.pid"
-        try:
-            lines = path.read_text().splitlines()
-        except (FileNotFoundError, PermissionError):
-            return None
-        if not lines or not lines[0].strip().isdigit():
-            return PidFile(0, None, None, None)
-        port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
-        return PidFile(
-            pid=int(lines[0]),
-            port=port,
-            socket_dir=lines[4].strip() if len(lines) > 4 else None,
-            status=lines[7].strip() if len(lines) > 7 else None,
-        )
 
     def _remove_stale_files(self, pid_file: PidFile) -> None:
         (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
@@ -378,41 +357,3 @@ class LocalEngine:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
-
-
-def _is_postgres_process(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.parent.exists():
-        return True
-    try:
-        executable = cmdline.read_bytes().split(b"\0", 1)[0]
-        process_state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[-1][:1]
-    except OSError:
-        return False
-    is_postgres = b"postgres" in executable or b"postmaster" in executable
-    return is_postgres and process_state != "Z"
-
-
-def _port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
-
-
-def _die_with_parent() -> None:
-    """In the child: ask the kernel for SIGINT (fast shutdown) when the parent dies."""
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(pr_set_pdeathsig, signal.SIGINT)

@@ -9,7 +9,10 @@ dbflow migrated (and the other way round). dbflow's checksums, timings and autho
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from dbflow.connection import Conn
 
@@ -111,3 +114,20 @@ def forget_applied(conn: Conn, version: str) -> bool:
     ).rowcount
     conn.execute("DELETE FROM supabase_migrations.dbflow_applied WHERE version = %s", (version,))
     return deleted > 0
+
+
+def who_applies(project_root: Path | None = None) -> str:
+    """The person applying: git's user.name/email where set, else the OS account."""
+    try:
+        result = subprocess.run(
+            ["git", "config", "user.email"],
+            capture_output=True,
+            text=True,
+            cwd=project_root,
+            timeout=5,
+            check=False,
+        )
+        email = result.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        email = ""
+    return email or getpass.getuser()

@@ -8,9 +8,8 @@ from typing import Literal
 from dbflow.connection import connect
 from dbflow.migrations.compare import recorded_statements
 from dbflow.migrations.discovery import discover
-from dbflow.migrations.history import ensure_history, forget_applied, record_applied
+from dbflow.migrations.history import ensure_history, forget_applied, record_applied, who_applies
 from dbflow.migrations.plan import MigrationError
-from dbflow.migrations.runner import who_applies
 
 RepairStatus = Literal["applied", "reverted"]
 

@@ -8,13 +8,7 @@ file creates an extension the server does not have.
 
 from __future__ import annotations
 
-import getpass
-import os
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,24 +21,15 @@ from dbflow.migrations.compare import MigrationStatus, applied_diff, compare_his
 from dbflow.migrations.concurrent import interrupted_outcome, resume_index
 from dbflow.migrations.discovery import Discovery, discover
 from dbflow.migrations.extensions import check_extensions_available
-from dbflow.migrations.history import ensure_history, read_history, record_applied
+from dbflow.migrations.history import ensure_history, read_history, record_applied, who_applies
+from dbflow.migrations.lock import advisory_lock, reset_session
 from dbflow.migrations.plan import MigrationError, PlannedMigration, Segment, plan_migration
 from dbflow.progress import Notify, quiet
 from dbflow.sql.classify import transaction_control
 from dbflow.sql.parse import Statement
 from dbflow.sql.statements import error_position
 
-# pg_try_advisory_lock key shared by every dbflow runner ("dbflow" in ASCII).
-ADVISORY_LOCK_KEY = 0x6462666C6F77
-_POLL_SECONDS = 0.25
-RUNNER_APPLICATION = "dbflow"
 CONCURRENT_INDEX = "CREATE INDEX CONCURRENTLY"
-# Keepalives: a session whose runner's machine vanished (not only its process) ends too.
-_SESSION_SETTINGS = (
-    ("tcp_keepalives_idle", "30"),
-    ("tcp_keepalives_interval", "10"),
-    ("tcp_keepalives_count", "3"),
-)
 
 
 @dataclass(frozen=True)
@@ -104,146 +89,6 @@ def migrate(
 def pending_statuses(conn: Conn, found: Discovery) -> list[MigrationStatus]:
     """Every migration's state against the history in ``conn``."""
     return compare_history(found.migrations, read_history(conn))
-
-
-def runner_name() -> str:
-    """The application_name of this runner's session: who it is, where, so that another
-    runner can tell when the process behind a held lock is gone."""
-    return f"{RUNNER_APPLICATION} {socket.gethostname()}:{os.getpid()}"[:63]
-
-
-def reset_session(conn: Conn) -> None:
-    """Clear what an earlier migration SET for the session, then set what a runner needs:
-    its name, and (PostgreSQL 14+) a server that notices within seconds when the runner's
-    process is gone, even in the middle of a long statement, and ends its session (and so
-    releases the lock)."""
-    conn.execute("RESET ALL")
-    conn.execute("SELECT set_config('application_name', %s, false)", (runner_name(),))
-    for name, value in _SESSION_SETTINGS:
-        conn.execute("SELECT set_config(%s, %s, false)", (name, value))
-    if conn.info.server_version >= 140000:
-        conn.execute("SELECT set_config('client_connection_check_interval', '1s', false)")
-
-
-@dataclass(frozen=True)
-class LockHolder:
-    """The session holding the runner lock, as pg_stat_activity shows it."""
-
-    backend_pid: int
-    application: str
-    user: str
-
-    @property
-    def client(self) -> tuple[str, int] | None:
-        """The host and process id of a dbflow runner, from its application_name."""
-        prefix, _, where = self.application.partition(" ")
-        host, _, pid = where.rpartition(":")
-        if prefix != RUNNER_APPLICATION or not host or not pid.isdigit():
-            return None
-        return host, int(pid)
-
-    def client_gone(self) -> bool:
-        """True when the holder is a runner on this machine whose process no longer exists."""
-        client = self.client
-        if client is None or client[0] != socket.gethostname():
-            return False
-        try:
-            os.kill(client[1], 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
-
-    def describe(self) -> str:
-        return f"pid {self.backend_pid}, {self.application}, user {self.user}"
-
-
-@contextmanager
-def advisory_lock(conn: Conn, wait_seconds: float, report: Notify) -> Iterator[None]:
-    """Hold dbflow's session advisory lock; poll with a try-lock, never block on it.
-
-    A lock whose holder is a runner on this machine that no longer exists (killed while its
-    server session went on) is taken back: that session is ended, rolling back what it had
-    not committed.
-    """
-    deadline = time.monotonic() + wait_seconds
-    announced = False
-    while True:
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()
-        if row and row[0]:
-            break
-        holder = lock_holder(conn)
-        if holder is not None and holder.client_gone():
-            _end_orphaned_session(conn, holder, report)
-            continue
-        described = f" ({holder.describe()})" if holder else ""
-        if time.monotonic() >= deadline:
-            raise MigrationError(
-                f"another migration runner still holds the lock after {wait_seconds:g} s"
-                + described,
-                detail="nothing was applied",
-                hint="wait for it to finish and run again, or raise lock_wait_seconds",
-            )
-        if not announced:
-            report(
-                f"waiting for another migration runner{described} to finish, "
-                f"up to {wait_seconds:g} s"
-            )
-            announced = True
-        time.sleep(_POLL_SECONDS)
-    try:
-        yield
-    finally:
-        if not conn.closed:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
-
-
-def lock_holder(conn: Conn) -> LockHolder | None:
-    """Who holds the runner lock, when visible."""
-    row = conn.execute(
-        "SELECT a.pid, coalesce(nullif(a.application_name, ''), 'unknown'), a.usename "
-        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted "
-        "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s LIMIT 1",
-        (ADVISORY_LOCK_KEY,),
-    ).fetchone()
-    if row is None:
-        return None
-    return LockHolder(int(row[0]), str(row[1]), str(row[2]))
-
-
-def _end_orphaned_session(conn: Conn, holder: LockHolder, report: Notify) -> None:
-    report(
-        f"the runner holding the lock ({holder.application}) is gone; ending its server "
-        f"session (pid {holder.backend_pid}), which rolls back what it had not committed"
-    )
-    try:
-        conn.execute("SELECT pg_terminate_backend(%s)", (holder.backend_pid,))
-    except psycopg.Error as exc:
-        raise MigrationError(
-            f"the runner holding the lock is gone, but its server session (pid "
-            f"{holder.backend_pid}) cannot be ended: {exc.diag.message_primary or exc}",
-            detail="nothing was applied",
-            hint=f"ask an administrator to run SELECT pg_terminate_backend({holder.backend_pid})",
-        ) from None
-
-
-def who_applies(project_root: Path | None = None) -> str:
-    """The person applying: git's user.name/email where set, else the OS account."""
-    try:
-        result = subprocess.run(
-            ["git", "config", "user.email"],
-            capture_output=True,
-            text=True,
-            cwd=project_root,
-            timeout=5,
-            check=False,
-        )
-        email = result.stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        email = ""
-    return email or getpass.getuser()
 
 
 def _check_and_plan(conn: Conn, found: Discovery, options: RunOptions) -> list[PlannedMigration]:

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbflow.catalog.model import Catalog, Column, ForeignKey, Table, TableKey
-from dbflow.errors import DbflowError
+from dbflow.catalog.model import AUTH_USERS, Catalog, Column, ForeignKey, Table, TableKey
+from dbflow.errors import DbflowError, SeedPlanError
 from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules, check_columns, table_rules
+from dbflow.seed.order import seed_order
+from dbflow.seed.shape import fk_limit, join_keys, one_to_one, row_count, unique_column_sets
 from dbflow.seed.values import (
     Producer,
     UnknownType,
@@ -24,14 +26,8 @@ from dbflow.seed.values import (
     scalar_producer,
 )
 
-AUTH_USERS: TableKey = ("auth", "users")
 _MISSING = object()
 _KEY_CACHE_LIMIT = 500_000  # parent keys kept per column; past that they are recomputed
-ORGANIZATION_NAMES = {"organizations", "organisations", "orgs", "teams", "workspaces", "companies"}
-
-
-class SeedPlanError(DbflowError):
-    """The schema cannot be seeded as asked; nothing was written."""
 
 
 @dataclass
@@ -124,14 +120,14 @@ def build_plan(
 ) -> SeedPlan:
     """Order the tables, choose counts, and give every column a way to get its value."""
     tables = {key: table for key, table in catalog.tables.items()}
-    order, cycle_breaks = _order(tables)
+    order, cycle_breaks = seed_order(tables)
     _check_counts(counts, tables)
     _check_fixed(fixed, tables)
     plans: dict[TableKey, TablePlan] = {}
     problems: list[str] = []
     for key in order:
         table = tables[key]
-        count = _count(table, counts, users, orgs, default_rows, plans)
+        count = row_count(table, counts, users, orgs, default_rows, plans)
         rules = table_rules(
             table.checks,
             {column.name: column.domain_checks for column in table.columns if column.domain_checks},
@@ -150,7 +146,7 @@ def build_plan(
             )
         deferred = {fk.name for table_key, fk in cycle_breaks if table_key == key}
         edges = edge_rows if key != AUTH_USERS else 0
-        limit = _fk_limit(table, plans)
+        limit = fk_limit(table, plans)
         if limit is not None and count + edges > limit:
             edges = min(edges, limit)
             count = limit - edges
@@ -212,73 +208,6 @@ def _check_fixed(fixed: Mapping[str, str], tables: dict[TableKey, Table]) -> Non
             )
 
 
-def _count(
-    table: Table,
-    counts: Mapping[str, int],
-    users: int,
-    orgs: int,
-    default_rows: int,
-    plans: dict[TableKey, TablePlan],
-) -> int:
-    key = table.key
-    explicit = counts.get(f"{key[0]}.{key[1]}", counts.get(key[1]))
-    limit = _fk_limit(table, plans)
-    if explicit is not None:
-        return min(explicit, limit) if limit is not None else explicit
-    if key == AUTH_USERS:
-        return users
-    if key[1] in ORGANIZATION_NAMES:
-        wanted = orgs
-    elif limit is not None and _one_to_one(table) is not None:
-        wanted = limit
-    elif _join_keys(table):
-        parents = [plans[fk.target].total for fk in _join_keys(table) if fk.target in plans]
-        wanted = 2 * max(parents, default=default_rows)
-    else:
-        wanted = default_rows
-    return min(wanted, limit) if limit is not None else wanted
-
-
-def _fk_limit(table: Table, plans: dict[TableKey, TablePlan]) -> int | None:
-    """How many rows the unique foreign keys allow (one row per parent, or per combination)."""
-    one = _one_to_one(table)
-    if one is not None and one.target in plans:
-        return plans[one.target].total
-    join = _join_keys(table)
-    if join and all(fk.target in plans for fk in join):
-        product = 1
-        for fk in join:
-            product *= plans[fk.target].total - plans[fk.target].reserved
-        return product
-    return None
-
-
-def _unique_column_sets(table: Table) -> list[tuple[str, ...]]:
-    sets = [key.columns for key in table.unique_keys if key.columns and not key.predicate]
-    if table.primary_key:
-        sets.append(table.primary_key)
-    return sets
-
-
-def _one_to_one(table: Table) -> ForeignKey | None:
-    """A foreign key whose columns are, alone, a primary or unique key (e.g. profiles.id)."""
-    unique = {tuple(sorted(columns)) for columns in _unique_column_sets(table)}
-    for fk in table.foreign_keys:
-        if fk.target != table.key and tuple(sorted(fk.columns)) in unique:
-            return fk
-    return None
-
-
-def _join_keys(table: Table) -> list[ForeignKey]:
-    """Foreign keys that together make up a unique key (a join table's composite key)."""
-    for columns in _unique_column_sets(table):
-        members = [fk for fk in table.foreign_keys if set(fk.columns) <= set(columns)]
-        covered = {column for fk in members for column in fk.columns}
-        if len(members) >= 2 and covered == set(columns):
-            return members
-    return []
-
-
 def _plan_columns(
     plan: TablePlan,
     seed: int,
@@ -291,7 +220,7 @@ def _plan_columns(
     fk_columns = {
         column: (fk, index) for fk in table.foreign_keys for index, column in enumerate(fk.columns)
     }
-    unique_single = {columns[0] for columns in _unique_column_sets(table) if len(columns) == 1}
+    unique_single = {columns[0] for columns in unique_column_sets(table) if len(columns) == 1}
     for position, column in enumerate(table.columns):
         if column.generated:
             continue
@@ -395,8 +324,8 @@ def _plan_foreign_keys(
     plan: TablePlan, plans: dict[TableKey, TablePlan], deferred: set[str]
 ) -> None:
     table = plan.table
-    one = _one_to_one(table)
-    join = _join_keys(table)
+    one = one_to_one(table)
+    join = join_keys(table)
     for fk in table.foreign_keys:
         nullable = all(not table.column(column).not_null for column in fk.columns)
         if fk.target == table.key:
@@ -458,76 +387,3 @@ def _pin_fixture_ids(plan: TablePlan, fixture_ids: list[Any]) -> None:
                 return fixture_ids[row] if row < len(fixture_ids) else generated(row, h)
 
             column_plan.producer = pinned
-
-
-def _order(
-    tables: dict[TableKey, Table],
-) -> tuple[list[TableKey], list[tuple[TableKey, ForeignKey]]]:
-    """Parents before children; a cycle is broken on a nullable edge or named as an error."""
-    edges: dict[TableKey, list[ForeignKey]] = {
-        key: [fk for fk in table.foreign_keys if fk.target != key and fk.target in tables]
-        for key, table in tables.items()
-    }
-    breaks: list[tuple[TableKey, ForeignKey]] = []
-    while True:
-        order, cycle = _toposort(tables, edges)
-        if cycle is None:
-            return order, breaks
-        candidate = _breakable_edge(tables, edges, cycle)
-        if candidate is None:
-            names = " -> ".join(f"{key[0]}.{key[1]}" for key in [*cycle, cycle[0]])
-            raise SeedPlanError(
-                f"the foreign keys form a cycle of NOT NULL columns: {names}",
-                detail="no row can be inserted first without breaking one of them",
-                hint="make one of these foreign keys nullable or DEFERRABLE INITIALLY DEFERRED, "
-                "or leave a table out with --rows TABLE=0",
-            )
-        breaks.append(candidate)
-        edges[candidate[0]] = [fk for fk in edges[candidate[0]] if fk is not candidate[1]]
-
-
-def _toposort(
-    tables: dict[TableKey, Table], edges: dict[TableKey, list[ForeignKey]]
-) -> tuple[list[TableKey], list[TableKey] | None]:
-    order: list[TableKey] = []
-    state: dict[TableKey, int] = {}
-    stack_path: list[TableKey] = []
-
-    def visit(key: TableKey) -> list[TableKey] | None:
-        state[key] = 1
-        stack_path.append(key)
-        for fk in sorted(edges[key], key=lambda item: item.target):
-            target = fk.target
-            if state.get(target) == 1:
-                return stack_path[stack_path.index(target) :]
-            if state.get(target) is None:
-                found = visit(target)
-                if found is not None:
-                    return found
-        stack_path.pop()
-        state[key] = 2
-        order.append(key)
-        return None
-
-    for key in sorted(tables, key=lambda item: (item != AUTH_USERS, item)):
-        if state.get(key) is None:
-            cycle = visit(key)
-            if cycle is not None:
-                return [], cycle
-    return order, None
-
-
-def _breakable_edge(
-    tables: dict[TableKey, Table], edges: dict[TableKey, list[ForeignKey]], cycle: list[TableKey]
-) -> tuple[TableKey, ForeignKey] | None:
-    members = set(cycle)
-    for key in cycle:
-        table = tables[key]
-        for fk in edges[key]:
-            if fk.target in members and all(not table.column(c).not_null for c in fk.columns):
-                return key, fk
-    for key in cycle:
-        for fk in edges[key]:
-            if fk.target in members and fk.deferrable:
-                return key, fk
-    return None

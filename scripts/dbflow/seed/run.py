@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 import psycopg
 
+from dbflow.catalog.model import AUTH_USERS
 from dbflow.catalog.read import read_catalog
 from dbflow.config import Settings
 from dbflow.connection import Conn, connect
@@ -25,7 +26,7 @@ from dbflow.seed.load import (
     normalize_clock,
     reset_sequences,
 )
-from dbflow.seed.plan import AUTH_USERS, SeedPlan, build_plan
+from dbflow.seed.plan import SeedPlan, build_plan
 from dbflow.seed.values import EPOCH
 from dbflow.targets import clear
 
