@@ -7,19 +7,17 @@ is loaded, so no printout of dbflow's can carry it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
 from dbflow.errors import ConfigError
-from dbflow.redact import redact_url, remember_secret
-from dbflow.urls import URL_SHAPE, url_password, url_problem
+from dbflow.redact import redact_url, remember_url_password
+from dbflow.urls import URL_SHAPE, url_problem
 
 DEFAULT_PORT = 54322
 
@@ -136,7 +134,7 @@ def load_settings(
             raw[key] = env[variable]
     for variable in TARGET_URL_VARIABLES.values():
         if env.get(variable):
-            _remember_url_password(env[variable])
+            remember_url_password(env[variable])
     return _build_settings(root, raw, env)
 
 
@@ -164,12 +162,6 @@ def check_database_url(url: str, variable: str) -> None:
         raise ConfigError(
             f"{variable} is not a valid PostgreSQL URL ({problem}): set it to {URL_SHAPE}"
         )
-
-
-def _remember_url_password(url: str) -> None:
-    remember_secret(url_password(url))
-    with contextlib.suppress(ValueError):  # and what Python's reading of it would call one
-        remember_secret(urlsplit(url).password)
 
 
 def _read_pyproject_table(root: Path) -> Mapping[str, object]:

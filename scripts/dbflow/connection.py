@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -132,9 +131,3 @@ def _rename(old: str, new: str) -> sql.Composed:
 def database_exists(admin_url: str, name: str) -> bool:
     with connect(admin_url, autocommit=True) as conn:
         return _exists(conn, name)
-
-
-def with_database(url: str, database: str) -> str:
-    """``url`` pointing at ``database`` instead (a URL's path is its database)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))

@@ -12,24 +12,25 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dbflow.connection import connect
 from dbflow.engine.binaries import find_binaries, find_embedded
 from dbflow.errors import DbflowError
 from dbflow.redact import redact_text
+from dbflow.urls import UrlProblem, without_password
 
 
 def libpq_command_target(url: str) -> tuple[str, dict[str, str]]:
-    """``url`` without its password, and an environment carrying it as PGPASSWORD."""
-    parts = urlsplit(url)
+    """``url`` as a connection string without its password, and an environment carrying the
+    password as PGPASSWORD."""
+    try:
+        target, password = without_password(url)
+    except UrlProblem as exc:
+        raise DbflowError(f"the database URL cannot be used: {exc}") from None
     env = dict(os.environ)
-    netloc = parts.netloc
-    if parts.password is not None:
-        env["PGPASSWORD"] = unquote(parts.password)
-        userinfo, _, host = netloc.rpartition("@")
-        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), env
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return target, env
 
 
 def server_major(url: str) -> int:

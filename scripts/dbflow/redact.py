@@ -1,14 +1,15 @@
 """Keep passwords out of everything dbflow prints, logs or raises.
 
-Redaction has two layers: URLs are parsed and rebuilt with the password replaced, and any
-password dbflow has seen (registered when a URL is loaded) is scrubbed from free text, such
-as a driver's error message that echoes a connection string.
+Redaction has two layers: the credentials of URLs and ``password=`` settings are masked
+where they stand, and any password dbflow has seen (registered when a URL is loaded) is
+scrubbed from free text, such as a driver's error message that echoes a connection string.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+
+from dbflow.urls import url_password
 
 MASK = "***"
 
@@ -19,9 +20,10 @@ _known_secrets: set[str] = set()
 _PLACEHOLDER = "PASSWORD"
 _LOCAL_DEFAULTS = frozenset({"postgres", "password", "secret"})
 
-# user:password@ inside any scheme://... and password=... in keyword DSNs or query strings.
+# user:password@ inside any scheme://... (the password runs to the last '@' before the host
+# part ends, as URL parsers read it) and password=... in keyword DSNs or query strings.
 _URL_CREDENTIALS = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@"
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^\s/?#]*)@"
 )
 _KEYWORD_PASSWORD = re.compile(r"(?P<key>\bpassword\s*=\s*)(?P<pw>'[^']*'|[^\s&]+)", re.IGNORECASE)
 
@@ -32,20 +34,17 @@ def remember_secret(secret: str | None) -> None:
         _known_secrets.add(secret)
 
 
+def remember_url_password(url: str) -> None:
+    """Register the password of ``url`` as libpq reads it, and as written in the URL."""
+    remember_secret(url_password(url))
+    match = _URL_CREDENTIALS.search(url)
+    if match:
+        remember_secret(match.group("pw"))
+
+
 def redact_url(url: str) -> str:
-    """Return ``url`` with its password (in the netloc or a ``password=`` query) masked."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return redact_text(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostinfo = netloc.rpartition("@")
-        if ":" in userinfo:
-            user = userinfo.split(":", 1)[0]
-            netloc = f"{user}:{MASK}@{hostinfo}"
-    query = _KEYWORD_PASSWORD.sub(lambda m: m.group("key") + MASK, parts.query)
-    return redact_text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+    """``url`` with its password (in the user part or a ``password=`` parameter) masked."""
+    return redact_text(url)
 
 
 def redact_text(text: str) -> str:

@@ -13,6 +13,7 @@ import re
 import socket
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 URL_SHAPE = "postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
 _SCHEMES = ("postgresql://", "postgres://")
@@ -80,6 +81,34 @@ def url_password(url: str) -> str | None:
     params = _libpq_parse(url) or {}
     password = params.get("password")
     return str(password) if password else None
+
+
+def tcp_url(user: str, password: str, host: str, port: int, database: str) -> str:
+    """A ``postgresql://`` URL, each part percent-encoded as libpq decodes it."""
+    host_part = f"[{host}]" if ":" in host else host
+    return (
+        f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host_part}:{port}/"
+        f"{quote(database, safe='')}"
+    )
+
+
+def database_name(url: str) -> str | None:
+    """The database libpq connects to with ``url`` (None: the URL names none)."""
+    params = _libpq_parse(url) or {}
+    name = params.get("dbname")
+    return str(name) if name else None
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """``url`` as a libpq connection string without its password, and the password (for
+    PGPASSWORD): a command line then never shows it."""
+    from psycopg.conninfo import make_conninfo
+
+    params = _libpq_parse(url)
+    if params is None:
+        raise UrlProblem("it cannot be parsed")
+    password = params.pop("password", None)
+    return make_conninfo("", **params), str(password) if password else None
 
 
 def is_local_url(url: str) -> bool:

@@ -27,7 +27,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from dbflow.engine.account import ServerAccount, check_can_run, server_account
 from dbflow.engine.binaries import Binaries, find_binaries
@@ -40,6 +39,7 @@ from dbflow.engine.process import (
     read_pid_file,
 )
 from dbflow.errors import EngineError
+from dbflow.urls import tcp_url
 
 LOCAL_PASSWORD = "postgres"  # the Supabase stack's local password, for the same URLs
 SUPERUSER = "supabase_admin"
@@ -97,10 +97,7 @@ class LocalEngine:
     # -- public API ---------------------------------------------------------------------
 
     def url(self, database: str = "postgres", user: str = APP_USER) -> str:
-        return (
-            f"postgresql://{quote(user)}:{quote(LOCAL_PASSWORD)}@127.0.0.1:{self.port}/"
-            f"{quote(database)}"
-        )
+        return tcp_url(user, LOCAL_PASSWORD, "127.0.0.1", self.port, database)
 
     def admin_url(self, database: str = "postgres") -> str:
         return self.url(database, SUPERUSER)

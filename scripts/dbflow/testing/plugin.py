@@ -21,10 +21,11 @@ import pytest
 
 from dbflow.bootstrap.install import apply_database_settings, install_bootstrap
 from dbflow.config import Settings, load_settings
-from dbflow.connection import Conn, connect, create_database, drop_database, with_database
-from dbflow.engine.cluster import LocalEngine
+from dbflow.connection import Conn, connect, create_database, drop_database
+from dbflow.engine.cluster import APP_DATABASE, LocalEngine
 from dbflow.local import engine_choice
 from dbflow.migrations.templates import ensure_templates
+from dbflow.urls import database_name
 
 # Durability is not wanted in a throwaway cluster; speed is.
 TEST_SERVER_SETTINGS = {
@@ -136,4 +137,4 @@ def db(db_url: str) -> Iterator[Conn]:
 
 def admin_url_for(databases: TemplateDatabases, url: str) -> str:
     """The superuser URL of the database ``url`` points at."""
-    return with_database(databases.engine.admin_url(), url.rsplit("/", 1)[-1])
+    return databases.engine.admin_url(database_name(url) or APP_DATABASE)
