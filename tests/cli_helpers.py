@@ -69,5 +69,9 @@ def supabase_push(cli: Path, project: Path, url: str) -> subprocess.CompletedPro
     """``supabase db push`` of ``project``'s supabase/migrations to the database at ``url``."""
     return subprocess.run(
         [str(cli), "db", "push", "--db-url", f"{url}?sslmode=disable", "--yes"],
-        cwd=project, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

@@ -21,10 +21,12 @@ def supabase_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("supabase-cli")
     (folder / "package.json").write_text(json.dumps({"name": "cli-oracle", "private": True}))
     subprocess.run(
-        [npm, "install", "--silent", "--no-audit", "--no-fund",
-         f"supabase@{SUPABASE_CLI_VERSION}"],
-        cwd=folder, check=True, capture_output=True, timeout=600,
-    )  # fmt: skip
+        [npm, "install", "--silent", "--no-audit", "--no-fund", f"supabase@{SUPABASE_CLI_VERSION}"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     binary = folder / "node_modules" / ".bin" / "supabase"
     assert binary.exists()
     return binary

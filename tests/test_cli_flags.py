@@ -68,8 +68,16 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.reset", "--no-seed")
     inv("db.new", "add_notes", "--template", "table", "--table", "notes")
     time.sleep(1.1)  # versions are UTC timestamps to the second
-    inv("db.new", "add_notes_budget", "--template", "column", "--table", "notes",
-        "--column", "budget")  # fmt: skip
+    inv(
+        "db.new",
+        "add_notes_budget",
+        "--template",
+        "column",
+        "--table",
+        "notes",
+        "--column",
+        "budget",
+    )
     assert "would be applied" in inv("db.up", "--dry-run")
     inv("db.up", "--allow-out-of-order", "--target", "local")
     inv("db.list", "--target", "local", "--json")
@@ -77,8 +85,16 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.repair", FIRST_VERSION, "--status", "applied", "--target", "local")
 
     migration = next(root.glob("supabase/migrations/*_add_notes.sql"))
-    inv("db.validate", "--file", str(migration), "--format", "json", "--fail-on", "warning",
-        codes=(0, 1))  # fmt: skip
+    inv(
+        "db.validate",
+        "--file",
+        str(migration),
+        "--format",
+        "json",
+        "--fail-on",
+        "warning",
+        codes=(0, 1),
+    )
     inv("db.validate", "--format", "sarif", codes=(0, 1))
     inv("db.validate", "--format", "github", "--since", "HEAD", codes=(0, 1))
     inv("db.validate", "--write-baseline", str(root / "baseline.json"))
@@ -112,8 +128,19 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.restore", str(staging_archive), "--target", "staging", "--yes")
 
     inv("db.diff", "--from", "migrations", "--to", "staging", "--json", codes=(0, 1))
-    inv("db.diff", "--from", "staging", "--to", "local", "--sql", str(root / "fix.sql"),
-        "--webhook", "http://127.0.0.1:9/hook", "--include-managed", codes=(0, 1))  # fmt: skip
+    inv(
+        "db.diff",
+        "--from",
+        "staging",
+        "--to",
+        "local",
+        "--sql",
+        str(root / "fix.sql"),
+        "--webhook",
+        "http://127.0.0.1:9/hook",
+        "--include-managed",
+        codes=(0, 1),
+    )
     inv("db.types", "--target", "local", "--output", str(root / "types.ts"), "--schema", "public")
     inv("db.stop")
 
@@ -125,6 +152,21 @@ def test_every_documented_flag_works_from_the_command_line(
 
 
 _TASKS = (
-    "new", "up", "list", "repair", "validate", "validate-docs", "reset", "seed-dev",
-    "seed-test", "push", "dump", "restore", "diff", "types", "start", "stop", "status",
-)  # fmt: skip
+    "new",
+    "up",
+    "list",
+    "repair",
+    "validate",
+    "validate-docs",
+    "reset",
+    "seed-dev",
+    "seed-test",
+    "push",
+    "dump",
+    "restore",
+    "diff",
+    "types",
+    "start",
+    "stop",
+    "status",
+)

@@ -61,8 +61,12 @@ def _versions(url: str) -> list[str]:
         ).fetchone()
         if not exists or not exists[0]:
             return []
-        return [r[0] for r in conn.execute(
-            "SELECT version FROM supabase_migrations.schema_migrations ORDER BY 1")]  # fmt: skip
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT version FROM supabase_migrations.schema_migrations ORDER BY 1"
+            )
+        ]
 
 
 def _quiet(_: str) -> None:

@@ -62,16 +62,20 @@ def test_rls_pattern(
         with conn.transaction():
             conn.execute(sql.encode())
         namespace: dict[str, Any] = {
-            "as_user": as_user, "as_anon": as_anon, "as_service_role": as_service_role,
-            "create_auth_user": create_auth_user, "expect_denied": expect_denied,
-        }  # fmt: skip
+            "as_user": as_user,
+            "as_anon": as_anon,
+            "as_service_role": as_service_role,
+            "create_auth_user": create_auth_user,
+            "expect_denied": expect_denied,
+        }
         exec(python, namespace)  # the documented test, as written
         namespace["check"](conn)
 
 
 def test_schema_patterns(db_url: str, tmp_path: Path) -> None:
-    blocks = [code for _, found in sections("schema-patterns.md") for lang, code in found
-              if lang == "sql"]  # fmt: skip
+    blocks = [
+        code for _, found in sections("schema-patterns.md") for lang, code in found if lang == "sql"
+    ]
     assert len(blocks) >= 7
     with connect(db_url, autocommit=True) as conn:
         for number, sql in enumerate(blocks):

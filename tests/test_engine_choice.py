@@ -32,19 +32,20 @@ both = pytest.mark.skipif(
 
 @both
 def test_auto_takes_the_system_unless_the_migrations_need_more() -> None:
-    plain = choose_engine("auto", None, {"pgcrypto", "pg_cron", "pgmq"}, project_major=15,
-                          standins=STANDINS)  # fmt: skip
+    plain = choose_engine(
+        "auto", None, {"pgcrypto", "pg_cron", "pgmq"}, project_major=15, standins=STANDINS
+    )
     assert plain.binaries.kind == "system" and plain.missing == ()
     assert "it has every extension the migrations create" in plain.reason
-    vector = choose_engine("auto", None, {"vector", "pgcrypto"}, project_major=15,
-                           standins=STANDINS)  # fmt: skip
+    vector = choose_engine(
+        "auto", None, {"vector", "pgcrypto"}, project_major=15, standins=STANDINS
+    )
     assert vector.binaries.kind == "embedded" and vector.missing == ()
     assert vector.reason == (
         f"embedded PostgreSQL {vector.binaries.version}: the migrations need vector, which the "
         f"system PostgreSQL {find_system().version} lacks"
     )
-    nowhere = choose_engine("auto", None, {"postgis_topology"}, project_major=15,
-                            standins=STANDINS)  # fmt: skip
+    nowhere = choose_engine("auto", None, {"postgis_topology"}, project_major=15, standins=STANDINS)
     assert nowhere.missing == ("postgis_topology",)
     forced = choose_engine("embedded", None, set(), project_major=15, standins=STANDINS)
     assert forced.binaries.kind == "embedded" and "engine = embedded" in forced.reason

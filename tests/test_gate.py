@@ -68,11 +68,17 @@ def places(dbflow_databases: Any) -> Iterator[dict[str, Place]]:
         found = {
             "local": Place("local", "local", {}, None, project),
             "shared": Place("shared", "local", {"DATABASE_URL": shared_url}, shared, project),
-            "staging": Place("staging", "staging", {"STAGING_DATABASE_URL": staging}, staging,
-                             project),
-            "production": Place("production", "production",
-                                {"PRODUCTION_DATABASE_URL": production}, production, project),
-        }  # fmt: skip
+            "staging": Place(
+                "staging", "staging", {"STAGING_DATABASE_URL": staging}, staging, project
+            ),
+            "production": Place(
+                "production",
+                "production",
+                {"PRODUCTION_DATABASE_URL": production},
+                production,
+                project,
+            ),
+        }
         assert run(project, INV, "db.reset", "--no-seed").returncode == 0
         for place in found.values():
             place.archive = project / f"{place.name}.dump"
@@ -156,8 +162,9 @@ def test_push_needs_validation_where_the_policy_asks(places: dict[str, Place]) -
     for name in ("staging", "production"):
         place = places[name]
         assert POLICY[("push", name)].validation  # type: ignore[index]
-        result = place.run("db.push", "--target", name, "--yes",
-                           extra={"DBFLOW_APPROVED_TARGET": name})  # fmt: skip
+        result = place.run(
+            "db.push", "--target", name, "--yes", extra={"DBFLOW_APPROVED_TARGET": name}
+        )
         assert result.returncode == 1
         assert "validation found 1 error(s): nothing was pushed" in result.stderr
 
@@ -181,11 +188,16 @@ def _in_terminal(place: Place, args: list[str], answer: str) -> subprocess.Compl
         for key, value in os.environ.items()
         if not key.endswith("DATABASE_URL") and key not in ("CI", "DBFLOW_APPROVED_TARGET")
     }
-    env.update(place.env)  # fmt: skip
+    env.update(place.env)
     process = subprocess.Popen(
-        [INV, *args], cwd=place.project, stdin=terminal, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        [INV, *args],
+        cwd=place.project,
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     os.close(terminal)
     os.write(controller, answer.encode())
     stdout, stderr = process.communicate(timeout=180)

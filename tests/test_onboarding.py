@@ -55,8 +55,10 @@ def test_guardrails_are_present(name: str) -> None:
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.email=t@example.test", "-c", "user.name=t", *args],
-        cwd=cwd, check=True, capture_output=True,
-    )  # fmt: skip
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_pre_commit_hook_blocks_a_bad_staged_migration(tmp_path: Path) -> None:
@@ -64,13 +66,19 @@ def test_pre_commit_hook_blocks_a_bad_staged_migration(tmp_path: Path) -> None:
     if not pre_commit.exists():
         pytest.skip("pre-commit is not installed")
     for config in (".pre-commit-config.yaml",):
-        checked = subprocess.run([str(pre_commit), "validate-config", str(REPO / config)],
-                                 capture_output=True, text=True, check=False)  # fmt: skip
+        checked = subprocess.run(
+            [str(pre_commit), "validate-config", str(REPO / config)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert checked.returncode == 0, checked.stdout + checked.stderr
     manifest = subprocess.run(
         [str(pre_commit), "validate-manifest", str(REPO / ".pre-commit-hooks.yaml")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert manifest.returncode == 0, manifest.stdout + manifest.stderr
     project = tmp_path / "app"
     shutil.copytree(REPO / "supabase", project / "supabase")
@@ -78,31 +86,46 @@ def test_pre_commit_hook_blocks_a_bad_staged_migration(tmp_path: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.dbflow]\n")
     _git(project, "init", "-q")
     _git(project, "add", "-A")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-           "PRE_COMMIT_HOME": str(tmp_path / "cache")}  # fmt: skip
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+    }
     bad = project / "supabase" / "migrations" / "20250601000000_drop_skills.sql"
     bad.write_text("drop table public.skills;\n")
     _git(project, "add", str(bad))
     blocked = subprocess.run(
         [str(pre_commit), "run", "dbflow-validate", "--files", str(bad.relative_to(project))],
-        cwd=project, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "DAT01" in blocked.stdout
     bad.write_text("comment on table public.skills is 'Skill names.';\n")
     _git(project, "add", str(bad))
     passed = subprocess.run(
         [str(pre_commit), "run", "dbflow-validate", "--files", str(bad.relative_to(project))],
-        cwd=project, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
 def test_newcomer_follows_database_migrations_md() -> None:
     """The steps of docs/wiki/database-migrations.md, literally, on a copy of the project."""
     guide = (REPO / "docs" / "wiki" / "database-migrations.md").read_text(encoding="utf-8")
-    for step in ("inv db.new add_projects --template table", "inv db.validate", "inv db.reset",
-                 "inv db.list"):  # fmt: skip
+    for step in (
+        "inv db.new add_projects --template table",
+        "inv db.validate",
+        "inv db.reset",
+        "inv db.list",
+    ):
         assert step in guide, f"the guide no longer says {step!r}"
     root = scratch_dir("dbflow-newcomer-")
     try:
@@ -114,8 +137,15 @@ def test_newcomer_follows_database_migrations_md() -> None:
 
         def run(*command: str) -> subprocess.CompletedProcess[str]:
             env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-            result = subprocess.run([inv, *command], cwd=root, env=env, capture_output=True,
-                                    text=True, timeout=300, check=False)  # fmt: skip
+            result = subprocess.run(
+                [inv, *command],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
             assert result.returncode == 0, (
                 f"inv {' '.join(command)}:\n{result.stdout}{result.stderr}"
             )

@@ -217,9 +217,12 @@ def test_a_server_crash_during_the_clone_is_recovered_by_the_next_reset(project:
     assert cold.returncode == 0, cold.stderr
     for attempt in range(2):
         reset = subprocess.Popen(
-            [INV, "db.reset", "--no-seed"], cwd=project, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [INV, "db.reset", "--no-seed"],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         with connect(_admin(project), autocommit=True) as conn:
             backend = _wait_for_active_query(conn, "CREATE DATABASE%TEMPLATE%")
         # A backend killed mid-statement is a server crash: PostgreSQL ends every session and

@@ -398,8 +398,9 @@ def test_an_invalid_index_left_by_a_failed_build_is_dropped_and_built_again(
         conn.execute("DELETE FROM public.t WHERE ctid <> (SELECT min(ctid) FROM public.t)")
     messages: list[str] = []
     migrate(bare_db_url, folder, RunOptions(), messages.append)
-    assert any("public.t_a_key is an INVALID index left by an interrupted build" in m
-               for m in messages)  # fmt: skip
+    assert any(
+        "public.t_a_key is an INVALID index left by an interrupted build" in m for m in messages
+    )
     assert _index_state(bare_db_url, "public.t_a_key") is True
     assert applied_versions(bare_db_url) == [V1, V2]
 

@@ -82,8 +82,16 @@ def test_backups_are_private_and_a_failed_dump_leaves_nothing(
         conn.execute("CREATE ROLE dump_reader LOGIN PASSWORD 'reader-pw-1'")
     reader = bare_db_url.replace("postgres:postgres@", "dump_reader:reader-pw-1@")
     target = project / "backups" / "denied.dump"
-    failed = run(project, INV, "db.dump", "--target", "staging", "--file", str(target),
-                 env={"STAGING_DATABASE_URL": reader})  # fmt: skip
+    failed = run(
+        project,
+        INV,
+        "db.dump",
+        "--target",
+        "staging",
+        "--file",
+        str(target),
+        env={"STAGING_DATABASE_URL": reader},
+    )
     assert failed.returncode == 1
     assert "pg_dump failed" in failed.stderr and "permission denied" in failed.stderr
     assert sorted(path.name for path in target.parent.iterdir()) == [archive.name]
@@ -95,8 +103,10 @@ def test_backups_are_private_and_a_failed_dump_leaves_nothing(
 def test_a_damaged_archive_is_called_damaged(project: Path, bare_db_url: str) -> None:
     env = {"STAGING_DATABASE_URL": bare_db_url}
     good = project / "good.dump"
-    assert run(project, INV, "db.dump", "--target", "staging", "--file", str(good),
-               env=env).returncode == 0  # fmt: skip
+    assert (
+        run(project, INV, "db.dump", "--target", "staging", "--file", str(good), env=env).returncode
+        == 0
+    )
     damaged = project / "damaged.dump"
     damaged.write_bytes(_crashing_copy(good))
     truncated = project / "truncated.dump"

@@ -19,9 +19,14 @@ from dbflow.testing import as_anon, as_service_role, as_user
 
 Conn = psycopg.Connection[Any]
 APP_TABLES = (
-    "auth.users", "auth.identities", "public.profiles", "public.organizations",
-    "public.memberships", "public.skills", "public.user_career_profiles",
-)  # fmt: skip
+    "auth.users",
+    "auth.identities",
+    "public.profiles",
+    "public.organizations",
+    "public.memberships",
+    "public.skills",
+    "public.user_career_profiles",
+)
 
 
 def seed(url: str, settings: Settings, **options: Any) -> Any:

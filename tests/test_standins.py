@@ -204,8 +204,12 @@ CONDITIONAL = {
     "definitions": {"code": {"type": "string", "format": "uuid"}},
     "properties": {"id": {"$ref": "#/definitions/code"}},
 }
-TUPLE = {"type": "array", "items": [{"type": "integer"}, {"type": "string"}],
-         "additionalItems": False, "contains": {"type": "integer"}}  # fmt: skip
+TUPLE = {
+    "type": "array",
+    "items": [{"type": "integer"}, {"type": "string"}],
+    "additionalItems": False,
+    "contains": {"type": "integer"},
+}
 JSONSCHEMA_CASES = [
     (OBJECT, {"name": "ann"}),
     (OBJECT, {"name": "ann", "age": 30, "tags": ["x"], "kind": None, "version": 1, "score": 9.5}),
@@ -260,12 +264,18 @@ def test_pg_jsonschema_agrees_with_the_reference_validator(
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
     expected = validator.is_valid(instance)
     conn.execute("create extension pg_jsonschema with schema extensions")
-    query = "select extensions.jsonb_matches_schema(%s::json, %s::jsonb), " \
-            "extensions.json_matches_schema(%s::json, %s::json)"  # fmt: skip
+    query = (
+        "select extensions.jsonb_matches_schema(%s::json, %s::jsonb), "
+        "extensions.json_matches_schema(%s::json, %s::json)"
+    )
     row = conn.execute(query, (Json(schema), Json(instance), Json(schema), Json(instance)))
     assert row.fetchone() == (expected, expected)
-    errors = _one(conn, "select extensions.jsonschema_validation_errors(%s::json, %s::json)",
-                  Json(schema), Json(instance))  # fmt: skip
+    errors = _one(
+        conn,
+        "select extensions.jsonschema_validation_errors(%s::json, %s::json)",
+        Json(schema),
+        Json(instance),
+    )
     assert (errors == []) is expected
 
 
@@ -313,22 +323,32 @@ def test_pgsodium_round_trips_and_detects_tampering(conn: Conn) -> None:
     made = conn.execute("select id, name, key_type from pgsodium.create_key(name => 'k1')")
     key_id, name, key_type = made.fetchone() or (None, None, None)
     assert (name, key_type) == ("k1", "aead-det")
-    one = _one(conn, "select pgsodium.crypto_aead_det_encrypt('card 4242'::bytea, 'user 7'::bytea, "
-               "%s::uuid)", key_id)  # fmt: skip
-    again = _one(conn, "select pgsodium.crypto_aead_det_encrypt('card 4242'::bytea, "
-                 "'user 7'::bytea, %s::uuid)", key_id)  # fmt: skip
+    one = _one(
+        conn,
+        "select pgsodium.crypto_aead_det_encrypt('card 4242'::bytea, 'user 7'::bytea, %s::uuid)",
+        key_id,
+    )
+    again = _one(
+        conn,
+        "select pgsodium.crypto_aead_det_encrypt('card 4242'::bytea, 'user 7'::bytea, %s::uuid)",
+        key_id,
+    )
     assert one == again  # deterministic: the same input gives the same ciphertext
-    plain = _one(conn, "select pgsodium.crypto_aead_det_decrypt(%s, 'user 7'::bytea, %s::uuid)",
-                 one, key_id)  # fmt: skip
+    plain = _one(
+        conn, "select pgsodium.crypto_aead_det_decrypt(%s, 'user 7'::bytea, %s::uuid)", one, key_id
+    )
     assert bytes(plain) == b"card 4242"
     with pytest.raises(psycopg.errors.RaiseException, match="invalid ciphertext"):
-        conn.execute("select pgsodium.crypto_aead_det_decrypt(%s, 'user 8'::bytea, %s::uuid)",
-                     (one, key_id))  # fmt: skip
+        conn.execute(
+            "select pgsodium.crypto_aead_det_decrypt(%s, 'user 8'::bytea, %s::uuid)", (one, key_id)
+        )
 
     mac = _one(conn, "select pgsodium.crypto_auth('message'::bytea, 'key'::bytea)")
     assert bytes(mac) == hmac.new(b"key", b"message", hashlib.sha256).digest()
-    assert _one(conn, "select pgsodium.crypto_auth_verify(%s, 'message'::bytea, 'key'::bytea)",
-                mac) is True  # fmt: skip
+    assert (
+        _one(conn, "select pgsodium.crypto_auth_verify(%s, 'message'::bytea, 'key'::bytea)", mac)
+        is True
+    )
     hashed = _one(conn, "select pgsodium.crypto_pwhash_str('hunter2'::bytea)")
     assert _one(conn, "select pgsodium.crypto_pwhash_str_verify(%s, 'hunter2'::bytea)", hashed)
     assert not _one(conn, "select pgsodium.crypto_pwhash_str_verify(%s, 'other'::bytea)", hashed)

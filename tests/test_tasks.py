@@ -44,8 +44,20 @@ def test_start_status_env_stop(project: Path) -> None:
     assert "postgres:***@127.0.0.1" in status.stdout
     assert "postgres:postgres@" not in status.stdout
     standins = next(line for line in status.stdout.splitlines() if line.startswith("stand-ins"))
-    for name in ("pg_cron", "pg_graphql", "pg_net", "pgjwt", "supabase_vault", "pgmq", "http",
-                 "pg_jsonschema", "pg_hashids", "pgsodium", "pg_tle", "wrappers"):  # fmt: skip
+    for name in (
+        "pg_cron",
+        "pg_graphql",
+        "pg_net",
+        "pgjwt",
+        "supabase_vault",
+        "pgmq",
+        "http",
+        "pg_jsonschema",
+        "pg_hashids",
+        "pgsodium",
+        "pg_tle",
+        "wrappers",
+    ):
         assert name in standins
     assert str(project / ".dbflow" / "engines" / "system-15" / "pgdata") in status.stdout
 

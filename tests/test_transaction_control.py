@@ -119,7 +119,7 @@ def _state(url: str) -> dict[str, Any]:
                     "SELECT version, statements FROM supabase_migrations.schema_migrations"
                 )
             ]
-    return {"tables": rows, "indexes": indexes, "history": history}  # fmt: skip
+    return {"tables": rows, "indexes": indexes, "history": history}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -214,8 +214,10 @@ def test_the_plan_says_which_files_are_not_all_or_nothing(bare_db_url: str, tmp_
     assert plan.mode == (
         "3 parts: transaction, CREATE INDEX CONCURRENTLY, transaction; not all-or-nothing"
     )
-    assert any(note.startswith("not all-or-nothing: CREATE INDEX CONCURRENTLY commits") for
-               note in plan.notes)  # fmt: skip
+    assert any(
+        note.startswith("not all-or-nothing: CREATE INDEX CONCURRENTLY commits")
+        for note in plan.notes
+    )
     messages: list[str] = []
     migrate(bare_db_url, folder, RunOptions(), messages.append)
     assert any("warning: 20250101000000_case.sql: not all-or-nothing" in m for m in messages)

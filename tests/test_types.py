@@ -55,20 +55,44 @@ def typescript(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps({"name": "dbflow-types-check", "private": True})
     )
     subprocess.run(
-        [NPM, "install", "--silent", "--no-audit", "--no-fund",
-         "typescript@5", "@supabase/supabase-js@2"],
-        cwd=folder, check=True, capture_output=True, timeout=600,
-    )  # fmt: skip
+        [
+            NPM,
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "typescript@5",
+            "@supabase/supabase-js@2",
+        ],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return folder
 
 
 def _tsc(folder: Path, source: str) -> subprocess.CompletedProcess[str]:
     (folder / "use.ts").write_text(source)
     return subprocess.run(
-        [str(folder / "node_modules" / ".bin" / "tsc"), "--noEmit", "--strict", "--skipLibCheck",
-         "--target", "es2020", "--module", "commonjs", "--moduleResolution", "node", "use.ts"],
-        cwd=folder, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            str(folder / "node_modules" / ".bin" / "tsc"),
+            "--noEmit",
+            "--strict",
+            "--skipLibCheck",
+            "--target",
+            "es2020",
+            "--module",
+            "commonjs",
+            "--moduleResolution",
+            "node",
+            "use.ts",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_generated_types_compile_and_type_a_client(db_url: str, typescript: Path) -> None:

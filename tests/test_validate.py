@@ -239,9 +239,17 @@ def test_output_formats(tmp_path: Path) -> None:
     assert document["schema"] == "dbflow.validate/1"
     assert document["summary"]["error"] == 1
     assert set(document["findings"][0]) == {
-        "rule", "name", "severity", "message", "file", "line", "column", "statement", "fix",
+        "rule",
+        "name",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "statement",
+        "fix",
         "fingerprint",
-    }  # fmt: skip
+    }
     github = render(report, "github", tmp_path).splitlines()
     assert github[0].startswith(
         "::error file=20250101000100_m1.sql,line=1,col=1,title=DAT01 drop-table::"
@@ -313,13 +321,27 @@ def test_five_megabyte_file(tmp_path: Path) -> None:
 
 
 SQL_FRAGMENTS = [
-    "create table public.t (id int)", "drop table t", "alter table t add column a int not null",
-    "create index i on t (a)", "do $$ begin execute 'x'; end $$", "create policy p on t",
-    "select ((1", "'unterminated", "$$", "/*", "--", ";", "begin", "commit",
+    "create table public.t (id int)",
+    "drop table t",
+    "alter table t add column a int not null",
+    "create index i on t (a)",
+    "do $$ begin execute 'x'; end $$",
+    "create policy p on t",
+    "select ((1",
+    "'unterminated",
+    "$$",
+    "/*",
+    "--",
+    ";",
+    "begin",
+    "commit",
     "grant all on t to anon",
     "create function f() returns int language plpgsql as $$ begin return 1; end $$",
-    "insert into t values ('a@gmail.com')", "\x00", "é", "create view v as select 1",
-]  # fmt: skip
+    "insert into t values ('a@gmail.com')",
+    "\x00",
+    "é",
+    "create view v as select 1",
+]
 
 
 @settings(

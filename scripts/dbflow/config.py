@@ -181,10 +181,23 @@ def _read_pyproject_table(root: Path) -> Mapping[str, object]:
 
 def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str]) -> Settings:
     known = {
-        "migrations_dir", "seed_paths", "dev_seed_paths", "test_seed_paths", "port",
-        "api_schemas", "data_dir", "strict", "run_as", "pg_bin_dir", "lock_timeout",
-        "statement_timeout", "lock_wait_seconds", "validate", "types_path", "engine",
-    }  # fmt: skip
+        "migrations_dir",
+        "seed_paths",
+        "dev_seed_paths",
+        "test_seed_paths",
+        "port",
+        "api_schemas",
+        "data_dir",
+        "strict",
+        "run_as",
+        "pg_bin_dir",
+        "lock_timeout",
+        "statement_timeout",
+        "lock_wait_seconds",
+        "validate",
+        "types_path",
+        "engine",
+    }  # fmt: skip  (a word list, several to a line)
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(

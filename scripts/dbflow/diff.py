@@ -23,9 +23,20 @@ from dbflow.targets import clear
 
 Change = Literal["missing", "extra", "changed"]
 KIND_ORDER = (
-    "schema", "extension", "enum", "table", "column", "constraint", "index", "view",
-    "function", "trigger", "policy", "grant", "publication",
-)  # fmt: skip
+    "schema",
+    "extension",
+    "enum",
+    "table",
+    "column",
+    "constraint",
+    "index",
+    "view",
+    "function",
+    "trigger",
+    "policy",
+    "grant",
+    "publication",
+)  # fmt: skip  (a word list, several to a line)
 
 
 _PLURALS = {"index": "indexes", "policy": "policies"}

@@ -170,9 +170,17 @@ def describe_local(settings: Settings) -> StatusReport:
     kind = state.info.get("kind") or choice.binaries.kind
     if not state.running:
         return StatusReport(
-            "dbflow engine", engine.url(), False, state.info.get("version"), kind, state,
-            str(engine.pgdata), (), None, choice=choice,
-        )  # fmt: skip
+            "dbflow engine",
+            engine.url(),
+            False,
+            state.info.get("version"),
+            kind,
+            state,
+            str(engine.pgdata),
+            (),
+            None,
+            choice=choice,
+        )
     report = _describe_server("dbflow engine", engine.url(), kind, state, str(engine.pgdata))
     report = replace(report, choice=choice)
     if not report.reachable:

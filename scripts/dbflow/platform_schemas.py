@@ -4,8 +4,24 @@ from __future__ import annotations
 
 # Schemas the platform (or dbflow itself) owns: not the user's to change, seed, diff or type.
 MANAGED_SCHEMAS = (
-    "auth", "storage", "realtime", "vault", "graphql", "graphql_public", "extensions",
-    "supabase_functions", "supabase_migrations", "net", "cron", "pgsodium", "pgsodium_masks",
-    "_realtime", "_analytics", "_supavisor", "pgbouncer", "pgtle", "_dbflow",
+    "auth",
+    "storage",
+    "realtime",
+    "vault",
+    "graphql",
+    "graphql_public",
+    "extensions",
+    "supabase_functions",
+    "supabase_migrations",
+    "net",
+    "cron",
+    "pgsodium",
+    "pgsodium_masks",
+    "_realtime",
+    "_analytics",
+    "_supavisor",
+    "pgbouncer",
+    "pgtle",
+    "_dbflow",
     "information_schema",
-)  # fmt: skip
+)  # fmt: skip  (a word list, several to a line)

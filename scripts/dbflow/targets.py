@@ -102,10 +102,12 @@ POLICY: dict[tuple[Action, Place], Requirement] = {
     ("up", "shared"): _OK,
     ("up", "staging"): Requirement(refusal=_USE_PUSH + " (inv db.push --target staging)"),
     ("up", "production"): Requirement(refusal=_USE_PUSH + " (inv db.push --target production)"),
-    ("push", "local"): Requirement(refusal="inv db.push ships to staging or production; use "
-                                   "inv db.up for the local database"),
-    ("push", "shared"): Requirement(refusal="inv db.push ships to staging or production; use "
-                                    "inv db.up for the local database"),
+    ("push", "local"): Requirement(
+        refusal="inv db.push ships to staging or production; use inv db.up for the local database"
+    ),
+    ("push", "shared"): Requirement(
+        refusal="inv db.push ships to staging or production; use inv db.up for the local database"
+    ),
     ("push", "staging"): Requirement(validation=True, record=True),
     ("push", "production"): Requirement(
         validation=True, backup=True, confirmation="approved", record=True
@@ -129,7 +131,7 @@ POLICY: dict[tuple[Action, Place], Requirement] = {
         refusal="seed data belongs in local and test databases, never in production"
     ),
     **{(action, place): _READ for action in ("dump", "list", "diff", "types") for place in PLACES},
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,27 @@ Enums = dict[TableKey, tuple[str, ...]]
 
 _NUMBER = {"int2", "int4", "int8", "float4", "float8", "numeric", "money", "oid"}
 _STRING = {
-    "text", "varchar", "bpchar", "char", "name", "citext", "uuid", "date", "time", "timetz",
-    "timestamp", "timestamptz", "interval", "bytea", "inet", "cidr", "macaddr", "tsvector",
-    "point", "regclass",
-}  # fmt: skip
+    "text",
+    "varchar",
+    "bpchar",
+    "char",
+    "name",
+    "citext",
+    "uuid",
+    "date",
+    "time",
+    "timetz",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "bytea",
+    "inet",
+    "cidr",
+    "macaddr",
+    "tsvector",
+    "point",
+    "regclass",
+}  # fmt: skip  (a word list, several to a line)
 
 _HEADER = """export type Json =
   | string
@@ -158,8 +175,16 @@ def _views(views: list[View], schema: str, enums: Enums) -> list[str]:
             " | null"
             for column in view.columns
         ]
-        lines.extend([f"      {view.key[1]}: {{", "        Row: {", *fields, "        }",
-                      "        Relationships: []", "      }"])  # fmt: skip
+        lines.extend(
+            [
+                f"      {view.key[1]}: {{",
+                "        Row: {",
+                *fields,
+                "        }",
+                "        Relationships: []",
+                "      }",
+            ]
+        )
     if not views:
         lines.append("      [_ in never]: never")
     lines.append("    }")

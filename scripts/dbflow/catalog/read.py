@@ -228,15 +228,37 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
         catalog.indexes.append(Index((schema, name), (table_schema, table_name), definition))
     _read_views(conn, catalog, wanted)
     for row in conn.execute(_FUNCTIONS, params):
-        (schema, name, identity, definition, kind, arg_names, arg_modes, arg_types, defaults,
-         returns, returns_set) = row  # fmt: skip
+        (
+            schema,
+            name,
+            identity,
+            definition,
+            kind,
+            arg_names,
+            arg_modes,
+            arg_types,
+            defaults,
+            returns,
+            returns_set,
+        ) = row
         catalog.functions.append(
-            Function(schema, name, identity, definition, kind, tuple(arg_names),
-                     tuple(arg_modes), tuple(arg_types), defaults or 0, returns,
-                     bool(returns_set))
-        )  # fmt: skip
-    catalog.enums = {(schema, name): tuple(labels) for schema, name, labels in
-                     conn.execute(_ENUMS, params)}  # fmt: skip
+            Function(
+                schema,
+                name,
+                identity,
+                definition,
+                kind,
+                tuple(arg_names),
+                tuple(arg_modes),
+                tuple(arg_types),
+                defaults or 0,
+                returns,
+                bool(returns_set),
+            )
+        )
+    catalog.enums = {
+        (schema, name): tuple(labels) for schema, name, labels in conn.execute(_ENUMS, params)
+    }
     catalog.extensions = dict(conn.execute(_EXTENSIONS).fetchall())
     catalog.publications = {name: tuple(tables) for name, tables in conn.execute(_PUBLICATIONS)}
     return catalog
@@ -248,8 +270,21 @@ def _read_columns(conn: Conn, by_oid: dict[int, Table]) -> None:
 
 
 def _column(row: tuple[Any, ...]) -> Column:
-    (name, type_name, base, is_array, not_null, has_default, identity, generated, typmod,
-     element, labels, domain_checks, default) = row  # fmt: skip
+    (
+        name,
+        type_name,
+        base,
+        is_array,
+        not_null,
+        has_default,
+        identity,
+        generated,
+        typmod,
+        element,
+        labels,
+        domain_checks,
+        default,
+    ) = row
     max_length = typmod - 4 if base in ("varchar", "bpchar") and typmod > 4 else None
     if is_array and base.startswith("_"):
         base = element or base[1:]
@@ -288,18 +323,27 @@ def _read_constraints(conn: Conn, by_oid: dict[int, Table]) -> None:
             table.unique_keys.append(UniqueKey(name, tuple(columns), None, None))
         elif kind == "f":
             table.foreign_keys.append(
-                ForeignKey(name, tuple(columns), (target_schema, target_name),
-                           tuple(target_columns), bool(deferrable))
-            )  # fmt: skip
+                ForeignKey(
+                    name,
+                    tuple(columns),
+                    (target_schema, target_name),
+                    tuple(target_columns),
+                    bool(deferrable),
+                )
+            )
         elif kind == "c":
             table.checks.append(Check(name, sql))
     for relid, name, columns, predicate, has_expressions, definition in conn.execute(
         _UNIQUE_INDEXES, {"oids": oids}
     ):
         by_oid[relid].unique_keys.append(
-            UniqueKey(name, () if has_expressions else tuple(columns), predicate,
-                      definition if has_expressions else None)
-        )  # fmt: skip
+            UniqueKey(
+                name,
+                () if has_expressions else tuple(columns),
+                predicate,
+                definition if has_expressions else None,
+            )
+        )
 
 
 def _read_triggers(conn: Conn, by_oid: dict[int, Table]) -> None:
@@ -327,9 +371,13 @@ def _read_views(conn: Conn, catalog: Catalog, schemas: list[str]) -> None:
         columns.setdefault(row[0], []).append(_column(row[1:]))
     for oid, schema, name, materialized, options, definition, acl in rows:
         catalog.views[(schema, name)] = View(
-            (schema, name), bool(materialized), options, definition, acl,
+            (schema, name),
+            bool(materialized),
+            options,
+            definition,
+            acl,
             tuple(columns.get(oid, [])),
-        )  # fmt: skip
+        )
 
 
 def _insert_targets(
@@ -338,11 +386,15 @@ def _insert_targets(
     """Tables a trigger function's body inserts into (PL/pgSQL or SQL), via the parser."""
     if language not in ("plpgsql", "sql"):
         return ()
-    queries = [source] if language == "sql" else [
-        query
-        for _, kind, query in plpgsql_queries(plpgsql_wrapper(source, returns="trigger"))
-        if kind == "sql"
-    ]  # fmt: skip
+    queries = (
+        [source]
+        if language == "sql"
+        else [
+            query
+            for _, kind, query in plpgsql_queries(plpgsql_wrapper(source, returns="trigger"))
+            if kind == "sql"
+        ]
+    )
     targets: list[tuple[tuple[str, str], tuple[str, ...]]] = []
     for query in queries:
         for statement in parse_script(query, plpgsql=False).statements:

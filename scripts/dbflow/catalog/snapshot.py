@@ -49,8 +49,9 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
         snapshot.add("table", name, f"rls={_bool(table.rls)} force={_bool(table.force_rls)}")
         snapshot.add("grant", name, table.acl)
         for constraint in table.constraints:
-            snapshot.add("constraint", f"{name}.{quote_ident(constraint.name)}",
-                         constraint.definition)  # fmt: skip
+            snapshot.add(
+                "constraint", f"{name}.{quote_ident(constraint.name)}", constraint.definition
+            )
         for column in table.columns:
             _add_column(snapshot, name, column)
     for index in catalog.indexes:
@@ -67,8 +68,9 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
         hooked.append(catalog.tables[AUTH_USERS])
     for table in hooked:
         for trigger in table.triggers:
-            snapshot.add("trigger", f"{_name(table.key)}.{quote_ident(trigger.name)}",
-                         trigger.definition)  # fmt: skip
+            snapshot.add(
+                "trigger", f"{_name(table.key)}.{quote_ident(trigger.name)}", trigger.definition
+            )
         for policy in table.policies:
             _add_policy(snapshot, table, policy)
     for (schema, name), labels in catalog.enums.items():
@@ -100,10 +102,14 @@ def _add_column(snapshot: Snapshot, table: str, column: Column) -> None:
         parts.append("generated")
     snapshot.add("column", name, " ".join(parts))
     snapshot.columns[name] = {
-        "table": table, "column": quote_ident(column.name), "type": column.type_name,
-        "not_null": column.not_null, "default": default, "identity": column.identity,
+        "table": table,
+        "column": quote_ident(column.name),
+        "type": column.type_name,
+        "not_null": column.not_null,
+        "default": default,
+        "identity": column.identity,
         "generated": column.generated,
-    }  # fmt: skip
+    }
 
 
 def _add_policy(snapshot: Snapshot, table: Table, policy: Policy) -> None:
@@ -115,7 +121,11 @@ def _add_policy(snapshot: Snapshot, table: Table, policy: Policy) -> None:
     )
     snapshot.add("policy", name, definition)
     snapshot.policies[name] = {
-        "table": _name(table.key), "policy": quote_ident(policy.name),
-        "permissive": policy.permissive, "roles": sorted(policy.roles), "cmd": command,
-        "qual": policy.using, "check": policy.check,
-    }  # fmt: skip
+        "table": _name(table.key),
+        "policy": quote_ident(policy.name),
+        "permissive": policy.permissive,
+        "roles": sorted(policy.roles),
+        "cmd": command,
+        "qual": policy.using,
+        "check": policy.check,
+    }

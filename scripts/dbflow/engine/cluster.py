@@ -159,8 +159,10 @@ class LocalEngine:
             self._run_as_server(
                 [
                     str(binaries.tool("initdb")),
-                    "-D", str(self.pgdata),
-                    "-U", SUPERUSER,
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    SUPERUSER,
                     f"--pwfile={password_file}",
                     "--auth=scram-sha-256",
                     "--encoding=UTF8",
@@ -168,7 +170,7 @@ class LocalEngine:
                     "--no-sync",
                 ],
                 what="initdb",
-            )  # fmt: skip
+            )
         finally:
             password_file.unlink(missing_ok=True)
         return True
@@ -229,10 +231,17 @@ class LocalEngine:
         self._run_as_server(
             [
                 str(self.binaries.tool("pg_ctl")),
-                "stop", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", str(_START_TIMEOUT_S),
+                "stop",
+                "-D",
+                str(self.pgdata),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                str(_START_TIMEOUT_S),
             ],
             what="pg_ctl stop",
-        )  # fmt: skip
+        )
         return True
 
     # -- internals ----------------------------------------------------------------------
@@ -257,14 +266,21 @@ class LocalEngine:
         self._run_as_server(
             [
                 str(self.binaries.tool("pg_ctl")),
-                "start", "-w", "-t", str(_START_TIMEOUT_S),
-                "-D", str(self.pgdata),
-                "-l", str(self.log_file),
-                "-p", str(overlay.postgres),
-                "-o", shlex.join(options),
+                "start",
+                "-w",
+                "-t",
+                str(_START_TIMEOUT_S),
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.log_file),
+                "-p",
+                str(overlay.postgres),
+                "-o",
+                shlex.join(options),
             ],
             what="pg_ctl start",
-        )  # fmt: skip
+        )
 
     def _start_attached(self, overlay: Overlay, options: list[str]) -> None:
         log = self.log_file.open("ab")

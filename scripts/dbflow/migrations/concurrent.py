@@ -63,9 +63,11 @@ def resume_index(conn: Conn, plan: PlannedMigration, statement: Statement, repor
             f"{existing.qualified} is an INVALID index left by an interrupted build: "
             "dropping it and building it again"
         )
-        conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
-            sql.Identifier(existing.schema, existing.name)
-        ))  # fmt: skip
+        conn.execute(
+            sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
+                sql.Identifier(existing.schema, existing.name)
+            )
+        )
         return "build"
     if _same_index(wanted, existing):
         report(

@@ -25,14 +25,28 @@ _FIXED_SALT = "$2a$06$dbflowdbflowdbflowdbfl"
 _PRECOMPUTED_HASH = "$2a$06$dbflowdbflowdbflowdbfenb9t077hTtz1WiZ03uOisOPaRlebVeC"
 
 _EMPTY_TOKENS = (
-    "confirmation_token", "recovery_token", "email_change_token_new", "email_change",
-    "email_change_token_current", "reauthentication_token", "phone_change", "phone_change_token",
-)  # fmt: skip
+    "confirmation_token",
+    "recovery_token",
+    "email_change_token_new",
+    "email_change",
+    "email_change_token_current",
+    "reauthentication_token",
+    "phone_change",
+    "phone_change_token",
+)  # fmt: skip  (a word list, several to a line)
 _NULLS = (
-    "invited_at", "confirmation_sent_at", "recovery_sent_at", "email_change_sent_at",
-    "phone", "phone_confirmed_at", "phone_change_sent_at", "banned_until",
-    "reauthentication_sent_at", "deleted_at", "is_super_admin",
-)  # fmt: skip
+    "invited_at",
+    "confirmation_sent_at",
+    "recovery_sent_at",
+    "email_change_sent_at",
+    "phone",
+    "phone_confirmed_at",
+    "phone_change_sent_at",
+    "banned_until",
+    "reauthentication_sent_at",
+    "deleted_at",
+    "is_super_admin",
+)  # fmt: skip  (a word list, several to a line)
 
 
 def password_hash(conn: Conn) -> str:

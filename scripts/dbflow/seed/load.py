@@ -202,12 +202,14 @@ def fill_deferred(conn: Conn, seed_plan: SeedPlan) -> None:
         columns = [by_name[name].column for name in (*primary, *fk.columns)]
         conn.execute("DROP TABLE IF EXISTS pg_temp.dbflow_seed_edges")
         conn.execute(
-            sql.SQL("CREATE TEMP TABLE dbflow_seed_edges ON COMMIT DROP AS "
-                    "SELECT {} FROM {} WITH NO DATA").format(
+            sql.SQL(
+                "CREATE TEMP TABLE dbflow_seed_edges ON COMMIT DROP AS "
+                "SELECT {} FROM {} WITH NO DATA"
+            ).format(
                 sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
                 sql.Identifier(*key),
             )
-        )  # fmt: skip
+        )
         with conn.cursor().copy(
             sql.SQL("COPY dbflow_seed_edges ({}) FROM STDIN (FORMAT BINARY)").format(
                 sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)

@@ -244,9 +244,16 @@ def _plan_columns(
         elif column.name in table.primary_key and column.base_type == "uuid":
             name = table.name
             column_plan.producer = lambda row, h, name=name: row_uuid(seed, name, row)
-        elif (column_plan.unique or column.name in table.primary_key) and column.base_type in (
-            "int2", "int4", "int8",
-        ) and column.name not in plan.rules.columns:  # fmt: skip
+        elif (
+            (column_plan.unique or column.name in table.primary_key)
+            and column.base_type
+            in (
+                "int2",
+                "int4",
+                "int8",
+            )
+            and column.name not in plan.rules.columns
+        ):
             column_plan.numbered = True
             column_plan.producer = lambda row, h: row + 1
         else:

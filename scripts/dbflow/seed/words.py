@@ -11,10 +11,33 @@ from faker.providers.lorem.en_US import Provider as Lorem
 from faker.providers.person.en_US import Provider as Person
 
 SKILLS = (
-    "python", "sql", "postgresql", "typescript", "react", "go", "rust", "kotlin", "swift",
-    "docker", "kubernetes", "terraform", "aws", "gcp", "figma", "product", "design", "devops",
-    "data", "machine-learning", "security", "testing", "graphql", "supabase", "django", "rails",
-)  # fmt: skip
+    "python",
+    "sql",
+    "postgresql",
+    "typescript",
+    "react",
+    "go",
+    "rust",
+    "kotlin",
+    "swift",
+    "docker",
+    "kubernetes",
+    "terraform",
+    "aws",
+    "gcp",
+    "figma",
+    "product",
+    "design",
+    "devops",
+    "data",
+    "machine-learning",
+    "security",
+    "testing",
+    "graphql",
+    "supabase",
+    "django",
+    "rails",
+)  # fmt: skip  (a word list, several to a line)
 
 STATUSES = ("active", "pending", "archived", "draft", "open", "closed")
 CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "SEK")

@@ -22,11 +22,18 @@ _COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 _CODE_LANGUAGES = frozenset({"sql", "plpgsql"})
 _TRANSACTION_CONTROL = frozenset(
     {
-        ("begin",), ("begin", "work"), ("begin", "transaction"), ("start", "transaction"),
-        ("commit",), ("commit", "work"), ("commit", "transaction"), ("end",),
-        ("end", "work"), ("end", "transaction"),
+        ("begin",),
+        ("begin", "work"),
+        ("begin", "transaction"),
+        ("start", "transaction"),
+        ("commit",),
+        ("commit", "work"),
+        ("commit", "transaction"),
+        ("end",),
+        ("end", "work"),
+        ("end", "transaction"),
     }
-)  # fmt: skip
+)  # fmt: skip  (a word list, several to a line)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 

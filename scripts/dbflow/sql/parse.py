@@ -183,10 +183,15 @@ def _collect(source: Script, raw: list[Node], text: str, base_offset: int) -> No
         position = source.position(absolute)
         source.statements.append(
             Statement(
-                kind, Tree(body), statement_text, position.line, position.column, absolute,
+                kind,
+                Tree(body),
+                statement_text,
+                position.line,
+                position.column,
+                absolute,
                 parse_base=base_offset,
             )
-        )  # fmt: skip
+        )
 
 
 def _parse_piecewise(source: Script, safe: str) -> None:

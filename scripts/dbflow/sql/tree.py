@@ -171,9 +171,12 @@ def quote_ident(name: str) -> str:
     """``name`` as PostgreSQL's quote_ident() writes it: bare when it can be, else quoted."""
     from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
-    plain = bool(name) and (name[0].islower() or name[0] == "_") and all(
-        char.islower() or char.isdigit() or char in "_$" for char in name
-    ) and name.isascii()  # fmt: skip
+    plain = (
+        bool(name)
+        and (name[0].islower() or name[0] == "_")
+        and all(char.islower() or char.isdigit() or char in "_$" for char in name)
+        and name.isascii()
+    )
     keyword = (
         name in RESERVED_KEYWORDS or name in COL_NAME_KEYWORDS or (name in TYPE_FUNC_NAME_KEYWORDS)
     )

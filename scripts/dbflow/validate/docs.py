@@ -51,8 +51,10 @@ def render_reference() -> str:
     rules = all_rules()
     parts = [_HEADER, "| id | name | severity | what breaks |\n|---|---|---|---|\n"]
     for rule in rules:
-        parts.append(f"| [{rule.id}](#{rule.id.lower()}) | {rule.name} | {rule.severity} | "
-                     f"{rule.message} |\n")  # fmt: skip
+        parts.append(
+            f"| [{rule.id}](#{rule.id.lower()}) | {rule.name} | {rule.severity} | "
+            f"{rule.message} |\n"
+        )
     for family, title in FAMILIES.items():
         members = [rule for rule in rules if rule.family == family]
         if not members:

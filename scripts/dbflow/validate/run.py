@@ -81,8 +81,10 @@ def run_validation(settings: Settings, request: Request) -> ValidationReport:
     baseline = None
     if baseline_path is not None:
         if not baseline_path.is_file():
-            raise ConfigError(f"baseline file {baseline_path} does not exist",
-                              hint="create it with --write-baseline FILE")  # fmt: skip
+            raise ConfigError(
+                f"baseline file {baseline_path} does not exist",
+                hint="create it with --write-baseline FILE",
+            )
         try:
             baseline = load_baseline(baseline_path)
         except ValueError as exc:

@@ -196,9 +196,10 @@ def duplicate_version(ctx: FileContext) -> Iterator[Hit]:
     if match is None:
         return
     others = [
-        name for name in ctx.names_by_version.get(match["version"], [])
+        name
+        for name in ctx.names_by_version.get(match["version"], [])
         if name != ctx.source.path.name
-    ]  # fmt: skip
+    ]
     if others:
         yield Hit(f"{ctx.source.path.name} has the same version as {others[0]}", 1, 1)
 

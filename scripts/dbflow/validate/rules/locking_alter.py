@@ -20,10 +20,16 @@ _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint,
 # Functions whose value differs per row: a default using one rewrites the whole table.
 _VOLATILE_DEFAULTS = frozenset(
     {
-        "random", "gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "clock_timestamp",
-        "timeofday", "nextval", "gen_random_bytes",
+        "random",
+        "gen_random_uuid",
+        "uuid_generate_v4",
+        "uuid_generate_v1",
+        "clock_timestamp",
+        "timeofday",
+        "nextval",
+        "gen_random_bytes",
     }
-)  # fmt: skip
+)  # fmt: skip  (a word list, several to a line)
 
 
 def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[Node]:

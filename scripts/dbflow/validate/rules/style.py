@@ -32,8 +32,14 @@ def _is_primary_key(column: Node) -> bool:
 def int_primary_key(ctx: StatementContext) -> Iterator[Hit]:
     for column in added_columns(ctx.node):
         if _is_primary_key(column) and type_name(column.get("typeName")) in (
-            "int4", "int2", "serial", "smallserial", "int", "integer", "smallint",
-        ):  # fmt: skip
+            "int4",
+            "int2",
+            "serial",
+            "smallserial",
+            "int",
+            "integer",
+            "smallint",
+        ):
             yield ctx.hit_at(column)
 
 
