@@ -1,4 +1,6 @@
-"""CI sessions: `nox -s tests`, `nox -s lint`, `nox -s typecheck` (`nox -s tests -- -k rls`)."""
+"""Sessions for CI and for people: `nox -s tests` (`nox -s tests -- -k rls`), `nox -s lint`,
+`nox -s typecheck`, `nox -s workflows`; `nox -s validate` and `nox -s reset` run the
+migration workflow on this project; `nox -s bench` the benchmarks."""
 
 from __future__ import annotations
 
@@ -42,3 +44,30 @@ def workflows(session: nox.Session) -> None:
     files = sorted(str(path) for path in Path(".github/workflows").glob("*.yml"))
     session.run("actionlint", *files)
     session.run("zizmor", "--offline", "--min-severity", "medium", *files)
+
+
+@nox.session
+def validate(session: nox.Session) -> None:
+    """Lint the migrations as CI does (`nox -s validate -- --format github`)."""
+    session.install("-e", ".")
+    session.run("inv", "db.validate", *session.posargs)
+
+
+@nox.session
+def reset(session: nox.Session) -> None:
+    """Start the local database, apply every migration and seed it (`nox -s reset`)."""
+    session.install("-e", ".")
+    session.run("inv", "db.reset", *session.posargs)
+
+
+BENCHMARKS = ("validate", "reset", "seed", "template_clone")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks, each printing its ratio to its anchor (`nox -s bench -- validate`)."""
+    session.install("-e", ".[bench,embedded]")
+    for name in session.posargs or BENCHMARKS:
+        if name not in BENCHMARKS:
+            session.error(f"no benchmark {name!r}: choose from {', '.join(BENCHMARKS)}")
+        session.run("python", f"benchmarks/{name}.py")
