@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from invoke.context import Context
-from invoke.tasks import task
+from invoke.tasks import Task, task
 
 from dbflow.tasks.output import console, pairs, say, settings, show, user_errors, whole_number
 
@@ -43,38 +43,35 @@ class SeedFlags:
     allow_remote: bool
 
 
-@task(name="seed-dev", iterable=["rows", "fixed"], help=HELP)
-def seed_dev(
-    c: Context,
-    users: str | None = None,
-    orgs: str | None = None,
-    rows: list[str] | None = None,
-    seed: int = 42,
-    fixed: list[str] | None = None,
-    dry_run: bool = False,
-    sql: str | None = None,
-    target: str = "local",
-    allow_remote: bool = False,
-) -> None:
-    """Fill the local database with realistic synthetic data, generated from its schema."""
-    run_seed("dev", SeedFlags(users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote))
+def _seed_task(mode: str, summary: str) -> Task[Any]:
+    """The ``db.seed-<mode>`` task: both seed tasks take the same flags."""
+
+    def seed_task(
+        c: Context,
+        users: str | None = None,
+        orgs: str | None = None,
+        rows: list[str] | None = None,
+        seed: int = 42,
+        fixed: list[str] | None = None,
+        dry_run: bool = False,
+        sql: str | None = None,
+        target: str = "local",
+        allow_remote: bool = False,
+    ) -> None:
+        flags = SeedFlags(users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote)
+        run_seed(mode, flags)
+
+    seed_task.__doc__ = summary
+    made: Task[Any] = task(name=f"seed-{mode}", iterable=["rows", "fixed"], help=HELP)(seed_task)
+    return made
 
 
-@task(name="seed-test", iterable=["rows", "fixed"], help=HELP)
-def seed_test(
-    c: Context,
-    users: str | None = None,
-    orgs: str | None = None,
-    rows: list[str] | None = None,
-    seed: int = 42,
-    fixed: list[str] | None = None,
-    dry_run: bool = False,
-    sql: str | None = None,
-    target: str = "local",
-    allow_remote: bool = False,
-) -> None:
-    """Fill the local database with minimal, deterministic test data and named fixtures."""
-    run_seed("test", SeedFlags(users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote))
+seed_dev = _seed_task(
+    "dev", "Fill the local database with realistic synthetic data, generated from its schema."
+)
+seed_test = _seed_task(
+    "test", "Fill the local database with minimal, deterministic test data and named fixtures."
+)
 
 
 def run_seed(mode: str, flags: SeedFlags) -> None:
