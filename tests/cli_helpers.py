@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,34 @@ def run(
         timeout=timeout,
         check=False,
     )
+
+
+def run_in_terminal(
+    cwd: Path, *command: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> tuple[int, str]:
+    """Run ``command`` with a terminal as its output, as a person at a terminal does; return
+    the exit code and everything written to the terminal (control sequences included)."""
+    controller, terminal = pty.openpty()
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.endswith("DATABASE_URL") and key not in ("CI", "DBFLOW_APPROVED_TARGET")
+    }
+    clean_env.update({"TERM": "xterm-256color", "COLUMNS": "200"}, **(env or {}))
+    output = {"stdout": terminal, "stderr": terminal}
+    process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, env=clean_env, **output)
+    os.close(terminal)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(controller)
+    return process.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
 
 
 def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:

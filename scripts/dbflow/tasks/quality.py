@@ -7,7 +7,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from dbflow.tasks.output import say, settings
+from dbflow.tasks.output import progress, say, settings
 from dbflow.validate.flags import task_help
 
 
@@ -31,6 +31,7 @@ def validate(
         since=since,
         baseline=baseline,
         write_baseline_to=write_baseline,
+        progress=lambda: progress("validating migrations"),
     )
     if code:
         raise Exit(code=code)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from dbflow.config import load_settings
 from dbflow.errors import DbflowError
+from dbflow.progress import Notify, quiet
 from dbflow.validate.findings import write_baseline
 from dbflow.validate.flags import FLAGS, FORMATS, argument_parser
 from dbflow.validate.reporters import render
@@ -32,8 +35,10 @@ def validate_command(
     since: str | None = None,
     baseline: str | None = None,
     write_baseline_to: str | None = None,
+    progress: Callable[[], AbstractContextManager[Notify]] = lambda: nullcontext(quiet),
 ) -> int:
-    """Run the validator and print the report; return the exit code."""
+    """Run the validator and print the report; return the exit code. ``progress`` opens
+    what hears of each file while the run lasts (the task's live line on a terminal)."""
     chosen = fmt or default_format()
     if chosen not in FORMATS:
         print(f"error: --format must be one of {', '.join(FORMATS)}", file=sys.stderr)
@@ -49,7 +54,8 @@ def validate_command(
             since=since,
             baseline=Path(baseline) if baseline else None,
         )
-        report = run_validation(settings, request)
+        with progress() as notify:
+            report = run_validation(settings, request, notify)
     except DbflowError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

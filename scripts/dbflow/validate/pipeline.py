@@ -14,6 +14,7 @@ import os
 import time
 from pathlib import Path
 
+from dbflow.progress import Notify, quiet
 from dbflow.validate.cache import Span, cache_fingerprint, load_cache, save_cache
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.findings import Finding, ValidationReport
@@ -37,6 +38,7 @@ def validate_files(
     report_only: set[Path] | None = None,
     baseline: set[str] | None = None,
     cache_path: Path | None = None,
+    report: Notify = quiet,
 ) -> ValidationReport:
     """Validate the migration history ``paths`` (in apply order).
 
@@ -47,7 +49,7 @@ def validate_files(
     rules = RuleSet.enabled(config)
     files = [read_migration(path, _display(path, root)) for path in paths]
     cache = load_cache(cache_path, cache_fingerprint(repr(config)))
-    replayed = replay_history(files, rules, config, cache)
+    replayed = replay_history(files, rules, config, cache, report)
     save_cache(cache_path, cache)
     hits = replayed.hits + _check_history(rules.history, replayed, config)
     findings = _suppress(hits, files, replayed.spans, rules.suppressions, config)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbflow.progress import Notify, quiet
 from dbflow.sql.files import decode_sql
 from dbflow.sql.parse import Script, Statement
 from dbflow.validate.cache import CachedHit, FileSummary, Span, ValidationCache
@@ -103,9 +104,14 @@ class Replayed:
 
 
 def replay_history(
-    files: list[MigrationText], rules: RuleSet, config: ValidateConfig, cache: ValidationCache
+    files: list[MigrationText],
+    rules: RuleSet,
+    config: ValidateConfig,
+    cache: ValidationCache,
+    report: Notify = quiet,
 ) -> Replayed:
-    """Check and replay ``files`` in order, reusing and then updating ``cache``."""
+    """Check and replay ``files`` in order, reusing and then updating ``cache``; ``report``
+    hears of each file that is parsed and checked."""
     keys = cache.prefix_keys([(file.display, file.sha) for file in files])
     summary_keys = [f"{file.display}|{file.sha}" for file in files]
     resume = cache.resume_point(keys, summary_keys)
@@ -124,6 +130,7 @@ def replay_history(
             count, hits = cache.findings[keys[index]]
         else:
             cache.changed = True
+            report(f"validating {index + 1}/{len(files)}: {file.display}")
             source = _parsed(file)
             context = FileContext(source, index, config.options, names_by_version, file.problem)
             summary = FileSummary(_check_file(context, rules.own_file), _spans(source))

@@ -10,6 +10,7 @@ from pathlib import Path
 from dbflow.config import Settings
 from dbflow.errors import ConfigError
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
+from dbflow.progress import Notify, quiet
 from dbflow.validate.cache import CACHE_FILE
 from dbflow.validate.config import load_validate_config
 from dbflow.validate.findings import ValidationReport, load_baseline
@@ -58,7 +59,9 @@ def changed_since(settings: Settings, ref: str) -> set[Path]:
     return changed
 
 
-def run_validation(settings: Settings, request: Request) -> ValidationReport:
+def run_validation(
+    settings: Settings, request: Request, report: Notify = quiet
+) -> ValidationReport:
     config = load_validate_config(settings)
     paths = [_absolute(path) for path in history(settings)]
     report_only: set[Path] | None = None
@@ -96,6 +99,7 @@ def run_validation(settings: Settings, request: Request) -> ValidationReport:
         report_only=report_only,
         baseline=baseline,
         cache_path=settings.data_dir / "cache" / CACHE_FILE,
+        report=report,
     )
 
 
