@@ -19,6 +19,7 @@ from dbflow.connection import connect
 from dbflow.local import local_engine, start_local
 from dbflow.migrations.templates import ensure_templates
 from dbflow.redact import redact_url
+from dbflow.sql.tree import quote_ident
 from dbflow.targets import clear
 
 Change = Literal["missing", "extra", "changed"]
@@ -201,20 +202,20 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
     kind, name, change = item.kind, item.name, item.change
     if kind == "column":
         if change == "missing":
-            column = expected.columns[name]
-            if column["table"] not in actual.objects.get("table", {}):
+            table, column = expected.columns[name]
+            if table not in actual.objects.get("table", {}):
                 return None
-            if column["identity"] or column["generated"]:
+            if column.identity or column.generated:
                 return None
-            sql = f"alter table {column['table']} add column {column['column']} {column['type']}"
-            if column["default"] is not None:
-                sql += f" default {column['default']}"
-            if column["not_null"]:
+            sql = f"alter table {table} add column {quote_ident(column.name)} {column.type_name}"
+            if column.default is not None:
+                sql += f" default {column.default}"
+            if column.not_null:
                 sql += " not null"
             return [sql]
         if change == "extra":
-            column = actual.columns[name]
-            return [f"alter table {column['table']} drop column {column['column']}"]
+            table, column = actual.columns[name]
+            return [f"alter table {table} drop column {quote_ident(column.name)}"]
         return None
     if kind == "index":
         drop = [f"drop index if exists {name}"] if change != "missing" else []
@@ -230,21 +231,19 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         )
         return drop + add
     if kind == "policy":
-        source = expected.policies.get(name) or actual.policies[name]
-        drop = (
-            [f"drop policy {source['policy']} on {source['table']}"] if change != "missing" else []
-        )
+        table, source = expected.policies.get(name) or actual.policies[name]
+        drop = [f"drop policy {quote_ident(source.name)} on {table}"] if change != "missing" else []
         if change == "extra":
             return drop
-        policy = expected.policies[name]
+        table, policy = expected.policies[name]
         sql = (
-            f"create policy {policy['policy']} on {policy['table']} as {policy['permissive']} "
-            f"for {policy['cmd']} to {', '.join(policy['roles'])}"
+            f"create policy {quote_ident(policy.name)} on {table} as {policy.permissive} "
+            f"for {policy.command} to {', '.join(sorted(policy.roles))}"
         )
-        if policy["qual"] is not None:
-            sql += f" using ({policy['qual']})"
-        if policy["check"] is not None:
-            sql += f" with check ({policy['check']})"
+        if policy.using is not None:
+            sql += f" using ({policy.using})"
+        if policy.check is not None:
+            sql += f" with check ({policy.check})"
         return [*drop, sql]
     if kind == "function":
         if change == "extra":

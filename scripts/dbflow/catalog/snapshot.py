@@ -7,7 +7,6 @@ Supabase-managed schemas are left out, except the triggers and policies users ad
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from dbflow.catalog.model import AUTH_USERS, Catalog, Column, Policy, Table
 from dbflow.catalog.read import read_catalog, user_schemas
@@ -21,8 +20,9 @@ class Snapshot:
     """kind -> object name -> definition."""
 
     objects: dict[str, dict[str, str]] = field(default_factory=dict)
-    columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # for ALTER TABLE ADD
-    policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # for CREATE POLICY
+    # name -> (the quoted table it is on, the object), for ALTER TABLE ADD and CREATE POLICY
+    columns: dict[str, tuple[str, Column]] = field(default_factory=dict)
+    policies: dict[str, tuple[str, Policy]] = field(default_factory=dict)
 
     def add(self, kind: str, name: str, definition: str) -> None:
         self.objects.setdefault(kind, {})[name] = definition
@@ -101,15 +101,7 @@ def _add_column(snapshot: Snapshot, table: str, column: Column) -> None:
     if column.generated:
         parts.append("generated")
     snapshot.add("column", name, " ".join(parts))
-    snapshot.columns[name] = {
-        "table": table,
-        "column": quote_ident(column.name),
-        "type": column.type_name,
-        "not_null": column.not_null,
-        "default": default,
-        "identity": column.identity,
-        "generated": column.generated,
-    }
+    snapshot.columns[name] = (table, column)
 
 
 def _add_policy(snapshot: Snapshot, table: Table, policy: Policy) -> None:
@@ -120,12 +112,4 @@ def _add_policy(snapshot: Snapshot, table: Table, policy: Policy) -> None:
         f"{policy.permissive} {command} to {roles} using ({policy.using}) check ({policy.check})"
     )
     snapshot.add("policy", name, definition)
-    snapshot.policies[name] = {
-        "table": _name(table.key),
-        "policy": quote_ident(policy.name),
-        "permissive": policy.permissive,
-        "roles": sorted(policy.roles),
-        "cmd": command,
-        "qual": policy.using,
-        "check": policy.check,
-    }
+    snapshot.policies[name] = (_name(table.key), policy)
