@@ -7,10 +7,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dbflow.errors import DbflowError
 from dbflow.sql.files import read_sql_file
-from dbflow.sql.parse import Statement, split_statements
+
+if TYPE_CHECKING:
+    from dbflow.sql.parse import Statement
 
 # The Supabase CLI's rule: leading digits are the version, the rest up to .sql the name.
 MIGRATION_FILE_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")
@@ -37,6 +40,8 @@ class MigrationFile:
     @cached_property
     def statements(self) -> list[Statement]:
         """The file's statements (raises SqlSyntaxError naming the file, line and column)."""
+        from dbflow.sql.parse import split_statements  # the parser loads when a file is read
+
         return split_statements(self.text, str(self.path))
 
     @cached_property
