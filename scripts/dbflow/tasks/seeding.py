@@ -28,7 +28,7 @@ HELP = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SeedFlags:
     """The seed tasks' flags as invoke hands them over (counts arrive as text)."""
 
@@ -58,7 +58,17 @@ def _seed_task(mode: str, summary: str) -> Task[Any]:
         target: str = "local",
         allow_remote: bool = False,
     ) -> None:
-        flags = SeedFlags(users, orgs, rows, seed, fixed, dry_run, sql, target, allow_remote)
+        flags = SeedFlags(
+            users=users,
+            orgs=orgs,
+            rows=rows,
+            seed=seed,
+            fixed=fixed,
+            dry_run=dry_run,
+            sql=sql,
+            target=target,
+            allow_remote=allow_remote,
+        )
         run_seed(mode, flags)
 
     seed_task.__doc__ = summary
