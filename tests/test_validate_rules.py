@@ -1,4 +1,5 @@
-"""Every rule's own bad and good examples (the ones printed in the rule reference)."""
+"""Every rule's own examples: the bad and good one printed in the rule reference, and the
+more cases declared beside the rule (``cases=``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dbflow.validate.rules import Options, Rule, all_rules
+from dbflow.validate.rules import Case, Options, Rule, all_rules
 from tests.validate_helpers import run
 
 # Rules whose examples cannot be a single file (two files, bytes that are not UTF-8): each has
@@ -44,6 +45,29 @@ def test_bad_example_is_flagged(tmp_path: Path, rule: Rule) -> None:
 def test_good_example_is_not_flagged(tmp_path: Path, rule: Rule) -> None:
     found = _example_findings(tmp_path, rule, rule.good)
     assert rule.id not in [rule_id for rule_id, _, _ in found], found
+
+
+CASES = [(rule, case) for rule in RULES for case in rule.cases]
+
+
+@pytest.mark.parametrize(
+    ("rule", "case"), CASES, ids=[f"{rule.id}-{case.note}" for rule, case in CASES]
+)
+def test_case(tmp_path: Path, rule: Rule, case: Case) -> None:
+    given = rule.given if case.given is None else case.given
+    files: list[str | tuple[str, str]] = []
+    if given:
+        files.append(("20250101000000_given.sql", given + "\n"))
+    files.append(("20250101000100_example.sql", case.sql + "\n"))
+    if case.later:
+        files.append(("20250101000200_later.sql", case.later + "\n"))
+    report = run(tmp_path, *files, options=EXAMPLE_OPTIONS.get(rule.id))
+    found = [(f.rule_id, f.path, f.line, f.message) for f in report.findings]
+    example = [item for item in found if item[0] == rule.id and item[1].endswith("_example.sql")]
+    if case.flagged:
+        assert example, f"{rule.id} should flag: {case.note}\n{found}"
+    else:
+        assert not [item for item in found if item[0] == rule.id], f"{case.note}\n{found}"
 
 
 def test_every_rule_documents_itself() -> None:

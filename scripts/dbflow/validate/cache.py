@@ -24,10 +24,12 @@ from dbflow import __version__
 from dbflow.validate import declared as model_types
 from dbflow.validate.declared import DeclaredSchema
 
-_FORMAT = 3  # 3: the model classes are the Declared* types
+_FORMAT = 4  # 4: findings carry the object they are about
 CACHE_FILE = "validate.json"
 
-CachedHit = tuple[str, str | None, int, int, str]  # rule id, message, line, column, statement
+Subject = tuple[str, ...]
+# rule id, message, line, column, statement, the object it is about
+CachedHit = tuple[str, str | None, int, int, str, Subject | None]
 Span = tuple[int, int, str]  # a statement's first line, last line and text
 
 
@@ -144,10 +146,12 @@ def save_cache(path: Path | None, cache: ValidationCache) -> None:
 
 
 def _hit(item: Any) -> CachedHit:
-    rule_id, message, line, column, statement = item
+    rule_id, message, line, column, statement, subject = item
     if not isinstance(rule_id, str) or not isinstance(statement, str):
         raise TypeError("a cached finding is malformed")
-    return (rule_id, None if message is None else str(message), int(line), int(column), statement)
+    about = None if subject is None else tuple(str(part) for part in subject)
+    text = None if message is None else str(message)
+    return (rule_id, text, int(line), int(column), statement, about)
 
 
 # The model's own dataclasses: the only types a cached model is rebuilt from.

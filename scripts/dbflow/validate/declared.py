@@ -2,31 +2,22 @@
 
 This is the linter's model of the history, built from migration text without a database;
 the live database's schema, read from its catalog, is :mod:`dbflow.catalog` (another thing,
-with other names).
+with other names). What each statement does to it is :mod:`dbflow.validate.effects`.
 
 It answers what the rules need to know about the database *before* a statement runs: does
 the table exist, and was it created in an earlier file (then it may hold production data)
-or earlier in this same file; is RLS on by the end of the history; which indexes cover a
-foreign key; which functions are SECURITY DEFINER; and so on.
+or earlier in this same file; does the object an IF EXISTS names exist at all; is RLS on by
+the end of the history; which indexes cover a foreign key; and which statement last changed
+an object (a finding about an object that a later statement replaced is left to that one).
+The model starts from what the Supabase platform installs before any migration.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dbflow.sql.tree import (
-    Node,
-    alter_commands,
-    defelems,
-    names,
-    qualified,
-    qualified_from_names,
-    string_value,
-    type_modifiers,
-    type_name,
-)
-
 Key = tuple[str, str]
+Subject = tuple[str, ...]  # ("table" | "view" | "function" | "policy" | ..., names...)
 
 # Tables the Supabase platform creates: they exist before any migration and hold data.
 PLATFORM_TABLES: frozenset[Key] = frozenset(
@@ -40,6 +31,37 @@ PLATFORM_TABLES: frozenset[Key] = frozenset(
         ("realtime", "messages"),
     }
 )
+# Schemas and extensions every Supabase database has before its first migration.
+PLATFORM_SCHEMAS = frozenset(
+    {
+        "public",
+        "auth",
+        "storage",
+        "realtime",
+        "extensions",
+        "graphql",
+        "graphql_public",
+        "vault",
+        "pgbouncer",
+        "supabase_functions",
+        "_realtime",
+        "pg_catalog",
+        "information_schema",
+    }
+)  # fmt: skip  (a word list, several to a line)
+PLATFORM_EXTENSIONS = frozenset(
+    {"plpgsql", "pgcrypto", "uuid-ossp", "pg_stat_statements", "pg_graphql", "supabase_vault"}
+)
+# Schemas an extension creates for its objects.
+EXTENSION_SCHEMAS = {
+    "pg_cron": "cron",
+    "pg_net": "net",
+    "pgmq": "pgmq",
+    "pgsodium": "pgsodium",
+    "pg_graphql": "graphql",
+    "supabase_vault": "vault",
+    "pg_tle": "pgtle",
+}
 
 
 @dataclass(frozen=True)
@@ -63,12 +85,34 @@ class DeclaredForeignKey:
     columns: tuple[str, ...]
     target: Key
     location: Location
+    name: str = ""
+
+
+@dataclass
+class DeclaredIndex:
+    name: str
+    columns: tuple[str, ...]  # "(expression)" for an expression
+    method: str = "btree"
+    opclasses: tuple[str, ...] = ()
+    partial: bool = False
+    unique: bool = False
+
+
+@dataclass
+class DeclaredConstraint:
+    name: str
+    kind: str  # "p" primary key, "u" unique, "f" foreign key, "c" check, "x" exclusion
+    columns: tuple[str, ...]
+    validated: bool
+    location: Location
 
 
 @dataclass
 class DeclaredPolicy:
     name: str
     location: Location
+    roles: tuple[str, ...] = ("public",)
+    command: str = "all"
 
 
 @dataclass
@@ -79,14 +123,17 @@ class DeclaredTable:
     primary_key: tuple[str, ...] | None = None
     rls_enabled: bool = False
     commented: bool = False
-    indexes: list[tuple[str, ...]] = field(default_factory=list)
+    indexes: list[DeclaredIndex] = field(default_factory=list)
     foreign_keys: list[DeclaredForeignKey] = field(default_factory=list)
     policies: dict[str, DeclaredPolicy] = field(default_factory=dict)
+    constraints: dict[str, DeclaredConstraint] = field(default_factory=dict)
+    triggers: set[str] = field(default_factory=set)
 
     def covered(self, columns: tuple[str, ...]) -> bool:
-        """True when an index (or the primary key) starts with ``columns``, in any order."""
+        """True when a btree or hash index (or the primary key) starts with ``columns``, in
+        any order: what a lookup by those columns (a foreign key's check) can use."""
         wanted = set(columns)
-        candidates = list(self.indexes)
+        candidates = [index.columns for index in self.indexes if index.method in ("btree", "hash")]
         if self.primary_key:
             candidates.append(self.primary_key)
         return any(set(index[: len(columns)]) == wanted for index in candidates)
@@ -113,7 +160,11 @@ class DeclaredSchema:
     views: dict[Key, DeclaredView] = field(default_factory=dict)
     functions: dict[Key, DeclaredFunction] = field(default_factory=dict)
     index_tables: dict[Key, Key] = field(default_factory=dict)  # index name -> table
-    extensions: set[str] = field(default_factory=set)
+    types: dict[Key, tuple[str, ...]] = field(default_factory=dict)  # -> enum labels, or ()
+    sequences: set[Key] = field(default_factory=set)
+    schemas: set[str] = field(default_factory=lambda: set(PLATFORM_SCHEMAS))
+    extensions: set[str] = field(default_factory=lambda: set(PLATFORM_EXTENSIONS))
+    changes: dict[Subject, tuple[int, int]] = field(default_factory=dict)  # -> (file, line)
 
     def __post_init__(self) -> None:
         for key in PLATFORM_TABLES:
@@ -124,192 +175,17 @@ class DeclaredSchema:
     def table(self, key: Key) -> DeclaredTable | None:
         return self.tables.get(key)
 
-    def apply(self, kind: str, node: Node, where: Location) -> None:
-        """Update the model with the effect of one statement."""
-        handler = _HANDLERS.get(kind)
-        if handler is not None:
-            handler(self, node, where)
+    def index(self, key: Key) -> DeclaredIndex | None:
+        table = self.tables.get(self.index_tables.get(key, ("", "")))
+        if table is None:
+            return None
+        return next((index for index in table.indexes if index.name == key[1]), None)
 
+    def touch(self, subject: Subject, where: Location) -> None:
+        """Record that the statement at ``where`` created, changed or dropped ``subject``."""
+        self.changes[subject] = (where.file_index, where.line)
 
-def _create_table(model: DeclaredSchema, node: Node, where: Location) -> None:
-    key = qualified(node.get("relation"))
-    if key in model.tables and node.get("if_not_exists"):
-        return
-    table = DeclaredTable(key, where)
-    for element in node.get("tableElts", []) or []:
-        if "ColumnDef" in element:
-            _add_column(table, element["ColumnDef"], where)
-        elif "Constraint" in element:
-            _add_constraint(table, element["Constraint"], where)
-    model.tables[key] = table
-
-
-def _add_column(table: DeclaredTable, column: Node, where: Location) -> None:
-    name = column.get("colname", "")
-    type_node = column.get("typeName")
-    entry = DeclaredColumn(name, type_name(type_node), modifiers=tuple(type_modifiers(type_node)))
-    table.columns[name] = entry
-    for item in column.get("constraints", []) or []:
-        constraint = item.get("Constraint", {})
-        contype = constraint.get("contype")
-        if contype in ("CONSTR_NOTNULL", "CONSTR_PRIMARY"):
-            entry.not_null = True
-        if contype == "CONSTR_PRIMARY":
-            table.primary_key = (name,)
-        elif contype == "CONSTR_UNIQUE":
-            table.indexes.append((name,))
-        elif contype == "CONSTR_FOREIGN":
-            target = qualified(constraint.get("pktable"))
-            table.foreign_keys.append(DeclaredForeignKey((name,), target, where))
-
-
-def _add_constraint(table: DeclaredTable, constraint: Node, where: Location) -> None:
-    contype = constraint.get("contype")
-    keys = tuple(names(constraint.get("keys")))
-    if contype == "CONSTR_PRIMARY":
-        table.primary_key = keys
-        for name in keys:
-            if name in table.columns:
-                table.columns[name].not_null = True
-    elif contype in ("CONSTR_UNIQUE", "CONSTR_EXCLUSION") and keys:
-        table.indexes.append(keys)
-    elif contype == "CONSTR_FOREIGN":
-        columns = tuple(names(constraint.get("fk_attrs")))
-        target = qualified(constraint.get("pktable"))
-        table.foreign_keys.append(DeclaredForeignKey(columns, target, where))
-
-
-def _alter_table(model: DeclaredSchema, node: Node, where: Location) -> None:
-    key = qualified(node.get("relation"))
-    table = model.tables.get(key)
-    if table is None:
-        return
-    for command in alter_commands(node):
-        subtype = command.get("subtype")
-        definition = command.get("def") or {}
-        if subtype == "AT_AddColumn" and "ColumnDef" in definition:
-            _add_column(table, definition["ColumnDef"], where)
-        elif subtype == "AT_DropColumn":
-            table.columns.pop(command.get("name", ""), None)
-        elif subtype == "AT_AddConstraint" and "Constraint" in definition:
-            _add_constraint(table, definition["Constraint"], where)
-        elif subtype == "AT_EnableRowSecurity":
-            table.rls_enabled = True
-        elif subtype == "AT_DisableRowSecurity":
-            table.rls_enabled = False
-        elif subtype == "AT_SetNotNull" and command.get("name") in table.columns:
-            table.columns[command["name"]].not_null = True
-        elif subtype == "AT_DropNotNull" and command.get("name") in table.columns:
-            table.columns[command["name"]].not_null = False
-        elif subtype == "AT_AlterColumnType" and command.get("name") in table.columns:
-            type_node = definition.get("ColumnDef", {}).get("typeName")
-            table.columns[command["name"]].type = type_name(type_node)
-            table.columns[command["name"]].modifiers = tuple(type_modifiers(type_node))
-
-
-def _create_index(model: DeclaredSchema, node: Node, where: Location) -> None:
-    key = qualified(node.get("relation"))
-    table = model.tables.get(key)
-    columns = tuple(
-        element.get("IndexElem", {}).get("name") or "(expression)"
-        for element in node.get("indexParams", []) or []
-    )
-    if table is not None and not node.get("whereClause"):
-        table.indexes.append(columns)
-    if node.get("idxname"):
-        model.index_tables[(key[0], node["idxname"])] = key
-
-
-def _drop(model: DeclaredSchema, node: Node, where: Location) -> None:
-    kind = node.get("removeType")
-    for item in node.get("objects", []) or []:
-        if "List" in item:
-            key = qualified_from_names(item["List"].get("items"))
-            parts = names(item["List"].get("items"))
-        else:
-            parts = names([item])
-            key = ("public", parts[0]) if parts else ("public", "")
-        if kind == "OBJECT_TABLE":
-            model.tables.pop(key, None)
-        elif kind in ("OBJECT_VIEW", "OBJECT_MATVIEW"):
-            model.views.pop(key, None)
-        elif kind == "OBJECT_POLICY" and len(parts) >= 2:
-            table_key = qualified_from_names(item["List"]["items"][:-1])
-            table = model.tables.get(table_key)
-            if table is not None:
-                table.policies.pop(parts[-1], None)
-        elif kind == "OBJECT_EXTENSION":
-            model.extensions.discard(parts[-1] if parts else "")
-
-
-def _create_policy(model: DeclaredSchema, node: Node, where: Location) -> None:
-    table = model.tables.get(qualified(node.get("table")))
-    if table is not None:
-        name = node.get("policy_name", "")
-        table.policies[name] = DeclaredPolicy(name, where)
-
-
-def _create_view(model: DeclaredSchema, node: Node, where: Location) -> None:
-    key = qualified(node.get("view"))
-    options = defelems(node.get("options"))
-    invoker = string_value(options.get("security_invoker")) in ("on", "true", "1", "yes")
-    model.views[key] = DeclaredView(key, where, invoker, materialized=False)
-
-
-def _create_matview(model: DeclaredSchema, node: Node, where: Location) -> None:
-    if node.get("objtype") != "OBJECT_MATVIEW":
-        return
-    into = node.get("into", {})
-    key = qualified(into.get("IntoClause", into).get("rel"))
-    model.views[key] = DeclaredView(key, where, security_invoker=False, materialized=True)
-
-
-def _create_function(model: DeclaredSchema, node: Node, where: Location) -> None:
-    key = qualified_from_names(node.get("funcname"))
-    options = defelems(node.get("options"))
-    definer = string_value(options.get("security")) == "true"
-    has_search_path = any(
-        option.get("DefElem", {}).get("defname") == "set"
-        and option["DefElem"].get("arg", {}).get("VariableSetStmt", {}).get("name") == "search_path"
-        for option in node.get("options", []) or []
-    )
-    model.functions[key] = DeclaredFunction(key, definer, has_search_path)
-
-
-def _create_extension(model: DeclaredSchema, node: Node, where: Location) -> None:
-    model.extensions.add(node.get("extname", ""))
-
-
-def _rename(model: DeclaredSchema, node: Node, where: Location) -> None:
-    if node.get("renameType") != "OBJECT_TABLE":
-        return
-    old = qualified(node.get("relation"))
-    table = model.tables.pop(old, None)
-    if table is not None:
-        table.key = (old[0], node.get("newname", ""))
-        model.tables[table.key] = table
-
-
-def _comment(model: DeclaredSchema, node: Node, where: Location) -> None:
-    if node.get("objtype") != "OBJECT_TABLE":
-        return
-    obj = node.get("object", {})
-    key = qualified_from_names(obj.get("List", {}).get("items"))
-    table = model.tables.get(key)
-    if table is not None:
-        table.commented = node.get("comment") is not None
-
-
-_HANDLERS = {
-    "CreateStmt": _create_table,
-    "AlterTableStmt": _alter_table,
-    "IndexStmt": _create_index,
-    "DropStmt": _drop,
-    "CreatePolicyStmt": _create_policy,
-    "ViewStmt": _create_view,
-    "CreateTableAsStmt": _create_matview,
-    "CreateFunctionStmt": _create_function,
-    "CreateExtensionStmt": _create_extension,
-    "RenameStmt": _rename,
-    "CommentStmt": _comment,
-}
+    def changed_after(self, subject: Subject, file_index: int, line: int) -> bool:
+        """True when a statement after (file_index, line) changed ``subject``."""
+        last = self.changes.get(subject)
+        return last is not None and last > (file_index, line)

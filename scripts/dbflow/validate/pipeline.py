@@ -3,7 +3,8 @@
 1. read the migrations and pick the enabled rules;
 2. replay the history: statement and file rules per file, the declared schema built as the
    files go (:mod:`dbflow.validate.replay`, resumed from the cache);
-3. history rules over the schema as the whole history leaves it;
+3. findings about an object a later statement changed are left to that statement; history
+   rules over the schema as the whole history leaves it;
 4. suppressions written in the files, then the rules about suppressions;
 5. keep what is reported: the files asked for, minus the baseline, in place order.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from dbflow.progress import Notify, quiet
 from dbflow.validate.cache import Span, cache_fingerprint, load_cache, save_cache
 from dbflow.validate.config import ValidateConfig
+from dbflow.validate.declared import DeclaredSchema
 from dbflow.validate.findings import Finding, ValidationReport
 from dbflow.validate.replay import (
     MigrationText,
@@ -51,7 +53,8 @@ def validate_files(
     cache = load_cache(cache_path, cache_fingerprint(repr(config)))
     replayed = replay_history(files, rules, config, cache, report)
     save_cache(cache_path, cache)
-    hits = replayed.hits + _check_history(rules.history, replayed, config)
+    standing = [hit for hit in replayed.hits if not _overtaken(hit, replayed.model)]
+    hits = standing + _check_history(rules.history, replayed, config)
     findings = _suppress(hits, files, replayed.spans, rules.suppressions, config)
     reported = {file.display for file in files if report_only is None or file.path in report_only}
     accepted = baseline or set()
@@ -59,6 +62,12 @@ def validate_files(
     findings.sort(key=lambda finding: finding.order)
     seconds = time.perf_counter() - started
     return ValidationReport(findings, len(reported), replayed.statements, seconds, cache.notes)
+
+
+def _overtaken(hit: RawHit, model: DeclaredSchema) -> bool:
+    """True when a later statement dropped, replaced or altered the object the hit is about:
+    what that statement leaves is what counts (it is checked on its own)."""
+    return hit.subject is not None and model.changed_after(hit.subject, hit.file_index, hit.line)
 
 
 def _check_history(rules: list[Rule], replayed: Replayed, config: ValidateConfig) -> list[RawHit]:

@@ -17,7 +17,8 @@ from dbflow.sql.files import decode_sql
 from dbflow.sql.parse import Script, Statement
 from dbflow.validate.cache import CachedHit, FileSummary, Span, ValidationCache
 from dbflow.validate.config import ValidateConfig
-from dbflow.validate.declared import DeclaredSchema, Location
+from dbflow.validate.declared import DeclaredSchema, Location, Subject
+from dbflow.validate.effects import apply_statement
 from dbflow.validate.rules import FileContext, Rule, StatementContext, all_rules
 from dbflow.validate.source import SourceFile, parse_file
 
@@ -93,6 +94,7 @@ class RawHit:
     line: int
     column: int
     statement: str
+    subject: Subject | None = None
 
 
 @dataclass
@@ -141,8 +143,8 @@ def replay_history(
         replayed.statements += count
         context = FileContext(source, index, config.options, names_by_version, file.problem)
         cross_hits = _check_file(context, rules.cross_file)
-        for rule_id, message, line, column, text in summary.file_hits + cross_hits + hits:
-            replayed.hits.append(RawHit(rule_id, message, index, line, column, text))
+        for rule_id, message, line, column, text, subject in summary.file_hits + cross_hits + hits:
+            replayed.hits.append(RawHit(rule_id, message, index, line, column, text, subject))
     if cache.changed or len(keys) != len(cache.findings):
         cache.changed = True
         cache.summaries, cache.findings = summaries, findings_by_key
@@ -153,7 +155,7 @@ def replay_history(
 
 def _check_file(context: FileContext, rules: list[Rule]) -> list[CachedHit]:
     return [
-        (rule.id, hit.message, hit.line or 1, hit.column or 1, "")
+        (rule.id, hit.message, hit.line or 1, hit.column or 1, "", hit.subject)
         for rule in rules
         for hit in rule.check(context)
     ]
@@ -174,10 +176,10 @@ def _check_statements(
             for hit in rule.check(context):
                 line = hit.line or statement.line
                 column = hit.column or statement.column
-                hits.append((rule.id, hit.message, line, column, statement.text))
+                hits.append((rule.id, hit.message, line, column, statement.text, hit.subject))
         if not in_body:
             where = Location(index, source.display, statement.line, statement.column)
-            model.apply(statement.kind, statement.node, where)
+            apply_statement(model, statement.kind, statement.node, where)
     return len(ordered), hits
 
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 from dbflow.sql.parse import Statement
 from dbflow.sql.tree import Node, Tree, qualified, string_constants
-from dbflow.validate.declared import DeclaredSchema, DeclaredTable, Key, Location
+from dbflow.validate.declared import DeclaredSchema, DeclaredTable, Key, Location, Subject
 from dbflow.validate.source import SourceFile
 from dbflow.validate.suppressions import Suppression, read_suppressions
 
@@ -38,6 +38,29 @@ class Hit:
     line: int | None = None
     column: int | None = None
     location: Location | None = None  # history rules: where the object was defined
+    # The object the finding is about (("view", schema, name), ...): a finding about an
+    # object that a later statement drops, replaces or alters is judged by that statement
+    # instead, so it is dropped at the end of the history.
+    subject: Subject | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One more example the rule's tests run, beside its bad and good example."""
+
+    sql: str
+    flagged: bool  # the rule must report the example file (True) or report nothing (False)
+    note: str  # what the example shows
+    given: str | None = None  # an earlier migration (None: the rule's own ``given``)
+    later: str = ""  # a later migration
+
+
+def flags(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
+    return Case(sql.strip(), True, note, given, later.strip())
+
+
+def passes(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
+    return Case(sql.strip(), False, note, given, later.strip())
 
 
 @dataclass
@@ -164,6 +187,7 @@ class Rule:
     given: str = ""  # an earlier migration the examples build on
     in_function_bodies: bool = False  # also run on SQL inside PL/pgSQL function bodies
     cross_file: bool = False  # a file rule that looks at the other files' names too
+    cases: tuple[Case, ...] = ()  # more examples, run by the tests (not printed)
 
 
 RULES: dict[str, Rule] = {}
@@ -196,6 +220,7 @@ def rule(
     given: str = "",
     in_function_bodies: bool = False,
     cross_file: bool = False,
+    cases: Iterable[Case] = (),
 ) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
     """Register the decorated check as a Rule (the module-level name becomes the Rule)."""
 
@@ -218,6 +243,7 @@ def rule(
             given=given.strip(),
             in_function_bodies=in_function_bodies,
             cross_file=cross_file,
+            cases=tuple(cases),
         )
         RULES[id] = created
         return created

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dbflow.sql.tree import names
 from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
 
 
@@ -73,16 +74,25 @@ def table_without_primary_key(ctx: HistoryContext) -> Iterator[Hit]:
 )
 def duplicate_index(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
-    if node.get("whereClause"):
-        return
     table = ctx.table(ctx.relation)
-    columns = tuple(
-        element.get("IndexElem", {}).get("name") or "(expression)"
-        for element in node.get("indexParams", []) or []
-    )
-    if table is None or "(expression)" in columns:
+    if node.get("whereClause") or table is None:
         return
-    if columns in table.indexes or columns == table.primary_key:
+    name = node.get("idxname") or ""
+    if name and node.flag("if_not_exists") and ctx.model.index((ctx.relation[0], name)):
+        return  # IF NOT EXISTS on an index that exists: nothing is built
+    params = [element.get("IndexElem", {}) for element in node.get("indexParams", []) or []]
+    columns = tuple(param.get("name") or "(expression)" for param in params)
+    method = node.get("accessMethod") or "btree"
+    opclasses = tuple(".".join(names(param.get("opclass"))) for param in params)
+    if "(expression)" in columns:
+        return
+    same = [
+        index
+        for index in table.indexes
+        if (index.columns, index.method, index.opclasses) == (columns, method, opclasses)
+        and not index.partial
+    ]
+    if same or (columns == table.primary_key and method == "btree" and not any(opclasses)):
         yield Hit(f"An index on {table.key[1]}({', '.join(columns)}) already exists")
 
 
