@@ -62,10 +62,12 @@ def test_case(tmp_path: Path, rule: Rule, case: Case) -> None:
     if case.later:
         files.append(("20250101000200_later.sql", case.later + "\n"))
     report = run(tmp_path, *files, options=EXAMPLE_OPTIONS.get(rule.id))
-    found = [(f.rule_id, f.path, f.line, f.message) for f in report.findings]
+    found = [(f.rule_id, f.path, f.line, f.message, f.severity) for f in report.findings]
     example = [item for item in found if item[0] == rule.id and item[1].endswith("_example.sql")]
     if case.flagged:
         assert example, f"{rule.id} should flag: {case.note}\n{found}"
+        severities = {item[4] for item in example}
+        assert severities == {"info"} if case.info_only else "info" not in severities, found
     else:
         assert not [item for item in found if item[0] == rule.id], f"{case.note}\n{found}"
 

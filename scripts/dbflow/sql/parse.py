@@ -153,6 +153,45 @@ def plpgsql_queries(function_sql: str) -> list[tuple[int, str, str]]:
     return _plpgsql_statements(functions)
 
 
+def plpgsql_expressions(function_sql: str) -> list[Node]:
+    """The parse trees of every SQL expression and query a PL/pgSQL function holds (its
+    statements, assignments, conditions, PERFORM and RETURN QUERY), for reading the names it
+    uses. ``function_sql`` is a whole CREATE FUNCTION statement."""
+    wrapper, long_run = parser_safe(function_sql)
+    if long_run is not None:
+        return []
+    try:
+        functions = json.loads(parser.parse_plpgsql_json(wrapper))
+    except (parser.ParseError, ValueError):
+        return []
+    trees: list[Node] = []
+    stack: list[Any] = [functions]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            expression = value.get("PLpgSQL_expr")
+            if isinstance(expression, dict):
+                trees.extend(_expression_trees(str(expression.get("query", ""))))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return trees
+
+
+def _expression_trees(query: str) -> list[Node]:
+    """A PL/pgSQL expression's trees: a query as it is, ``x := expr`` and a bare expression
+    as SELECT expr."""
+    target, assigns, value = query.partition(":=")
+    candidates = [query, f"SELECT {value}" if assigns and target.strip() else f"SELECT {query}"]
+    for candidate in candidates:
+        try:
+            tree = json.loads(parser.parse_sql_json(candidate))
+        except parser.ParseError:
+            continue
+        return [item["stmt"] for item in tree.get("stmts", [])]
+    return []
+
+
 def plpgsql_wrapper(body: str, returns: str = "void") -> str:
     """A CREATE FUNCTION around a PL/pgSQL body (a DO block's, a trigger's), for the parser:
     the body starts on its second line."""

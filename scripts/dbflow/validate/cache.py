@@ -28,8 +28,8 @@ _FORMAT = 4  # 4: findings carry the object they are about
 CACHE_FILE = "validate.json"
 
 Subject = tuple[str, ...]
-# rule id, message, line, column, statement, the object it is about
-CachedHit = tuple[str, str | None, int, int, str, Subject | None]
+# rule id, message, line, column, statement, the object it is about, a milder severity
+CachedHit = tuple[str, str | None, int, int, str, Subject | None, str | None]
 Span = tuple[int, int, str]  # a statement's first line, last line and text
 
 
@@ -146,12 +146,13 @@ def save_cache(path: Path | None, cache: ValidationCache) -> None:
 
 
 def _hit(item: Any) -> CachedHit:
-    rule_id, message, line, column, statement, subject = item
+    rule_id, message, line, column, statement, subject, severity = item
     if not isinstance(rule_id, str) or not isinstance(statement, str):
         raise TypeError("a cached finding is malformed")
     about = None if subject is None else tuple(str(part) for part in subject)
     text = None if message is None else str(message)
-    return (rule_id, text, int(line), int(column), statement, about)
+    milder = None if severity is None else str(severity)
+    return (rule_id, text, int(line), int(column), statement, about, milder)
 
 
 # The model's own dataclasses: the only types a cached model is rebuilt from.

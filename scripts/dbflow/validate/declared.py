@@ -128,6 +128,7 @@ class DeclaredTable:
     policies: dict[str, DeclaredPolicy] = field(default_factory=dict)
     constraints: dict[str, DeclaredConstraint] = field(default_factory=dict)
     triggers: set[str] = field(default_factory=set)
+    anon_write: Location | None = None  # where anon (or PUBLIC) was granted write access
 
     def covered(self, columns: tuple[str, ...]) -> bool:
         """True when a btree or hash index (or the primary key) starts with ``columns``, in

@@ -125,6 +125,8 @@ def _add_constraint(
             )
         )
     columns = keys
+    if kind == "c":  # a CHECK (col IS NOT NULL) proves a column not null; others name none
+        columns = _not_null_check(constraint.get("raw_expr"))
     if kind == "f":
         columns = tuple(names(constraint.get("fk_attrs")))
         target = qualified(constraint.get("pktable"))
@@ -133,6 +135,14 @@ def _add_constraint(
     name = constraint.get("conname") or f"{table.key[1]}_{'_'.join(columns)}_{kind}"
     validated = not constraint.get("skip_validation")
     table.constraints[name] = DeclaredConstraint(name, kind, columns, validated, where)
+
+
+def _not_null_check(expression: Node | None) -> tuple[str, ...]:
+    test = (expression or {}).get("NullTest", {})
+    if test.get("nulltesttype") != "IS_NOT_NULL":
+        return ()
+    fields = names(test.get("arg", {}).get("ColumnRef", {}).get("fields"))
+    return (fields[-1],) if len(fields) == 1 else ()
 
 
 def _alter_table(model: DeclaredSchema, node: Node, where: Location) -> None:
@@ -442,6 +452,41 @@ def _set_schema(model: DeclaredSchema, node: Node, where: Location) -> None:
             model.functions[function.key] = function
 
 
+_WRITE_PRIVILEGES = frozenset({"insert", "update", "delete", "truncate", "all"})
+_ANON = frozenset({"anon", "public"})
+
+
+def grantees(node: Node) -> set[str]:
+    """The roles a GRANT or REVOKE names ("public" for PUBLIC)."""
+    found = set()
+    for item in node.get("grantees", []) or []:
+        role = item.get("RoleSpec", {})
+        if role.get("roletype") == "ROLESPEC_PUBLIC":
+            found.add("public")
+        elif role.get("rolename"):
+            found.add(role["rolename"])
+    return found
+
+
+def _grant(model: DeclaredSchema, node: Node, where: Location) -> None:
+    """Track write access for anon or PUBLIC on tables (granted, or revoked again)."""
+    if node.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE" or not _ANON & grantees(node):
+        return
+    privileges = {
+        item.get("AccessPriv", {}).get("priv_name", "all") for item in node.get("privileges") or []
+    } or {"all"}
+    if not privileges & _WRITE_PRIVILEGES:
+        return
+    if node.get("targtype") == "ACL_TARGET_ALL_IN_SCHEMA":
+        schemas = {string_value(item) for item in node.get("objects", []) or []}
+        tables = [table for key, table in model.tables.items() if key[0] in schemas]
+    else:
+        keys = [qualified(item) for item in node.get("objects", []) or []]
+        tables = [model.tables[key] for key in keys if key in model.tables]
+    for table in tables:
+        table.anon_write = where if node.get("is_grant") else None
+
+
 def _comment(model: DeclaredSchema, node: Node, where: Location) -> None:
     if node.get("objtype") != "OBJECT_TABLE":
         return
@@ -475,4 +520,5 @@ _HANDLERS: dict[str, Callable[[DeclaredSchema, Node, Location], None]] = {
     "RenameStmt": _rename,
     "AlterObjectSchemaStmt": _set_schema,
     "CommentStmt": _comment,
+    "GrantStmt": _grant,
 }

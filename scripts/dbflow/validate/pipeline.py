@@ -19,7 +19,7 @@ from dbflow.progress import Notify, quiet
 from dbflow.validate.cache import Span, cache_fingerprint, load_cache, save_cache
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.declared import DeclaredSchema
-from dbflow.validate.findings import Finding, ValidationReport
+from dbflow.validate.findings import SEVERITY_RANK, Finding, ValidationReport
 from dbflow.validate.replay import (
     MigrationText,
     RawHit,
@@ -28,7 +28,7 @@ from dbflow.validate.replay import (
     read_migration,
     replay_history,
 )
-from dbflow.validate.rules import RULES, HistoryContext, Rule, SuppressionContext
+from dbflow.validate.rules import RULES, SEVERITIES, HistoryContext, Rule, SuppressionContext
 from dbflow.validate.suppressions import Suppression, read_suppressions
 
 
@@ -80,9 +80,8 @@ def _check_history(rules: list[Rule], replayed: Replayed, config: ValidateConfig
             if where is None:
                 continue
             text = _statement_at(replayed.spans[where.file_index], where.line)
-            hits.append(
-                RawHit(rule.id, hit.message, where.file_index, where.line, where.column, text)
-            )
+            place = (where.file_index, where.line, where.column)
+            hits.append(RawHit(rule.id, hit.message, *place, text, severity=hit.severity))
     return hits
 
 
@@ -142,6 +141,9 @@ def _finding(hit: RawHit, display: str, config: ValidateConfig) -> Finding:
     rule = RULES[hit.rule_id]
     level = config.level(rule.id, rule.severity)
     assert level != "off", "a rule turned off does not run"
+    for milder in SEVERITIES:  # "at most": a milder case of the rule keeps its severity
+        if milder == hit.severity and SEVERITY_RANK[milder] < SEVERITY_RANK[level]:
+            level = milder
     return Finding(
         rule_id=rule.id,
         rule_name=rule.name,

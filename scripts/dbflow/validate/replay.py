@@ -95,6 +95,7 @@ class RawHit:
     column: int
     statement: str
     subject: Subject | None = None
+    severity: str | None = None  # at most this severity
 
 
 @dataclass
@@ -143,8 +144,12 @@ def replay_history(
         replayed.statements += count
         context = FileContext(source, index, config.options, names_by_version, file.problem)
         cross_hits = _check_file(context, rules.cross_file)
-        for rule_id, message, line, column, text, subject in summary.file_hits + cross_hits + hits:
-            replayed.hits.append(RawHit(rule_id, message, index, line, column, text, subject))
+        for rule_id, message, line, column, text, subject, severity in (
+            summary.file_hits + cross_hits + hits
+        ):
+            replayed.hits.append(
+                RawHit(rule_id, message, index, line, column, text, subject, severity)
+            )
     if cache.changed or len(keys) != len(cache.findings):
         cache.changed = True
         cache.summaries, cache.findings = summaries, findings_by_key
@@ -155,7 +160,7 @@ def replay_history(
 
 def _check_file(context: FileContext, rules: list[Rule]) -> list[CachedHit]:
     return [
-        (rule.id, hit.message, hit.line or 1, hit.column or 1, "", hit.subject)
+        (rule.id, hit.message, hit.line or 1, hit.column or 1, "", hit.subject, hit.severity)
         for rule in rules
         for hit in rule.check(context)
     ]
@@ -176,7 +181,8 @@ def _check_statements(
             for hit in rule.check(context):
                 line = hit.line or statement.line
                 column = hit.column or statement.column
-                hits.append((rule.id, hit.message, line, column, statement.text, hit.subject))
+                text = statement.text
+                hits.append((rule.id, hit.message, line, column, text, hit.subject, hit.severity))
         if not in_body:
             where = Location(index, source.display, statement.line, statement.column)
             apply_statement(model, statement.kind, statement.node, where)

@@ -26,7 +26,11 @@ class Request:
 
 def history(settings: Settings) -> list[Path]:
     """Every .sql file in the migrations folder: migrations by version, then the others."""
-    folder = settings.migrations_dir
+    return history_files(settings.migrations_dir)
+
+
+def history_files(folder: Path) -> list[Path]:
+    """Every .sql file in ``folder``: migrations by version, then the others by name."""
     if not folder.is_dir():
         return []
     files = [path for path in folder.iterdir() if path.is_file() and path.suffix == ".sql"]

@@ -42,6 +42,7 @@ class Hit:
     # object that a later statement drops, replaces or alters is judged by that statement
     # instead, so it is dropped at the end of the history.
     subject: Subject | None = None
+    severity: Severity | None = None  # at most this severity (a milder case of the rule)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Case:
     note: str  # what the example shows
     given: str | None = None  # an earlier migration (None: the rule's own ``given``)
     later: str = ""  # a later migration
+    info_only: bool = False  # reported, but as info (a milder case of the rule)
 
 
 def flags(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
@@ -61,6 +63,10 @@ def flags(sql: str, note: str, *, given: str | None = None, later: str = "") -> 
 
 def passes(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
     return Case(sql.strip(), False, note, given, later.strip())
+
+
+def informs(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
+    return Case(sql.strip(), True, note, given, later.strip(), info_only=True)
 
 
 @dataclass
@@ -108,6 +114,22 @@ class StatementContext:
             return True
         return table.created.file_index < self.file_index
 
+    @property
+    def policy(self) -> Subject:
+        """The policy a CREATE or ALTER POLICY statement is about."""
+        return ("policy", *qualified(self.node.get("table")), self.node.get("policy_name", ""))
+
+    def new_in_file(self, subject: Subject) -> bool:
+        """True when this file created, replaced or changed the object before this statement
+        (it then holds no data and nothing outside the file uses it yet)."""
+        last = self.model.changes.get(subject)
+        return last is not None and last[0] == self.file_index
+
+    @property
+    def later(self) -> list[Statement]:
+        """The top-level statements after this one in its file."""
+        return [item for item in self.source.statements if item.offset > self.statement.offset]
+
     @cached_property
     def literals(self) -> list[str]:
         """The statement's string literals (computed once, shared by the rules)."""
@@ -154,6 +176,11 @@ class FileContext:
 class HistoryContext:
     model: DeclaredSchema
     options: Options
+
+    @property
+    def exposed(self) -> tuple[str, ...]:
+        """The schemas exposed through the API."""
+        return self.options.exposed_schemas
 
 
 @dataclass

@@ -4,18 +4,113 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dbflow.sql.parse import Statement
 from dbflow.sql.tree import alter_commands, qualified, qualified_from_names
-from dbflow.validate.rules import Hit, StatementContext, once, rule
+from dbflow.validate.declared import Key
+from dbflow.validate.effects import dropped_objects
+from dbflow.validate.rules import Hit, StatementContext, flags, once, passes, rule
 
 _GIVEN_ORDERS = "create table public.orders (id bigint primary key, note text, total int);"
 
 
-def _dropped_keys(ctx: StatementContext) -> list[tuple[str, str]]:
-    keys = []
-    for item in ctx.node.get("objects", []) or []:
-        if "List" in item:
-            keys.append(qualified_from_names(item["List"].get("items")))
-    return keys
+_KINDS = {
+    "OBJECT_TABLE": "table",
+    "OBJECT_VIEW": "view",
+    "OBJECT_MATVIEW": "view",
+    "OBJECT_FUNCTION": "function",
+    "OBJECT_PROCEDURE": "function",
+    "OBJECT_TYPE": "type",
+    "OBJECT_DOMAIN": "type",
+    "OBJECT_EXTENSION": "extension",
+}
+# What creates an object of each kind again: a later statement of one of these kinds.
+_CREATES = {
+    "table": ("CreateStmt",),
+    "view": ("ViewStmt", "CreateTableAsStmt"),
+    "function": ("CreateFunctionStmt",),
+    "type": ("CreateEnumStmt", "CompositeTypeStmt", "CreateDomainStmt", "CreateRangeStmt"),
+    "sequence": ("CreateSeqStmt",),
+    "extension": ("CreateExtensionStmt",),
+}
+
+
+def _exists(ctx: StatementContext, kind: str, key: Key) -> bool:
+    """Whether the history (or the platform) has the object a DROP names."""
+    model = ctx.model
+    if kind == "table":
+        return key in model.tables
+    if kind == "view":
+        return key in model.views
+    if kind == "function":
+        return key in model.functions
+    if kind == "type":
+        return key in model.types
+    if kind == "sequence":
+        return key in model.sequences
+    return key[1] in model.extensions
+
+
+def _created_name(statement: Statement) -> Key | None:
+    """The (schema, name) a CREATE statement makes."""
+    node = statement.node
+    if statement.kind in ("CreateStmt", "CreateSeqStmt"):
+        return qualified(node.get("relation") or node.get("sequence"))
+    if statement.kind == "ViewStmt":
+        return qualified(node.get("view"))
+    if statement.kind == "CreateTableAsStmt":
+        into = node.get("into", {})
+        return qualified(into.get("IntoClause", into).get("rel"))
+    if statement.kind == "CreateFunctionStmt":
+        return qualified_from_names(node.get("funcname"))
+    if statement.kind in ("CreateEnumStmt", "CreateRangeStmt"):
+        return qualified_from_names(node.get("typeName"))
+    if statement.kind == "CreateDomainStmt":
+        return qualified_from_names(node.get("domainname"))
+    if statement.kind == "CompositeTypeStmt":
+        return qualified(node.get("typevar"))
+    if statement.kind == "CreateExtensionStmt":
+        return ("", node.get("extname", ""))
+    return None
+
+
+def _survives(ctx: StatementContext, kind: str, key: Key) -> bool:
+    """True when the object lives on: created in this file (nothing else uses it yet), made
+    again later in this file (a function also under another schema: moved), or renamed away
+    earlier in this file so that a new one could take its name."""
+    if ctx.new_in_file((kind, *key)):
+        return True
+    if kind == "function" and any(
+        other[1] == key[1] and other != key and ctx.new_in_file(("function", *other))
+        for other in ctx.model.functions
+    ):
+        return True  # made under another schema earlier in this file: moved
+    for later in ctx.later:
+        if later.kind in _CREATES.get(kind, ()):
+            made = _created_name(later)
+            if made == key or (made is not None and kind in ("function", "extension")
+                               and made[1] == key[1]):  # fmt: skip
+                return True
+    for earlier in ctx.source.statements:
+        if earlier.offset >= ctx.statement.offset:
+            break
+        if earlier.kind == "RenameStmt" and earlier.node.get("newname") == key[1]:
+            return True
+    return False
+
+
+def _dropped(ctx: StatementContext) -> Iterator[tuple[str, Key]]:
+    """The objects a DROP really removes: not those IF EXISTS names that the history never
+    had, nor those that live on (see :func:`_survives`)."""
+    kind = _KINDS.get(ctx.node.get("removeType", ""))
+    if kind is None:
+        return
+    for key, _ in dropped_objects(ctx.node):
+        if kind == "extension":
+            key = ("", key[1])
+        if not _exists(ctx, kind, key) and ctx.node.flag("missing_ok"):
+            continue
+        if not _survives(ctx, kind, key):
+            yield kind, key
 
 
 @rule(
@@ -32,11 +127,21 @@ def _dropped_keys(ctx: StatementContext) -> list[tuple[str, str]]:
     fix="""Ship the code that stops using the table first, keep a backup, then drop it in a later
     migration with a suppression that says why: -- dbflow: ignore DAT01 <reason>.""",
     kinds=["DropStmt"],
+    cases=[
+        passes("drop table if exists public.tmp_import;", "IF EXISTS on a table never created"),
+        passes(
+            "create table public.tmp_import (id bigint primary key);\n"
+            "drop table public.tmp_import;",
+            "a table created in the same file holds no data",
+        ),
+    ],
 )
 def drop_table(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.node.get("removeType") != "OBJECT_TABLE":
         return
-    for key in _dropped_keys(ctx):
+    for key, _ in dropped_objects(ctx.node):
+        if key not in ctx.model.tables and ctx.node.flag("missing_ok"):
+            continue  # IF EXISTS on a table the history never had
         if ctx.holds_data(key):
             yield Hit(f"Dropping table {key[0]}.{key[1]} deletes its data and breaks its clients")
 
@@ -55,14 +160,25 @@ def drop_table(ctx: StatementContext) -> Iterator[Hit]:
     fix="""Expand and contract: stop reading and writing the column in the application, deploy,
     then drop it in a later migration.""",
     kinds=["AlterTableStmt"],
+    cases=[
+        passes(
+            "alter table public.orders drop column if exists legacy_code;",
+            "IF EXISTS on a column the table never had",
+        ),
+    ],
 )
 def drop_column(ctx: StatementContext) -> Iterator[Hit]:
     key = ctx.relation
     if not ctx.holds_data(key):
         return
+    table = ctx.table(key)
     for command in alter_commands(ctx.node):
-        if command.get("subtype") == "AT_DropColumn":
-            yield Hit(f"Dropping column {key[1]}.{command.get('name')} deletes its data")
+        if command.get("subtype") != "AT_DropColumn":
+            continue
+        name = command.get("name", "")
+        if table is not None and name not in table.columns and command.get("missing_ok"):
+            continue  # IF EXISTS on a column the table never had
+        yield Hit(f"Dropping column {key[1]}.{name} deletes its data")
 
 
 @rule(
@@ -151,18 +267,6 @@ def update_without_where(ctx: StatementContext) -> Iterator[Hit]:
     yield from once(ctx.node.where is None and ctx.holds_data(key))
 
 
-_OTHER_OBJECTS = {
-    "OBJECT_VIEW": "view",
-    "OBJECT_MATVIEW": "materialized view",
-    "OBJECT_FUNCTION": "function",
-    "OBJECT_PROCEDURE": "procedure",
-    "OBJECT_TYPE": "type",
-    "OBJECT_SEQUENCE": "sequence",
-    "OBJECT_DOMAIN": "domain",
-    "OBJECT_EXTENSION": "extension",
-}
-
-
 @rule(
     id="DAT08",
     name="drop-object",
@@ -175,11 +279,47 @@ _OTHER_OBJECTS = {
     "language sql set search_path = '' as $$ select 0::bigint $$;",
     fix="Make sure nothing uses the object any more, then drop it with a suppression that says so.",
     kinds=["DropStmt"],
+    cases=[
+        passes(
+            "drop function if exists public.order_total(bigint);",
+            "IF EXISTS on a function never created",
+        ),
+        passes(
+            "drop function public.order_total(bigint);\n"
+            "create function public.order_total(bigint) returns bigint language sql "
+            "set search_path = '' as $$ select 1::bigint $$;",
+            "dropped and created again in the same file",
+            given="create function public.order_total(bigint) returns bigint language sql "
+            "set search_path = '' as $$ select 0::bigint $$;",
+        ),
+        passes(
+            "create function private.touch() returns trigger language plpgsql "
+            "set search_path = '' as $$ begin return new; end $$;\n"
+            "drop function public.touch();",
+            "a function moved to another schema",
+            given="create schema private;\ncreate function public.touch() returns trigger "
+            "language plpgsql set search_path = '' as $$ begin return new; end $$;",
+        ),
+        passes(
+            "alter type public.status rename to status_old;\n"
+            "create type public.status as enum ('open', 'closed', 'archived');\n"
+            "drop type public.status_old;",
+            "a type renamed away, made again, then the old one dropped",
+            given="create type public.status as enum ('open', 'closed');",
+        ),
+        flags(
+            "drop view public.order_totals;",
+            "a view an earlier migration made",
+            given="create view public.order_totals with (security_invoker = on) as select 1 as n;",
+        ),
+    ],
 )
 def drop_object(ctx: StatementContext) -> Iterator[Hit]:
-    what = _OTHER_OBJECTS.get(ctx.node.get("removeType", ""))
-    if what:
-        yield Hit(f"Dropping a {what} breaks whatever still uses it")
+    if ctx.node.get("removeType") == "OBJECT_TABLE":
+        return
+    for kind, key in _dropped(ctx):
+        name = f"{key[0]}.{key[1]}" if key[0] else key[1]
+        yield Hit(f"Dropping {kind} {name} breaks whatever still uses it")
 
 
 @rule(
@@ -197,14 +337,51 @@ def drop_object(ctx: StatementContext) -> Iterator[Hit]:
     fix="Replace the constraint with the new rule in the same migration, or explain with a "
     "suppression why the rule no longer holds.",
     kinds=["AlterTableStmt"],
+    cases=[
+        passes(
+            "alter table public.orders drop constraint orders_total_check, "
+            "add constraint orders_total_check check (total >= 0 and total < 1000000);",
+            "dropped and added again in one statement",
+        ),
+        passes(
+            "alter table public.orders drop constraint orders_total_check;\n"
+            "alter table public.orders add constraint orders_total_check check (total > 0);",
+            "dropped and added again later in the same file",
+        ),
+        passes(
+            "alter table public.orders drop constraint if exists orders_legacy_check;",
+            "IF EXISTS on a constraint the table never had",
+        ),
+    ],
 )
 def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
     key = ctx.relation
     if not ctx.holds_data(key):
         return
+    table = ctx.table(key)
+    added = _constraints_added_again(ctx, key)
     for command in alter_commands(ctx.node):
-        if command.get("subtype") == "AT_DropConstraint":
-            yield Hit()
+        if command.get("subtype") != "AT_DropConstraint":
+            continue
+        name = command.get("name", "")
+        if table is not None and name not in table.constraints and command.get("missing_ok"):
+            continue  # IF EXISTS on a constraint the table never had
+        if name in added:
+            continue  # dropped and added again in this file's transaction: it stays
+        yield Hit(f"Dropping constraint {name} on {key[1]} lets rows that break it in")
+
+
+def _constraints_added_again(ctx: StatementContext, key: Key) -> set[str]:
+    """Constraint names this statement, or a later one in its file, adds to table ``key``."""
+    found = set()
+    for statement in [ctx.statement, *ctx.later]:
+        if statement.kind != "AlterTableStmt" or qualified(statement.node.get("relation")) != key:
+            continue
+        for command in alter_commands(statement.node):
+            constraint = (command.get("def") or {}).get("Constraint", {})
+            if command.get("subtype") == "AT_AddConstraint" and constraint.get("conname"):
+                found.add(constraint["conname"])
+    return found
 
 
 @rule(
@@ -218,6 +395,24 @@ def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
     good="drop view public.order_totals;",
     fix="Drop the dependent objects explicitly first, so the review sees each of them.",
     kinds=["DropStmt", "TruncateStmt"],
+    cases=[
+        passes(
+            "drop view if exists public.order_totals cascade;",
+            "IF EXISTS on a view never created drops nothing",
+        ),
+    ],
 )
 def cascade(ctx: StatementContext) -> Iterator[Hit]:
-    yield from once(ctx.node.get("behavior") == "DROP_CASCADE")
+    if ctx.node.get("behavior") != "DROP_CASCADE":
+        return
+    if ctx.kind == "DropStmt" and ctx.node.get("removeType") in _KINDS:
+        kind = _KINDS[ctx.node.get("removeType", "")]
+        reaching = [
+            key
+            for key, _ in dropped_objects(ctx.node)
+            if (_exists(ctx, kind, key) or not ctx.node.flag("missing_ok"))
+            and not ctx.new_in_file((kind, *key))
+        ]
+        if not reaching:
+            return  # it drops nothing, or only what this file made
+    yield Hit()

@@ -13,7 +13,7 @@ from dbflow.sql.tree import (
     type_modifiers,
     type_name,
 )
-from dbflow.validate.rules import Hit, StatementContext, once, rule
+from dbflow.validate.rules import Hit, StatementContext, flags, once, passes, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint, note varchar(20));"
 
@@ -61,7 +61,16 @@ def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[Node]:
 def constraint_without_not_valid(ctx: StatementContext) -> Iterator[Hit]:
     for constraint in _added_constraints(ctx, "CONSTR_CHECK", "CONSTR_FOREIGN"):
         if not constraint.get("skip_validation"):
-            yield Hit()
+            kind = "foreign key" if constraint.get("contype") == "CONSTR_FOREIGN" else "check"
+            yield ctx.hit_at(
+                constraint,
+                f"Adding {kind} {_constraint_name(constraint)} to {ctx.relation[1]} checks "
+                "every row under a lock: add it NOT VALID",
+            )
+
+
+def _constraint_name(constraint: Node) -> str:
+    return str(constraint.get("conname") or "(unnamed)")
 
 
 @rule(
@@ -78,8 +87,19 @@ def constraint_without_not_valid(ctx: StatementContext) -> Iterator[Hit]:
     good="alter table public.orders add constraint orders_note_check check (note <> '') not valid;",
     fix="Move VALIDATE CONSTRAINT into a later migration file.",
     kinds=["AlterTableStmt"],
+    cases=[
+        passes(
+            "create table public.refunds (id bigint primary key, total int);\n"
+            "alter table public.refunds add constraint refunds_total_check "
+            "check (total > 0) not valid;\n"
+            "alter table public.refunds validate constraint refunds_total_check;",
+            "a table created in the same file is empty",
+        ),
+    ],
 )
 def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
+    if not ctx.holds_data():
+        return
     validated = {
         command.get("name")
         for command in alter_commands(ctx.node)
@@ -92,9 +112,13 @@ def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
             continue
         for command in alter_commands(earlier.node):
             constraint = (command.get("def") or {}).get("Constraint", {})
-            if constraint.get("skip_validation") and constraint.get("conname") in validated:
-                yield Hit()
-                return
+            name = constraint.get("conname")
+            if constraint.get("skip_validation") and name in validated:
+                yield Hit(
+                    f"Constraint {name} is validated in the file that adds it NOT VALID: the "
+                    "lock is held through the whole scan"
+                )
+                validated.discard(name)
 
 
 @rule(
@@ -117,7 +141,12 @@ def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
 def unique_without_index(ctx: StatementContext) -> Iterator[Hit]:
     for constraint in _added_constraints(ctx, "CONSTR_UNIQUE", "CONSTR_PRIMARY"):
         if not constraint.get("indexname"):
-            yield Hit()
+            kind = "primary key" if constraint.get("contype") == "CONSTR_PRIMARY" else "unique"
+            yield ctx.hit_at(
+                constraint,
+                f"Adding {kind} {_constraint_name(constraint)} to {ctx.relation[1]} builds its "
+                "index under a lock",
+            )
 
 
 @rule(
@@ -134,20 +163,55 @@ def unique_without_index(ctx: StatementContext) -> Iterator[Hit]:
     fix="""Add CHECK (col IS NOT NULL) NOT VALID, validate it in a later migration, then SET NOT
     NULL (instant) and drop the check.""",
     kinds=["AlterTableStmt"],
+    cases=[
+        passes(
+            "alter table public.orders alter column id set not null;",
+            "a primary key column is NOT NULL already",
+        ),
+        passes(
+            "alter table public.orders alter column note set not null;",
+            "a validated CHECK (note IS NOT NULL) proves it",
+            given=_GIVEN + "\nalter table public.orders add constraint orders_note_nn "
+            "check (note is not null) not valid;\n"
+            "alter table public.orders validate constraint orders_note_nn;",
+        ),
+        flags(
+            "alter table public.orders alter column note set not null;",
+            "a CHECK that is still NOT VALID proves nothing",
+            given=_GIVEN + "\nalter table public.orders add constraint orders_note_nn "
+            "check (note is not null) not valid;",
+        ),
+    ],
 )
 def set_not_null(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data():
         return
+    table = ctx.table(ctx.relation)
     for command in alter_commands(ctx.node):
-        if command.get("subtype") == "AT_SetNotNull":
-            yield Hit()
+        if command.get("subtype") != "AT_SetNotNull":
+            continue
+        name = command.get("name", "")
+        column = table.columns.get(name) if table else None
+        if column is not None and column.not_null:
+            continue  # already NOT NULL (a primary key column, say): nothing to check
+        if table is not None and any(
+            constraint.kind == "c" and constraint.columns == (name,) and constraint.validated
+            for constraint in table.constraints.values()
+        ):
+            continue  # a validated CHECK (col IS NOT NULL) proves it without a scan
+        yield Hit(f"SET NOT NULL on {ctx.relation[1]}.{name} scans the table under a lock")
 
 
-def _safe_type_change(old: tuple[str, tuple[int, ...]], new: tuple[str, tuple[int, ...]]) -> bool:
+def _safe_type_change(
+    old: tuple[str, tuple[int, ...]], new: tuple[str, tuple[int, ...]], version: int
+) -> bool:
     """True when PostgreSQL changes the type without rewriting the table or its indexes."""
     (old_type, old_mods), (new_type, new_mods) = old, new
     if old_type == new_type and old_mods == new_mods:
         return True
+    if {old_type, new_type} == {"timestamp", "timestamptz"} and old_mods == new_mods:
+        # PostgreSQL 12+ skips the rewrite when the session time zone is UTC, as on Supabase
+        return version >= 12
     if old_type in ("varchar", "bpchar", "text") and new_type == "text":
         return old_type != "bpchar"
     if old_type == new_type == "varchar":
@@ -177,6 +241,17 @@ def _safe_type_change(old: tuple[str, tuple[int, ...]], new: tuple[str, tuple[in
     fix="""Add a new column of the new type, backfill it in batches, switch the application, then
     drop the old column (expand and contract).""",
     kinds=["AlterTableStmt"],
+    cases=[
+        passes(
+            "alter table public.orders alter column placed_at type timestamptz;",
+            "timestamp to timestamptz is not rewritten in UTC (PostgreSQL 12+)",
+            given=_GIVEN + "\nalter table public.orders add column placed_at timestamp;",
+        ),
+        flags(
+            "alter table public.orders alter column customer_id type text;",
+            "bigint to text rewrites",
+        ),
+    ],
 )
 def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
     key = ctx.relation
@@ -194,7 +269,9 @@ def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
         column = table.columns.get(command.get("name", "")) if table else None
         if column is None or column_def.get("raw_default"):
             yield Hit()
-        elif not _safe_type_change((column.type, column.modifiers), new):
+        elif not _safe_type_change(
+            (column.type, column.modifiers), new, ctx.options.postgres_version
+        ):
             yield Hit(
                 f"Changing {key[1]}.{column.name} from {column.type} to {new[0]} rewrites the "
                 "table under an exclusive lock"

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.sql.tree import (
-    qualified_from_names,
-)
-from dbflow.validate.rules import Hit, StatementContext, once, rule
+from dbflow.sql.tree import qualified, qualified_from_names
+from dbflow.validate.rules import Hit, StatementContext, once, passes, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint, note varchar(20));"
 
@@ -28,10 +26,25 @@ _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint,
     fix="""Use CREATE INDEX CONCURRENTLY IF NOT EXISTS, alone in its own migration file (it
     cannot run inside the file's transaction).""",
     kinds=["IndexStmt"],
+    cases=[
+        passes(
+            "create index if not exists orders_customer_id_idx on public.orders (customer_id);",
+            "IF NOT EXISTS on an index that exists builds nothing",
+            given=_GIVEN + "\ncreate index orders_customer_id_idx on public.orders (customer_id);",
+        ),
+        passes(
+            "create table public.refunds (id bigint primary key, order_id bigint);\n"
+            "create index refunds_order_id_idx on public.refunds (order_id);",
+            "a table created in the same file is empty",
+        ),
+    ],
 )
 def create_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
-    yield from once(not node.get("concurrent") and ctx.holds_data())
+    name = node.get("idxname") or ""
+    if name and node.flag("if_not_exists") and ctx.model.index((ctx.relation[0], name)):
+        return
+    yield from once(not node.flag("concurrent") and ctx.holds_data())
 
 
 @rule(
@@ -46,16 +59,24 @@ def create_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     good="drop index concurrently if exists public.orders_note_idx;",
     fix="Use DROP INDEX CONCURRENTLY IF EXISTS, alone in its own migration file.",
     kinds=["DropStmt"],
+    cases=[
+        passes(
+            "drop index if exists public.orders_old_idx;",
+            "IF EXISTS on an index the history never created drops nothing",
+        ),
+    ],
 )
 def drop_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
-    if node.get("removeType") != "OBJECT_INDEX" or node.get("concurrent"):
+    if node.get("removeType") != "OBJECT_INDEX" or node.flag("concurrent"):
         return
     for item in node.get("objects", []) or []:
         index = qualified_from_names(item.get("List", {}).get("items"))
         table = ctx.model.index_tables.get(index)
+        if table is None and node.flag("missing_ok"):
+            continue
         if table is None or ctx.holds_data(table):
-            yield Hit()
+            yield Hit(f"Dropping index {index[1]} blocks reads and writes on its table")
             return
 
 
@@ -90,7 +111,8 @@ def reindex_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["RefreshMatViewStmt"],
 )
 def refresh_matview(ctx: StatementContext) -> Iterator[Hit]:
-    yield from once(not ctx.node.flag("concurrent"))
+    view = qualified(ctx.node.get("relation"))
+    yield from once(not ctx.node.flag("concurrent") and not ctx.new_in_file(("view", *view)))
 
 
 @rule(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbflow.sql.tree import names
-from dbflow.validate.rules import HistoryContext, Hit, StatementContext, rule
+from dbflow.validate.rules import HistoryContext, Hit, StatementContext, passes, rule
 
 
 @rule(
@@ -136,6 +136,15 @@ def _unwrapped_calls(expression: Any, inside_select: bool = False) -> Iterator[s
     "using ((select auth.uid()) = user_id);",
     fix="Write (select auth.uid()) instead of auth.uid().",
     kinds=["CreatePolicyStmt", "AlterPolicyStmt"],
+    cases=[
+        passes(
+            'create policy "notes: own" on public.notes for select to authenticated '
+            "using (auth.uid() = user_id);",
+            "a later migration replaces the policy",
+            later='alter policy "notes: own" on public.notes '
+            "using ((select auth.uid()) = user_id);",
+        ),
+    ],
 )
 def auth_function_not_wrapped(ctx: StatementContext) -> Iterator[Hit]:
     seen = set()
@@ -143,4 +152,5 @@ def auth_function_not_wrapped(ctx: StatementContext) -> Iterator[Hit]:
         for name in _unwrapped_calls(ctx.node.get(part)):
             if name not in seen:
                 seen.add(name)
-                yield Hit(f"{name}() is called for every row: wrap it as (select {name}())")
+                message = f"{name}() is called for every row: wrap it as (select {name}())"
+                yield Hit(message, subject=ctx.policy)

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.sql.tree import (
-    Node,
-    qualified,
-    string_value,
-    walk,
-)
-from dbflow.validate.rules import Hit, StatementContext, once, rule
+from dbflow.sql.tree import Node, qualified, walk
+from dbflow.validate.rules import HistoryContext, Hit, StatementContext, passes, rule
 
 
 @rule(
@@ -21,21 +16,33 @@ from dbflow.validate.rules import Hit, StatementContext, once, rule
     message="View in an exposed schema runs as its owner: it bypasses the RLS of its tables",
     why="""A view runs with its owner's rights (postgres, which bypasses RLS), so a view over a
     protected table hands every row to anyone with the anon key. PostgreSQL 15+ lets the view run
-    as the caller with security_invoker.""",
+    as the caller with security_invoker. Judged at the end of the history, so a later
+    ALTER VIEW ... SET (security_invoker = on) counts.""",
     bad="create view public.my_notes as select id from public.notes;",
     good="create view public.my_notes with (security_invoker = on) as select id from public.notes;",
     fix="Create the view WITH (security_invoker = on), or move it out of exposed schemas.",
-    kinds=["ViewStmt"],
+    scope="history",
+    cases=[
+        passes(
+            "create view public.my_notes as select 1 as id;",
+            "a later migration sets security_invoker",
+            later="alter view public.my_notes set (security_invoker = on);",
+        ),
+        passes(
+            "create view public.my_notes as select 1 as id;",
+            "a later migration moves it to a private schema",
+            later="create schema private;\nalter view public.my_notes set schema private;",
+        ),
+    ],
 )
-def view_without_security_invoker(ctx: StatementContext) -> Iterator[Hit]:
-    schema, name = qualified(ctx.node.get("view"))
-    if not ctx.exposed(schema):
-        return
-    options = ctx.node.options
-    invoker = string_value(options.get("security_invoker")) in ("on", "true", "1", "yes")
-    yield from once(
-        not invoker, f"View {schema}.{name} bypasses RLS: create it with (security_invoker = on)"
-    )
+def view_without_security_invoker(ctx: HistoryContext) -> Iterator[Hit]:
+    for view in ctx.model.views.values():
+        schema, name = view.key
+        if not view.materialized and not view.security_invoker and schema in ctx.exposed:
+            yield Hit(
+                f"View {schema}.{name} bypasses RLS: create it with (security_invoker = on)",
+                location=view.created,
+            )
 
 
 def _into(node: Node) -> Node:
@@ -70,10 +77,11 @@ def _reads_auth_users(query: Node) -> bool:
 )
 def view_exposes_auth_users(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.kind == "ViewStmt":
-        schema, _ = qualified(ctx.node.get("view"))
+        key = qualified(ctx.node.get("view"))
     else:
-        schema, _ = qualified(_into(ctx.node).get("rel"))
-    yield from once(ctx.exposed(schema) and _reads_auth_users(ctx.node.get("query", {})))
+        key = qualified(_into(ctx.node).get("rel"))
+    if ctx.exposed(key[0]) and _reads_auth_users(ctx.node.get("query", {})):
+        yield Hit(subject=("view", *key))
 
 
 @rule(
@@ -81,61 +89,57 @@ def view_exposes_auth_users(ctx: StatementContext) -> Iterator[Hit]:
     name="materialized-view-in-exposed-schema",
     severity="warning",
     message="Materialized view in an exposed schema: it has no RLS, every row is readable",
-    why="Materialized views cannot have row level security; the API serves all their rows.",
+    why="""Materialized views cannot have row level security; the API serves all their rows.
+    Judged at the end of the history, so a later move to a private schema counts.""",
     bad="create materialized view public.totals as select 1 as total;",
     good="create schema if not exists private;\n"
     "create materialized view private.totals as select 1 as total;",
     fix="Put it in a schema that is not exposed, and serve it through a function if needed.",
-    kinds=["CreateTableAsStmt"],
+    scope="history",
 )
-def materialized_view_exposed(ctx: StatementContext) -> Iterator[Hit]:
-    if ctx.node.get("objtype") != "OBJECT_MATVIEW":
-        return
-    schema, _ = qualified(_into(ctx.node).get("rel"))
-    yield from once(ctx.exposed(schema))
-
-
-_WRITE_PRIVILEGES = {"insert", "update", "delete", "truncate", "all"}
-
-
-def _grantees(node: Node) -> list[str]:
-    result = []
-    for item in node.get("grantees", []) or []:
-        role = item.get("RoleSpec", {})
-        if role.get("roletype") == "ROLESPEC_PUBLIC":
-            result.append("public")
-        elif role.get("rolename"):
-            result.append(role["rolename"])
-    return result
+def materialized_view_exposed(ctx: HistoryContext) -> Iterator[Hit]:
+    for view in ctx.model.views.values():
+        if view.materialized and view.key[0] in ctx.exposed:
+            yield Hit(location=view.created)
 
 
 @rule(
     id="SEC10",
     name="grant-to-anon",
     severity="warning",
-    message="Granting write access (or anything by default) to anon or PUBLIC opens data to "
-    "everyone",
-    why="""anon is every unauthenticated caller holding the public key; PUBLIC is every role.
-    Write grants to them, and default privileges for them, are rarely intended.""",
-    bad="grant insert, update, delete on public.notes to anon;",
-    good="grant select on public.notes to authenticated;",
-    fix="Grant to authenticated (and rely on RLS), or to service_role for server code.",
-    kinds=["GrantStmt", "AlterDefaultPrivilegesStmt"],
+    message="Write access for anon (or PUBLIC) on a table that has no row level security",
+    why="""anon is every unauthenticated caller holding the public key; PUBLIC is every role. A
+    write grant to them on a table without RLS lets anyone change every row, once the schema is
+    exposed. (Supabase grants anon everything on tables in public by default; with RLS on, the
+    policies decide, so such grants are not flagged. Tables in the exposed schemas without RLS
+    are reported by SEC01.) Judged at the end of the history.""",
+    bad="create schema api;\ncreate table api.notes (id bigint primary key);\n"
+    "grant insert, update, delete on api.notes to anon;",
+    good="create schema api;\ncreate table api.notes (id bigint primary key);\n"
+    "alter table api.notes enable row level security;\n"
+    "grant insert, update, delete on api.notes to anon;",
+    fix="Enable row level security on the table and write policies, or grant to "
+    "authenticated or service_role only.",
+    scope="history",
+    cases=[
+        passes(
+            "create table public.notes (id bigint primary key);\n"
+            "alter table public.notes enable row level security;\n"
+            "grant all on table public.notes to anon;",
+            "Supabase's default grant on a table with RLS",
+        ),
+        passes(
+            "create schema api;\ncreate table api.notes (id bigint primary key);\n"
+            "grant select on api.notes to anon;",
+            "read access only",
+        ),
+    ],
 )
-def grant_to_anon(ctx: StatementContext) -> Iterator[Hit]:
-    node = (
-        ctx.node.get("action", ctx.node) if ctx.kind == "AlterDefaultPrivilegesStmt" else ctx.node
-    )
-    if not node.get("is_grant"):
-        return
-    targets = {"anon", "public"} & set(_grantees(node))
-    if not targets:
-        return
-    if ctx.kind == "AlterDefaultPrivilegesStmt":
-        yield Hit(f"Default privileges grant future objects to {', '.join(sorted(targets))}")
-        return
-    privileges = {
-        item.get("AccessPriv", {}).get("priv_name", "all") for item in node.get("privileges") or []
-    } or {"all"}
-    if node.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE" and privileges & _WRITE_PRIVILEGES:
-        yield Hit(f"Write access granted to {', '.join(sorted(targets))}")
+def grant_to_anon(ctx: HistoryContext) -> Iterator[Hit]:
+    for table in ctx.model.tables.values():
+        if table.anon_write is None or table.rls_enabled or table.key[0] in ctx.exposed:
+            continue
+        yield Hit(
+            f"anon may write to {table.key[0]}.{table.key[1]}, which has no row level security",
+            location=table.anon_write,
+        )

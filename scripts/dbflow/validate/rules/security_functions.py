@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.platform_schemas import MANAGED_SCHEMAS
-from dbflow.sql.tree import (
-    Node,
-    defelems,
-    qualified_from_names,
-    string_value,
-)
-from dbflow.validate.rules import Hit, StatementContext, once, rule
+from dbflow.sql.parse import parse_script, plpgsql_expressions
+from dbflow.sql.tree import Node, defelems, names, qualified_from_names, string_value, walk
+from dbflow.validate.rules import Hit, StatementContext, flags, informs, passes, rule
 
 
 def _function_facts(node: Node) -> tuple[bool, bool]:
@@ -25,6 +21,79 @@ def _function_facts(node: Node) -> tuple[bool, bool]:
     return definer, search_path
 
 
+def _body_trees(ctx: StatementContext) -> list[Node] | None:
+    """The parse trees of what the body runs, or None when it cannot be read (another
+    language). A BEGIN ATOMIC body is bound when created: nothing resolves later."""
+    node = ctx.node
+    if node.get("sql_body"):
+        return []
+    options = defelems(node.get("options"))
+    language = string_value(options.get("language"))
+    body_arg = options.get("as") or {}
+    items = body_arg.get("List", {}).get("items") if isinstance(body_arg, dict) else None
+    body = string_value(items[0]) if items else string_value(body_arg)
+    if body is None:
+        return None
+    if language == "plpgsql":
+        return plpgsql_expressions(ctx.statement.text)
+    if language == "sql":
+        return [{statement.kind: statement.node} for statement in parse_script(body).statements]
+    return None
+
+
+_WRITES = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
+
+
+def unqualified_names(ctx: StatementContext) -> list[str] | None:
+    """Names the body resolves through the search path: tables and views without a schema,
+    and the history's own functions and types without one (built-in functions, operators and
+    types resolve in pg_catalog first and cannot be shadowed). None: the body is unreadable."""
+    trees = _body_trees(ctx)
+    if trees is None:
+        return None
+    functions = {key[1] for key in ctx.model.functions}
+    types = {key[1] for key in ctx.model.types}
+    found: list[str] = []
+    for tree in trees:
+        nodes = list(walk(tree))
+        ctes = {body.get("ctename") for kind, body in nodes if kind == "CommonTableExpr"}
+        for kind, body in nodes:
+            # A FROM item is a RangeVar node; the target of INSERT, UPDATE, DELETE and MERGE
+            # is a RangeVar held directly in the statement's "relation".
+            relation = body if kind == "RangeVar" else body.get("relation")
+            if kind in ("RangeVar", *_WRITES) and isinstance(relation, dict):
+                name = relation.get("relname", "")
+                if not relation.get("schemaname") and name not in ctes:
+                    found.append(name)
+            elif kind == "FuncCall":
+                parts = names(body.get("funcname"))
+                if len(parts) == 1 and parts[0] in functions:
+                    found.append(f"{parts[0]}()")
+            elif kind == "TypeName":
+                parts = names(body.get("names"))
+                if len(parts) == 1 and parts[0] in types:
+                    found.append(parts[0])
+    return sorted(set(found))
+
+
+def _search_path_hit(ctx: StatementContext, what: str, danger: str) -> Iterator[Hit]:
+    if ctx.node.get("sql_body"):
+        return  # a BEGIN ATOMIC body is bound when created: no name resolves later
+    key = qualified_from_names(ctx.node.get("funcname"))
+    subject = ("function", *key)
+    unqualified = unqualified_names(ctx)
+    if unqualified == []:
+        yield Hit(
+            f"{what} {key[0]}.{key[1]} has no SET search_path; its body names everything with a "
+            "schema, so set search_path = '' to keep it that way",
+            subject=subject,
+            severity="info",
+        )
+        return
+    named = f" and names {', '.join(unqualified[:3])} without a schema" if unqualified else ""
+    yield Hit(f"{what} {key[0]}.{key[1]} has no SET search_path{named}: {danger}", subject=subject)
+
+
 @rule(
     id="SEC08",
     name="security-definer-without-search-path",
@@ -32,20 +101,37 @@ def _function_facts(node: Node) -> tuple[bool, bool]:
     message="SECURITY DEFINER function without SET search_path can be hijacked",
     why="""A SECURITY DEFINER function runs with its owner's rights; without a fixed search_path a
     caller can create an object with the same name in a schema earlier on their path and have
-    the function run it with those rights.""",
+    the function run it with those rights. (A trigger function on auth.users also fails,
+    "relation does not exist", under the auth service's search_path.) A body that names every
+    table, view and own function with its schema is reported as info only.""",
     bad="create function public.is_admin() returns boolean language sql security definer "
-    "as $$ select true $$;",
+    "as $$ select exists (select 1 from admins where user_id = auth.uid()) $$;",
     good="create function public.is_admin() returns boolean language sql security definer "
-    "set search_path = '' as $$ select true $$;",
+    "set search_path = '' as $$ select exists (select 1 from public.admins "
+    "where user_id = auth.uid()) $$;",
     fix="Add SET search_path = '' and schema-qualify every name in the body.",
     kinds=["CreateFunctionStmt"],
+    cases=[
+        passes(
+            "create function public.is_admin() returns boolean language sql security definer "
+            "as $$ select true $$;",
+            "a later migration sets the search_path",
+            later="alter function public.is_admin() set search_path = '';",
+        ),
+        flags(
+            "create function public.handle_new_user() returns trigger language plpgsql "
+            "security definer as $$ begin insert into profiles (id) values (new.id); "
+            "return new; end $$;",
+            "a PL/pgSQL body with an unqualified table",
+        ),
+    ],
 )
 def definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]:
     definer, search_path = _function_facts(ctx.node)
-    name = ".".join(qualified_from_names(ctx.node.get("funcname")))
-    yield from once(
-        definer and not search_path, f"SECURITY DEFINER function {name} has no SET search_path"
-    )
+    if definer and not search_path:
+        yield from _search_path_hit(
+            ctx, "SECURITY DEFINER function", "a caller's search_path decides what it runs"
+        )
 
 
 @rule(
@@ -54,14 +140,34 @@ def definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]:
     severity="warning",
     message="Function without SET search_path resolves names through the caller's path",
     why="""Names in the body resolve through whatever search_path the caller has, so the function
-    can call a different object than the author meant (Supabase's advisor flags this too).""",
-    bad="create function public.add_one(i int) returns int language sql as $$ select i + 1 $$;",
-    good="create function public.add_one(i int) returns int language sql set search_path = '' "
-    "as $$ select i + 1 $$;",
+    can call a different object than the author meant, or fail (Supabase's advisor flags
+    this too). A body that names every table, view and own function with its schema is
+    reported as info only.""",
+    bad="create function public.order_count() returns bigint language sql "
+    "as $$ select count(*) from orders $$;",
+    good="create function public.order_count() returns bigint language sql "
+    "set search_path = '' as $$ select count(*) from public.orders $$;",
     fix="Add SET search_path = '' (and qualify names), or SET search_path = public.",
     kinds=["CreateFunctionStmt"],
+    cases=[
+        informs(
+            "create function public.add_one(i int) returns int language sql as $$ select i + 1 $$;",
+            "only built-in names: info, not a warning",
+        ),
+        informs(
+            "create function public.order_count() returns bigint language plpgsql as $$ "
+            "begin return (select count(*) from public.orders); end $$;",
+            "a PL/pgSQL body that qualifies every name",
+        ),
+        passes(
+            "create function public.order_count() returns bigint language sql "
+            "begin atomic select count(*) from orders; end;",
+            "a BEGIN ATOMIC body is bound when created",
+        ),
+    ],
 )
 def function_search_path_mutable(ctx: StatementContext) -> Iterator[Hit]:
     definer, search_path = _function_facts(ctx.node)
     schema, _ = qualified_from_names(ctx.node.get("funcname"))
-    yield from once(not definer and not search_path and schema not in MANAGED_SCHEMAS)
+    if not definer and not search_path and schema not in MANAGED_SCHEMAS:
+        yield from _search_path_hit(ctx, "Function", "it resolves them through the caller's path")

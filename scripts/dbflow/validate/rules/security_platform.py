@@ -14,7 +14,7 @@ from dbflow.sql.tree import (
     string_value,
     walk,
 )
-from dbflow.validate.rules import Hit, StatementContext, once, rule
+from dbflow.validate.rules import Hit, StatementContext, passes, rule
 
 # User migrations add triggers and policies in the managed schemas, nothing else.
 MANAGED = frozenset(MANAGED_SCHEMAS)
@@ -37,16 +37,30 @@ _SELF_PLACED_EXTENSIONS = frozenset(
     good="create extension if not exists pg_trgm with schema extensions;",
     fix="Add WITH SCHEMA extensions.",
     kinds=["CreateExtensionStmt"],
+    cases=[
+        passes(
+            'create extension if not exists "uuid-ossp";',
+            "the platform installs uuid-ossp: IF NOT EXISTS does nothing",
+        ),
+        passes(
+            "create extension if not exists pg_trgm;",
+            "a later migration moves it out of public",
+            later="alter extension pg_trgm set schema extensions;",
+        ),
+    ],
 )
 def extension_in_public(ctx: StatementContext) -> Iterator[Hit]:
     name = ctx.node.get("extname", "")
     schema = string_value(ctx.node.options.get("schema"))
     if name in _SELF_PLACED_EXTENSIONS:
         return
-    yield from once(
-        schema is None or ctx.exposed(schema),
-        f"Extension {name} lands in an exposed schema: add WITH SCHEMA extensions",
-    )
+    if ctx.node.flag("if_not_exists") and name in ctx.model.extensions:
+        return  # installed already (by the platform or an earlier migration): a no-op
+    if schema is None or ctx.exposed(schema):
+        yield Hit(
+            f"Extension {name} lands in an exposed schema: add WITH SCHEMA extensions",
+            subject=("extension", name),
+        )
 
 
 @rule(
@@ -126,8 +140,17 @@ def _schemas_touched(ctx: StatementContext) -> set[str]:
     fix="Keep your objects in your own schemas (public or a private one) and reference the "
     "platform's tables from there.",
     kinds=list(_MANAGED_KINDS),
+    cases=[
+        passes(
+            "create extension if not exists pg_cron;\ncreate schema if not exists cron;",
+            "pg_cron made the cron schema already",
+        ),
+    ],
 )
 def managed_schema_change(ctx: StatementContext) -> Iterator[Hit]:
+    existing = ctx.node.get("schemaname") in ctx.model.schemas
+    if ctx.kind == "CreateSchemaStmt" and ctx.node.flag("if_not_exists") and existing:
+        return  # the schema is there already (pg_cron made cron, say): a no-op
     touched = _schemas_touched(ctx) & MANAGED
     if ctx.kind == "AlterTableStmt":
         subtypes = {command.get("subtype") for command in alter_commands(ctx.node)}
