@@ -58,12 +58,16 @@ def test_case(tmp_path: Path, rule: Rule, case: Case) -> None:
     files: list[str | tuple[str, str]] = []
     if given:
         files.append(("20250101000000_given.sql", given + "\n"))
-    files.append(("20250101000100_example.sql", case.sql + "\n"))
+    first_line = case.sql.splitlines()[0]
+    name = "20250101000100_example.sql"
+    if first_line.startswith("-- file: "):
+        name = Path(first_line.removeprefix("-- file: ")).name
+    files.append((name, case.sql + "\n"))
     if case.later:
         files.append(("20250101000200_later.sql", case.later + "\n"))
     report = run(tmp_path, *files, options=EXAMPLE_OPTIONS.get(rule.id))
     found = [(f.rule_id, f.path, f.line, f.message, f.severity) for f in report.findings]
-    example = [item for item in found if item[0] == rule.id and item[1].endswith("_example.sql")]
+    example = [item for item in found if item[0] == rule.id and item[1].endswith(name)]
     if case.flagged:
         assert example, f"{rule.id} should flag: {case.note}\n{found}"
         severities = {item[4] for item in example}

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbflow.migrations.discovery import MIGRATION_FILE_NAME
 from dbflow.progress import Notify, quiet
 from dbflow.sql.files import decode_sql
 from dbflow.sql.parse import Script, Statement
@@ -34,6 +35,11 @@ class MigrationText:
     text: str
     sha: str
     problem: str | None
+
+    @property
+    def applies(self) -> bool:
+        """True when the runner applies the file (its name is <version>_<name>.sql)."""
+        return MIGRATION_FILE_NAME.match(self.path.name) is not None
 
     @property
     def version(self) -> str | None:
@@ -128,16 +134,20 @@ def replay_history(
     summaries: dict[str, FileSummary] = {}
     for index, file in enumerate(files):
         if index <= resume:
-            source = SourceFile(file.path, file.display, Script(file.text))
+            source = _unparsed(file)
             summary = cache.summaries[summary_keys[index]]
             count, hits = cache.findings[keys[index]]
         else:
             cache.changed = True
             report(f"validating {index + 1}/{len(files)}: {file.display}")
-            source = _parsed(file)
+            source = _parsed(file) if file.applies else _unparsed(file)
             context = FileContext(source, index, config.options, names_by_version, file.problem)
-            summary = FileSummary(_check_file(context, rules.own_file), _spans(source))
-            count, hits = _check_statements(source, index, replayed.model, config, rules)
+            if file.applies:
+                summary = FileSummary(_check_file(context, rules.own_file), _spans(source))
+                count, hits = _check_statements(source, index, replayed.model, config, rules)
+            else:  # the runner skips it: only its name is wrong
+                naming = [rule for rule in rules.own_file if rule.skipped_files]
+                summary, count, hits = FileSummary(_check_file(context, naming), []), 0, []
         summaries[summary_keys[index]] = summary
         findings_by_key[keys[index]] = (count, hits)
         replayed.spans.append(summary.spans)
@@ -187,6 +197,10 @@ def _check_statements(
             where = Location(index, source.display, statement.line, statement.column)
             apply_statement(model, statement.kind, statement.node, where)
     return len(ordered), hits
+
+
+def _unparsed(file: MigrationText) -> SourceFile:
+    return SourceFile(file.path, file.display, Script(file.text))
 
 
 def _parsed(file: MigrationText) -> SourceFile:

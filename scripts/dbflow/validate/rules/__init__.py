@@ -215,6 +215,7 @@ class Rule:
     in_function_bodies: bool = False  # also run on SQL inside PL/pgSQL function bodies
     cross_file: bool = False  # a file rule that looks at the other files' names too
     cases: tuple[Case, ...] = ()  # more examples, run by the tests (not printed)
+    skipped_files: bool = False  # a file rule that also checks files the runner skips
 
 
 RULES: dict[str, Rule] = {}
@@ -248,6 +249,7 @@ def rule(
     in_function_bodies: bool = False,
     cross_file: bool = False,
     cases: Iterable[Case] = (),
+    skipped_files: bool = False,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
     """Register the decorated check as a Rule (the module-level name becomes the Rule)."""
 
@@ -271,6 +273,7 @@ def rule(
             in_function_bodies=in_function_bodies,
             cross_file=cross_file,
             cases=tuple(cases),
+            skipped_files=skipped_files,
         )
         RULES[id] = created
         return created

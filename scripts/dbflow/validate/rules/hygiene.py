@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Iterator
 
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
 from dbflow.sql.tree import function_calls, string_value
-from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
+from dbflow.validate.rules import FileContext, Hit, StatementContext, flags, informs, passes, rule
 
 # Shapes of secrets inside string literals (the SQL itself is parsed; only literal values
 # are matched here).
@@ -25,12 +27,62 @@ _SECRET_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a URL with a password", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^@\s/]{3,}@", re.I)),
 )
 
+# Example keys for the tests: the payloads say {"role": "anon"} and {"role": "service_role"}.
+_ANON_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiIsImlzcyI6InN1cGFiYXNlIn0.c2lnbmF0dXJl"
+_SERVICE_KEY = (
+    "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwiaXNzIjoic3VwYWJhc2UifQ.c2lnbmF0dXJl"
+)
+
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
 _PHONE = re.compile(r"^\+[1-9][0-9 ()-]{9,18}$")
 _CARD = re.compile(r"^(?:\d[ -]?){13,19}$")
-# Reserved for documentation and tests (RFC 2606, RFC 6761): never a real person.
-_RESERVED_DOMAINS = ("example.com", "example.org", "example.net")
+# Reserved for documentation and tests (RFC 2606, RFC 6761), and the placeholders people
+# write in their place: never a real person.
+_RESERVED_DOMAINS = (
+    "example.com",
+    "example.org",
+    "example.net",
+    "test.com",
+    "domain.com",
+    "email.com",
+    "yourdomain.com",
+    "your-domain.com",
+    "yourcompany.com",
+    "company.com",
+    "acme.com",
+    "localhost",
+    "foo.com",
+    "bar.com",
+    "mailinator.com",
+)  # fmt: skip  (a word list, several to a line)
 _RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".localhost", ".local")
+# Addresses of a role or a system rather than of a person.
+_ROLE_ADDRESSES = frozenset(
+    {
+        "admin",
+        "support",
+        "info",
+        "contact",
+        "hello",
+        "noreply",
+        "no-reply",
+        "team",
+        "sales",
+        "billing",
+        "help",
+        "notifications",
+        "security",
+        "postmaster",
+        "webmaster",
+        "test",
+        "demo",
+        "user",
+        "dev",
+        "root",
+        "system",
+        "bot",
+    }
+)  # fmt: skip  (a word list, several to a line)
 
 _DATA_STATEMENTS = frozenset({"InsertStmt", "UpdateStmt", "CopyStmt"})
 
@@ -58,15 +110,39 @@ def _literal_line(ctx: StatementContext, literal: str) -> int | None:
     "insert into public.settings (key, value) values ('stripe_mode', 'live');",
     fix="Remove the literal, rotate the secret, and load it at deploy time (Vault, environment).",
     in_function_bodies=True,
+    cases=[
+        passes(
+            f"insert into public.settings (key, value) values ('anon_key', '{_ANON_KEY}');",
+            "a JWT whose role is anon is the public key every browser has",
+        ),
+        flags(
+            f"insert into public.settings (key, value) values ('service_key', '{_SERVICE_KEY}');",
+            "a service_role JWT is a secret",
+        ),
+    ],
 )
 def secret_in_migration(ctx: StatementContext) -> Iterator[Hit]:
     for literal in ctx.literals:
         if len(literal) < 16:
             continue
         for label, shape in _SECRET_SHAPES:
-            if shape.search(literal):
+            match = shape.search(literal)
+            if match and not _publishable(match.group(0)):
                 yield Hit(f"A string literal looks like {label}", _literal_line(ctx, literal))
                 break
+
+
+def _publishable(token: str) -> bool:
+    """True for a JWT whose payload says role anon: Supabase's public (anon) key, which every
+    browser holds, not a secret."""
+    if not token.startswith("eyJ"):
+        return False
+    payload = token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(claims, dict) and claims.get("role") == "anon"
 
 
 @rule(
@@ -81,6 +157,16 @@ def secret_in_migration(ctx: StatementContext) -> Iterator[Hit]:
     "alter role reporting password ... from a secure shell",
     fix="Create the role without a password and set it out of band; fill Vault at deploy time.",
     kinds=["CreateRoleStmt", "AlterRoleStmt", "SelectStmt"],
+    cases=[
+        passes(
+            "select vault.create_secret('https://abcdefgh.supabase.co', 'project_url');",
+            "a URL kept in Vault for convenience is no secret",
+        ),
+        flags(
+            "select vault.create_secret('whsec_live_0123456789abcdef', 'stripe_webhook');",
+            "a webhook secret",
+        ),
+    ],
 )
 def literal_password(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.kind in ("CreateRoleStmt", "AlterRoleStmt"):
@@ -91,8 +177,16 @@ def literal_password(ctx: StatementContext) -> Iterator[Hit]:
     for parts, call in function_calls(ctx.node):
         if parts[-2:] in (("vault", "create_secret"), ("vault", "update_secret")):
             args = call.get("args") or []
-            if args and "A_Const" in args[0] and "sval" in args[0]["A_Const"]:
+            value = string_value(args[0]) if args and "A_Const" in args[0] else None
+            if value is not None and not _not_secret(value):
                 yield Hit("vault.create_secret is given a literal secret")
+
+
+def _not_secret(value: str) -> bool:
+    """Values kept in Vault that are no secret: a URL without credentials (the project's
+    URL, say) or the public anon key."""
+    url = re.fullmatch(r"https?://[^\s@]+", value.strip())
+    return url is not None or _publishable(value.strip())
 
 
 def _is_reserved(domain: str) -> bool:
@@ -116,8 +210,8 @@ def _luhn(digits: str) -> bool:
 
 def _personal_data(literal: str) -> str | None:
     for match in _EMAIL.finditer(literal):
-        domain = match.group(0).rsplit("@", 1)[1]
-        if not _is_reserved(domain):
+        local, domain = match.group(0).rsplit("@", 1)
+        if not _is_reserved(domain) and local.lower() not in _ROLE_ADDRESSES:
             return f"the email address {match.group(0)}"
     stripped = literal.strip()
     if _PHONE.match(stripped):
@@ -143,6 +237,17 @@ def _personal_data(literal: str) -> str | None:
     "('00000000-0000-0000-0000-000000000001', 'admin@example.com');",
     fix="Use synthetic data at reserved domains, and put test data in seeds, not migrations.",
     kinds=list(_DATA_STATEMENTS),
+    cases=[
+        passes(
+            "insert into public.profiles (id, email) values "
+            "('00000000-0000-0000-0000-000000000001', 'jane@yourcompany.com');",
+            "a placeholder domain",
+        ),
+        passes(
+            "insert into public.settings (key, value) values ('from', 'noreply@myapp.io');",
+            "a role address, not a person's",
+        ),
+    ],
 )
 def personal_data(ctx: StatementContext) -> Iterator[Hit]:
     for literal in ctx.literals:
@@ -163,12 +268,22 @@ _TIMESTAMP = re.compile(
     severity="error",
     message="Migration file name is not <YYYYMMDDHHMMSS>_<name>.sql",
     why="""The runner (and the Supabase CLI) skip files that do not start with a version and an
-    underscore; a version that is not a UTC timestamp sorts unpredictably against the others.""",
+    underscore: such a file never runs. Any all-digit version is accepted; one that is not a UTC
+    timestamp is reported as info, since versions from two branches can then collide or sort
+    unexpectedly.""",
     bad="-- file: supabase/migrations/add_orders.sql\ncreate table public.orders (id bigint);",
     good="-- file: supabase/migrations/20250101120000_add_orders.sql\n"
     "create table public.orders (id bigint);",
     fix="Create migrations with inv db.new NAME, or rename the file.",
     scope="file",
+    skipped_files=True,
+    cases=[
+        informs(
+            "-- file: supabase/migrations/0001_add_orders.sql\n"
+            "create table public.orders (id bigint);",
+            "a 4-digit version is accepted: info",
+        ),
+    ],
 )
 def bad_file_name(ctx: FileContext) -> Iterator[Hit]:
     name = ctx.source.path.name
@@ -176,7 +291,7 @@ def bad_file_name(ctx: FileContext) -> Iterator[Hit]:
     if match is None or not match["name"]:
         yield Hit(f"{name} is not <version>_<name>.sql: the runner would skip it", 1, 1)
     elif not _TIMESTAMP.match(match["version"]):
-        yield Hit(f"The version of {name} is not a 14-digit UTC timestamp", 1, 1)
+        yield Hit(f"The version of {name} is not a 14-digit UTC timestamp", 1, 1, severity="info")
 
 
 @rule(

@@ -46,7 +46,7 @@ def non_transactional_shares_file(ctx: FileContext) -> Iterator[Hit]:
 @rule(
     id="TXN02",
     name="explicit-transaction-wrapper",
-    severity="warning",
+    severity="info",
     message="BEGIN/COMMIT around the file is redundant: the runner already wraps each file",
     why="""dbflow (like the Supabase CLI) runs each file in its own transaction. A file wrapped in
     BEGIN; ... COMMIT; is accepted, but the wrapper hides nothing and misleads readers into
