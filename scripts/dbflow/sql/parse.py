@@ -42,6 +42,10 @@ class Statement:
     offset: int  # character offset of the statement's first character in its file
     context: str | None = None  # "DO block" or "function body" for embedded statements
     parse_base: int = 0  # character offset in the file of the text the parser saw
+    # For a statement inside PL/pgSQL IF blocks: each enclosing IF's condition, and whether
+    # the statement runs when it is true (the THEN branch) or false (the ELSE branch); a
+    # condition of "" cannot be read (an ELSIF chain).
+    guards: tuple[tuple[str, bool], ...] = ()
 
     @property
     def embedded(self) -> bool:
@@ -150,7 +154,7 @@ def plpgsql_queries(function_sql: str) -> list[tuple[int, str, str]]:
         functions = json.loads(parser.parse_plpgsql_json(wrapper))
     except (parser.ParseError, ValueError):
         return []
-    return _plpgsql_statements(functions)
+    return [(line, kind, query) for line, kind, query, _ in _plpgsql_statements(functions)]
 
 
 def plpgsql_expressions(function_sql: str) -> list[Node]:
@@ -275,7 +279,7 @@ def _extract_plpgsql(source: Script, statement: Statement) -> None:
     if body_at < 0:
         return
     body_line = source.position(statement.offset + body_at).line
-    for lineno, kind, query in plpgsql_queries(wrapper):
+    for lineno, kind, query, guards in _guarded_queries(wrapper):
         line = body_line + lineno - 1 + line_shift
         if kind == "dynamic":
             source.opaque.append(OpaqueSql(line, query))
@@ -286,8 +290,11 @@ def _extract_plpgsql(source: Script, statement: Statement) -> None:
             continue
         for item in tree.get("stmts", []):
             ((node_kind, node_body),) = item["stmt"].items()
+            tree_node = Tree(node_body)
             source.embedded.append(
-                Statement(node_kind, Tree(node_body), query, line, 1, statement.offset, context)
+                Statement(
+                    node_kind, tree_node, query, line, 1, statement.offset, context, 0, guards
+                )
             )
 
 
@@ -308,24 +315,53 @@ def _options(options: list[Node]) -> tuple[str | None, str | None]:
     return language, body
 
 
-def _plpgsql_statements(tree: Any) -> list[tuple[int, str, str]]:
-    found: list[tuple[int, str, str]] = []
+def _guarded_queries(function_sql: str) -> list[tuple[int, str, str, Guards]]:
+    wrapper, long_run = parser_safe(function_sql)
+    if long_run is not None:
+        return []
+    try:
+        functions = json.loads(parser.parse_plpgsql_json(wrapper))
+    except (parser.ParseError, ValueError):
+        return []
+    return _plpgsql_statements(functions)
 
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            execsql = value.get("PLpgSQL_stmt_execsql")
-            if execsql is not None:
-                query = execsql.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query", "")
-                found.append((execsql.get("lineno", 1), "sql", query))
-            dynamic = value.get("PLpgSQL_stmt_dynexecute")
-            if dynamic is not None:
-                query = dynamic.get("query", {}).get("PLpgSQL_expr", {}).get("query", "")
-                found.append((dynamic.get("lineno", 1), "dynamic", query))
-            for child in value.values():
-                walk(child)
-        elif isinstance(value, list):
+
+Guards = tuple[tuple[str, bool], ...]
+
+
+def _plpgsql_statements(tree: Any) -> list[tuple[int, str, str, Guards]]:
+    """(line, "sql" or "dynamic", query, the IF conditions around it) of each statement."""
+    found: list[tuple[int, str, str, Guards]] = []
+
+    def condition(node: Any) -> str:
+        return str(node.get("cond", {}).get("PLpgSQL_expr", {}).get("query", ""))
+
+    def walk(value: Any, guards: Guards) -> None:
+        if isinstance(value, list):
             for child in value:
-                walk(child)
+                walk(child, guards)
+            return
+        if not isinstance(value, dict):
+            return
+        execsql = value.get("PLpgSQL_stmt_execsql")
+        if execsql is not None:
+            query = execsql.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query", "")
+            found.append((execsql.get("lineno", 1), "sql", query, guards))
+        dynamic = value.get("PLpgSQL_stmt_dynexecute")
+        if dynamic is not None:
+            query = dynamic.get("query", {}).get("PLpgSQL_expr", {}).get("query", "")
+            found.append((dynamic.get("lineno", 1), "dynamic", query, guards))
+        branch = value.get("PLpgSQL_stmt_if")
+        if branch is not None:
+            test = condition(branch)
+            chain = branch.get("elsif_list") or []
+            walk(branch.get("then_body"), (*guards, (test, True)))
+            for elsif in chain:  # an ELSIF runs under conditions that cannot be read here
+                walk(elsif.get("PLpgSQL_if_elsif", {}).get("stmts"), (*guards, ("", True)))
+            walk(branch.get("else_body"), (*guards, ("" if chain else test, False)))
+            return
+        for child in value.values():
+            walk(child, guards)
 
-    walk(tree)
+    walk(tree, ())
     return found

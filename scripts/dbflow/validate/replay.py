@@ -15,11 +15,12 @@ from pathlib import Path
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
 from dbflow.progress import Notify, quiet
 from dbflow.sql.files import decode_sql
-from dbflow.sql.parse import Script, Statement
+from dbflow.sql.parse import Script
 from dbflow.validate.cache import CachedHit, FileSummary, Span, ValidationCache
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.declared import DeclaredSchema, Location, Subject
 from dbflow.validate.effects import apply_statement
+from dbflow.validate.guards import runs
 from dbflow.validate.rules import FileContext, Rule, StatementContext, all_rules
 from dbflow.validate.source import SourceFile, parse_file
 
@@ -181,8 +182,10 @@ def _check_statements(
 ) -> tuple[int, list[CachedHit]]:
     """Run the statement rules over one file, replaying it into ``model``."""
     hits: list[CachedHit] = []
-    ordered = _in_order(source)
+    ordered = source.ordered
     for statement in ordered:
+        if statement.guards and not runs(statement.guards, model):
+            continue  # an IF [NOT] EXISTS around it is known to skip it
         context = StatementContext(statement, source, index, model, config.options)
         in_body = statement.context == "function body"
         for rule in rules.for_statement(statement.kind):
@@ -217,17 +220,3 @@ def _spans(source: SourceFile) -> list[Span]:
         (statement.line, statement.line + statement.text.count("\n"), statement.text)
         for statement in source.statements
     ]
-
-
-def _in_order(source: SourceFile) -> list[Statement]:
-    """Top-level statements, each followed by the statements of its DO block or body."""
-    if not source.embedded:
-        return source.statements
-    nested: dict[int, list[Statement]] = defaultdict(list)
-    for statement in source.embedded:
-        nested[statement.offset].append(statement)
-    ordered: list[Statement] = []
-    for statement in source.statements:
-        ordered.append(statement)
-        ordered.extend(nested.get(statement.offset, []))
-    return ordered

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from dbflow.sql.parse import OpaqueSql, Script, Statement, SyntaxProblem, parse_script
@@ -38,6 +40,21 @@ class SourceFile:
 
     def position(self, offset: int) -> Position:
         return self.script.position(offset)
+
+    @cached_property
+    def ordered(self) -> list[Statement]:
+        """Statements in the order they run: each top-level statement followed by the
+        statements of its DO block or PL/pgSQL body."""
+        if not self.embedded:
+            return self.statements
+        nested: dict[int, list[Statement]] = defaultdict(list)
+        for statement in self.embedded:
+            nested[statement.offset].append(statement)
+        ordered: list[Statement] = []
+        for statement in self.statements:
+            ordered.append(statement)
+            ordered.extend(nested.get(statement.offset, []))
+        return ordered
 
 
 def parse_file(path: Path, display: str, text: str) -> SourceFile:

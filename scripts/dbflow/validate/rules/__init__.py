@@ -78,6 +78,9 @@ class Options:
     runner_sets_lock_timeout: bool = True
 
 
+_BODY = "function body"  # statements of a function body run when it is called, not now
+
+
 @dataclass
 class StatementContext:
     statement: Statement
@@ -127,7 +130,12 @@ class StatementContext:
 
     @property
     def later(self) -> list[Statement]:
-        """The top-level statements after this one in its file."""
+        """The statements that run after this one in its file (those of DO blocks and
+        PL/pgSQL bodies included, in their order)."""
+        ordered = self.source.ordered
+        for position, statement in enumerate(ordered):
+            if statement is self.statement:
+                return [item for item in ordered[position + 1 :] if item.context != _BODY]
         return [item for item in self.source.statements if item.offset > self.statement.offset]
 
     @cached_property

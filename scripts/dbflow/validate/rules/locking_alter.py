@@ -57,6 +57,31 @@ def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[Node]:
     fix="""Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later migration (validation
     only takes a SHARE UPDATE EXCLUSIVE lock).""",
     kinds=["AlterTableStmt"],
+    cases=[
+        passes(
+            "do $$ begin\n"
+            "  if not exists (select 1 from pg_constraint where conname = 'orders_customer_fk')"
+            " then\n"
+            "    alter table public.orders add constraint orders_customer_fk\n"
+            "      foreign key (customer_id) references public.customers (id);\n"
+            "  end if;\n"
+            "end $$;",
+            "a guard the history already satisfies: the statement does not run",
+            given=_GIVEN + "\ncreate table public.customers (id bigint primary key);\n"
+            "alter table public.orders add constraint orders_customer_fk "
+            "foreign key (customer_id) references public.customers (id) not valid;",
+        ),
+        flags(
+            "do $$ begin\n"
+            "  if not exists (select 1 from pg_constraint where conname = 'orders_customer_fk')"
+            " then\n"
+            "    alter table public.orders add constraint orders_customer_fk\n"
+            "      foreign key (customer_id) references public.customers (id);\n"
+            "  end if;\n"
+            "end $$;",
+            "a guard the history does not satisfy: the statement runs",
+        ),
+    ],
 )
 def constraint_without_not_valid(ctx: StatementContext) -> Iterator[Hit]:
     for constraint in _added_constraints(ctx, "CONSTR_CHECK", "CONSTR_FOREIGN"):
