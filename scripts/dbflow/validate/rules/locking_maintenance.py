@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.sql.tree import qualified, qualified_from_names
-from dbflow.validate.rules import Hit, StatementContext, once, passes, rule
+from dbflow.validate.rules import Hit, StatementContext, informs, once, passes, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint, note varchar(20));"
 
@@ -53,13 +53,19 @@ def create_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     severity="warning",
     message="DROP INDEX without CONCURRENTLY blocks reads and writes on the table",
     why="""DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table; queries queue behind
-    it, and behind any long query already running.""",
+    it, and behind any long query already running. The lock itself is brief: when the runner
+    sets lock_timeout (dbflow's does), it fails fast instead of queueing, and the finding is
+    info.""",
     given=_GIVEN + "\ncreate index orders_note_idx on public.orders (note);",
     bad="drop index public.orders_note_idx;",
     good="drop index concurrently if exists public.orders_note_idx;",
     fix="Use DROP INDEX CONCURRENTLY IF EXISTS, alone in its own migration file.",
     kinds=["DropStmt"],
     cases=[
+        informs(
+            "drop index public.orders_note_idx;",
+            "with the runner's lock_timeout the brief lock is info",
+        ),
         passes(
             "drop index if exists public.orders_old_idx;",
             "IF EXISTS on an index the history never created drops nothing",
@@ -76,7 +82,14 @@ def drop_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
         if table is None and node.flag("missing_ok"):
             continue
         if table is None or ctx.holds_data(table):
-            yield Hit(f"Dropping index {index[1]} blocks reads and writes on its table")
+            if ctx.options.runner_sets_lock_timeout:  # the lock is brief and cannot queue
+                yield Hit(
+                    f"Dropping index {index[1]} takes a brief exclusive lock on its table "
+                    "(the runner's lock_timeout keeps it from queueing traffic)",
+                    severity="info",
+                )
+            else:
+                yield Hit(f"Dropping index {index[1]} blocks reads and writes on its table")
             return
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.platform_schemas import MANAGED_SCHEMAS
-from dbflow.sql.parse import parse_script, plpgsql_expressions
+from dbflow.sql.parse import parse_expression, parse_script, plpgsql_expressions, plpgsql_queries
 from dbflow.sql.tree import Node, defelems, names, qualified_from_names, string_value, walk
 from dbflow.validate.rules import Hit, StatementContext, flags, informs, passes, rule
 
@@ -171,3 +171,101 @@ def function_search_path_mutable(ctx: StatementContext) -> Iterator[Hit]:
     schema, _ = qualified_from_names(ctx.node.get("funcname"))
     if not definer and not search_path and schema not in MANAGED_SCHEMAS:
         yield from _search_path_hit(ctx, "Function", "it resolves them through the caller's path")
+
+
+# Parameter types whose text could carry SQL; numbers, uuids, dates and booleans cannot.
+_TEXT_TYPES = frozenset(
+    {"text", "varchar", "bpchar", "char", "name", "citext", "json", "jsonb", "anyelement"}
+)  # fmt: skip  (a word list, several to a line)
+_QUOTING = frozenset({"quote_ident", "quote_literal", "quote_nullable"})
+
+
+def _text_parameters(node: Node) -> set[str]:
+    found = set()
+    for item in node.get("parameters", []) or []:
+        parameter = item.get("FunctionParameter", {})
+        type_names = names(parameter.get("argType", {}).get("names"))
+        mode = parameter.get("mode", "FUNC_PARAM_DEFAULT")
+        if mode in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE") or not parameter.get("name"):
+            continue
+        if type_names and type_names[-1] in _TEXT_TYPES:
+            found.add(parameter["name"])
+    return found
+
+
+def _spliced(expression: object, parameters: set[str]) -> list[str]:
+    """Parameters an EXECUTE's query expression splices in as raw text: outside
+    quote_ident/quote_literal/quote_nullable and outside format() with only %I and %L."""
+    found: list[str] = []
+    stack = [expression]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+            continue
+        if not isinstance(value, dict):
+            continue
+        call = value.get("FuncCall")
+        if call is not None:
+            function = names(call.get("funcname"))[-1:]
+            args = call.get("args") or []
+            template = string_value(args[0]) if args else None
+            if function and function[0] in _QUOTING:
+                continue
+            if function == ["format"] and template is not None and "%s" not in template:
+                continue
+        fields = names(value.get("ColumnRef", {}).get("fields"))
+        if len(fields) == 1 and fields[0] in parameters:
+            found.append(fields[0])
+        stack.extend(value.values())
+    return sorted(set(found))
+
+
+@rule(
+    id="SEC23",
+    name="definer-dynamic-sql-from-arguments",
+    severity="error",
+    message="SECURITY DEFINER function runs SQL built from its text arguments: SQL injection",
+    why="""EXECUTE of a string that splices in a text argument runs whatever the caller passes,
+    with the function owner's rights (usually postgres, which bypasses RLS). Through the API,
+    anyone who can call the function can run their own SQL.""",
+    bad="create function public.purge(table_name text) returns void language plpgsql "
+    "security definer set search_path = '' as $$ begin "
+    "execute 'delete from public.' || table_name; end $$;",
+    good="create function public.purge(table_name text) returns void language plpgsql "
+    "security definer set search_path = '' as $$ begin "
+    "execute format('delete from public.%I', table_name); end $$;",
+    fix="""Quote identifiers with format('%I') or quote_ident(), pass values with EXECUTE ...
+    USING, or avoid dynamic SQL.""",
+    kinds=["CreateFunctionStmt"],
+    cases=[
+        passes(
+            "create function public.find(term text) returns setof public.items language plpgsql "
+            "security definer set search_path = '' as $$ begin return query execute "
+            "'select * from public.items where name = $1' using term; end $$;",
+            "a value passed with USING",
+            given="create table public.items (id bigint primary key, name text);",
+        ),
+        passes(
+            "create function public.page(n int) returns void language plpgsql "
+            "security definer set search_path = '' as $$ begin "
+            "execute 'select 1 limit ' || n; end $$;",
+            "an integer argument cannot carry SQL",
+        ),
+    ],
+)
+def definer_dynamic_sql(ctx: StatementContext) -> Iterator[Hit]:
+    definer, _ = _function_facts(ctx.node)
+    parameters = _text_parameters(ctx.node)
+    if not definer or not parameters:
+        return
+    for line, kind, query in plpgsql_queries(ctx.statement.text):
+        if kind != "dynamic":
+            continue
+        spliced = _spliced(parse_expression(query), parameters)
+        if spliced:
+            yield Hit(
+                f"EXECUTE builds SQL from {', '.join(spliced)} in a SECURITY DEFINER function",
+                ctx.statement.line + line - 1,
+                subject=("function", *qualified_from_names(ctx.node.get("funcname"))),
+            )

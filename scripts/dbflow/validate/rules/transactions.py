@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.sql.classify import needs_autocommit, transaction_control
-from dbflow.sql.tree import string_value
-from dbflow.validate.rules import FileContext, Hit, StatementContext, rule
+from dbflow.sql.parse import Statement
+from dbflow.sql.tree import names, qualified, qualified_from_names, string_value, walk
+from dbflow.validate.rules import FileContext, Hit, StatementContext, flags, passes, rule
 
 
 def _server_version(ctx: FileContext | StatementContext) -> int:
@@ -170,3 +171,95 @@ def pg_cron_schema(ctx: StatementContext) -> Iterator[Hit]:
             f"pg_cron WITH SCHEMA {schema}: the Supabase CLI's local stack refuses it "
             "(the hosted platform and dbflow accept it)"
         )
+
+
+def _uses_label(statement: Statement, label: str, type_name_: str, typed: set[str]) -> bool:
+    """True when ``statement`` uses the enum value ``label``: cast to the type, or given to
+    (or compared with) a column of the type (``typed``: those columns' names)."""
+    node = statement.node
+    if statement.kind == "InsertStmt":
+        columns = [item.get("ResTarget", {}).get("name") for item in node.get("cols") or []]
+        select = node.get("selectStmt", {}).get("SelectStmt", {})
+        for row in select.get("valuesLists") or []:
+            values = row.get("List", {}).get("items", [])
+            for column, value in zip(columns, values, strict=False):
+                if column in typed and string_value(value) == label:
+                    return True
+    if statement.kind == "UpdateStmt":
+        for item in node.get("targetList") or []:
+            target = item.get("ResTarget", {})
+            if target.get("name") in typed and string_value(target.get("val")) == label:
+                return True
+    for kind, body in walk(node):
+        cast_to = names(body.get("typeName", {}).get("names"))[-1:]
+        if (
+            kind == "TypeCast"
+            and string_value(body.get("arg")) == label
+            and cast_to == [type_name_]
+        ):
+            return True
+        if kind == "A_Expr":
+            sides = (body.get("lexpr") or {}, body.get("rexpr") or {})
+            column = [names(side.get("ColumnRef", {}).get("fields"))[-1:] for side in sides]
+            value = [string_value(side) for side in sides]
+            if (column[0] and column[0][0] in typed and value[1] == label) or (
+                column[1] and column[1][0] in typed and value[0] == label
+            ):
+                return True
+        if kind == "ColumnDef" and cast_to == [type_name_]:
+            for item in body.get("constraints") or []:
+                constraint = item.get("Constraint", {})
+                if constraint.get("contype") == "CONSTR_DEFAULT" and (
+                    string_value(constraint.get("raw_expr")) == label
+                ):
+                    return True
+    return False
+
+
+@rule(
+    id="TXN10",
+    name="new-enum-value-used-in-same-transaction",
+    severity="error",
+    message="A value added to an enum is used in the same transaction: the migration fails",
+    why="""PostgreSQL refuses to use a value that ALTER TYPE ... ADD VALUE added until that
+    transaction commits ("unsafe use of new value"). The file runs in one transaction, so a
+    later statement in it that inserts, compares or defaults to the new value fails at deploy
+    time, though each statement looks right.""",
+    given="create type public.order_status as enum ('open', 'closed');\n"
+    "create table public.orders (id bigint primary key, status public.order_status);",
+    bad="alter type public.order_status add value 'archived';\n"
+    "update public.orders set status = 'archived' where id < 100;",
+    good="alter type public.order_status add value 'archived';",
+    fix="Add the value in one migration and use it in a later one.",
+    kinds=["AlterEnumStmt"],
+    cases=[
+        flags(
+            "alter type public.order_status add value 'archived';\n"
+            "create index orders_archived_idx on public.orders (id) where status = 'archived';",
+            "an index predicate with the new value",
+        ),
+        passes(
+            "alter type public.order_status add value 'archived';\ncommit;\n"
+            "update public.orders set status = 'archived' where id < 100;",
+            "a COMMIT between them starts a new transaction",
+        ),
+    ],
+)
+def new_enum_value_used(ctx: StatementContext) -> Iterator[Hit]:
+    label = ctx.node.get("newVal")
+    type_key = qualified_from_names(ctx.node.get("typeName"))
+    if not label:
+        return
+    for statement in ctx.later:
+        if transaction_control(statement.kind, statement.node) == "commit":
+            return
+        table = ctx.model.table(qualified(statement.node.get("relation")))
+        columns = table.columns.values() if table else []
+        typed = {column.name for column in columns if column.type == type_key[1]}
+        if _uses_label(statement, label, type_key[1], typed):
+            yield Hit(
+                f"The new value '{label}' of {type_key[1]} is used at line {statement.line} in "
+                "the same transaction: that statement fails",
+                statement.line,
+            )
+            return
