@@ -86,6 +86,7 @@ class DeclaredForeignKey:
     target: Key
     location: Location
     name: str = ""
+    on_delete: str = "a"  # a no action, r restrict, c cascade, n set null, d set default
 
 
 @dataclass
@@ -113,6 +114,7 @@ class DeclaredPolicy:
     location: Location
     roles: tuple[str, ...] = ("public",)
     command: str = "all"
+    columns: frozenset[str] = frozenset()  # the table's columns its conditions read
 
 
 @dataclass
@@ -153,6 +155,7 @@ class DeclaredFunction:
     key: Key
     security_definer: bool
     has_search_path: bool
+    returns: str = ""  # the return type's name ("trigger" for a trigger function)
 
 
 @dataclass

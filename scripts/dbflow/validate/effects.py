@@ -18,6 +18,7 @@ from dbflow.sql.tree import (
     string_value,
     type_modifiers,
     type_name,
+    walk,
 )
 from dbflow.validate.declared import (
     EXTENSION_SCHEMAS,
@@ -131,7 +132,8 @@ def _add_constraint(
         columns = tuple(names(constraint.get("fk_attrs")))
         target = qualified(constraint.get("pktable"))
         name = constraint.get("conname") or ""
-        table.foreign_keys.append(DeclaredForeignKey(columns, target, where, name))
+        on_delete = constraint.get("fk_del_action") or "a"
+        table.foreign_keys.append(DeclaredForeignKey(columns, target, where, name, on_delete))
     name = constraint.get("conname") or f"{table.key[1]}_{'_'.join(columns)}_{kind}"
     validated = not constraint.get("skip_validation")
     table.constraints[name] = DeclaredConstraint(name, kind, columns, validated, where)
@@ -162,7 +164,7 @@ def _alter_table(model: DeclaredSchema, node: Node, where: Location) -> None:
             if not (command.get("missing_ok") and name in table.columns):
                 _add_column(model, table, definition["ColumnDef"], where)
         elif subtype == "AT_DropColumn":
-            table.columns.pop(command.get("name", ""), None)
+            _drop_column(table, command.get("name", ""))
             model.touch(("column", *key, command.get("name", "")), where)
         elif subtype == "AT_AddConstraint" and "Constraint" in definition:
             _add_constraint(model, table, definition["Constraint"], where)
@@ -183,6 +185,20 @@ def _alter_table(model: DeclaredSchema, node: Node, where: Location) -> None:
             column.type = type_name(type_node)
             column.modifiers = tuple(type_modifiers(type_node))
             model.touch(("column", *key, column.name), where)
+
+
+def _drop_column(table: DeclaredTable, name: str) -> None:
+    """A column goes with the keys, constraints and indexes that use it."""
+    table.columns.pop(name, None)
+    table.foreign_keys = [fk for fk in table.foreign_keys if name not in fk.columns]
+    table.indexes = [index for index in table.indexes if name not in index.columns]
+    table.constraints = {
+        key: constraint
+        for key, constraint in table.constraints.items()
+        if name not in constraint.columns
+    }
+    if table.primary_key and name in table.primary_key:
+        table.primary_key = None
 
 
 def _drop_constraint(table: DeclaredTable, name: str) -> None:
@@ -290,7 +306,15 @@ def _policy(model: DeclaredSchema, node: Node, where: Location) -> None:
     if existing is not None and not roles:  # ALTER POLICY without TO keeps the roles
         roles = existing.roles
     command = node.get("cmd_name") or (existing.command if existing else "all")
-    table.policies[name] = DeclaredPolicy(name, where, roles or ("public",), command)
+    columns = frozenset(
+        fields[-1]
+        for part in ("qual", "with_check")
+        for kind, body in walk(node.get(part))
+        if kind == "ColumnRef" and (fields := names(body.get("fields")))
+    )
+    if existing is not None and not node.get("qual") and not node.get("with_check"):
+        columns = existing.columns
+    table.policies[name] = DeclaredPolicy(name, where, roles or ("public",), command, columns)
 
 
 def _create_view(model: DeclaredSchema, node: Node, where: Location) -> None:
@@ -314,7 +338,10 @@ def _create_function(model: DeclaredSchema, node: Node, where: Location) -> None
     key = qualified_from_names(node.get("funcname"))
     options = defelems(node.get("options"))
     definer = string_value(options.get("security")) == "true"
-    model.functions[key] = DeclaredFunction(key, definer, _sets_search_path(node.get("options")))
+    returns = type_name(node.get("returnType"))
+    model.functions[key] = DeclaredFunction(
+        key, definer, _sets_search_path(node.get("options")), returns
+    )
     model.touch(("function", *key), where)
 
 

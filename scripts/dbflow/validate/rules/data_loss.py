@@ -98,6 +98,16 @@ def _survives(ctx: StatementContext, kind: str, key: Key) -> bool:
     return False
 
 
+def _only_the_database_uses(ctx: StatementContext, kind: str, key: Key) -> bool:
+    """True for objects only other database objects can use: a trigger function (only a
+    trigger calls it) and a type (columns and signatures use it). The database records those
+    uses and refuses a plain DROP while they exist, so nothing breaks silently."""
+    if kind == "function":
+        function = ctx.model.functions.get(key)
+        return function is not None and function.returns == "trigger"
+    return kind == "type"
+
+
 def _dropped(ctx: StatementContext) -> Iterator[tuple[str, Key]]:
     """The objects a DROP really removes: not those IF EXISTS names that the history never
     had, nor those that live on (see :func:`_survives`)."""
@@ -272,8 +282,10 @@ def update_without_where(ctx: StatementContext) -> Iterator[Hit]:
     name="drop-object",
     severity="warning",
     message="Dropping a view, function, type, sequence or extension breaks what still uses it",
-    why="""Clients and other database objects may still call the function, select from the view
-    or use the type; they fail as soon as the migration commits.""",
+    why="""Clients may still call the function or select from the view, and PL/pgSQL bodies may
+    still call the function; they fail as soon as the migration commits. (A trigger function or
+    a type is only used by database objects, whose use PostgreSQL records: a plain DROP is
+    refused while they exist, so only DROP ... CASCADE is flagged for them.)""",
     bad="drop function public.order_total(bigint);",
     good="create or replace function public.order_total(bigint) returns bigint "
     "language sql set search_path = '' as $$ select 0::bigint $$;",
@@ -301,6 +313,18 @@ def update_without_where(ctx: StatementContext) -> Iterator[Hit]:
             "language plpgsql set search_path = '' as $$ begin return new; end $$;",
         ),
         passes(
+            "drop function public.touch();",
+            "a trigger function: PostgreSQL refuses the drop while a trigger uses it",
+            given="create function public.touch() returns trigger language plpgsql "
+            "set search_path = '' as $$ begin return new; end $$;",
+        ),
+        flags(
+            "drop function public.touch() cascade;",
+            "CASCADE drops the triggers that use it",
+            given="create function public.touch() returns trigger language plpgsql "
+            "set search_path = '' as $$ begin return new; end $$;",
+        ),
+        passes(
             "alter type public.status rename to status_old;\n"
             "create type public.status as enum ('open', 'closed', 'archived');\n"
             "drop type public.status_old;",
@@ -317,7 +341,10 @@ def update_without_where(ctx: StatementContext) -> Iterator[Hit]:
 def drop_object(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.node.get("removeType") == "OBJECT_TABLE":
         return
+    cascade = ctx.node.get("behavior") == "DROP_CASCADE"
     for kind, key in _dropped(ctx):
+        if not cascade and _only_the_database_uses(ctx, kind, key):
+            continue  # without CASCADE, PostgreSQL refuses the drop while anything uses it
         name = f"{key[0]}.{key[1]}" if key[0] else key[1]
         yield Hit(f"Dropping {kind} {name} breaks whatever still uses it")
 
@@ -352,6 +379,11 @@ def drop_object(ctx: StatementContext) -> Iterator[Hit]:
             "alter table public.orders drop constraint if exists orders_legacy_check;",
             "IF EXISTS on a constraint the table never had",
         ),
+        passes(
+            "alter table public.orders drop constraint orders_total_check;\n"
+            "drop table public.orders;",
+            "the table is dropped later in the file (DAT01 reports that)",
+        ),
     ],
 )
 def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
@@ -360,15 +392,41 @@ def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
         return
     table = ctx.table(key)
     added = _constraints_added_again(ctx, key)
+    dropped_table, dropped_columns = _dropped_later(ctx, key)
+    if dropped_table:
+        return  # the table itself goes later in this file: that drop is what counts
     for command in alter_commands(ctx.node):
         if command.get("subtype") != "AT_DropConstraint":
             continue
         name = command.get("name", "")
-        if table is not None and name not in table.constraints and command.get("missing_ok"):
+        constraint = table.constraints.get(name) if table else None
+        if table is not None and constraint is None and command.get("missing_ok"):
             continue  # IF EXISTS on a constraint the table never had
         if name in added:
             continue  # dropped and added again in this file's transaction: it stays
+        if (
+            constraint is not None
+            and constraint.columns
+            and (set(constraint.columns) <= dropped_columns)
+        ):
+            continue  # its columns go later in this file: that drop is what counts
         yield Hit(f"Dropping constraint {name} on {key[1]} lets rows that break it in")
+
+
+def _dropped_later(ctx: StatementContext, key: Key) -> tuple[bool, set[str]]:
+    """Whether a later statement in this file drops table ``key``, and which of its columns
+    later statements drop."""
+    columns: set[str] = set()
+    for statement in ctx.later:
+        node = statement.node
+        drops_table = statement.kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE"
+        if drops_table and any(dropped == key for dropped, _ in dropped_objects(node)):
+            return True, columns
+        if statement.kind == "AlterTableStmt" and qualified(node.get("relation")) == key:
+            for command in alter_commands(node):
+                if command.get("subtype") == "AT_DropColumn":
+                    columns.add(command.get("name", ""))
+    return False, columns
 
 
 def _constraints_added_again(ctx: StatementContext, key: Key) -> set[str]:

@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbflow.sql.tree import names
-from dbflow.validate.rules import HistoryContext, Hit, StatementContext, passes, rule
+from dbflow.validate.rules import (
+    HistoryContext,
+    Hit,
+    StatementContext,
+    flags,
+    informs,
+    passes,
+    rule,
+)
 
 
 @rule(
@@ -16,26 +24,63 @@ from dbflow.validate.rules import HistoryContext, Hit, StatementContext, passes,
     message="Foreign key without an index on its columns: deletes and joins scan the table",
     why="""PostgreSQL does not index the referencing side of a foreign key. Every DELETE or key
     UPDATE on the referenced table, and every join on the key, scans the referencing table.
-    Judged at the end of the history, so an index added later in the migrations counts.""",
+    It is a warning when a row level security policy of the table reads the key (every API
+    query then filters on it) or when deleting a parent cascades into the table; otherwise it
+    is info, as in Supabase's own advisor. Judged at the end of the history, so an index added
+    later in the migrations counts.""",
     bad="create table public.customers (id bigint primary key);\n"
     "create table public.orders (id bigint primary key, "
-    "customer_id bigint references public.customers (id));",
+    "customer_id bigint references public.customers (id) on delete cascade);",
     good="create table public.customers (id bigint primary key);\n"
     "create table public.orders (id bigint primary key, "
-    "customer_id bigint references public.customers (id));\n"
+    "customer_id bigint references public.customers (id) on delete cascade);\n"
     "create index orders_customer_id_idx on public.orders (customer_id);",
     fix="Create an index whose leading columns are the foreign key's columns.",
     scope="history",
+    cases=[
+        informs(
+            "create table public.orders (id bigint primary key, "
+            "created_by uuid references auth.users (id));",
+            "a key no policy reads and no delete cascades into: info",
+        ),
+        flags(
+            "create table public.projects (id bigint primary key);\n"
+            "create table public.tasks (id bigint primary key, "
+            "project_id bigint references public.projects (id));\n"
+            "alter table public.tasks enable row level security;\n"
+            'create policy "tasks: members" on public.tasks for select to authenticated '
+            "using (project_id in (select 1));",
+            "a key a policy filters on",
+        ),
+        passes(
+            "create table public.tags (id bigint primary key, name text);\n"
+            "create table public.item_tags (item_id bigint, tag bigint references public.tags "
+            "(id) on delete cascade, primary key (tag, item_id));\n"
+            "alter table public.item_tags drop column tag;",
+            "a column dropped later takes its foreign key with it",
+        ),
+    ],
 )
 def foreign_key_without_index(ctx: HistoryContext) -> Iterator[Hit]:
     for table in ctx.model.tables.values():
+        read_by_policies = {name for policy in table.policies.values() for name in policy.columns}
         for key in table.foreign_keys:
-            if key.columns and not table.covered(key.columns):
-                yield Hit(
-                    f"Foreign key {table.key[1]}({', '.join(key.columns)}) -> "
-                    f"{key.target[0]}.{key.target[1]} has no index on its columns",
-                    location=key.location,
-                )
+            if not key.columns or table.covered(key.columns):
+                continue
+            filtered = bool(read_by_policies & set(key.columns))
+            cascades = key.on_delete in ("c", "n", "d")
+            why = ""
+            if filtered:
+                why = "a policy filters on it"
+            elif cascades:
+                why = "deleting a parent cascades into it"
+            yield Hit(
+                f"Foreign key {table.key[1]}({', '.join(key.columns)}) -> "
+                f"{key.target[0]}.{key.target[1]} has no index on its columns"
+                + (f" and {why}" if why else ""),
+                location=key.location,
+                severity=None if why else "info",
+            )
 
 
 @rule(
