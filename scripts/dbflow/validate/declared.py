@@ -97,6 +97,7 @@ class DeclaredIndex:
     opclasses: tuple[str, ...] = ()
     partial: bool = False
     unique: bool = False
+    descending: tuple[bool, ...] = ()  # per column: DESC (empty: all ascending)
 
 
 @dataclass

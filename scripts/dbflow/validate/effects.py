@@ -238,11 +238,18 @@ def _create_index(model: DeclaredSchema, node: Node, where: Location) -> None:
         tuple(".".join(names(param.get("opclass"))) for param in params),
         bool(node.get("whereClause")),
         bool(node.get("unique")),
+        descending_columns(params),
     )
     if table is not None:
         table.indexes.append(index)
     if name:
         model.index_tables[(key[0], name)] = key
+
+
+def descending_columns(params: list[Node]) -> tuple[bool, ...]:
+    """Per index column, whether it is DESC; () when every column is ascending."""
+    found = tuple(param.get("ordering") == "SORTBY_DESC" for param in params)
+    return found if any(found) else ()
 
 
 def _drop(model: DeclaredSchema, node: Node, where: Location) -> None:

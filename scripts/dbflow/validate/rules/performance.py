@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbflow.sql.tree import names
+from dbflow.validate.effects import descending_columns
 from dbflow.validate.rules import (
     HistoryContext,
     Hit,
@@ -116,6 +117,23 @@ def table_without_primary_key(ctx: HistoryContext) -> Iterator[Hit]:
     good="create index orders_customer_id_id_idx on public.orders (customer_id, id);",
     fix="Drop one of the two.",
     kinds=["IndexStmt"],
+    cases=[
+        passes(
+            "create index orders_customer_trgm_idx on public.orders "
+            "using gin (customer_id gin_trgm_ops);",
+            "another access method and operator class is another index",
+        ),
+        passes(
+            "create index orders_customer_id_id_idx on public.orders (customer_id, id desc);",
+            "a different column order for sorting",
+            given="create table public.orders (id bigint primary key, customer_id bigint);\n"
+            "create index orders_customer_idx on public.orders (customer_id, id);",
+        ),
+        flags(
+            "create index orders_customer_desc_idx on public.orders (customer_id desc);",
+            "one column DESC is the same index scanned backwards",
+        ),
+    ],
 )
 def duplicate_index(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
@@ -131,13 +149,19 @@ def duplicate_index(ctx: StatementContext) -> Iterator[Hit]:
     opclasses = tuple(".".join(names(param.get("opclass"))) for param in params)
     if "(expression)" in columns:
         return
+    # A btree scans both ways: (a DESC, b DESC) serves what (a, b) serves; (a, b DESC) does not.
+    forward = descending_columns(params) or (False,) * len(columns)
+    backward = tuple(not desc for desc in forward)
+    orders = {order if any(order) else () for order in (forward, backward)}
     same = [
         index
         for index in table.indexes
         if (index.columns, index.method, index.opclasses) == (columns, method, opclasses)
         and not index.partial
+        and index.descending in orders
     ]
-    if same or (columns == table.primary_key and method == "btree" and not any(opclasses)):
+    on_key = columns == table.primary_key and method == "btree" and not any(opclasses)
+    if same or (on_key and () in orders):
         yield Hit(f"An index on {table.key[1]}({', '.join(columns)}) already exists")
 
 

@@ -12,7 +12,7 @@ from dbflow.sql.tree import (
     qualified,
     walk,
 )
-from dbflow.validate.rules import HistoryContext, Hit, StatementContext, passes, rule
+from dbflow.validate.rules import HistoryContext, Hit, StatementContext, informs, passes, rule
 
 
 @rule(
@@ -134,8 +134,10 @@ def _is_true(expression: Node | None) -> bool:
     name="permissive-write-policy",
     severity="warning",
     message="A write policy with USING (true) or WITH CHECK (true) lets anyone change any row",
-    why="""For INSERT, UPDATE, DELETE or ALL, a condition of true means every caller in the
-    policy's roles may write every row.""",
+    why="""For UPDATE, DELETE or ALL, a condition of true means every caller in the policy's
+    roles may change or delete every row (or, with WITH CHECK (true), move rows it may change
+    to any values). An INSERT policy WITH CHECK (true) only lets them add rows, which a sign-up
+    or a contact form may intend: that is reported as info.""",
     given="create table public.notes (id bigint primary key, user_id uuid);",
     bad='create policy "notes: write" on public.notes for update to authenticated using (true);',
     good='create policy "notes: write" on public.notes for update to authenticated '
@@ -143,6 +145,11 @@ def _is_true(expression: Node | None) -> bool:
     fix="Restrict the policy to the rows the caller owns (e.g. (select auth.uid()) = user_id).",
     kinds=["CreatePolicyStmt", "AlterPolicyStmt"],
     cases=[
+        informs(
+            'create policy "notes: add" on public.notes for insert to authenticated '
+            "with check (true);",
+            "an INSERT policy WITH CHECK (true) only adds rows: info",
+        ),
         passes(
             'create policy "notes: server" on public.notes for all to service_role '
             "using (true) with check (true);",
@@ -164,7 +171,15 @@ def permissive_write_policy(ctx: StatementContext) -> Iterator[Hit]:
     roles = _roles(node) or (set(declared.roles) if declared else {"public"})
     if command == "select" or roles <= _BYPASS_RLS:
         return
-    if _is_true(node.get("qual")) or _is_true(node.get("with_check")):
+    if command == "insert" and _is_true(node.get("with_check")):
+        who = ", ".join(sorted(roles))
+        yield Hit(
+            f"Every caller in {who} may insert rows with any values (WITH CHECK (true)); "
+            "right for a sign-up or a contact form, wrong for owned data",
+            subject=ctx.policy,
+            severity="info",
+        )
+    elif _is_true(node.get("qual")) or _is_true(node.get("with_check")):
         yield Hit(subject=ctx.policy)
 
 
