@@ -196,14 +196,18 @@ def drop_column(ctx: StatementContext) -> Iterator[Hit]:
     name="drop-schema",
     severity="error",
     message="Dropping a schema deletes every object and all the data in it",
-    why="DROP SCHEMA ... CASCADE removes tables, functions and policies it contains in one go.",
+    why="""DROP SCHEMA ... CASCADE removes tables, functions and policies it contains in one go.
+    (Without CASCADE, PostgreSQL drops only an empty schema.)""",
     bad="drop schema reporting cascade;",
-    good="-- move what is still needed elsewhere, then drop objects one by one",
+    good="-- move what is still needed elsewhere, then drop objects one by one\n"
+    "drop schema if exists reporting;",
     fix="Drop the objects you mean to drop explicitly, each reviewed on its own.",
     kinds=["DropStmt"],
 )
 def drop_schema(ctx: StatementContext) -> Iterator[Hit]:
-    yield from once(ctx.node.get("removeType") == "OBJECT_SCHEMA")
+    node = ctx.node
+    cascade = node.get("behavior") == "DROP_CASCADE"
+    yield from once(node.get("removeType") == "OBJECT_SCHEMA" and cascade)
 
 
 @rule(

@@ -292,8 +292,13 @@ def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
             tuple(type_modifiers(column_def.get("typeName"))),
         )
         column = table.columns.get(command.get("name", "")) if table else None
+        name = command.get("name", "")
         if column is None or column_def.get("raw_default"):
-            yield Hit()
+            how = "with USING" if column_def.get("raw_default") else f"to {new[0]}"
+            yield Hit(
+                f"Changing the type of {key[1]}.{name} {how} rewrites the table under an "
+                "exclusive lock"
+            )
         elif not _safe_type_change(
             (column.type, column.modifiers), new, ctx.options.postgres_version
         ):
