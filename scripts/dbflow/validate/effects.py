@@ -134,9 +134,36 @@ def _add_constraint(
         name = constraint.get("conname") or ""
         on_delete = constraint.get("fk_del_action") or "a"
         table.foreign_keys.append(DeclaredForeignKey(columns, target, where, name, on_delete))
-    name = constraint.get("conname") or f"{table.key[1]}_{'_'.join(columns)}_{kind}"
+    name = constraint.get("conname") or default_constraint_name(
+        table.key[1], kind, keys or columns or _first_column(constraint.get("raw_expr"))
+    )
     validated = not constraint.get("skip_validation")
     table.constraints[name] = DeclaredConstraint(name, kind, columns, validated, where)
+
+
+_LABELS = {"p": "pkey", "u": "key", "f": "fkey", "c": "check", "x": "excl"}
+
+
+def default_constraint_name(table: str, kind: str, columns: tuple[str, ...]) -> str:
+    """The name PostgreSQL gives an unnamed constraint: table_columns_label, the longer part
+    shortened first to fit 63 bytes (makeObjectName)."""
+    label = _LABELS[kind]
+    first, second = table, "" if kind == "p" else "_".join(columns)
+    room = 63 - len(label) - 1 - (1 if second else 0)
+    while len(first.encode()) + len(second.encode()) > room:
+        if len(first) >= len(second):
+            first = first[:-1]
+        else:
+            second = second[:-1]
+    return "_".join(part for part in (first, second, label) if part)
+
+
+def _first_column(expression: Node | None) -> tuple[str, ...]:
+    for kind, body in walk(expression):
+        if kind == "ColumnRef":
+            fields = names(body.get("fields"))
+            return (fields[-1],) if fields else ()
+    return ()
 
 
 def _not_null_check(expression: Node | None) -> tuple[str, ...]:

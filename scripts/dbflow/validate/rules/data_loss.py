@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.sql.parse import Statement
-from dbflow.sql.tree import alter_commands, qualified, qualified_from_names
+from dbflow.sql.tree import alter_commands, names, qualified, qualified_from_names
 from dbflow.validate.declared import Key
 from dbflow.validate.effects import dropped_objects
 from dbflow.validate.rules import Hit, StatementContext, flags, once, passes, rule
@@ -384,6 +384,12 @@ def drop_object(ctx: StatementContext) -> Iterator[Hit]:
             "IF EXISTS on a constraint the table never had",
         ),
         passes(
+            "alter table public.orders drop constraint orders_pkey;\n"
+            "alter table public.orders rename to purchases;\n"
+            "alter table public.purchases add constraint purchases_pkey primary key (id);",
+            "the same key added again under a new name, on the renamed table",
+        ),
+        passes(
             "alter table public.orders drop constraint orders_total_check;\n"
             "drop table public.orders;",
             "the table is dropped later in the file (DAT01 reports that)",
@@ -406,7 +412,8 @@ def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
         constraint = table.constraints.get(name) if table else None
         if table is not None and constraint is None and command.get("missing_ok"):
             continue  # IF EXISTS on a constraint the table never had
-        if name in added:
+        again = constraint is not None and (constraint.kind, constraint.columns) in added
+        if name in added or again:
             continue  # dropped and added again in this file's transaction: it stays
         if (
             constraint is not None
@@ -433,17 +440,33 @@ def _dropped_later(ctx: StatementContext, key: Key) -> tuple[bool, set[str]]:
     return False, columns
 
 
-def _constraints_added_again(ctx: StatementContext, key: Key) -> set[str]:
-    """Constraint names this statement, or a later one in its file, adds to table ``key``."""
-    found = set()
+def _constraints_added_again(ctx: StatementContext, key: Key) -> set[object]:
+    """What this statement, or a later one in its file, adds to table ``key`` (under a later
+    name too): each constraint's name, and its (kind, columns) for keys and foreign keys."""
+    names_of_table = {key}
+    found: set[object] = set()
     for statement in [ctx.statement, *ctx.later]:
-        if statement.kind != "AlterTableStmt" or qualified(statement.node.get("relation")) != key:
+        node = statement.node
+        relation = qualified(node.get("relation"))
+        if statement.kind == "RenameStmt" and relation in names_of_table:
+            if node.get("renameType") == "OBJECT_TABLE":
+                names_of_table.add((relation[0], node.get("newname", "")))
             continue
-        for command in alter_commands(statement.node):
+        if statement.kind != "AlterTableStmt" or relation not in names_of_table:
+            continue
+        for command in alter_commands(node):
             constraint = (command.get("def") or {}).get("Constraint", {})
-            if command.get("subtype") == "AT_AddConstraint" and constraint.get("conname"):
+            if command.get("subtype") != "AT_AddConstraint":
+                continue
+            if constraint.get("conname"):
                 found.add(constraint["conname"])
+            columns = tuple(names(constraint.get("fk_attrs") or constraint.get("keys")))
+            if columns:
+                found.add((_KIND_OF.get(constraint.get("contype", ""), ""), columns))
     return found
+
+
+_KIND_OF = {"CONSTR_PRIMARY": "p", "CONSTR_UNIQUE": "u", "CONSTR_FOREIGN": "f"}
 
 
 @rule(
