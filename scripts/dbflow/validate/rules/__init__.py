@@ -294,8 +294,11 @@ def all_rules() -> list[Rule]:
     from dbflow.validate.rules import (  # noqa: F401  (registers the rules)
         compatibility,
         data_loss,
+        data_loss_objects,
         hygiene,
+        hygiene_secrets,
         locking_alter,
+        locking_constraints,
         locking_maintenance,
         performance,
         security_exposure,

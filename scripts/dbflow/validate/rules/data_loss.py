@@ -1,126 +1,16 @@
-"""Data loss: statements that delete data a production database holds."""
+"""Data loss: statements that delete rows, columns, tables or constraints a production
+database holds."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.sql.parse import Statement
-from dbflow.sql.tree import alter_commands, names, qualified, qualified_from_names
+from dbflow.sql.tree import alter_commands, names, qualified
 from dbflow.validate.declared import Key
 from dbflow.validate.effects import dropped_objects
-from dbflow.validate.rules import Hit, StatementContext, flags, once, passes, rule
+from dbflow.validate.rules import Hit, StatementContext, once, passes, rule
 
 _GIVEN_ORDERS = "create table public.orders (id bigint primary key, note text, total int);"
-
-
-_KINDS = {
-    "OBJECT_TABLE": "table",
-    "OBJECT_VIEW": "view",
-    "OBJECT_MATVIEW": "view",
-    "OBJECT_FUNCTION": "function",
-    "OBJECT_PROCEDURE": "function",
-    "OBJECT_TYPE": "type",
-    "OBJECT_DOMAIN": "type",
-    "OBJECT_EXTENSION": "extension",
-}
-# What creates an object of each kind again: a later statement of one of these kinds.
-_CREATES = {
-    "table": ("CreateStmt",),
-    "view": ("ViewStmt", "CreateTableAsStmt"),
-    "function": ("CreateFunctionStmt",),
-    "type": ("CreateEnumStmt", "CompositeTypeStmt", "CreateDomainStmt", "CreateRangeStmt"),
-    "sequence": ("CreateSeqStmt",),
-    "extension": ("CreateExtensionStmt",),
-}
-
-
-def _exists(ctx: StatementContext, kind: str, key: Key) -> bool:
-    """Whether the history (or the platform) has the object a DROP names."""
-    model = ctx.model
-    if kind == "table":
-        return key in model.tables
-    if kind == "view":
-        return key in model.views
-    if kind == "function":
-        return key in model.functions
-    if kind == "type":
-        return key in model.types
-    if kind == "sequence":
-        return key in model.sequences
-    return key[1] in model.extensions
-
-
-def _created_name(statement: Statement) -> Key | None:
-    """The (schema, name) a CREATE statement makes."""
-    node = statement.node
-    if statement.kind in ("CreateStmt", "CreateSeqStmt"):
-        return qualified(node.get("relation") or node.get("sequence"))
-    if statement.kind == "ViewStmt":
-        return qualified(node.get("view"))
-    if statement.kind == "CreateTableAsStmt":
-        into = node.get("into", {})
-        return qualified(into.get("IntoClause", into).get("rel"))
-    if statement.kind == "CreateFunctionStmt":
-        return qualified_from_names(node.get("funcname"))
-    if statement.kind in ("CreateEnumStmt", "CreateRangeStmt"):
-        return qualified_from_names(node.get("typeName"))
-    if statement.kind == "CreateDomainStmt":
-        return qualified_from_names(node.get("domainname"))
-    if statement.kind == "CompositeTypeStmt":
-        return qualified(node.get("typevar"))
-    if statement.kind == "CreateExtensionStmt":
-        return ("", node.get("extname", ""))
-    return None
-
-
-def _survives(ctx: StatementContext, kind: str, key: Key) -> bool:
-    """True when the object lives on: created in this file (nothing else uses it yet), made
-    again later in this file (a function also under another schema: moved), or renamed away
-    earlier in this file so that a new one could take its name."""
-    if ctx.new_in_file((kind, *key)):
-        return True
-    if kind == "function" and any(
-        other[1] == key[1] and other != key and ctx.new_in_file(("function", *other))
-        for other in ctx.model.functions
-    ):
-        return True  # made under another schema earlier in this file: moved
-    for later in ctx.later:
-        if later.kind in _CREATES.get(kind, ()):
-            made = _created_name(later)
-            if made == key or (made is not None and kind in ("function", "extension")
-                               and made[1] == key[1]):  # fmt: skip
-                return True
-    for earlier in ctx.source.statements:
-        if earlier.offset >= ctx.statement.offset:
-            break
-        if earlier.kind == "RenameStmt" and earlier.node.get("newname") == key[1]:
-            return True
-    return False
-
-
-def _only_the_database_uses(ctx: StatementContext, kind: str, key: Key) -> bool:
-    """True for objects only other database objects can use: a trigger function (only a
-    trigger calls it) and a type (columns and signatures use it). The database records those
-    uses and refuses a plain DROP while they exist, so nothing breaks silently."""
-    if kind == "function":
-        function = ctx.model.functions.get(key)
-        return function is not None and function.returns == "trigger"
-    return kind == "type"
-
-
-def _dropped(ctx: StatementContext) -> Iterator[tuple[str, Key]]:
-    """The objects a DROP really removes: not those IF EXISTS names that the history never
-    had, nor those that live on (see :func:`_survives`)."""
-    kind = _KINDS.get(ctx.node.get("removeType", ""))
-    if kind is None:
-        return
-    for key, _ in dropped_objects(ctx.node):
-        if kind == "extension":
-            key = ("", key[1])
-        if not _exists(ctx, kind, key) and ctx.node.flag("missing_ok"):
-            continue
-        if not _survives(ctx, kind, key):
-            yield kind, key
 
 
 @rule(
@@ -192,40 +82,6 @@ def drop_column(ctx: StatementContext) -> Iterator[Hit]:
 
 
 @rule(
-    id="DAT03",
-    name="drop-schema",
-    severity="error",
-    message="Dropping a schema deletes every object and all the data in it",
-    why="""DROP SCHEMA ... CASCADE removes tables, functions and policies it contains in one go.
-    (Without CASCADE, PostgreSQL drops only an empty schema.)""",
-    bad="drop schema reporting cascade;",
-    good="-- move what is still needed elsewhere, then drop objects one by one\n"
-    "drop schema if exists reporting;",
-    fix="Drop the objects you mean to drop explicitly, each reviewed on its own.",
-    kinds=["DropStmt"],
-)
-def drop_schema(ctx: StatementContext) -> Iterator[Hit]:
-    node = ctx.node
-    cascade = node.get("behavior") == "DROP_CASCADE"
-    yield from once(node.get("removeType") == "OBJECT_SCHEMA" and cascade)
-
-
-@rule(
-    id="DAT04",
-    name="drop-database",
-    severity="error",
-    message="Dropping a database deletes everything in it",
-    why="A migration never needs to drop a database; this is almost certainly a mistake.",
-    bad="drop database analytics;",
-    good="-- databases are managed outside migrations",
-    fix="Remove the statement; manage databases outside migrations.",
-    kinds=["DropdbStmt"],
-)
-def drop_database(ctx: StatementContext) -> Iterator[Hit]:
-    yield Hit()
-
-
-@rule(
     id="DAT05",
     name="truncate",
     severity="error",
@@ -279,78 +135,6 @@ def delete_without_where(ctx: StatementContext) -> Iterator[Hit]:
 def update_without_where(ctx: StatementContext) -> Iterator[Hit]:
     key = ctx.relation
     yield from once(ctx.node.where is None and ctx.holds_data(key))
-
-
-@rule(
-    id="DAT08",
-    name="drop-object",
-    severity="warning",
-    message="Dropping a view, function, type, sequence or extension breaks what still uses it",
-    why="""Clients may still call the function or select from the view, and PL/pgSQL bodies may
-    still call the function; they fail as soon as the migration commits. (A trigger function or
-    a type is only used by database objects, whose use PostgreSQL records: a plain DROP is
-    refused while they exist, so only DROP ... CASCADE is flagged for them.)""",
-    bad="drop function public.order_total(bigint);",
-    good="create or replace function public.order_total(bigint) returns bigint "
-    "language sql set search_path = '' as $$ select 0::bigint $$;",
-    fix="Make sure nothing uses the object any more, then drop it with a suppression that says so.",
-    kinds=["DropStmt"],
-    cases=[
-        passes(
-            "drop function if exists public.order_total(bigint);",
-            "IF EXISTS on a function never created",
-        ),
-        passes(
-            "drop function public.order_total(bigint);\n"
-            "create function public.order_total(bigint) returns bigint language sql "
-            "set search_path = '' as $$ select 1::bigint $$;",
-            "dropped and created again in the same file",
-            given="create function public.order_total(bigint) returns bigint language sql "
-            "set search_path = '' as $$ select 0::bigint $$;",
-        ),
-        passes(
-            "create function private.touch() returns trigger language plpgsql "
-            "set search_path = '' as $$ begin return new; end $$;\n"
-            "drop function public.touch();",
-            "a function moved to another schema",
-            given="create schema private;\ncreate function public.touch() returns trigger "
-            "language plpgsql set search_path = '' as $$ begin return new; end $$;",
-        ),
-        passes(
-            "drop function public.touch();",
-            "a trigger function: PostgreSQL refuses the drop while a trigger uses it",
-            given="create function public.touch() returns trigger language plpgsql "
-            "set search_path = '' as $$ begin return new; end $$;",
-        ),
-        flags(
-            "drop function public.touch() cascade;",
-            "CASCADE drops the triggers that use it",
-            given="create function public.touch() returns trigger language plpgsql "
-            "set search_path = '' as $$ begin return new; end $$;",
-        ),
-        passes(
-            "alter type public.status rename to status_old;\n"
-            "create type public.status as enum ('open', 'closed', 'archived');\n"
-            "drop type public.status_old;",
-            "a type renamed away, made again, then the old one dropped",
-            given="create type public.status as enum ('open', 'closed');",
-        ),
-        flags(
-            "drop view public.order_totals;",
-            "a view an earlier migration made",
-            given="create view public.order_totals with (security_invoker = on) as select 1 as n;",
-        ),
-    ],
-)
-def drop_object(ctx: StatementContext) -> Iterator[Hit]:
-    if ctx.node.get("removeType") == "OBJECT_TABLE":
-        return
-    cascade = ctx.node.get("behavior") == "DROP_CASCADE"
-    for kind, key in _dropped(ctx):
-        if not cascade and _only_the_database_uses(ctx, kind, key):
-            continue  # without CASCADE, PostgreSQL refuses the drop while anything uses it
-        name = f"{key[0]}.{key[1]}" if key[0] else key[1]
-        yield Hit(f"Dropping {kind} {name} breaks whatever still uses it")
 
 
 @rule(
@@ -467,37 +251,3 @@ def _constraints_added_again(ctx: StatementContext, key: Key) -> set[object]:
 
 
 _KIND_OF = {"CONSTR_PRIMARY": "p", "CONSTR_UNIQUE": "u", "CONSTR_FOREIGN": "f"}
-
-
-@rule(
-    id="DAT11",
-    name="cascade",
-    severity="warning",
-    message="CASCADE also removes every object that depends on this one, without listing them",
-    why="""DROP ... CASCADE and TRUNCATE ... CASCADE silently reach dependent views, foreign keys,
-    policies and tables that the author may not know about.""",
-    bad="drop view public.order_totals cascade;",
-    good="drop view public.order_totals;",
-    fix="Drop the dependent objects explicitly first, so the review sees each of them.",
-    kinds=["DropStmt", "TruncateStmt"],
-    cases=[
-        passes(
-            "drop view if exists public.order_totals cascade;",
-            "IF EXISTS on a view never created drops nothing",
-        ),
-    ],
-)
-def cascade(ctx: StatementContext) -> Iterator[Hit]:
-    if ctx.node.get("behavior") != "DROP_CASCADE":
-        return
-    if ctx.kind == "DropStmt" and ctx.node.get("removeType") in _KINDS:
-        kind = _KINDS[ctx.node.get("removeType", "")]
-        reaching = [
-            key
-            for key, _ in dropped_objects(ctx.node)
-            if (_exists(ctx, kind, key) or not ctx.node.flag("missing_ok"))
-            and not ctx.new_in_file((kind, *key))
-        ]
-        if not reaching:
-            return  # it drops nothing, or only what this file made
-    yield Hit()
