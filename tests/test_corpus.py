@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,3 +141,15 @@ def test_the_supabase_cli_refuses_the_same_statement(
     output = pushed.stdout + pushed.stderr
     assert pushed.returncode != 0
     assert f"Applying migration {refusal.file}" in output and refusal.message in output, output
+
+
+def test_every_validator_finding_on_the_corpus_is_judged_and_precision_holds() -> None:
+    """benchmarks/precision.py: each warning and error over the corpus has a judgement (TP, FP
+    or NOISE, read from the code); under 5% are false and under 15% noise."""
+    command = (sys.executable, "benchmarks/precision.py", "--corpus", str(CORPUS))
+    result = run(REPO, *command, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    overall = next(line for line in result.stdout.splitlines() if line.startswith("all "))
+    findings, _, false, noise = (int(part) for part in overall.split()[1:5])
+    assert findings > 500, overall
+    assert false / findings < 0.05 and noise / findings < 0.15, overall

@@ -112,7 +112,10 @@ class StatementContext:
         A table created earlier in this same file is empty; an unknown table (created
         outside the migrations) is assumed to hold data.
         """
-        table = self.model.table(self.relation if key is None else key)
+        key = self.relation if key is None else key
+        table = self.model.table(key)
+        if table is None and key in self.model.views:  # a materialized view
+            return self.model.views[key].created.file_index < self.file_index
         if table is None or table.created is None:
             return True
         return table.created.file_index < self.file_index

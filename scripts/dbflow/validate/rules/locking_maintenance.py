@@ -37,6 +37,11 @@ _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint,
             "create index refunds_order_id_idx on public.refunds (order_id);",
             "a table created in the same file is empty",
         ),
+        passes(
+            "create materialized view public.order_totals as select 1 as total;\n"
+            "create index order_totals_total_idx on public.order_totals (total);",
+            "a materialized view created in the same file",
+        ),
     ],
 )
 def create_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:

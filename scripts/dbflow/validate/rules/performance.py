@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from dbflow.sql.tree import names
+from dbflow.sql.tree import names, qualified
 from dbflow.validate.effects import descending_columns
 from dbflow.validate.rules import (
     HistoryContext,
@@ -197,7 +197,8 @@ def _unwrapped_calls(expression: Any, inside_select: bool = False) -> Iterator[s
     message="A bare auth.uid() in a policy runs once per row: wrap it as (select auth.uid())",
     why="""A bare auth.uid() (or auth.jwt(), current_setting()) in a policy is called once per
     row scanned. Wrapped in a scalar subquery, PostgreSQL evaluates it once per statement (an
-    initPlan): on large tables this is orders of magnitude faster.""",
+    initPlan): on large tables this is orders of magnitude faster. An INSERT policy only
+    checks the new rows, so it is not reported.""",
     given="create table public.notes (id bigint primary key, user_id uuid);",
     bad='create policy "notes: own" on public.notes for select to authenticated '
     "using (auth.uid() = user_id);",
@@ -213,9 +214,19 @@ def _unwrapped_calls(expression: Any, inside_select: bool = False) -> Iterator[s
             later='alter policy "notes: own" on public.notes '
             "using ((select auth.uid()) = user_id);",
         ),
+        passes(
+            'create policy "notes: add" on public.notes for insert to authenticated '
+            "with check (auth.uid() = user_id);",
+            "an INSERT policy checks only the new row",
+        ),
     ],
 )
 def auth_function_not_wrapped(ctx: StatementContext) -> Iterator[Hit]:
+    table = ctx.table(qualified(ctx.node.get("table")))
+    declared = table.policies.get(ctx.policy[3]) if table else None
+    command = ctx.node.get("cmd_name") or (declared.command if declared else "all")
+    if command == "insert":
+        return  # a new row is checked once: there is no scan to repeat the call over
     seen = set()
     for part in ("qual", "with_check"):
         for name in _unwrapped_calls(ctx.node.get(part)):
