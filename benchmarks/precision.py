@@ -22,8 +22,8 @@ from pathlib import Path
 
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.findings import Finding
+from dbflow.validate.options import Options
 from dbflow.validate.pipeline import validate_files
-from dbflow.validate.rules import Options
 from dbflow.validate.run import history_files
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ from dbflow.migrations.repair import repair
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.testing import as_anon, as_service_role, as_user, create_auth_user, expect_denied
 from dbflow.validate.config import ValidateConfig
+from dbflow.validate.options import Options
 from dbflow.validate.pipeline import validate_files
-from dbflow.validate.rules import Options
 
 REPO = Path(__file__).resolve().parents[1]
 WIKI = REPO / "docs" / "wiki"

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.docs import REFERENCE_PATH, render_reference
+from dbflow.validate.options import Options
 from dbflow.validate.pipeline import validate_files
 from dbflow.validate.reporters import render
-from dbflow.validate.rules import Options
 from tests.validate_helpers import rule_ids, run, write_migrations
 
 REPO = Path(__file__).resolve().parents[1]

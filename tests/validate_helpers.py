@@ -6,8 +6,8 @@ from pathlib import Path
 
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.findings import ValidationReport
+from dbflow.validate.options import Options
 from dbflow.validate.pipeline import validate_files
-from dbflow.validate.rules import Options
 
 
 def write_migrations(folder: Path, *files: str | tuple[str, str]) -> list[Path]:

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv import dotenv_values
-
 from dbflow.errors import ConfigError
 from dbflow.redact import redact_url, remember_url_password
 from dbflow.urls import URL_SHAPE, url_problem
@@ -119,15 +117,22 @@ def find_project_root(start: Path | None = None) -> Path:
     return here
 
 
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """The variables of a .env file (python-dotenv loads only when there is one)."""
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
 def load_settings(
     project_root: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Read settings for the project at ``project_root`` (default: found from the cwd)."""
     root = find_project_root(project_root)
     raw: dict[str, object] = dict(_read_pyproject_table(root))
-    env: dict[str, str] = {
-        key: value for key, value in dotenv_values(root / ".env").items() if value is not None
-    }
+    env = _read_dotenv(root / ".env")
     env.update(os.environ if environ is None else environ)
     for variable, key in _ENV_OVERRIDES.items():
         if env.get(variable):

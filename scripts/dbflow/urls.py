@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -164,6 +163,8 @@ def _host_is_local(host: str) -> bool:
         return True
     if _ip(host) is not None:
         return _is_loopback(host)
+    import socket  # a name lookup is the only use of the network here
+
     try:
         resolved = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):

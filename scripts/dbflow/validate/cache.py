@@ -25,7 +25,6 @@ from dbflow.validate import declared as model_types
 from dbflow.validate.declared import DeclaredSchema
 
 _FORMAT = 4  # 4: findings carry the object they are about
-CACHE_FILE = "validate.json"
 
 Subject = tuple[str, ...]
 # rule id, message, line, column, statement, the object it is about, a milder severity

@@ -9,7 +9,7 @@ from typing import Literal
 
 from dbflow.config import Settings, supabase_major_version
 from dbflow.errors import ConfigError
-from dbflow.validate.rules import SEVERITIES, Options, Severity, all_rules
+from dbflow.validate.options import SEVERITIES, Options, Severity
 
 Level = Severity | Literal["off"]
 _KNOWN = {"rules", "exposed_schemas", "postgres_version", "runner_sets_lock_timeout", "baseline"}
@@ -34,11 +34,11 @@ def load_validate_config(settings: Settings) -> ValidateConfig:
             f"unknown setting {unknown[0]!r} in [tool.dbflow.validate]",
             hint=f"known settings: {', '.join(sorted(_KNOWN))}",
         )
-    known_ids = {rule.id for rule in all_rules()}
     levels: dict[str, Level] = {}
     rules = table.get("rules", {})
     if not isinstance(rules, dict):
         raise ConfigError("[tool.dbflow.validate] rules must be a table of RULE = level")
+    known_ids = _rule_ids() if rules else set()
     for rule_id, level in rules.items():
         if rule_id not in known_ids:
             raise ConfigError(
@@ -65,6 +65,12 @@ def load_validate_config(settings: Settings) -> ValidateConfig:
         levels=levels,
         baseline=settings.project_root / str(baseline) if baseline else None,
     )
+
+
+def _rule_ids() -> set[str]:
+    from dbflow.validate.rules import all_rules  # only when rule levels are configured
+
+    return {rule.id for rule in all_rules()}
 
 
 def _postgres_version(root: Path) -> int:

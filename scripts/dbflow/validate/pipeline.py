@@ -1,12 +1,15 @@
-"""A validation run as a pipeline of small stages:
+"""A validation run: read the migrations, answer from the report cache when nothing the
+report depends on changed, and otherwise run the stages (:mod:`dbflow.validate.stages`):
 
-1. read the migrations and pick the enabled rules;
+1. read the migrations (their text and content hash);
 2. replay the history: statement and file rules per file, the declared schema built as the
-   files go (:mod:`dbflow.validate.replay`, resumed from the cache);
+   files go, resumed from the cache;
 3. findings about an object a later statement changed are left to that statement; history
    rules over the schema as the whole history leaves it;
 4. suppressions written in the files, then the rules about suppressions;
 5. keep what is reported: the files asked for, minus the baseline, in place order.
+
+A run answered from the report cache loads neither the rules nor the parser.
 """
 
 from __future__ import annotations
@@ -16,20 +19,10 @@ import time
 from pathlib import Path
 
 from dbflow.progress import Notify, quiet
-from dbflow.validate.cache import Span, cache_fingerprint, load_cache, save_cache
+from dbflow.validate.cache_files import load_report, report_key, save_report
 from dbflow.validate.config import ValidateConfig
-from dbflow.validate.declared import DeclaredSchema
-from dbflow.validate.findings import SEVERITY_RANK, Finding, ValidationReport
-from dbflow.validate.replay import (
-    MigrationText,
-    RawHit,
-    Replayed,
-    RuleSet,
-    read_migration,
-    replay_history,
-)
-from dbflow.validate.rules import RULES, SEVERITIES, HistoryContext, Rule, SuppressionContext
-from dbflow.validate.suppressions import Suppression, read_suppressions
+from dbflow.validate.findings import ValidationReport
+from dbflow.validate.migration_text import read_migration
 
 
 def validate_files(
@@ -45,120 +38,35 @@ def validate_files(
     """Validate the migration history ``paths`` (in apply order).
 
     With ``cache_path``, files before the first changed one are not parsed again: their
-    findings, statement spans and the model after them come from the cache.
+    findings, statement spans and the model after them come from the cache; when nothing
+    changed at all, the last report is the answer.
     """
     started = time.perf_counter()
-    rules = RuleSet.enabled(config)
-    files = [read_migration(path, _display(path, root)) for path in paths]
-    cache = load_cache(cache_path, cache_fingerprint(repr(config)))
-    replayed = replay_history(files, rules, config, cache, report)
-    save_cache(cache_path, cache)
-    standing = [hit for hit in replayed.hits if not _overtaken(hit, replayed.model)]
-    hits = standing + _check_history(rules.history, replayed, config)
-    findings = _suppress(hits, files, replayed.spans, rules.suppressions, config)
-    reported = {file.display for file in files if report_only is None or file.path in report_only}
-    accepted = baseline or set()
-    findings = [f for f in findings if f.path in reported and f.fingerprint not in accepted]
-    findings.sort(key=lambda finding: finding.order)
-    seconds = time.perf_counter() - started
-    return ValidationReport(findings, len(reported), replayed.statements, seconds, cache.notes)
+    base = os.path.abspath(root) + os.sep
+    files = [read_migration(path, _display(path, base)) for path in paths]
+    reported = [file.display for file in files if report_only is None or file.path in report_only]
+    key = report_key(repr(config), [(f.display, f.sha) for f in files], reported, baseline)
+    cached = load_report(cache_path, key)
+    if cached is not None:
+        cached.seconds = time.perf_counter() - started
+        return cached
+    from dbflow.validate.stages import check_history  # the rules and the parser load here
 
-
-def _overtaken(hit: RawHit, model: DeclaredSchema) -> bool:
-    """True when a later statement dropped, replaced or altered the object the hit is about:
-    what that statement leaves is what counts (it is checked on its own)."""
-    return hit.subject is not None and model.changed_after(hit.subject, hit.file_index, hit.line)
-
-
-def _check_history(rules: list[Rule], replayed: Replayed, config: ValidateConfig) -> list[RawHit]:
-    """History rules, placed where the object they name was defined."""
-    context = HistoryContext(replayed.model, config.options)
-    hits = []
-    for rule in rules:
-        for hit in rule.check(context):
-            where = hit.location
-            if where is None:
-                continue
-            text = _statement_at(replayed.spans[where.file_index], where.line)
-            place = (where.file_index, where.line, where.column)
-            hits.append(RawHit(rule.id, hit.message, *place, text, severity=hit.severity))
-    return hits
-
-
-def _statement_at(spans: list[Span], line: int) -> str:
-    for first, _, text in spans:
-        if first == line:
-            return text
-    return ""
-
-
-def _suppress(
-    hits: list[RawHit],
-    files: list[MigrationText],
-    spans: list[list[Span]],
-    suppression_rules: list[Rule],
-    config: ValidateConfig,
-) -> list[Finding]:
-    """Findings not silenced by a suppression, then what the suppression rules say."""
-    suppressions = [
-        _suppressions_of(file, file_spans) for file, file_spans in zip(files, spans, strict=True)
-    ]
-    findings = [
-        _finding(hit, files[hit.file_index].display, config)
-        for hit in hits
-        if not _silenced(hit, suppressions[hit.file_index])
-    ]
-    for file, found in zip(files, suppressions, strict=True):
-        if not found:
-            continue
-        context = SuppressionContext(file.display, found)
-        for rule in suppression_rules:
-            for hit in rule.check(context):
-                placed = RawHit(rule.id, hit.message, 0, hit.line or 1, 1, "")
-                findings.append(_finding(placed, file.display, config))
-    return findings
-
-
-def _suppressions_of(file: MigrationText, spans: list[Span]) -> list[Suppression]:
-    """The file's suppressions, each knowing the lines of the statement it applies to."""
-    found = read_suppressions(file.text) if "-- dbflow:" in file.text else []
-    for suppression in found:
-        if not suppression.whole_file:
-            following = [span for span in spans if span[0] > suppression.line]
-            suppression.covers = (following[0][0], following[0][1]) if following else None
-    return found
-
-
-def _silenced(hit: RawHit, suppressions: list[Suppression]) -> bool:
-    for suppression in suppressions:
-        if hit.rule_id in suppression.rule_ids and suppression.applies_to(hit.line):
-            suppression.used.add(hit.rule_id)
-            return True
-    return False
-
-
-def _finding(hit: RawHit, display: str, config: ValidateConfig) -> Finding:
-    rule = RULES[hit.rule_id]
-    level = config.level(rule.id, rule.severity)
-    assert level != "off", "a rule turned off does not run"
-    for milder in SEVERITIES:  # "at most": a milder case of the rule keeps its severity
-        if milder == hit.severity and SEVERITY_RANK[milder] < SEVERITY_RANK[level]:
-            level = milder
-    return Finding(
-        rule_id=rule.id,
-        rule_name=rule.name,
-        severity=level,
-        message=hit.message or rule.message,
-        path=display,
-        line=hit.line,
-        column=hit.column,
-        statement=hit.statement,
-        fix=rule.fix,
+    findings, statements, notes = check_history(
+        files,
+        config,
+        report_only=report_only,
+        baseline=baseline or set(),
+        cache_path=cache_path,
+        report=report,
     )
+    seconds = time.perf_counter() - started
+    result = ValidationReport(findings, len(reported), statements, seconds, notes)
+    save_report(cache_path, key, result)
+    return result
 
 
-def _display(path: Path, root: Path) -> str:
-    absolute, base = os.path.abspath(path), os.path.abspath(root)
-    if absolute.startswith(base + os.sep):
-        return absolute[len(base) + 1 :]
-    return str(path)
+def _display(path: Path, base: str) -> str:
+    """``path`` relative to the project (``base`` ends with a separator), else as given."""
+    absolute = os.path.abspath(path)
+    return absolute[len(base) :] if absolute.startswith(base) else str(path)

@@ -7,57 +7,21 @@ findings and the model after them (a run after appending one migration replays t
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from dbflow.migrations.discovery import MIGRATION_FILE_NAME
 from dbflow.progress import Notify, quiet
-from dbflow.sql.files import decode_sql
 from dbflow.sql.parse import Script
 from dbflow.validate.cache import CachedHit, FileSummary, Span, ValidationCache
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.declared import DeclaredSchema, Location, Subject
 from dbflow.validate.effects import apply_statement
 from dbflow.validate.guards import runs
+from dbflow.validate.migration_text import MigrationText
 from dbflow.validate.rules import FileContext, Rule, StatementContext, all_rules
 from dbflow.validate.source import SourceFile, parse_file
 
 _parse_cache: dict[str, SourceFile] = {}
-
-
-@dataclass(frozen=True)
-class MigrationText:
-    """A migration file's text and content hash, or why it cannot be read as SQL text."""
-
-    path: Path
-    display: str
-    text: str
-    sha: str
-    problem: str | None
-
-    @property
-    def applies(self) -> bool:
-        """True when the runner applies the file (its name is <version>_<name>.sql)."""
-        return MIGRATION_FILE_NAME.match(self.path.name) is not None
-
-    @property
-    def version(self) -> str | None:
-        version, underscore, _ = self.path.name.partition("_")
-        return version if underscore and version.isdigit() else None
-
-
-def read_migration(path: Path, display: str) -> MigrationText:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return MigrationText(path, display, "", "", f"cannot read the file: {exc.strerror}")
-    sha = hashlib.sha256(data).hexdigest()
-    try:
-        return MigrationText(path, display, decode_sql(data), sha, None)
-    except ValueError as exc:
-        return MigrationText(path, display, "", sha, str(exc))
 
 
 @dataclass(frozen=True)

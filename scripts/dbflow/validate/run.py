@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from dbflow.config import Settings
 from dbflow.errors import ConfigError
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
 from dbflow.progress import Notify, quiet
-from dbflow.validate.cache import CACHE_FILE
+from dbflow.validate.cache_files import CACHE_FILE
 from dbflow.validate.config import load_validate_config
 from dbflow.validate.findings import ValidationReport, load_baseline
 from dbflow.validate.pipeline import validate_files
@@ -26,20 +25,22 @@ class Request:
 
 def history(settings: Settings) -> list[Path]:
     """Every .sql file in the migrations folder: migrations by version, then the others."""
-    return history_files(settings.migrations_dir)
+    return history_files(_absolute(settings.migrations_dir))
 
 
 def history_files(folder: Path) -> list[Path]:
     """Every .sql file in ``folder``: migrations by version, then the others by name."""
-    if not folder.is_dir():
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
         return []
-    files = [path for path in folder.iterdir() if path.is_file() and path.suffix == ".sql"]
+    names = [entry.name for entry in entries if entry.name.endswith(".sql") and entry.is_file()]
 
-    def order(path: Path) -> tuple[int, str, str]:
-        match = MIGRATION_FILE_NAME.match(path.name)
-        return (0, match["version"], path.name) if match else (1, "", path.name)
+    def order(name: str) -> tuple[int, str, str]:
+        match = MIGRATION_FILE_NAME.match(name)
+        return (0, match["version"], name) if match else (1, "", name)
 
-    return sorted(files, key=order)
+    return [folder / name for name in sorted(names, key=order)]
 
 
 def changed_since(settings: Settings, ref: str) -> set[Path]:
@@ -49,6 +50,8 @@ def changed_since(settings: Settings, ref: str) -> set[Path]:
         ["git", "diff", "--name-only", "--relative", ref, "--", str(folder)],
         ["git", "ls-files", "--others", "--exclude-standard", "--", str(folder)],
     ]
+    import subprocess  # git runs only for --since
+
     changed: set[Path] = set()
     for command in commands:
         result = subprocess.run(
@@ -67,7 +70,7 @@ def run_validation(
     settings: Settings, request: Request, report: Notify = quiet
 ) -> ValidationReport:
     config = load_validate_config(settings)
-    paths = [_absolute(path) for path in history(settings)]
+    paths = history(settings)  # absolute: the folder is made absolute once
     report_only: set[Path] | None = None
     if request.files:
         report_only = set()

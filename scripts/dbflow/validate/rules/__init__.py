@@ -22,11 +22,10 @@ from typing import Literal
 from dbflow.sql.parse import Statement
 from dbflow.sql.tree import Node, Tree, qualified, string_constants
 from dbflow.validate.declared import DeclaredSchema, DeclaredTable, Key, Location, Subject
+from dbflow.validate.options import Options, Severity
 from dbflow.validate.source import SourceFile
 from dbflow.validate.suppressions import Suppression, read_suppressions
 
-Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 Scope = Literal["statement", "file", "history", "suppressions"]
 
 
@@ -67,15 +66,6 @@ def passes(sql: str, note: str, *, given: str | None = None, later: str = "") ->
 
 def informs(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
     return Case(sql.strip(), True, note, given, later.strip(), info_only=True)
-
-
-@dataclass
-class Options:
-    """What rules may depend on (from [tool.dbflow.validate])."""
-
-    exposed_schemas: tuple[str, ...] = ("public",)
-    postgres_version: int = 15
-    runner_sets_lock_timeout: bool = True
 
 
 _BODY = "function body"  # statements of a function body run when it is called, not now

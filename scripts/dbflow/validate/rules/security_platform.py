@@ -78,6 +78,8 @@ def extension_in_public(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def foreign_key_to_auth_non_key(ctx: StatementContext) -> Iterator[Hit]:
+    if "auth" not in ctx.statement.text.lower():
+        return  # no reference to the auth schema at all
     for kind, body in walk(ctx.node):
         if kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":
             target = qualified(body.get("pktable"))

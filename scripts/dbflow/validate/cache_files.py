@@ -1,0 +1,62 @@
+"""Where the validator keeps what it learnt, and its fastest path: the last report, given
+again when nothing it depends on changed (no rule and no parser is loaded for it). The
+model cache beside it (:mod:`dbflow.validate.cache`) serves runs where something changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
+from dbflow import __version__
+from dbflow.validate.findings import Finding, ValidationReport
+
+CACHE_FILE = "validate.json"  # the model cache
+REPORT_FILE = "validate-report.json"  # the last report, beside it
+REPORT_FORMAT = 1
+
+
+def report_key(
+    config_repr: str,
+    files: list[tuple[str, str]],
+    reported: list[str],
+    baseline: set[str] | None,
+) -> str:
+    """What a report depends on: dbflow's version and settings, every file's name and content,
+    which files are reported, and the baseline."""
+    digest = hashlib.sha256(f"{REPORT_FORMAT}|{__version__}|{config_repr}".encode())
+    for display, sha in files:
+        digest.update(f"|{display}|{sha}".encode())
+    digest.update(("\n".join(reported) + "\n" + "\n".join(sorted(baseline or ()))).encode())
+    return digest.hexdigest()
+
+
+def load_report(cache_path: Path | None, key: str) -> ValidationReport | None:
+    """The last report, when it was made for ``key``; None otherwise (or when unreadable)."""
+    if cache_path is None:
+        return None
+    try:
+        document = json.loads(cache_path.with_name(REPORT_FILE).read_text(encoding="utf-8"))
+        if document.get("key") != key:
+            return None
+        findings = [Finding(*row) for row in document["findings"]]
+        return ValidationReport(findings, int(document["files"]), int(document["statements"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def save_report(cache_path: Path | None, key: str, report: ValidationReport) -> None:
+    if cache_path is None:
+        return
+    rows = [dataclasses.astuple(finding) for finding in report.findings]
+    document = {"key": key, "files": report.files, "statements": report.statements}
+    document["findings"] = rows
+    try:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache_path.with_name(REPORT_FILE + ".partial")
+        temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
+        temporary.replace(cache_path.with_name(REPORT_FILE))
+    except OSError:
+        return  # a report that cannot be kept only costs speed
