@@ -93,6 +93,23 @@ def added_columns(node: Node) -> Iterator[Node]:
             yield column
 
 
+def table_constraints(node: Node) -> Iterator[Node]:
+    """The Constraint bodies a CREATE TABLE or ALTER TABLE declares: on the table and on its
+    columns."""
+    columns = list(added_columns(node))
+    for element in node.get("tableElts", []) or []:
+        if "Constraint" in element:
+            yield element["Constraint"]
+    for command in alter_commands(node):
+        definition = command.get("def") or {}
+        if "Constraint" in definition:
+            yield definition["Constraint"]
+    for column in columns:
+        for item in column.get("constraints", []) or []:
+            if "Constraint" in item:
+                yield item["Constraint"]
+
+
 def defelems(options: list[Node] | None) -> dict[str, Any]:
     """DefElem options as {name: arg node} (e.g. view options, function options)."""
     result: dict[str, Any] = {}

@@ -24,7 +24,7 @@ from dbflow import __version__
 from dbflow.validate import declared as model_types
 from dbflow.validate.declared import DeclaredSchema
 
-_FORMAT = 4  # 4: findings carry the object they are about
+_FORMAT = 5  # 5: a dataclass is written as its values in field order
 
 Subject = tuple[str, ...]
 # rule id, message, line, column, statement, the object it is about, a milder severity
@@ -179,11 +179,8 @@ def _encode(value: Any) -> Any:
     if kind is tuple:
         return {"$tuple": [_encode(item) for item in value]}
     names = _FIELD_NAMES.get(kind)
-    if names is not None:
-        return {
-            "$type": kind.__name__,
-            "fields": {name: _encode(getattr(value, name)) for name in names},
-        }
+    if names is not None:  # a dataclass of the model: its fields in declaration order
+        return {"$type": kind.__name__, "values": [_encode(getattr(value, name)) for name in names]}
     if kind is dict:
         return {"$dict": [[_encode(key), _encode(item)] for key, item in value.items()]}
     if kind is list:
@@ -207,5 +204,5 @@ def _revive(value: dict[str, Any]) -> Any:
         kind = _MODEL_TYPES.get(value["$type"])
         if kind is None:
             raise TypeError("unknown type in the cache")
-        return kind(**value["fields"])
+        return kind(*value["values"])
     return value

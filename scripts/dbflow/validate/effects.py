@@ -91,7 +91,6 @@ def _add_column(model: DeclaredSchema, table: DeclaredTable, column: Node, where
     type_node = column.get("typeName")
     entry = DeclaredColumn(name, type_name(type_node), modifiers=tuple(type_modifiers(type_node)))
     table.columns[name] = entry
-    model.touch(("column", *table.key, name), where)
     for item in column.get("constraints", []) or []:
         constraint = item.get("Constraint", {})
         contype = constraint.get("contype")
@@ -192,7 +191,6 @@ def _alter_table(model: DeclaredSchema, node: Node, where: Location) -> None:
                 _add_column(model, table, definition["ColumnDef"], where)
         elif subtype == "AT_DropColumn":
             _drop_column(table, command.get("name", ""))
-            model.touch(("column", *key, command.get("name", "")), where)
         elif subtype == "AT_AddConstraint" and "Constraint" in definition:
             _add_constraint(model, table, definition["Constraint"], where)
         elif subtype == "AT_DropConstraint":
@@ -211,7 +209,6 @@ def _alter_table(model: DeclaredSchema, node: Node, where: Location) -> None:
             type_node = definition.get("ColumnDef", {}).get("typeName")
             column.type = type_name(type_node)
             column.modifiers = tuple(type_modifiers(type_node))
-            model.touch(("column", *key, column.name), where)
 
 
 def _drop_column(table: DeclaredTable, name: str) -> None:
@@ -464,7 +461,6 @@ def _rename(model: DeclaredSchema, node: Node, where: Location) -> None:
             column = table.columns.pop(old_name)
             column.name = new
             table.columns[new] = column
-            model.touch(("column", *table.key, old_name), where)
     elif kind == "OBJECT_TABCONSTRAINT":
         table = model.tables.get(qualified(node.get("relation")))
         if table is not None and node.get("subname") in table.constraints:

@@ -12,7 +12,7 @@ from dbflow.sql.tree import (
     qualified,
     qualified_from_names,
     string_value,
-    walk,
+    table_constraints,
 )
 from dbflow.validate.rules import Hit, StatementContext, passes, rule
 
@@ -78,10 +78,8 @@ def extension_in_public(ctx: StatementContext) -> Iterator[Hit]:
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def foreign_key_to_auth_non_key(ctx: StatementContext) -> Iterator[Hit]:
-    if "auth" not in ctx.statement.text.lower():
-        return  # no reference to the auth schema at all
-    for kind, body in walk(ctx.node):
-        if kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":
+    for body in table_constraints(ctx.node):
+        if body.get("contype") == "CONSTR_FOREIGN":
             target = qualified(body.get("pktable"))
             columns = names(body.get("pk_attrs"))
             if target[0] == "auth" and columns and columns != ["id"]:

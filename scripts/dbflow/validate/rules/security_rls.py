@@ -259,6 +259,8 @@ def _mentions_user_metadata(expression: object) -> bool:
     kinds=["CreatePolicyStmt", "AlterPolicyStmt"],
 )
 def user_metadata_in_policy(ctx: StatementContext) -> Iterator[Hit]:
+    if "meta" not in ctx.statement.text:
+        return  # neither name appears: nothing to read
     node = ctx.node
     if _mentions_user_metadata(node.get("qual")) or _mentions_user_metadata(node.get("with_check")):
         yield Hit(subject=ctx.policy)
