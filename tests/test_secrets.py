@@ -154,8 +154,16 @@ def test_a_crafted_validator_cache_runs_nothing(project: Path) -> None:
     assert not marker.exists()
     clean = json.loads(first.stdout)["findings"]
 
+    # The last report answers a run where nothing changed; crafted, it is ignored too.
+    report = cache / "validate-report.json"
+    assert report.is_file()
+    report.write_text(json.dumps({"key": 1, "findings": [{"$type": "system"}]}))
+    stale = run(project, DBFLOW_VALIDATE, "--format", "json")
+    assert stale.returncode == 0 and json.loads(stale.stdout)["findings"] == clean
+    report.unlink()  # so that the run reads the model cache below
+
     document = json.loads((cache / "validate.json").read_text())
-    document["model"] = {"$type": "system", "fields": {"command": f"touch {marker}"}}
+    document["model"] = {"$type": "system", "values": [f"touch {marker}"]}
     (cache / "validate.json").write_text(json.dumps(document))
     crafted = run(project, DBFLOW_VALIDATE, "--format", "json")
     assert crafted.returncode == 0
@@ -164,6 +172,7 @@ def test_a_crafted_validator_cache_runs_nothing(project: Path) -> None:
     assert not marker.exists()
 
     (cache / "validate.json").write_text("{not json")
+    (cache / "validate-report.json").unlink()
     garbage = run(project, DBFLOW_VALIDATE, "--format", "json")
     assert "could not be read" in garbage.stderr
     assert json.loads(garbage.stdout)["findings"] == clean

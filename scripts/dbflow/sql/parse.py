@@ -147,26 +147,29 @@ def parse_expression(text: str) -> Node | None:
 def plpgsql_queries(function_sql: str) -> list[tuple[int, str, str]]:
     """The SQL a PL/pgSQL function runs, as (line within the function's text, "sql" or
     "dynamic", query). ``function_sql`` is a whole CREATE FUNCTION statement."""
-    wrapper, long_run = parser_safe(function_sql)
-    if long_run is not None:
-        return []
-    try:
-        functions = json.loads(parser.parse_plpgsql_json(wrapper))
-    except (parser.ParseError, ValueError):
+    functions = _plpgsql_tree(function_sql)
+    if functions is None:
         return []
     return [(line, kind, query) for line, kind, query, _ in _plpgsql_statements(functions)]
+
+
+def _plpgsql_tree(function_sql: str) -> Any | None:
+    """PL/pgSQL's parse of a CREATE FUNCTION statement, or None when it does not parse."""
+    wrapper, long_run = parser_safe(function_sql)
+    if long_run is not None:
+        return None
+    try:
+        return json.loads(parser.parse_plpgsql_json(wrapper))
+    except (parser.ParseError, ValueError):
+        return None
 
 
 def plpgsql_expressions(function_sql: str) -> list[Node]:
     """The parse trees of every SQL expression and query a PL/pgSQL function holds (its
     statements, assignments, conditions, PERFORM and RETURN QUERY), for reading the names it
     uses. ``function_sql`` is a whole CREATE FUNCTION statement."""
-    wrapper, long_run = parser_safe(function_sql)
-    if long_run is not None:
-        return []
-    try:
-        functions = json.loads(parser.parse_plpgsql_json(wrapper))
-    except (parser.ParseError, ValueError):
+    functions = _plpgsql_tree(function_sql)
+    if functions is None:
         return []
     trees: list[Node] = []
     stack: list[Any] = [functions]
@@ -316,14 +319,8 @@ def _options(options: list[Node]) -> tuple[str | None, str | None]:
 
 
 def _guarded_queries(function_sql: str) -> list[tuple[int, str, str, Guards]]:
-    wrapper, long_run = parser_safe(function_sql)
-    if long_run is not None:
-        return []
-    try:
-        functions = json.loads(parser.parse_plpgsql_json(wrapper))
-    except (parser.ParseError, ValueError):
-        return []
-    return _plpgsql_statements(functions)
+    functions = _plpgsql_tree(function_sql)
+    return [] if functions is None else _plpgsql_statements(functions)
 
 
 Guards = tuple[tuple[str, bool], ...]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbflow.sql.tree import names, qualified
-from dbflow.validate.effects import descending_columns
+from dbflow.validate.effects_tables import descending_columns
 from dbflow.validate.rules import (
     HistoryContext,
     Hit,
