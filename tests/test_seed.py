@@ -243,17 +243,39 @@ def test_failure_in_the_last_table_writes_nothing(
         "create table public.first (id bigint primary key);"
         "create table public.zlast (id bigint primary key,"
         " first_id bigint references public.first);"
-        "create function public.refuse() returns trigger language plpgsql as "
-        "$$ begin raise exception 'no rows here'; end $$;"
-        "create trigger refuse before insert on public.zlast "
-        "for each row execute function public.refuse();",
+        "create unique index zlast_parity on public.zlast ((id % 2));",
     )
     with pytest.raises(DbflowError) as error:
         seed(bare_db_url, empty_project, mode="dev")
-    assert "seeding public.zlast failed: no rows here" in str(error.value)
+    assert "seeding public.zlast failed: duplicate key value violates unique constraint" in str(
+        error.value
+    )
     assert "nothing was written" in str(error.value)
     assert _count(bare_db_url, "public.first") == 0
     assert _count(bare_db_url, "auth.users") == 0
+
+
+def test_a_trigger_that_refuses_generated_rows_is_paused_and_said(
+    bare_db_url: str, empty_project: Settings
+) -> None:
+    _build(
+        bare_db_url,
+        "create table public.slots (id bigint primary key, free int not null);"
+        "create function public.refuse() returns trigger language plpgsql as "
+        "$$ begin raise exception 'Required slots are not available'; end $$;"
+        "create trigger refuse before insert on public.slots "
+        "for each row execute function public.refuse();",
+    )
+    result = seed(bare_db_url, empty_project, mode="dev")
+    loaded = next(table for table in result.tables if table.name == "public.slots")
+    assert (loaded.rows, loaded.mode) == (20, "copy, triggers paused")
+    notes = result.plan.by_key[("public", "slots")].notes
+    assert any("Required slots are not available" in note for note in notes)
+    with connect(bare_db_url) as conn:
+        enabled = conn.execute(
+            "SELECT tgenabled FROM pg_trigger WHERE tgname = 'refuse'"
+        ).fetchone()
+    assert enabled == ("O",)  # the trigger is on again afterwards
 
 
 def test_remote_and_production_targets_are_refused(empty_project: Settings, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from dbflow.connection import Conn, connect
 from dbflow.engine.overlay import STANDIN_COMMENT_PREFIX
 from dbflow.errors import BootstrapError
 
-BOOTSTRAP_VERSION = 1
+BOOTSTRAP_VERSION = 2
 
 # The Supabase stack's well-known local JWT secret, so tokens minted by local tooling verify.
 LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"

@@ -8,14 +8,15 @@ scans, and the generated columns are left alone.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from dbflow.connection import Conn
-from dbflow.seed import words
-from dbflow.seed.fixtures import FIXTURE_USERS, PASSWORD
+from dbflow.seed.fixtures import PASSWORD
+from dbflow.seed.people import person
 from dbflow.seed.plan import TablePlan
 from dbflow.seed.values import EPOCH
 
@@ -59,24 +60,24 @@ def password_hash(conn: Conn) -> str:
     return _PRECOMPUTED_HASH
 
 
-def shape_auth_users(plan: TablePlan, hashed: str) -> None:
-    """Replace the generic producers of auth.users with what GoTrue expects."""
-    first, last = words.first_names(), words.last_names()
-    fixtures = list(FIXTURE_USERS)
+def shape_auth_users(plan: TablePlan, hashed: str, seed: int) -> None:
+    """Replace the generic producers of auth.users with what GoTrue expects; each user is one
+    person (``seed.people``), whose e-mail and metadata every profile row repeats."""
 
     def email(row: int, h: int) -> str:
-        if row < len(fixtures):
-            return fixtures[row].email
-        given, family = first[h % len(first)], last[(h >> 9) % len(last)]
-        return f"{given.lower()}.{family.lower()}.{row}@example.com"
+        return person(seed, "auth.users", row).email
 
     def metadata(row: int, h: int) -> Jsonb:
-        name = (
-            fixtures[row].name.title()
-            if row < len(fixtures)
-            else (f"{first[h % len(first)]} {last[(h >> 9) % len(last)]}")
+        who = person(seed, "auth.users", row)
+        return Jsonb(
+            {
+                "full_name": who.full_name,
+                "name": who.full_name,
+                "user_name": who.username,
+                "avatar_url": who.avatar_url,
+                "email_verified": True,
+            }
         )
-        return Jsonb({"full_name": name, "email_verified": True})
 
     def created(row: int, h: int) -> dt.datetime:
         return EPOCH - dt.timedelta(days=400) + dt.timedelta(minutes=row)
@@ -125,3 +126,16 @@ def add_identities(conn: Conn) -> int:
         """
     )
     return cursor.rowcount
+
+
+def act_as_first_user(conn: Conn, user_id: Any) -> None:
+    """Until the seed's transaction ends, ``auth.uid()`` is the first seeded user (the admin
+    fixture), as when a signed-in user writes: triggers that stamp ``created_by =
+    auth.uid()`` or refuse anonymous writes see a real user."""
+    claims = json.dumps({"sub": str(user_id), "role": "authenticated"})
+    conn.execute(
+        "SELECT set_config('request.jwt.claims', %s, true), "
+        "set_config('request.jwt.claim.sub', %s, true), "
+        "set_config('request.jwt.claim.role', 'authenticated', true)",
+        (claims, str(user_id)),
+    )

@@ -16,14 +16,23 @@ class FixtureUser:
     name: str
     id: uuid.UUID
     email: str
+    full_name: str
 
 
-ADMIN = FixtureUser("admin", uuid.UUID("00000000-0000-4000-8000-000000000001"), "admin@example.com")
+ADMIN = FixtureUser(
+    "admin", uuid.UUID("00000000-0000-4000-8000-000000000001"), "admin@example.com", "Ada Admin"
+)
 MEMBER = FixtureUser(
-    "member", uuid.UUID("00000000-0000-4000-8000-000000000002"), "member@example.com"
+    "member",
+    uuid.UUID("00000000-0000-4000-8000-000000000002"),
+    "member@example.com",
+    "Morgan Member",
 )
 OUTSIDER = FixtureUser(
-    "outsider", uuid.UUID("00000000-0000-4000-8000-000000000003"), "outsider@example.com"
+    "outsider",
+    uuid.UUID("00000000-0000-4000-8000-000000000003"),
+    "outsider@example.com",
+    "Oscar Outsider",
 )
 FIXTURE_USERS = (ADMIN, MEMBER, OUTSIDER)
 

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from psycopg import sql
+from psycopg.rows import dict_row
 from psycopg.types.json import Json, Jsonb
 
-from dbflow.catalog.model import Column
+from dbflow.catalog.model import Column, Table
 from dbflow.connection import Conn
 from dbflow.seed.checks import ColumnRule
-from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
+from dbflow.seed.condition import holds
+from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan, person_value
+from dbflow.seed.shape import join_keys, one_to_one
 from dbflow.seed.values import column_hash, column_hashes, edge_values, row_digest
 
 NO_RULE = ColumnRule()
@@ -39,13 +42,23 @@ def copy_type(column: Column) -> str:
     return f"{base}[]" if column.is_array else base
 
 
+def copy_format(columns: list[ColumnPlan]) -> str:
+    """BINARY, or TEXT when an array of an enum is written (binary arrays name their element
+    type, and psycopg knows no enum's; in text the server reads the array as the column's)."""
+    if any(c.column.is_array and c.column.enum_labels for c in columns):
+        return "TEXT"
+    return "BINARY"
+
+
 def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Iterator[list[Any]]:
     """The plan's rows, one list of values per row, generated on the fly."""
     seed = seed_plan.seed
     name = plan.table.name
-    rules = plan.rules.columns
     width = max((c.position for c in columns), default=0) + 1
-    simple = all(c.has_fixed or c.foreign_key is None for c in columns)
+    simple = all(
+        c.has_fixed or (c.foreign_key is None and (c.person is None or c.person[0] is None))
+        for c in columns
+    )
     if simple and plan.edge_rows == 0:
         # The common case, kept tight: every value is a constant or a producer of (row, hash).
         steps = [(c.producer, c.position, c.fixed, c.has_fixed) for c in columns]
@@ -58,37 +71,74 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
             ]
         return
     for row in range(plan.total):
-        digest = row_digest(seed, name, row + plan.row_offset)
-        variant = row - plan.count
-        values: list[Any] = []
-        for column_plan in columns:
-            if column_plan.has_fixed:
-                values.append(column_plan.fixed)
+        yield row_values(seed_plan, plan, columns, row)
+
+
+def row_values(
+    seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan], row: int
+) -> list[Any]:
+    """Row ``row`` of the plan (an edge-case row past ``plan.count``), as COPY takes it."""
+    variant = row - plan.count
+    if variant < 0 or not plan.rules.conditions:
+        return plain_values(seed_plan, plan, columns, row, variant)
+    # Edge values the CHECKs refuse give way to ordinary ones, column by column.
+    edged = plain_values(seed_plan, plan, columns, row, variant)
+    refused = _refused_columns(plan, columns, edged)
+    if not refused:
+        return edged
+    plain = plain_values(seed_plan, plan, columns, row, -1)
+    mixed = [
+        ordinary if c.column.name in refused else edge
+        for c, edge, ordinary in zip(columns, edged, plain, strict=True)
+    ]
+    return plain if _refused_columns(plan, columns, mixed) else mixed
+
+
+def _refused_columns(plan: TablePlan, columns: list[ColumnPlan], values: list[Any]) -> set[str]:
+    named = {c.column.name: value for c, value in zip(columns, values, strict=True)}
+    return {
+        name
+        for condition in plan.rules.conditions
+        if holds(condition.expr, named) is not True
+        for name in condition.columns
+    }
+
+
+def plain_values(
+    seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan], row: int, variant: int
+) -> list[Any]:
+    digest = row_digest(seed_plan.seed, plan.table.name, row + plan.row_offset)
+    rules = plan.rules.columns
+    values: list[Any] = []
+    for column_plan in columns:
+        if column_plan.has_fixed:
+            values.append(column_plan.fixed)
+            continue
+        if column_plan.foreign_key is not None:
+            if column_plan.deferred:
+                values.append(None)
                 continue
-            if column_plan.foreign_key is not None:
-                if column_plan.deferred:
-                    values.append(None)
-                    continue
-                chooser = plan.fk_choosers[column_plan.foreign_key.name]
-                parent_row = chooser(row, digest)
-                if parent_row is None or (variant == 0 and not column_plan.column.not_null):
-                    values.append(None)
-                    continue
-                target = column_plan.foreign_key.target_columns[column_plan.fk_index]
-                values.append(
-                    seed_plan.key_value(column_plan.foreign_key.target, parent_row, target)
-                )
+            chooser = plan.fk_choosers[column_plan.foreign_key.name]
+            parent_row = chooser(row, digest)
+            if parent_row is None or (variant == 0 and not column_plan.column.not_null):
+                values.append(None)
                 continue
-            if variant >= 0 and not column_plan.unique:
-                rule = rules.get(column_plan.column.name) or NO_RULE
-                edge = edge_values(column_plan.column, rule, variant)
-                if edge is not ...:
-                    values.append(edge)
-                    continue
-            assert column_plan.producer is not None
-            hashed = column_hash(digest, column_plan.position)
-            values.append(column_plan.producer(row + plan.row_offset, hashed))
-        yield values
+            target = column_plan.foreign_key.target_columns[column_plan.fk_index]
+            values.append(seed_plan.key_value(column_plan.foreign_key.target, parent_row, target))
+            continue
+        if variant >= 0 and not column_plan.unique:
+            rule = rules.get(column_plan.column.name) or NO_RULE
+            edge = edge_values(column_plan.column, rule, variant)
+            if edge is not ...:
+                values.append(edge)
+                continue
+        if column_plan.person is not None:
+            values.append(person_value(seed_plan, plan, column_plan, row, digest))
+            continue
+        assert column_plan.producer is not None
+        hashed = column_hash(digest, column_plan.position)
+        values.append(column_plan.producer(row + plan.row_offset, hashed))
+    return values
 
 
 def load_table(
@@ -125,7 +175,9 @@ def load_table(
     types = [copy_type(c.column) for c in columns]
     json_positions = [i for i, c in enumerate(columns) if c.column.base_type == "json"]
     written = 0
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(destination, names)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT {})").format(
+        destination, names, sql.SQL(copy_format(columns))
+    )
     with conn.cursor().copy(statement) as copy:
         copy.set_types(types)
         for values in rows(seed_plan, plan, columns):
@@ -150,18 +202,30 @@ def _merge(
     target: sql.Composable,
 ) -> None:
     """Rows already there (made by a trigger or a seed file): update them, insert the rest."""
-    key = plan.table.primary_key
+    written = {c.column.name for c in columns}
+    key = _arbiter(plan.table, written)
+    if key:
+        _avoid_written_values(conn, plan, key, target)
+        _remember_written_rows(conn, plan, key, target)
     overriding: sql.Composable = sql.SQL("")
     if any(c.column.identity == "a" for c in columns):
         overriding = sql.SQL("OVERRIDING SYSTEM VALUE ")
-    written = {c.column.name for c in columns}
-    if key and set(key) <= written:
+    if key:
+        primary = set(plan.table.primary_key) - set(key)
         updates = [c.column for c in columns if c.column.name not in key]
         # What a seed file or a trigger set on purpose wins; a column still NULL or at its
-        # default (now(), false, ...) takes the generated, reproducible value.
+        # default (now(), false, ...) takes the generated, reproducible value. A row a
+        # trigger made for a parent takes the generated primary key, which children use.
         action = (
             sql.SQL("DO UPDATE SET {}").format(
-                sql.SQL(", ").join(_keep_deliberate(target, column) for column in updates)
+                sql.SQL(", ").join(
+                    sql.SQL("{} = excluded.{}").format(
+                        sql.Identifier(column.name), sql.Identifier(column.name)
+                    )
+                    if column.name in primary
+                    else _keep_deliberate(target, column)
+                    for column in updates
+                )
             )
             if updates
             else sql.SQL("DO NOTHING")
@@ -177,6 +241,95 @@ def _merge(
         )
     )
     conn.execute("DROP TABLE pg_temp.dbflow_seed_rows")
+
+
+_EXTRA_ROWS_KEPT = 1000
+
+
+def _arbiter(table: Table, written: set[str]) -> tuple[str, ...]:
+    """The key that says a generated row is already there: the key of a one-row-per-parent
+    table (credits of an organization, made by a trigger on organizations), else the
+    primary key."""
+    one = one_to_one(table)
+    if (
+        one is not None
+        and set(one.columns) <= written
+        and set(one.columns) != set(table.primary_key)
+    ):
+        return one.columns
+    joined = tuple(column for fk in join_keys(table) for column in fk.columns)
+    if joined and set(joined) <= written and set(joined) != set(table.primary_key):
+        return joined  # a join table's pair: a trigger may already have linked the two
+    key = table.primary_key
+    return key if key and set(key) <= written else ()
+
+
+def _remember_written_rows(
+    conn: Conn, plan: TablePlan, key: tuple[str, ...], target: sql.Composable
+) -> None:
+    """Rows the seed files wrote (and that no generated row replaces): children may pick
+    them as parents, in the order of their primary keys."""
+    primary = plan.table.primary_key
+    if not plan.seed_file_keys or not primary:
+        return
+    match = sql.SQL(" AND ").join(
+        sql.SQL("s.{} = t.{}").format(sql.Identifier(n), sql.Identifier(n)) for n in key
+    )
+    order = sql.SQL(", ").join(sql.SQL("t.{}::text").format(sql.Identifier(n)) for n in primary)
+    found = conn.cursor(row_factory=dict_row).execute(
+        sql.SQL(
+            "SELECT t.* FROM {} t WHERE NOT EXISTS (SELECT FROM dbflow_seed_rows s WHERE {}) "
+            "ORDER BY {}"
+        ).format(target, match, order)
+    )
+    plan.extra_rows = [
+        row for row in found if tuple(row[n] for n in primary) in plan.seed_file_keys
+    ][:_EXTRA_ROWS_KEPT]
+
+
+def primary_keys(conn: Conn, plan: TablePlan) -> set[tuple[Any, ...]]:
+    """The primary keys of the rows a table holds now."""
+    primary = plan.table.primary_key
+    if not primary:
+        return set()
+    found = conn.execute(
+        sql.SQL("SELECT {} FROM {}").format(
+            sql.SQL(", ").join(sql.Identifier(n) for n in primary), sql.Identifier(*plan.key)
+        )
+    )
+    return {tuple(row) for row in found}
+
+
+def _avoid_written_values(
+    conn: Conn, plan: TablePlan, key: tuple[str, ...], target: sql.Composable
+) -> None:
+    """A generated value of a unique text column that a seed file's row already holds is
+    changed (a short suffix) before the generated rows are merged."""
+    same_row = sql.SQL(" AND ").join(
+        sql.SQL("t.{} = s.{}").format(sql.Identifier(n), sql.Identifier(n)) for n in key
+    )
+    texts = {
+        c.column.name
+        for c in plan.columns
+        if c.column.base_type in _TEXT and c.producer and not c.has_fixed
+    }
+    for unique in plan.table.unique_keys:
+        columns = unique.columns if not unique.expression and not unique.predicate else ()
+        if len(columns) != 1 or columns[0] not in texts or columns[0] in key:
+            continue
+        name = sql.Identifier(columns[0])
+        conn.execute(
+            sql.SQL(
+                "UPDATE dbflow_seed_rows s SET {name} = "
+                "left(s.{name}, greatest(length(s.{name}) - 7, 1)) || '-' || "
+                "substr(md5(s.{name}), 1, 6) "
+                "WHERE EXISTS (SELECT FROM {target} t WHERE t.{name} = s.{name} "
+                "AND NOT ({same_row}))"
+            ).format(name=name, target=target, same_row=same_row)
+        )
+
+
+_TEXT = ("text", "varchar", "citext")
 
 
 def _keep_deliberate(target: sql.Composable, column: Column) -> sql.Composable:
@@ -246,23 +399,29 @@ def fill_deferred(conn: Conn, seed_plan: SeedPlan) -> None:
 def reset_sequences(conn: Conn, seed_plan: SeedPlan) -> None:
     """Move every identity and serial sequence past the ids that were loaded."""
     for plan in seed_plan.tables:
-        for column_plan in plan.columns:
-            column = column_plan.column
-            if column.base_type not in ("int2", "int4", "int8") or not (
-                column.identity or column.has_default
-            ):
-                continue
-            conn.execute(
-                sql.SQL(
-                    "SELECT setval(seq, coalesce((SELECT max({}) FROM {}), 0) + 1, false) "
-                    "FROM pg_get_serial_sequence({}, {}) AS seq WHERE seq IS NOT NULL"
-                ).format(
-                    sql.Identifier(column.name),
-                    sql.Identifier(*plan.table.key),
-                    sql.Literal(sql.Identifier(*plan.table.key).as_string(conn)),
-                    sql.Literal(column.name),
-                )
+        advance_sequences(conn, plan)
+
+
+def advance_sequences(conn: Conn, plan: TablePlan) -> None:
+    """Move a table's identity and serial sequences past its ids (right after its load, so
+    rows a trigger adds to it later do not collide with generated ones)."""
+    for column_plan in plan.columns:
+        column = column_plan.column
+        if column.base_type not in ("int2", "int4", "int8") or not (
+            column.identity or column.has_default
+        ):
+            continue
+        conn.execute(
+            sql.SQL(
+                "SELECT setval(seq, coalesce((SELECT max({}) FROM {}), 0) + 1, false) "
+                "FROM pg_get_serial_sequence({}, {}) AS seq WHERE seq IS NOT NULL"
+            ).format(
+                sql.Identifier(column.name),
+                sql.Identifier(*plan.table.key),
+                sql.Literal(sql.Identifier(*plan.table.key).as_string(conn)),
+                sql.Literal(column.name),
             )
+        )
 
 
 _CLOCK_TYPES = {"timestamptz": "now()", "timestamp": "localtimestamp"}

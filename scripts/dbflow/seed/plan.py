@@ -7,14 +7,17 @@ the column), a type with no generator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dbflow.catalog.model import AUTH_USERS, Catalog, Column, ForeignKey, Table, TableKey
 from dbflow.errors import DbflowError, SeedPlanError
-from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules, check_columns, table_rules
+from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules, table_rules
 from dbflow.seed.order import seed_order
+from dbflow.seed.people import person, person_field
 from dbflow.seed.shape import fk_limit, join_keys, one_to_one, row_count, unique_column_sets
 from dbflow.seed.values import (
     Producer,
@@ -27,6 +30,9 @@ from dbflow.seed.values import (
 )
 
 _MISSING = object()
+# Schemas whose rows are runtime traffic, not data to invent: pgmq's queue tables (a message
+# would be handed to the app's workers).
+NOT_SEEDED = ("pgmq",)
 _KEY_CACHE_LIMIT = 500_000  # parent keys kept per column; past that they are recomputed
 
 
@@ -42,6 +48,7 @@ class ColumnPlan:
     unique: bool = False
     deferred: bool = False  # NULL first, filled after every table (cycle break)
     numbered: bool = False  # a unique integer key: row + 1 (rows are numbered after existing ones)
+    person: tuple[ForeignKey | None, str] | None = None  # (the user it is about, field)
 
 
 @dataclass
@@ -55,6 +62,11 @@ class TablePlan:
     reserved: int = 0  # leading rows that are named fixtures: never picked at random
     row_offset: int = 0  # numbered tables that already have rows: generated rows come after
     notes: list[str] = field(default_factory=list)
+    live: list[int] = field(default_factory=lambda: [0])  # branches of the CHECKs still in use
+    branch_salt: int = 0
+    branch_producers: list[dict[str, Producer]] = field(default_factory=list)
+    extra_rows: list[dict[str, Any]] = field(default_factory=list)  # rows a seed file wrote
+    seed_file_keys: set[tuple[Any, ...]] = field(default_factory=set)  # their primary keys
 
     @property
     def key(self) -> TableKey:
@@ -82,6 +94,8 @@ class SeedPlan:
         value = cache.get(row, _MISSING)
         if value is _MISSING:
             plan = self.by_key[key]
+            if row >= plan.total and plan.extra_rows:  # a row a seed file wrote
+                return plan.extra_rows[(row - plan.total) % len(plan.extra_rows)][column]
             column_plan = next(c for c in plan.columns if c.column.name == column)
             value = row_value(self, plan, row, column_plan)
             if len(cache) < _KEY_CACHE_LIMIT:
@@ -101,6 +115,8 @@ def row_value(seed_plan: SeedPlan, plan: TablePlan, row: int, column_plan: Colum
             return None
         target = column_plan.foreign_key.target_columns[column_plan.fk_index]
         return seed_plan.key_value(column_plan.foreign_key.target, parent_row, target)
+    if column_plan.person is not None:
+        return person_value(seed_plan, plan, column_plan, row, digest)
     assert column_plan.producer is not None
     return column_plan.producer(row + plan.row_offset, h)
 
@@ -119,7 +135,7 @@ def build_plan(
     fixture_ids: list[Any] | None = None,
 ) -> SeedPlan:
     """Order the tables, choose counts, and give every column a way to get its value."""
-    tables = {key: table for key, table in catalog.tables.items()}
+    tables = {key: table for key, table in catalog.tables.items() if key[0] not in NOT_SEEDED}
     order, cycle_breaks = seed_order(tables)
     _check_counts(counts, tables)
     _check_fixed(fixed, tables)
@@ -128,22 +144,13 @@ def build_plan(
     for key in order:
         table = tables[key]
         count = row_count(table, counts, users, orgs, default_rows, plans)
-        rules = table_rules(
-            table.checks,
-            {column.name: column.domain_checks for column in table.columns if column.domain_checks},
-        )
         overridden = {
             name.rsplit(".", 1)[-1]
             for name in fixed
             if name.rsplit(".", 1)[0] in (key[1], f"{key[0]}.{key[1]}")
         }
-        for check in rules.unsupported:
-            if check_columns(check) <= overridden:
-                continue  # every column it reads has a value given by the user
-            problems.append(
-                f"{table.name}: CHECK {check.name} ({check.definition}) is not a shape dbflow can "
-                f"satisfy; override a column it uses with --fixed {key[1]}.COLUMN=VALUE"
-            )
+        rules = table_rules(table, overridden)
+        problems.extend(rules.problems)
         deferred = {fk.name for table_key, fk in cycle_breaks if table_key == key}
         edges = edge_rows if key != AUTH_USERS else 0
         limit = fk_limit(table, plans)
@@ -151,6 +158,8 @@ def build_plan(
             edges = min(edges, limit)
             count = limit - edges
         plan = TablePlan(table, count, [], rules, edge_rows=edges)
+        plan.live = list(range(len(rules.branches)))
+        plan.branch_salt = int.from_bytes(row_digest(seed, table.name, -1)[:2], "big")
         for source, trigger in catalog.feeding_triggers(key):
             plan.notes.append(
                 f"rows also arrive through trigger {trigger.name} on {source.name}: "
@@ -161,6 +170,7 @@ def build_plan(
         plans[key] = plan
         _plan_columns(plan, seed, realistic, fixed, deferred, problems)
         _plan_foreign_keys(plan, plans, deferred)
+        _enumerate_small_keys(plan, plans)
     if problems:
         raise SeedPlanError(
             "the schema cannot be seeded as asked; nothing was written",
@@ -175,6 +185,8 @@ def build_plan(
         )
     ordered = [plans[key] for key in order]
     seed_plan = SeedPlan(seed, realistic, ordered, plans, cycle_breaks)
+    for plan in ordered:
+        _share_overlapping_keys(seed_plan, plan)
     if fixture_ids is not None and AUTH_USERS in plans:
         _pin_fixture_ids(plans[AUTH_USERS], fixture_ids)
     return seed_plan
@@ -217,10 +229,19 @@ def _plan_columns(
     problems: list[str],
 ) -> None:
     table = plan.table
+    rules = plan.rules
+    # A column in several foreign keys takes its value from the widest one (a composite key
+    # to members(group_id, user_id) decides group_id, which then also matches groups).
     fk_columns = {
-        column: (fk, index) for fk in table.foreign_keys for index, column in enumerate(fk.columns)
+        column: (fk, index)
+        for fk in sorted(table.foreign_keys, key=lambda fk: len(fk.columns))
+        for index, column in enumerate(fk.columns)
     }
     unique_single = {columns[0] for columns in unique_column_sets(table) if len(columns) == 1}
+    unique_single |= expression_unique_columns(table)
+    unique_single |= _unique_with_parents(table, set(fk_columns))
+    person_source = _person_source(table)
+    factories: dict[str, Callable[[ColumnRule], Producer]] = {}
     for position, column in enumerate(table.columns):
         if column.generated:
             continue
@@ -246,27 +267,27 @@ def _plan_columns(
             column_plan.producer = lambda row, h, name=name: row_uuid(seed, name, row)
         elif (
             (column_plan.unique or column.name in table.primary_key)
-            and column.base_type
-            in (
-                "int2",
-                "int4",
-                "int8",
-            )
-            and column.name not in plan.rules.columns
+            and column.base_type in ("int2", "int4", "int8")
+            and column.name not in rules.constrained
         ):
             column_plan.numbered = True
             column_plan.producer = lambda row, h: row + 1
+        elif (field_name := _person_column(column, table, rules)) is not None:
+            source = person_source if not column_plan.unique or _one_per_user(table) else None
+            column_plan.person = (source, field_name)
+            column_plan.producer = _row_person(seed, table.name, field_name, column)
         else:
-            rule = plan.rules.columns.get(column.name, ColumnRule())
-            try:
-                column_plan.producer = scalar_producer(
-                    column,
-                    rule,
-                    unique=column_plan.unique or column.name in table.primary_key,
-                    table=table.key[1],
-                    realistic=realistic,
-                    seed=seed,
+            unique = column_plan.unique or column.name in table.primary_key
+
+            def factory(
+                rule: ColumnRule, column: Column = column, unique: bool = unique
+            ) -> Producer:
+                return scalar_producer(
+                    column, rule, unique=unique, table=table.key[1], realistic=realistic, seed=seed
                 )
+
+            try:
+                column_plan.producer = factory(rules.columns.get(column.name, NO_RULE))
             except UnknownType as exc:
                 if column.not_null and not column.has_default:
                     problems.append(
@@ -279,36 +300,235 @@ def _plan_columns(
             except DbflowError as exc:
                 problems.append(f"{table.name}.{column.name}: {exc.message}")
                 continue
+            factories[column.name] = factory
         plan.columns.append(column_plan)
-    _apply_orders(plan, seed, problems)
+    _branch_producers(plan, factories, seed, problems)
 
 
-def _apply_orders(plan: TablePlan, seed: int, problems: list[str]) -> None:
-    """``a <= b`` between columns: draw both; the smaller goes to one, the larger to the other."""
+NO_RULE = ColumnRule()
+_TEXT_TYPES = ("text", "varchar", "bpchar", "citext")
+
+
+def _person_column(column: Column, table: Table, rules: TableRules) -> str | None:
+    if column.base_type not in _TEXT_TYPES or column.is_array or column.enum_labels:
+        return None
+    if column.name in rules.constrained:
+        return None  # a CHECK decides its shape
+    if table.key == AUTH_USERS:
+        return None
+    return person_field(column.name, table.key[1])
+
+
+def _person_source(table: Table) -> ForeignKey | None:
+    """The foreign key to the user a row is about (a profile's id, a member's user_id)."""
+    to_users = [fk for fk in table.foreign_keys if fk.target == AUTH_USERS and len(fk.columns) == 1]
+    one = one_to_one(table)
+    if one is not None and one in to_users:
+        return one
+    for fk in to_users:
+        if fk.columns[0] in ("id", "user_id", "profile_id", "owner_id", "account_id"):
+            return fk
+    return to_users[0] if to_users else None
+
+
+def _one_per_user(table: Table) -> bool:
+    one = one_to_one(table)
+    return one is not None and one.target == AUTH_USERS
+
+
+def _row_person(seed: int, table: str, field_name: str, column: Column) -> Producer:
+    limit = column.max_length or 10**9
+    return lambda row, h: str(getattr(person(seed, table, row), field_name))[:limit]
+
+
+def person_value(
+    seed_plan: SeedPlan, plan: TablePlan, column_plan: ColumnPlan, row: int, digest: bytes
+) -> Any:
+    """A person column: the person of the user the row points at, or the row's own person."""
+    source, field_name = column_plan.person or (None, "")
+    if source is not None and source.name in plan.fk_choosers:
+        parent_row = plan.fk_choosers[source.name](row, digest)
+        if parent_row is not None:
+            limit = column_plan.column.max_length or 10**9
+            return str(getattr(person(seed_plan.seed, "auth.users", parent_row), field_name))[
+                :limit
+            ]
+    assert column_plan.producer is not None
+    return column_plan.producer(row + plan.row_offset, 0)
+
+
+def _unique_with_parents(table: Table, fk_columns: set[str]) -> set[str]:
+    """A unique key mixing foreign-key columns with others (``unique (org_id, slug)``) holds
+    when the other columns are unique on their own."""
+    found: set[str] = set()
+    for columns in unique_column_sets(table):
+        others = [name for name in columns if name not in fk_columns]
+        if len(columns) > 1 and others and len(others) < len(columns):
+            found.add(others[0])
+    return found
+
+
+def expression_unique_columns(table: Table) -> set[str]:
+    """Columns that an expression or partial unique index makes unique (``lower(email)``,
+    ``code WHERE active``): generated as unique values, which satisfies any such index."""
+    found: set[str] = set()
+    names = {column.name for column in table.columns}
+    for key in table.unique_keys:
+        if key.expression:
+            used = {word for word in _WORD.findall(key.expression) if word in names}
+            if len(used) == 1:
+                found |= used
+        elif key.predicate and len(key.columns) == 1 and not _in_foreign_key(table, key.columns):
+            found.add(key.columns[0])
+    return found
+
+
+def _in_foreign_key(table: Table, columns: tuple[str, ...]) -> bool:
+    return any(set(columns) & set(fk.columns) for fk in table.foreign_keys)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# Pairs a row should keep in order though no CHECK says so (realism, not a constraint).
+_IMPLICIT_ORDERS = (
+    ("created_at", "updated_at"),
+    ("created_at", "deleted_at"),
+    ("created_at", "published_at"),
+    ("start_date", "end_date"),
+    ("starts_at", "ends_at"),
+    ("start_time", "end_time"),
+    ("start_at", "end_at"),
+    ("started_at", "ended_at"),
+    ("started_at", "finished_at"),
+    ("started_at", "completed_at"),
+    ("valid_from", "valid_until"),
+    ("valid_from", "valid_to"),
+    ("date_from", "date_to"),
+    ("check_in", "check_out"),
+)
+
+
+def implicit_orders(names: set[str]) -> list[ColumnOrder]:
+    found = [ColumnOrder(a, "<=", b) for a, b in _IMPLICIT_ORDERS if a in names and b in names]
+    for name in names:
+        for low, high in (("min_", "max_"), ("_min", "_max")):
+            other = name.replace(low, high) if low in name else None
+            if other and other != name and other in names:
+                found.append(ColumnOrder(name, "<=", other))
+    return found
+
+
+def branch_of(plan: TablePlan, row: int) -> int:
+    """Which branch of the table's CHECKs row ``row`` is built in (varies along the rows)."""
+    live = plan.live
+    if len(live) == 1:
+        return live[0]
+    mixed = ((row + plan.branch_salt) * 2654435761) & 0xFFFFFFFF
+    return live[(mixed >> 13) % len(live)]
+
+
+def _branch_producers(
+    plan: TablePlan,
+    factories: dict[str, Callable[[ColumnRule], Producer]],
+    seed: int,
+    problems: list[str],
+) -> None:
+    """Column orders in each branch; columns the CHECKs read dispatch on the row's branch."""
     by_name = {column_plan.column.name: column_plan for column_plan in plan.columns}
-    orders = list(plan.rules.orders)
-    created, updated = by_name.get("created_at"), by_name.get("updated_at")
-    if created and updated and created.producer and updated.producer:
-        orders.append(ColumnOrder("created_at", "<=", "updated_at"))  # realism, not a CHECK
-    for order in orders:
-        left, right = by_name.get(order.left), by_name.get(order.right)
-        if left is None or right is None or left.producer is None or right.producer is None:
-            problems.append(
-                f"{plan.table.name}: cannot order {order.left} {order.op} {order.right}"
-            )
+    rules = plan.rules
+    drawn = {name for name, cp in by_name.items() if cp.producer is not None and not cp.numbered}
+    realism = implicit_orders(drawn)
+    if not rules.branching:
+        shared: dict[str, Producer] = {
+            name: producer for name in drawn if (producer := by_name[name].producer) is not None
+        }
+        declared = rules.branches[0].orders
+        _order_all(plan, seed, by_name, shared, declared, realism, problems)
+        for name, producer in shared.items():
+            by_name[name].producer = producer
+        return
+    in_play = (
+        rules.constrained
+        | {o.left for b in rules.branches for o in b.orders}
+        | {o.right for b in rules.branches for o in b.orders}
+        | {o.left for o in realism}
+        | {o.right for o in realism}
+    ) & set(factories)
+    per_branch: list[dict[str, Producer]] = []
+    for index, branch in enumerate(rules.branches):
+        producers: dict[str, Producer] = {}
+        try:
+            for name in in_play:
+                producers[name] = factories[name](branch.columns.get(name, NO_RULE))
+        except DbflowError:
+            plan.live = [live for live in plan.live if live != index]
+            per_branch.append({})
+            continue
+        _order_all(plan, seed, by_name, producers, branch.orders, realism, [])
+        per_branch.append(producers)
+    if not plan.live:
+        problems.append(
+            f"{plan.table.name}: no value satisfies its CHECKs "
+            f"({'; '.join(c.check.name for c in rules.conditions)}); override a column with "
+            f"--fixed {plan.key[1]}.COLUMN=VALUE"
+        )
+        return
+    plan.branch_producers = per_branch
+    for name in in_play:
+        by_name[name].producer = _dispatch(plan, name)
+
+
+def _dispatch(plan: TablePlan, name: str) -> Producer:
+    def produce(row: int, h: int) -> Any:
+        return plan.branch_producers[branch_of(plan, row - plan.row_offset)][name](row, h)
+
+    return produce
+
+
+def _order_all(
+    plan: TablePlan,
+    seed: int,
+    by_name: dict[str, ColumnPlan],
+    producers: dict[str, Producer],
+    declared: list[ColumnOrder],
+    realism: list[ColumnOrder],
+    problems: list[str],
+) -> None:
+    """``a <= b`` between columns: draw both; the smaller goes to one, the larger to the other.
+    Orders a CHECK declares must be met; the realistic ones only where both columns are free."""
+    ordered = {(order.left, order.right) for order in declared} | {
+        (order.right, order.left) for order in declared
+    }
+    for order in [*declared, *(o for o in realism if (o.left, o.right) not in ordered)]:
+        left, right = producers.get(order.left), producers.get(order.right)
+        if left is None or right is None:
+            if order in declared:
+                problems.append(
+                    f"{plan.table.name}: cannot order {order.left} {order.op} {order.right}"
+                )
+            continue
+        if order.op == "=":
+            producers[order.left] = right
             continue
         if order.op not in ("<", "<=", ">", ">="):
-            problems.append(
-                f"{plan.table.name}: cannot satisfy {order.left} {order.op} {order.right}"
-            )
             continue
-        _derive(plan.table.name, seed, left, right, order.op)
+        producers[order.left], producers[order.right] = _derive(
+            plan.table.name,
+            seed,
+            (left, by_name[order.left].position),
+            (right, by_name[order.right].position),
+            order.op,
+        )
 
 
-def _derive(table: str, seed: int, left: ColumnPlan, right: ColumnPlan, op: str) -> None:
-    draw_left, draw_right = left.producer, right.producer
-    assert draw_left is not None and draw_right is not None
-    left_position, right_position = left.position, right.position
+def _derive(
+    table: str,
+    seed: int,
+    left: tuple[Producer, int],
+    right: tuple[Producer, int],
+    op: str,
+) -> tuple[Producer, Producer]:
+    (draw_left, left_position), (draw_right, right_position) = left, right
     left_is_smaller = op in ("<", "<=")
     strict = op in ("<", ">")
 
@@ -318,13 +538,25 @@ def _derive(table: str, seed: int, left: ColumnPlan, right: ColumnPlan, op: str)
         b = draw_right(row, column_hash(digest, right_position))
         if a is None or b is None:
             return a, b
-        low, high = (a, b) if a <= b else (b, a)
+        try:
+            low, high = (a, b) if a <= b else (b, a)
+        except TypeError:
+            return a, b
         if strict and low == high:
-            high = high + 1
+            high = _next(high)
         return (low, high) if left_is_smaller else (high, low)
 
-    left.producer = lambda row, h: pair(row)[0]
-    right.producer = lambda row, h: pair(row)[1]
+    return (lambda row, h: pair(row)[0]), (lambda row, h: pair(row)[1])
+
+
+def _next(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value + dt.timedelta(seconds=1)
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=1)
+    if isinstance(value, str):
+        return value + "z"
+    return value + 1
 
 
 def _plan_foreign_keys(
@@ -360,18 +592,191 @@ def _plan_foreign_keys(
             )
         else:
             plan.fk_choosers[fk.name] = _random_parent(parent, fk.columns[0], table, nullable)
+    _branch_nulls(plan, plans)
+
+
+def _enumerate_small_keys(plan: TablePlan, plans: dict[TableKey, TablePlan]) -> None:
+    """``unique (user_id, provider)`` with a provider from a short list (an enum, a boolean,
+    a CHECK's IN list): rows walk the combinations (parent, value) like a join table."""
+    by_name = {c.column.name: c for c in plan.columns}
+    for columns in unique_column_sets(plan.table):
+        if len(columns) != 2:
+            continue
+        fk_plans = [by_name.get(c) for c in columns]
+        fk_side = [c for c in fk_plans if c is not None and c.foreign_key is not None]
+        other = [c for c in fk_plans if c is not None and c.foreign_key is None]
+        if len(fk_side) != 1 or len(other) != 1 or len(fk_side[0].foreign_key.columns) != 1:  # type: ignore[union-attr]
+            continue
+        domain = _finite_domain(other[0], plan.rules)
+        fk = fk_side[0].foreign_key
+        parent = plans.get(fk.target)  # type: ignore[union-attr]
+        if not domain or parent is None or fk.name not in plan.fk_choosers:  # type: ignore[union-attr]
+            continue
+        first = parent.reserved if parent.total > parent.reserved else 0
+        size = parent.total - first
+        if size <= 0:
+            continue
+        width = len(domain)
+        plan.count = min(plan.count, size * width)
+        plan.edge_rows = 0
+        plan.fk_choosers[fk.name] = lambda row, digest, w=width, f=first, n=size: f + (row // w) % n  # type: ignore[union-attr]
+        other[0].producer = lambda row, h, d=tuple(domain), w=width: d[row % w]
+
+
+def _finite_domain(column_plan: ColumnPlan, rules: TableRules) -> list[Any] | None:
+    column = column_plan.column
+    if column_plan.has_fixed or column.is_array:
+        return None
+    if rules.branching:
+        return None
+    rule = rules.columns.get(column.name)
+    if rule is not None and rule.choices:
+        return list(rule.choices)
+    if column.enum_labels:
+        return list(column.enum_labels)
+    if column.base_type == "bool":
+        return [False, True]
+    return None
+
+
+def _share_overlapping_keys(seed_plan: SeedPlan, plan: TablePlan) -> None:
+    """Foreign keys that share columns (``(org_id, contact)`` and ``(org_id, address)``): the
+    widest decides the shared columns, and each other one picks, among its parent's rows,
+    one with the same values there."""
+    keys = sorted(plan.table.foreign_keys, key=lambda fk: -len(fk.columns))
+    followers: list[tuple[ForeignKey, list[str]]] = []
+    for index, lead in enumerate(keys):
+        for other in keys[index + 1 :]:
+            shared = [c for c in other.columns if c in lead.columns]
+            if (
+                not shared
+                or other.name not in plan.fk_choosers
+                or lead.name not in plan.fk_choosers
+            ):
+                continue
+            if other.target not in seed_plan.by_key or lead.target not in seed_plan.by_key:
+                continue
+            plan.fk_choosers[other.name] = _matching_parent(seed_plan, plan, lead, other, shared)
+            if all(plan.table.column(c).not_null for c in other.columns):
+                followers.append((other, shared))
+        if followers:  # the lead picks only parents every required key can follow
+            plan.fk_choosers[lead.name] = _lead_within(seed_plan, plan, lead, followers)
+        break  # one lead per table: the widest key
+
+
+def _lead_within(
+    seed_plan: SeedPlan,
+    plan: TablePlan,
+    lead: ForeignKey,
+    followers: list[tuple[ForeignKey, list[str]]],
+) -> Callable[[int, bytes], int | None]:
+    lead_choose = plan.fk_choosers[lead.name]
+    lead_parent = seed_plan.by_key[lead.target]
+    allowed: list[int] = []
+
+    def present(other: ForeignKey, shared: list[str]) -> set[tuple[Any, ...]]:
+        targets = [other.target_columns[other.columns.index(c)] for c in shared]
+        parent = seed_plan.by_key[other.target]
+        return {
+            tuple(seed_plan.key_value(other.target, r, c) for c in targets)
+            for r in range(parent.total + len(parent.extra_rows))
+        }
+
+    def followed(lead_row: int, sets: list[set[tuple[Any, ...]]]) -> bool:
+        for (_, shared), values in zip(followers, sets, strict=True):
+            lead_targets = [lead.target_columns[lead.columns.index(c)] for c in shared]
+            wanted = tuple(seed_plan.key_value(lead.target, lead_row, c) for c in lead_targets)
+            if wanted not in values:
+                return False
+        return True
+
+    def choose(row: int, digest: bytes) -> int | None:
+        first = lead_choose(row, digest)
+        if first is None:
+            return None
+        if not allowed:
+            rows = range(lead_parent.total + len(lead_parent.extra_rows))
+            sets = [present(other, shared) for other, shared in followers]
+            allowed.extend(r for r in rows if followed(r, sets))
+            if not allowed:
+                allowed.append(-1)
+        if allowed == [-1]:
+            return int(first)
+        return allowed[int.from_bytes(digest[-12:-8], "big") % len(allowed)]
+
+    return choose
+
+
+def _matching_parent(
+    seed_plan: SeedPlan, plan: TablePlan, lead: ForeignKey, other: ForeignKey, shared: list[str]
+) -> Callable[[int, bytes], int | None]:
+    lead_targets = [lead.target_columns[lead.columns.index(c)] for c in shared]
+    other_targets = [other.target_columns[other.columns.index(c)] for c in shared]
+    parent = seed_plan.by_key[other.target]
+    by_values: dict[tuple[Any, ...], list[int]] = {}
+
+    def choose(row: int, digest: bytes) -> int | None:
+        lead_row = plan.fk_choosers[lead.name](row, digest)  # the lead's, as it is at the end
+        if lead_row is None:
+            return None
+        if not by_values:
+            for parent_row in range(parent.total + len(parent.extra_rows)):
+                values = tuple(
+                    seed_plan.key_value(other.target, parent_row, c) for c in other_targets
+                )
+                by_values.setdefault(values, []).append(parent_row)
+        wanted = tuple(seed_plan.key_value(lead.target, lead_row, c) for c in lead_targets)
+        candidates = by_values.get(wanted)
+        if not candidates:
+            return None
+        return candidates[int.from_bytes(digest[-8:-4], "big") % len(candidates)]
+
+    return choose
+
+
+def _branch_nulls(plan: TablePlan, plans: dict[TableKey, TablePlan]) -> None:
+    """A branch of the CHECKs may need a foreign key NULL (``(a IS NULL) <> (b IS NULL)``) or
+    present: the chooser follows the row's branch."""
+    branches = plan.rules.branches
+    for fk in plan.table.foreign_keys:
+        chooser = plan.fk_choosers.get(fk.name)
+        if chooser is None:
+            continue
+        null = [any(b.columns.get(c, NO_RULE).null for c in fk.columns) for b in branches]
+        present = [any(b.columns.get(c, NO_RULE).not_null for c in fk.columns) for b in branches]
+        if not any(null) and not any(present):
+            continue
+        parent = plans.get(fk.target)
+        fallback = parent.reserved if parent is not None and parent.total > parent.reserved else 0
+
+        def choose(
+            row: int,
+            digest: bytes,
+            chooser: Any = chooser,
+            null: list[bool] = null,
+            present: list[bool] = present,
+            fallback: int = fallback,
+        ) -> int | None:
+            branch = branch_of(plan, row)
+            if null[branch]:
+                return None
+            chosen = chooser(row, digest)
+            return fallback if chosen is None and present[branch] else chosen
+
+        plan.fk_choosers[fk.name] = choose
 
 
 def _random_parent(parent: TablePlan, column: str, table: Table, nullable: bool) -> Any:
+    """Any parent row: generated (past the named fixtures) or written by a seed file (known
+    once the parent is loaded, before its children are generated)."""
     position = next(i for i, c in enumerate(table.columns) if c.name == column)
     first = parent.reserved if parent.total > parent.reserved else 0
-    span = parent.total - first
 
     def choose(row: int, digest: bytes) -> int | None:
         h = column_hash(digest, position)
         if nullable and h % 20 == 0:
             return None
-        return first + h % span
+        return first + h % (parent.total + len(parent.extra_rows) - first)
 
     return choose
 

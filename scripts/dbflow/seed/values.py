@@ -8,6 +8,7 @@ or changing another table's count changes none of them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -21,7 +22,7 @@ from psycopg.types.json import Jsonb
 
 from dbflow.catalog.model import Column
 from dbflow.errors import DbflowError
-from dbflow.seed import words
+from dbflow.seed import regex, words
 from dbflow.seed.checks import ColumnRule
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
@@ -76,62 +77,72 @@ def _fit(text: str, limit: int, minimum: int, rule: ColumnRule, row: int, unique
     if not unique and minimum <= len(text) <= limit:
         return text
     if unique:
-        suffix = f"-{row}" if rule.alphabet is None or "-" in rule.alphabet else str(row)
+        suffix = f"-{row}"
         text = text[: max(0, limit - len(suffix))] + suffix
     text = text[:limit]
     if len(text) < minimum:
-        filler = (rule.alphabet or "x")[0]
+        filler = "x"
         text = text + filler * (minimum - len(text))
     return text
-
-
-def _from_alphabet(alphabet: str, h: int, length: int, row: int, unique: bool) -> str:
-    characters = []
-    value = h if not unique else row * 2654435761 + h % 97
-    for _ in range(length):
-        characters.append(alphabet[value % len(alphabet)])
-        value //= len(alphabet)
-        if value == 0:
-            value = h * 31 + length
-    return "".join(characters)
 
 
 def text_producer(
     column: Column, rule: ColumnRule, unique: bool, table: str, realistic: bool
 ) -> Producer:
     name = column.name.lower()
-    if rule.choices:
-        choices = list(rule.choices)
-        return lambda row, h: choices[h % len(choices)]
-    if rule.alphabet:
-        low = rule.min_length or 1
-        high = rule.max_length or max(low, 12)
-        exact = rule.exact_length
-        alphabet = rule.alphabet
-        allowed = set(alphabet)
-        named = _named_text(name, table, realistic)
-        upper = alphabet.isupper()
-
-        def from_alphabet(row: int, h: int) -> str:
-            # A realistic value when it already fits the pattern (slugs, currency codes).
-            candidate = named(row, h)
-            candidate = candidate.upper() if upper else candidate.lower()
-            candidate = candidate.replace(" ", "-" if "-" in allowed else "")
-            if unique and not candidate.endswith(str(row)):
-                candidate = f"{candidate}-{row}" if "-" in allowed else f"{candidate}{row}"
-            fits = set(candidate) <= allowed and low <= len(candidate) <= high
-            if fits and (exact is None or len(candidate) == exact):
-                return candidate
-            length = exact or low + h % (high - low + 1)
-            if unique:
-                length = max(length, min(high, len(str(row)) + 3))
-            return _from_alphabet(alphabet, h, length, row, unique)
-
-        return from_alphabet
     base = _named_text(name, table, realistic)
     limit = min(x for x in (column.max_length, rule.max_length, 10**9) if x is not None)
     minimum = rule.min_length or 0
+    if rule.patterns or rule.not_patterns:
+        return _pattern_text(base, rule, unique, limit)
     return lambda row, h: _fit(base(row, h), limit, minimum, rule, row, unique)
+
+
+def _pattern_text(
+    named: Callable[[int, int], str], rule: ColumnRule, unique: bool, limit: int
+) -> Producer:
+    """Text matching every pattern of ``rule`` and none of its refused ones: the realistic
+    value when it fits, else one built from the first pattern's structure."""
+    wanted, refused = list(rule.patterns), list(rule.not_patterns)
+    low, high = rule.min_length or 0, min(limit, rule.max_length or limit)
+    case = rule.case
+
+    def fits(text: str) -> bool:
+        return (
+            low <= len(text) <= high
+            and all(regex.matches(text, pattern, ci) is not False for pattern, ci in wanted)
+            and not any(regex.matches(text, pattern, ci) for pattern, ci in refused)
+        )
+
+    def produce(row: int, h: int) -> str:
+        candidate = named(row, h)
+        if unique and not candidate.endswith(str(row)):
+            candidate = f"{candidate}-{row}"
+        slug = "-".join(candidate.lower().split())
+        for option in (candidate, candidate.lower(), slug, slug.replace("-", "")):
+            option = _cased(option, case)
+            if fits(option):
+                return option
+        start = row * 7919 + (h & 0xFFFF) if unique else h
+        if wanted:
+            for attempt in range(6):
+                text = regex.generate(wanted[0][0], start + attempt * 104729, (low, high))
+                if text is None:
+                    break
+                text = _cased(text, case)
+                if fits(text):
+                    return text
+        return _cased(candidate[:high], case)
+
+    return produce
+
+
+def _cased(text: str, case: str | None) -> str:
+    if case == "lower":
+        return text.lower()
+    if case == "upper":
+        return text.upper()
+    return text
 
 
 def _named_text(name: str, table: str, realistic: bool) -> Callable[[int, int], str]:
@@ -184,68 +195,135 @@ def _named_text(name: str, table: str, realistic: bool) -> Callable[[int, int], 
     return lambda row, h: " ".join(_pick(words.words(), h >> shift) for shift in (0, 7, 14))
 
 
+# What a number column's name says about its values: (words in the name, low, high, step).
+_MEANINGS: tuple[tuple[tuple[str, ...], int, int, int], ...] = (
+    (("experience",), 0, 25, 1),
+    (("salary", "compensation", "income"), 30_000, 180_000, 1000),
+    (("rating", "stars"), 1, 5, 1),
+    (("percent", "percentage", "pct"), 0, 100, 1),
+    (("latitude",), -60, 70, 1),
+    (("longitude",), -150, 150, 1),
+    (("price", "amount", "cost", "total", "fee", "budget"), 5, 500, 1),
+    (("quantity", "qty", "stock", "seats", "capacity"), 1, 50, 1),
+    (("count", "views", "likes", "votes"), 0, 500, 1),
+    (("priority", "level"), 1, 5, 1),
+    (("position", "sort_order", "rank", "ordinal", "sequence"), 0, 100, 1),
+    (("duration", "minutes"), 5, 240, 5),
+    (("score",), 0, 100, 1),
+    (("weight",), 1, 100, 1),
+)
+
+
+def _meaning(name: str) -> tuple[int, int, int] | None:
+    if name == "age" or name.endswith("_age") or name.startswith("age_"):
+        return 18, 75, 1
+    if "year" in name and "experience" not in name and "years" not in name:
+        return 1990, 2025, 1
+    for words_in_name, low, high, step in _MEANINGS:
+        if any(word in name for word in words_in_name):
+            return low, high, step
+    return None
+
+
 def number_producer(column: Column, rule: ColumnRule, unique: bool, offset: int) -> Producer:
     base = column.base_type
     low, high = _INT_RANGES.get(base, (-(2**31), 2**31 - 1))
     name = column.name.lower()
-    default_low, default_high = 0, 1000
-    if any(part in name for part in ("price", "amount", "total", "cost")):
-        default_low, default_high = 1, 500
-    elif "salary" in name:
-        default_low, default_high = 30_000, 200_000
-    elif "year" in name and "experience" not in name:
-        default_low, default_high = 1990, 2025
-    elif any(part in name for part in ("count", "quantity", "qty", "experience")):
-        default_low, default_high = 0, 40
+    meaning = _meaning(name)
+    default_low, default_high, step = meaning or (0, 1000, 1)
     minimum = rule.minimum if rule.minimum is not None else None
     maximum = rule.maximum if rule.maximum is not None else None
-    lower = Decimal(default_low) if minimum is None else minimum
-    upper = Decimal(default_high) if maximum is None else maximum
-    if minimum is not None and maximum is None and upper < lower:
-        upper = lower + 1000
-    if maximum is not None and minimum is None and lower > upper:
-        lower = upper - 1000
-    if rule.exclusive_minimum:
+    lower = Decimal(default_low) if minimum is None else max(minimum, Decimal(default_low))
+    upper = Decimal(default_high) if maximum is None else min(maximum, Decimal(default_high))
+    if lower > upper:  # the meaning and the CHECK disagree: the CHECK wins
+        lower = Decimal(default_low) if minimum is None else minimum
+        upper = Decimal(default_high) if maximum is None else maximum
+        if upper < lower:
+            upper = lower + 1000 if maximum is None else upper
+            lower = upper - 1000 if minimum is None else lower
+        step = 1
+    if column.numeric_precision and base == "numeric":
+        scale_digits = column.numeric_scale or 0
+        widest = Decimal(10) ** (column.numeric_precision - scale_digits) - Decimal(1).scaleb(
+            -scale_digits
+        )
+        upper, lower = min(upper, widest), max(lower, -widest)
+        if lower > upper:
+            lower = upper
+    if rule.exclusive_minimum and lower == minimum:
         lower = lower + (1 if base in _INT_RANGES else Decimal("0.01"))
-    if rule.exclusive_maximum:
+    if rule.exclusive_maximum and upper == maximum:
         upper = upper - (1 if base in _INT_RANGES else Decimal("0.01"))
     if lower > upper:
         raise DbflowError(f"no value satisfies the range {lower}..{upper} of {column.name}")
-    if rule.choices:
-        choices = list(rule.choices)
-        return lambda row, h: choices[h % len(choices)]
     if base in _INT_RANGES:
         if unique:
             return lambda row, h: offset + row + 1
-        first, span = int(lower), int(upper) - int(lower) + 1
-        first, span = max(first, low), min(span, high - first + 1)
-        return lambda row, h: first + h % span
+        first, last = max(int(lower), low), min(int(upper), high)
+        if first > last:
+            first = last = int(lower) if lower == int(lower) else int(lower) + 1
+        steps = (last - first) // step + 1
+        return lambda row, h: first + step * (h % steps)
     scale = column.numeric_scale if column.numeric_scale is not None else 2
     quantum = Decimal(1).scaleb(-scale)
+    if step > 1 and upper - lower >= step:
+        quantum = Decimal(step)
+        lower = (lower / quantum).to_integral_value(rounding="ROUND_CEILING") * quantum
+    elif meaning is not None and scale >= 2 and upper - lower >= 10 and "price" in name:
+        # Prices end in .99 or .00 or .50, as shops write them.
+        def price(row: int, h: int) -> Any:
+            whole = int(lower) + h % max(1, int(upper) - int(lower))
+            cents = (Decimal("0.99"), Decimal("0.00"), Decimal("0.50"))[(h >> 16) % 3]
+            value = Decimal(whole) + cents
+            value = min(max(value, lower), upper)
+            return float(value) if base in ("float4", "float8") else value.quantize(Decimal("0.01"))
+
+        if not unique:
+            return price
     span_units = int((upper - lower) / quantum) + 1
 
     def decimal_value(row: int, h: int) -> Any:
-        value = (lower + quantum * (h % span_units)).quantize(quantum)
+        value = (lower + quantum * (h % span_units)).quantize(Decimal(1).scaleb(-scale))
         if base in ("float4", "float8"):
             return float(value)
         return value
 
     if unique:
         return lambda row, h: (
-            lower + quantum * (offset + row) if base == "numeric" else float(lower) + row
+            lower + Decimal(1).scaleb(-scale) * (offset + row)
+            if base == "numeric"
+            else float(lower) + row
         )
     return decimal_value
+
+
+_FUTURE_WORDS = ("end_at", "ends_at", "end_date", "expires", "expiry", "expiration", "deadline",
+                 "due_", "valid_until", "valid_to", "until")  # fmt: skip
 
 
 def time_producer(column: Column, rule: ColumnRule) -> Producer:
     base = column.base_type
     name = column.name.lower()
 
+    after, before = rule.after, rule.before
+    year = 365 * 24 * 3600
+    future = any(word in name for word in _FUTURE_WORDS)
+
     def moment(row: int, h: int) -> dt.datetime:
-        seconds = h % (365 * 24 * 3600)
+        if after is not None and before is not None:
+            span = max(1, int((before - after).total_seconds()) - 2)
+            return after + dt.timedelta(seconds=1 + h % span)
+        if after is not None:
+            return after + dt.timedelta(seconds=3600 + h % year)
+        seconds = h % year
+        if future:  # ends, expiries, deadlines: after the seed's clock and today's
+            return EPOCH + dt.timedelta(seconds=3 * year + seconds)
         if "birth" in name:
-            seconds = h % (50 * 365 * 24 * 3600) + 18 * 365 * 24 * 3600
-        return EPOCH - dt.timedelta(seconds=seconds)
+            seconds = h % (50 * year) + 18 * year
+        value = EPOCH - dt.timedelta(seconds=seconds)
+        if before is not None and value >= before:
+            value = before - dt.timedelta(seconds=3600 + h % year)
+        return value
 
     if base == "date":
         return lambda row, h: moment(row, h).date()
@@ -278,6 +356,10 @@ def json_producer(column: Column, rule: ColumnRule) -> Producer:
     return lambda row, h: Jsonb(samples.get(kind, {}))
 
 
+# Element types whose arrays binary COPY can send (psycopg has their dumpers).
+_ARRAY_ELEMENTS = ("numeric", "float4", "float8", "bool", "date", "timestamptz", "timestamp")
+
+
 def array_producer(column: Column, rule: ColumnRule) -> Producer:
     name = column.name.lower()
     base = column.base_type
@@ -286,11 +368,26 @@ def array_producer(column: Column, rule: ColumnRule) -> Producer:
         return lambda row, h: sorted(
             {_pick(pool, h >> shift) for shift in range(0, 4 * (1 + h % 4), 4)}
         )
+    if column.enum_labels:
+        labels = column.enum_labels
+        return lambda row, h: sorted(
+            {labels[(h >> shift) % len(labels)] for shift in range(0, 5 * (1 + h % 3), 5)},
+            key=labels.index,
+        )
     if base in _INT_RANGES:
         return lambda row, h: [h % 100, (h >> 8) % 100]
     if base == "uuid":
         return lambda row, h: [uuid.UUID(int=h << 64 | row, version=4)]
-    raise UnknownType(f"arrays of {base} are not supported")
+    if base not in _ARRAY_ELEMENTS:
+        raise UnknownType(f"arrays of {base} are not supported")
+    element = dataclasses.replace(column, is_array=False, max_length=column.max_length)
+    try:
+        one = _typed_producer(
+            element, ColumnRule(), unique=False, table="", realistic=True, seed=0, offset=0
+        )
+    except UnknownType:
+        raise UnknownType(f"arrays of {base} are not supported") from None
+    return lambda row, h: [one(row, h), one(row, (h * 2654435761) & 0xFFFFFFFF)][: 1 + h % 2]
 
 
 def scalar_producer(
@@ -304,7 +401,47 @@ def scalar_producer(
     offset: int = 0,
 ) -> Producer:
     """The producer for a column with no foreign key; UnknownType if its type is unknown."""
+    if rule.null:
+        return lambda row, h: None
+    produce = _typed_producer(
+        column, rule, unique=unique, table=table, realistic=realistic, seed=seed, offset=offset
+    )
+    return _respecting(produce, rule)
+
+
+def _respecting(produce: Producer, rule: ColumnRule) -> Producer:
+    """Values a CHECK refuses (``<>``, ``NOT IN``) drawn again; a required case applied."""
+    excluded, case = list(rule.excluded), rule.case
+    if not excluded and case is None:
+        return produce
+
+    def respected(row: int, h: int) -> Any:
+        value = produce(row, h)
+        tries = 0
+        while excluded and value in excluded and tries < 8:
+            tries += 1
+            value = produce(row, (h * 2654435761 + tries) & 0xFFFFFFFF)
+        if excluded and value in excluded and isinstance(value, str):
+            value = f"{value}-{row}"
+        return _cased(value, case) if isinstance(value, str) else value
+
+    return respected
+
+
+def _typed_producer(
+    column: Column,
+    rule: ColumnRule,
+    *,
+    unique: bool,
+    table: str,
+    realistic: bool,
+    seed: int,
+    offset: int,
+) -> Producer:
     base = column.base_type
+    if rule.choices and not column.is_array:
+        choices = [_as_column_value(column, choice) for choice in rule.choices]
+        return lambda row, h: choices[h % len(choices)]
     if column.is_array:
         return array_producer(column, rule)
     if column.enum_labels:
@@ -344,7 +481,7 @@ def edge_values(column: Column, rule: ColumnRule, variant: int) -> Any:
         return column.enum_labels[0] if variant == 0 else column.enum_labels[-1]
     if rule.choices:
         return rule.choices[0] if variant == 0 else rule.choices[-1]
-    if base in ("text", "varchar", "bpchar") and not column.is_array and not rule.alphabet:
+    if base in ("text", "varchar", "bpchar") and not column.is_array and not rule.patterns:
         limit = min(x for x in (column.max_length, rule.max_length, 200) if x is not None)
         minimum = rule.min_length or 0
         if variant == 0:
@@ -368,6 +505,25 @@ def edge_values(column: Column, rule: ColumnRule, variant: int) -> Any:
     if column.is_array and variant == 0:
         return []
     return ...
+
+
+def _as_column_value(column: Column, value: Any) -> Any:
+    """A constant from a CHECK as the value binary COPY needs for ``column``."""
+    if isinstance(value, str) and column.base_type not in _TEXT_LIKE and not column.enum_labels:
+        try:
+            return coerce_fixed(column, value)
+        except ValueError:
+            return value
+    if column.base_type in _INT_RANGES and isinstance(value, Decimal) and value == int(value):
+        return int(value)
+    if column.base_type in ("numeric", "money") and isinstance(value, int | float):
+        return Decimal(str(value))
+    if column.base_type in ("float4", "float8") and isinstance(value, int | Decimal):
+        return float(value)
+    return value
+
+
+_TEXT_LIKE = ("text", "varchar", "bpchar", "citext", "name")
 
 
 def coerce_fixed(column: Column, text: str) -> Any:

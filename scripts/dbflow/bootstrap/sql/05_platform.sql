@@ -23,9 +23,43 @@ as $$
     select nullif(current_setting('realtime.topic', true), '')::text
 $$;
 
+-- Broadcast from the database, as the platform's Realtime provides it: a message row.
+create or replace function realtime.send(
+    payload jsonb, event text, topic text, private boolean default true
+) returns void
+language plpgsql
+as $$
+begin
+    insert into realtime.messages (payload, event, topic, private, extension)
+    values (payload, event, topic, private, 'broadcast');
+end
+$$;
+
+create or replace function realtime.broadcast_changes(
+    topic_name text, event_name text, operation text, table_name text, table_schema text,
+    new record, old record, level text default 'ROW'
+) returns void
+language plpgsql
+as $$
+begin
+    perform realtime.send(
+        jsonb_build_object(
+            'old_record', case when old is null then null else to_jsonb(old) end,
+            'record', case when new is null then null else to_jsonb(new) end,
+            'operation', operation, 'table', table_name, 'schema', table_schema
+        ),
+        event_name, topic_name, true
+    );
+end
+$$;
+
 grant usage on schema realtime to postgres, anon, authenticated, service_role;
 grant all on realtime.messages to postgres, anon, authenticated, service_role;
 grant execute on function realtime.topic() to postgres, anon, authenticated, service_role;
+grant execute on function realtime.send(jsonb, text, text, boolean)
+    to postgres, anon, authenticated, service_role;
+grant execute on function realtime.broadcast_changes(text, text, text, text, text, record, record, text)
+    to postgres, anon, authenticated, service_role;
 
 create or replace function graphql_public.graphql(
     "operationName" text default null,
