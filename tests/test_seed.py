@@ -346,3 +346,58 @@ def test_arrays_of_varchar_and_char_load(bare_db_url: str, empty_project: Settin
         rows = conn.execute("SELECT names, codes FROM public.labels").fetchall()
     assert len(rows) == 5
     assert all(all(len(name) <= 20 for name in names) for names, _ in rows)
+
+
+def test_seed_file_rows_are_parents_and_never_collide(bare_db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.dbflow]\n")
+    (tmp_path / "seeds" / "dev").mkdir(parents=True)
+    (tmp_path / "seeds" / "dev" / "001_teams.sql").write_text(
+        "insert into public.teams (id, slug, name) values"
+        " ('00000000-0000-4000-8000-0000000000aa', 'hand-written', 'Hand Written');\n"
+    )
+    _build(
+        bare_db_url,
+        "create table public.teams (id uuid primary key, slug text not null unique,"
+        " name text not null);"
+        "create table public.projects (id uuid primary key,"
+        " team_id uuid not null references public.teams, title text not null);",
+    )
+    settings = load_settings(tmp_path, environ={})
+    seed(bare_db_url, settings, mode="dev", rows={"teams": 3, "projects": 200})
+    with connect(bare_db_url) as conn:
+        picked = conn.execute(
+            "SELECT count(*) FROM public.projects "
+            "WHERE team_id = '00000000-0000-4000-8000-0000000000aa'"
+        ).fetchone()
+        teams = conn.execute("SELECT count(*), count(DISTINCT slug) FROM public.teams").fetchone()
+    assert picked is not None and picked[0] > 10  # one parent in four is the hand-written one
+    assert teams == (4, 4)
+
+
+def test_twenty_users_are_twenty_coherent_people(
+    dbflow_databases: Any, dbflow_settings: Settings
+) -> None:
+    with dbflow_databases.clone(dbflow_databases.app_template) as url:
+        seed(url, dbflow_settings, mode="dev", users=20)
+        with connect(url) as conn:
+            people = conn.execute(
+                "SELECT u.email, u.raw_user_meta_data ->> 'full_name', "
+                " u.raw_user_meta_data ->> 'avatar_url', p.full_name, p.email, p.avatar_url, "
+                " i.identity_data ->> 'email' "
+                "FROM auth.users u JOIN public.profiles p ON p.id = u.id "
+                "JOIN auth.identities i ON i.user_id = u.id ORDER BY u.created_at"
+            ).fetchall()
+            careers = conn.execute(
+                "SELECT max(years_experience), min(salary_min) % 1000, "
+                " bool_and(salary_min <= salary_max) FROM public.user_career_profiles"
+            ).fetchone()
+    assert len(people) == 20
+    for email, meta_name, meta_avatar, full_name, profile_email, avatar, identity in people:
+        assert email == profile_email == identity
+        assert meta_name == full_name and meta_avatar == avatar
+        first, last = full_name.lower().split(" ", 1)
+        assert email in ("admin@example.com", "member@example.com", "outsider@example.com") or (
+            email.startswith(f"{first}.{last.replace(' ', '')}".replace("'", ""))
+        ), (email, full_name)
+    assert careers is not None
+    assert careers[0] <= 25 and careers[1] == 0 and careers[2]  # years, whole thousands, ordered

@@ -398,11 +398,18 @@ def _constant(expr: Expr) -> Any:
             except ValueError:
                 return _NOT_CONSTANT
             return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-        if isinstance(inner, str) and expr.type_name in ("numeric", "int4", "int8", "float8"):
+        if isinstance(inner, str) and expr.type_name in (
+            "numeric",
+            "int2",
+            "int4",
+            "int8",
+            "float8",
+        ):
             try:
-                return Decimal(inner)
+                number = Decimal(inner)
             except ArithmeticError:
                 return _NOT_CONSTANT
+            return int(number) if expr.type_name.startswith("int") else number
         return inner
     if isinstance(expr, Func) and expr.name in ("now", "current_date") and not expr.args:
         return dt.datetime.now(dt.UTC)

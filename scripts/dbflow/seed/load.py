@@ -424,7 +424,13 @@ def advance_sequences(conn: Conn, plan: TablePlan) -> None:
         )
 
 
-_CLOCK_TYPES = {"timestamptz": "now()", "timestamp": "localtimestamp"}
+# A value the clock gave during the seed (now(), a trigger's clock_timestamp(), UTC or local
+# wall time); generated times are never in this window.
+_CLOCK_TYPES = {
+    "timestamptz": "BETWEEN now() - interval '1 day' AND clock_timestamp() + interval '1 day'",
+    "timestamp": "BETWEEN localtimestamp - interval '1 day' "
+    "AND clock_timestamp()::timestamp + interval '1 day'",
+}
 
 
 def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
@@ -440,7 +446,7 @@ def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
             continue
         target = sql.Identifier(*plan.table.key)
         stale = sql.SQL(" OR ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(c.name), sql.SQL(_CLOCK_TYPES[c.base_type]))
+            sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(_CLOCK_TYPES[c.base_type]))
             for c in columns
         )
         found = conn.execute(
@@ -454,7 +460,7 @@ def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
         for column in columns:
             value = epoch if column.base_type == "timestamptz" else epoch.replace(tzinfo=None)
             conn.execute(
-                sql.SQL("UPDATE {} SET {} = %s WHERE {} = {}").format(
+                sql.SQL("UPDATE {} SET {} = %s WHERE {} {}").format(
                     target,
                     sql.Identifier(column.name),
                     sql.Identifier(column.name),

@@ -8,6 +8,7 @@ the column), a type with no generator.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -544,9 +545,18 @@ def _derive(
             return a, b
         if strict and low == high:
             high = _next(high)
-        return (low, high) if left_is_smaller else (high, low)
+        small, large = (low, high) if left_is_smaller else (high, low)
+        return _like(small, a, math.floor), _like(large, b, math.ceil)
 
     return (lambda row, h: pair(row)[0]), (lambda row, h: pair(row)[1])
+
+
+def _like(value: Any, original: Any, rounding: Callable[[Any], int]) -> Any:
+    """``value`` in the type of the column's own draw (an integer column ordered against a
+    numeric one stays an integer)."""
+    if isinstance(original, int) and not isinstance(original, bool) and not isinstance(value, int):
+        return rounding(value)
+    return value
 
 
 def _next(value: Any) -> Any:

@@ -122,10 +122,20 @@ def seed_within(
     results: list[TableResult] = []
     with conn.transaction():
         before()
+        # What the schema's own triggers draw from random() repeats with the seed too.
+        conn.execute("SELECT setseed(%s)", ((options.seed % 1000) / 1000,))
         plan = plan_seed(conn, options)
         for table_plan in plan.tables:
             try:
                 results.append(_load_with_fallback(conn, plan, table_plan, progress))
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise SeedError(
+                    f"seeding {table_plan.table.name} failed: a generated value does not fit "
+                    f"its column ({exc})",
+                    detail="nothing was written: the seed ran in one transaction that was "
+                    "rolled back",
+                    hint=f"override the column with --fixed {table_plan.key[1]}.COLUMN=VALUE",
+                ) from None
             except psycopg.Error as exc:
                 raise SeedError(
                     f"seeding {table_plan.table.name} failed: "

@@ -480,7 +480,7 @@ def edge_values(column: Column, rule: ColumnRule, variant: int) -> Any:
     if column.enum_labels and not rule.choices:
         return column.enum_labels[0] if variant == 0 else column.enum_labels[-1]
     if rule.choices:
-        return rule.choices[0] if variant == 0 else rule.choices[-1]
+        return _as_column_value(column, rule.choices[0] if variant == 0 else rule.choices[-1])
     if base in ("text", "varchar", "bpchar") and not column.is_array and not rule.patterns:
         limit = min(x for x in (column.max_length, rule.max_length, 200) if x is not None)
         minimum = rule.min_length or 0
