@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from dbflow.bootstrap.install import bootstrap_status, install_bootstrap
+from dbflow.bootstrap.install import BOOTSTRAP_VERSION, bootstrap_status, install_bootstrap
 from dbflow.connection import connect
 from dbflow.errors import BootstrapError
 from dbflow.migrations.runner import RunOptions, migrate
@@ -26,7 +26,7 @@ def test_bootstrap_is_recorded_and_a_second_run_changes_nothing(
     bare_db_url: str, dbflow_databases: TemplateDatabases
 ) -> None:
     status = bootstrap_status(bare_db_url)
-    assert status.installed and status.version == 1 and status.strict is False
+    assert status.installed and status.version == BOOTSTRAP_VERSION and status.strict is False
     assert {"pg_net", "pg_graphql", "supabase_vault", "pgjwt", "pg_cron"} <= set(
         status.standins_available
     )
