@@ -440,7 +440,10 @@ def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
     by the generator. User triggers are paused for the update (an updated_at trigger would
     otherwise put now() back).
     """
-    for plan in seed_plan.tables:
+    # auth first: its triggers stay on (the platform's tables), and what they write into
+    # the application's tables is then pinned with the rest.
+    ordered = sorted(seed_plan.tables, key=lambda plan: plan.key[0] != "auth")
+    for plan in ordered:
         columns = [c for c in plan.table.columns if c.base_type in _CLOCK_TYPES and not c.is_array]
         if not columns:
             continue
@@ -455,8 +458,21 @@ def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
         if not found or not found[0]:
             continue
         pause = plan.key[0] != "auth"
+        rules: list[str] = []
         if pause:
             conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(target))
+            # Rules that turn an UPDATE into nothing (an append-only table) pause too.
+            rules = [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT rulename FROM pg_rules WHERE schemaname = %s AND tablename = %s",
+                    plan.key,
+                )
+            ]
+            for rule in rules:
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} DISABLE RULE {}").format(target, sql.Identifier(rule))
+                )
         for column in columns:
             value = epoch if column.base_type == "timestamptz" else epoch.replace(tzinfo=None)
             conn.execute(
@@ -470,3 +486,7 @@ def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
             )
         if pause:
             conn.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(target))
+            for rule in rules:
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} ENABLE RULE {}").format(target, sql.Identifier(rule))
+                )
