@@ -15,6 +15,7 @@ from dbflow.catalog.model import Column, Table
 from dbflow.connection import Conn
 from dbflow.seed.checks import ColumnRule
 from dbflow.seed.condition import holds
+from dbflow.seed.parallel import copy_in_parallel, worker_count
 from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan, person_value
 from dbflow.seed.shape import join_keys, one_to_one
 from dbflow.seed.values import column_hash, column_hashes, edge_values, row_digest
@@ -50,8 +51,16 @@ def copy_format(columns: list[ColumnPlan]) -> str:
     return "BINARY"
 
 
-def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Iterator[list[Any]]:
-    """The plan's rows, one list of values per row, generated on the fly."""
+def rows(
+    seed_plan: SeedPlan,
+    plan: TablePlan,
+    columns: list[ColumnPlan],
+    first: int = 0,
+    last: int | None = None,
+) -> Iterator[list[Any]]:
+    """The plan's rows ``first`` to ``last`` (all by default), one list of values per row,
+    generated on the fly."""
+    last = plan.total if last is None else last
     seed = seed_plan.seed
     name = plan.table.name
     width = max((c.position for c in columns), default=0) + 1
@@ -63,14 +72,14 @@ def rows(seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan]) -> Ite
         # The common case, kept tight: every value is a constant or a producer of (row, hash).
         steps = [(c.producer, c.position, c.fixed, c.has_fixed) for c in columns]
         offset = plan.row_offset
-        for row in range(offset, offset + plan.total):
+        for row in range(offset + first, offset + last):
             hashes = column_hashes(row_digest(seed, name, row), width)
             yield [
                 fixed if has_fixed else producer(row, hashes[position])  # type: ignore[misc]
                 for producer, position, fixed, has_fixed in steps
             ]
         return
-    for row in range(plan.total):
+    for row in range(first, last):
         yield row_values(seed_plan, plan, columns, row)
 
 
@@ -178,9 +187,14 @@ def load_table(
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT {})").format(
         destination, names, sql.SQL(copy_format(columns))
     )
+    workers = worker_count(plan, copy_format(columns) == "BINARY")
     with conn.cursor().copy(statement) as copy:
         copy.set_types(types)
-        for values in rows(seed_plan, plan, columns):
+        if workers:
+            written = copy_in_parallel(
+                copy, seed_plan, plan, columns, rows, workers, lambda n: progress(plan, n)
+            )
+        for values in rows(seed_plan, plan, columns, 0, 0 if workers else None):
             for position in json_positions:
                 if isinstance(values[position], Jsonb):
                     values[position] = Json(values[position].obj)

@@ -10,6 +10,7 @@ one contact row still belong together. The fixture users keep their known e-mail
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -101,16 +102,65 @@ def person(seed: int, who: str, number: int) -> Person:
         fixture = FIXTURE_USERS[number]
         first, last = fixture.full_name.split(" ", 1)
         return Person(first, last, fixture.email, fixture.name, _avatar(fixture.name))
-    digest = hashlib.blake2b(f"{seed}:person:{who}:{number}".encode(), digest_size=8).digest()
-    h = int.from_bytes(digest, "big")
-    firsts, lasts = words.first_names(), words.last_names()
-    first, last = firsts[h % len(firsts)], lasts[(h >> 20) % len(lasts)]
-    handle = _ascii(f"{first}.{last}").lower()
-    email = (
-        f"{handle}{number}@example.com" if who != "auth.users" else f"{handle}.{number}@example.com"
-    )
-    username = f"{_ascii(first).lower()}{_ascii(last).lower()[:1]}{number}"
+    h = ((number + _salt(seed, who)) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    firsts, lasts = _names()
+    first, first_ascii = firsts[h % len(firsts)]
+    last, last_ascii = lasts[(h >> 20) % len(lasts)]
+    separator = "." if who == "auth.users" else ""
+    email = f"{first_ascii}.{last_ascii}{separator}{number}@example.com"
+    username = f"{first_ascii}{last_ascii[:1]}{number}"
     return Person(first, last, email, username, _avatar(username))
+
+
+def person_field_producer(seed: int, who: str, field: str) -> Callable[[int], str]:
+    """One field of the person of each row of ``who`` (rows not about a user), without
+    building the whole person: the same values ``person(seed, who, row)`` has."""
+    salt = _salt(seed, who)
+    firsts, lasts = _names()
+    count_first, count_last = len(firsts), len(lasts)
+
+    def names(row: int) -> tuple[tuple[str, str], tuple[str, str]]:
+        h = ((row + salt) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        return firsts[h % count_first], lasts[(h >> 20) % count_last]
+
+    def email(row: int) -> str:
+        (_, first), (_, last) = names(row)
+        return f"{first}.{last}{row}@example.com"
+
+    def full_name(row: int) -> str:
+        (first, _), (last, _) = names(row)
+        return f"{first} {last}"
+
+    def username(row: int) -> str:
+        (_, first), (_, last) = names(row)
+        return f"{first}{last[:1]}{row}"
+
+    made = {
+        "email": email,
+        "full_name": full_name,
+        "username": username,
+        "first": lambda row: names(row)[0][0],
+        "last": lambda row: names(row)[1][0],
+    }
+    if field in made:
+        return made[field]
+    return lambda row: str(getattr(person(seed, who, row), field))
+
+
+@lru_cache(maxsize=256)
+def _salt(seed: int, who: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(f"{seed}:person:{who}".encode(), digest_size=8).digest(), "big"
+    )
+
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """First and last names with their ASCII, lower-case forms (for e-mails and usernames)."""
+    return (
+        tuple((name, _ascii(name).lower()) for name in words.first_names()),
+        tuple((name, _ascii(name).lower()) for name in words.last_names()),
+    )
 
 
 def _avatar(username: str) -> str:

@@ -18,7 +18,7 @@ from dbflow.catalog.model import AUTH_USERS, Catalog, Column, ForeignKey, Table,
 from dbflow.errors import DbflowError, SeedPlanError
 from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules, table_rules
 from dbflow.seed.order import seed_order
-from dbflow.seed.people import person, person_field
+from dbflow.seed.people import person, person_field, person_field_producer
 from dbflow.seed.shape import fk_limit, join_keys, one_to_one, row_count, unique_column_sets
 from dbflow.seed.values import (
     Producer,
@@ -338,8 +338,11 @@ def _one_per_user(table: Table) -> bool:
 
 
 def _row_person(seed: int, table: str, field_name: str, column: Column) -> Producer:
-    limit = column.max_length or 10**9
-    return lambda row, h: str(getattr(person(seed, table, row), field_name))[:limit]
+    limit = column.max_length
+    produce = person_field_producer(seed, table, field_name)
+    if limit is None:
+        return lambda row, h: produce(row)
+    return lambda row, h: produce(row)[:limit]
 
 
 def person_value(

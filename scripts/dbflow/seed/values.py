@@ -271,14 +271,17 @@ def number_producer(column: Column, rule: ColumnRule, unique: bool, offset: int)
         lower = (lower / quantum).to_integral_value(rounding="ROUND_CEILING") * quantum
     elif meaning is not None and scale >= 2 and upper - lower >= 10 and "price" in name:
         # Prices end in .99 or .00 or .50, as shops write them.
-        def price(row: int, h: int) -> Any:
-            whole = int(lower) + h % max(1, int(upper) - int(lower))
-            cents = (Decimal("0.99"), Decimal("0.00"), Decimal("0.50"))[(h >> 16) % 3]
-            value = Decimal(whole) + cents
-            value = min(max(value, lower), upper)
-            return float(value) if base in ("float4", "float8") else value.quantize(Decimal("0.01"))
+        cents = (Decimal("0.99"), Decimal("0.00"), Decimal("0.50"))
+        prices = [
+            float(value) if base in ("float4", "float8") else value.quantize(Decimal("0.01"))
+            for whole in range(int(lower), int(lower) + max(1, int(upper) - int(lower)))
+            for value in (min(max(Decimal(whole) + cent, lower), upper) for cent in cents)
+        ]
 
-        if not unique:
+        def price(row: int, h: int) -> Any:
+            return prices[h % len(prices)]
+
+        if not unique and len(prices) <= 300_000:
             return price
     span_units = int((upper - lower) / quantum) + 1
 
@@ -294,6 +297,9 @@ def number_producer(column: Column, rule: ColumnRule, unique: bool, offset: int)
             if base == "numeric"
             else float(lower) + row
         )
+    if span_units <= 4096:  # few enough to build once and index
+        table = [decimal_value(0, unit) for unit in range(span_units)]
+        return lambda row, h: table[h % span_units]
     return decimal_value
 
 
