@@ -7,7 +7,10 @@ In one throwaway engine set up as `inv db.start` sets up a developer's (on disk,
 2. dbflow: the same table seeded end to end (values generated from the schema, then binary
    COPY); rows/s and the ratio to the floor (target: at least 0.60).
 3. The example app's whole graph at about 100,000 rows; rows/s.
-4. Peak memory of a process that seeds 1,000,000 rows into one table (target: under 150 MB).
+4. The largest project of ../shared/corpus (most CREATE TABLE statements; set DBFLOW_CORPUS
+   elsewhere), applied with `inv db.reset --no-seed`, then seeded with 2,000 users and 500
+   rows a table; rows/s (skipped with a message when there is no corpus).
+5. Peak memory of a process that seeds 1,000,000 rows into one table (target: under 150 MB).
 
     python benchmarks/seed.py [--rows 200000]
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import subprocess
 import sys
@@ -93,6 +97,62 @@ def dbflow_rate(url: str, root: Path, count: int) -> float:
     return table.rows / table.seconds
 
 
+def largest_corpus_project() -> Path | None:
+    corpus = Path(
+        os.environ.get("DBFLOW_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    )
+    folders = [folder for folder in corpus.glob("*/migrations") if folder.is_dir()]
+    if not folders:
+        return None
+
+    def tables(folder: Path) -> int:
+        return sum(
+            path.read_text(errors="replace").lower().count("create table")
+            for path in folder.glob("*.sql")
+        )
+
+    return max(folders, key=tables)
+
+
+def corpus_rate(folder: Path) -> str:
+    """Whole-graph rate on a real project, set up as a user would (`inv db.reset`)."""
+    from dbflow.catalog.read import read_catalog
+    from dbflow.local import local_url
+    from dbflow.seed.plan import NOT_SEEDED
+
+    project = Path(tempfile.mkdtemp(prefix="dbflow-bench-corpus-"))
+    project.chmod(0o755)
+    (project / "pyproject.toml").write_text(f"[tool.dbflow]\nport = {free_port()}\n")
+    (project / "tasks.py").write_text("from dbflow.tasks import ns  # noqa: F401\n")
+    shutil.copytree(folder, project / "supabase" / "migrations")
+    inv = str(Path(sys.executable).with_name("inv"))
+    try:
+        subprocess.run([inv, "db.reset", "--no-seed"], cwd=project, check=True, capture_output=True)
+        settings = load_settings(project, environ={})
+        with connect(local_url(settings), autocommit=True) as conn:
+            names = [
+                f"{key[0]}.{key[1]}"
+                for key in read_catalog(conn).tables
+                if key[0] not in ("auth", *NOT_SEEDED)
+            ]
+            started = time.perf_counter()
+            result = seed_within(
+                conn,
+                settings,
+                SeedOptions(mode="dev", users=2_000, rows=dict.fromkeys(names, 500)),
+                lambda p, n: None,
+            )
+            seconds = time.perf_counter() - started
+        total = sum(t.rows for t in result.tables)
+        return (
+            f"{folder.parent.name}: {len(result.tables)} tables, {total:,} rows in {seconds:.1f} s"
+            f" = {total / seconds:,.0f} rows/s"
+        )
+    finally:
+        subprocess.run([inv, "db.stop"], cwd=project, capture_output=True, check=False)
+        shutil.rmtree(project, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -133,6 +193,12 @@ def main() -> None:
         print(
             f"example app graph: {total:,} rows in {seconds:.1f} s = {total / seconds:,.0f} rows/s"
         )
+
+        folder = largest_corpus_project()
+        if folder is None:
+            print("largest corpus project: skipped (no corpus; set DBFLOW_CORPUS)")
+        else:
+            print(f"largest corpus project, {corpus_rate(folder)}")
 
         peak = subprocess.run(
             [sys.executable, "-c", MEMORY_SCRIPT, single, str(root)],

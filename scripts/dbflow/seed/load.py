@@ -18,7 +18,7 @@ from dbflow.seed.condition import holds
 from dbflow.seed.parallel import copy_in_parallel, worker_count
 from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan, person_value
 from dbflow.seed.shape import join_keys, one_to_one
-from dbflow.seed.values import column_hash, column_hashes, edge_values, row_digest
+from dbflow.seed.values import column_hashes, edge_values, row_digest
 
 NO_RULE = ColumnRule()
 RowProgress = Callable[[TablePlan, int], None]  # (table, rows written so far)
@@ -117,6 +117,7 @@ def plain_values(
     seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan], row: int, variant: int
 ) -> list[Any]:
     digest = row_digest(seed_plan.seed, plan.table.name, row + plan.row_offset)
+    hashes = column_hashes(digest, max((c.position for c in columns), default=0) + 1)
     rules = plan.rules.columns
     values: list[Any] = []
     for column_plan in columns:
@@ -145,8 +146,7 @@ def plain_values(
             values.append(person_value(seed_plan, plan, column_plan, row, digest))
             continue
         assert column_plan.producer is not None
-        hashed = column_hash(digest, column_plan.position)
-        values.append(column_plan.producer(row + plan.row_offset, hashed))
+        values.append(column_plan.producer(row + plan.row_offset, hashes[column_plan.position]))
     return values
 
 
@@ -487,17 +487,18 @@ def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
                 conn.execute(
                     sql.SQL("ALTER TABLE {} DISABLE RULE {}").format(target, sql.Identifier(rule))
                 )
-        for column in columns:
-            value = epoch if column.base_type == "timestamptz" else epoch.replace(tzinfo=None)
-            conn.execute(
-                sql.SQL("UPDATE {} SET {} = %s WHERE {} {}").format(
-                    target,
-                    sql.Identifier(column.name),
-                    sql.Identifier(column.name),
-                    sql.SQL(_CLOCK_TYPES[column.base_type]),
+        # One pass over the table: each clock-made value becomes the epoch.
+        assignments = sql.SQL(", ").join(
+            sql.SQL("{name} = CASE WHEN {name} {window} THEN {epoch} ELSE {name} END").format(
+                name=sql.Identifier(column.name),
+                window=sql.SQL(_CLOCK_TYPES[column.base_type]),
+                epoch=sql.Literal(
+                    epoch if column.base_type == "timestamptz" else epoch.replace(tzinfo=None)
                 ),
-                (value,),
             )
+            for column in columns
+        )
+        conn.execute(sql.SQL("UPDATE {} SET {} WHERE {}").format(target, assignments, stale))
         if pause:
             conn.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(target))
             for rule in rules:

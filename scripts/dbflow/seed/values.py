@@ -46,8 +46,18 @@ _SIXTEEN_WORDS = struct.Struct(">16I")
 def column_hash(digest: bytes, position: int) -> int:
     if position < 16:
         return int.from_bytes(digest[position * 4 : position * 4 + 4], "big")
-    extra = hashlib.blake2b(digest + position.to_bytes(2, "big"), digest_size=4).digest()
-    return int.from_bytes(extra, "big")
+    return _mix(
+        int.from_bytes(digest[(position % 16) * 4 : (position % 16) * 4 + 4], "big"), position
+    )
+
+
+def _mix(word: int, position: int) -> int:
+    """A 32-bit hash for a column past the digest's sixteen words: the word of the same slot
+    mixed with the position (murmur3's finaliser)."""
+    h = (word ^ (position * 0x9E3779B1)) & 0xFFFFFFFF
+    h = ((h ^ (h >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
+    h = ((h ^ (h >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
 
 
 def column_hashes(digest: bytes, positions: int) -> tuple[int, ...]:
@@ -55,7 +65,7 @@ def column_hashes(digest: bytes, positions: int) -> tuple[int, ...]:
     words = _SIXTEEN_WORDS.unpack(digest)
     if positions <= 16:
         return words
-    return words + tuple(column_hash(digest, position) for position in range(16, positions))
+    return words + tuple(_mix(words[position % 16], position) for position in range(16, positions))
 
 
 def row_uuid(seed: int, table: str, row: int) -> uuid.UUID:
