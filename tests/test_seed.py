@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -401,3 +402,34 @@ def test_twenty_users_are_twenty_coherent_people(
         ), (email, full_name)
     assert careers is not None
     assert careers[0] <= 25 and careers[1] == 0 and careers[2]  # years, whole thousands, ordered
+
+
+def test_a_big_table_is_the_same_from_every_core(
+    bare_db_url: str, empty_project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dbflow.seed.load as load
+    import dbflow.seed.parallel as parallel
+
+    _build(
+        bare_db_url,
+        "create table public.events (id bigint primary key, email text not null,"
+        " kind text not null check (kind in ('a', 'b')), amount numeric(8, 2),"
+        " at timestamptz not null, payload jsonb);",
+    )
+    used: list[int] = []
+
+    def counted(plan: Any, binary: bool) -> int:
+        workers = parallel.worker_count(plan, binary)
+        used.append(workers)
+        return workers
+
+    monkeypatch.setattr(load, "worker_count", counted)
+    digests = []
+    for threshold in (10_000, 10**9):  # forked workers, then one process
+        monkeypatch.setattr(parallel, "PARALLEL_FROM", threshold)
+        seed(bare_db_url, empty_project, mode="dev", users=3, rows={"events": 60_000})
+        digests.append(table_hashes(bare_db_url, ("public.events",)))
+        _build(bare_db_url, "truncate public.events; delete from auth.users;")
+    assert digests[0] == digests[1]
+    assert used[-1] == 0
+    assert max(used) >= 2 or len(os.sched_getaffinity(0)) < 2  # forked workers on 2+ cores

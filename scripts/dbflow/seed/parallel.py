@@ -40,7 +40,8 @@ def worker_count(plan: TablePlan, binary: bool) -> int:
         return 0
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    return max(0, len(os.sched_getaffinity(0)))
+    cores = len(os.sched_getaffinity(0))
+    return cores if cores >= 2 else 0
 
 
 def copy_in_parallel(
