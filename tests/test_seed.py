@@ -433,3 +433,25 @@ def test_a_big_table_is_the_same_from_every_core(
     assert digests[0] == digests[1]
     assert used[-1] == 0
     assert max(used) >= 2 or len(os.sched_getaffinity(0)) < 2  # forked workers on 2+ cores
+
+
+def test_an_append_only_table_is_seeded_twice(bare_db_url: str, empty_project: Settings) -> None:
+    _build(
+        bare_db_url,
+        "create table public.ledger (id bigint primary key, note text not null,"
+        " at timestamptz not null default now());"
+        "create function public.stamp() returns trigger language plpgsql as "
+        "$$ begin new.at = now(); return new; end $$;"
+        "create trigger stamp before insert on public.ledger "
+        "for each row execute function public.stamp();"
+        "create rule ledger_no_update as on update to public.ledger do instead nothing;"
+        "create rule ledger_no_delete as on delete to public.ledger do instead nothing;",
+    )
+    seed(bare_db_url, empty_project, mode="dev")
+    seed(bare_db_url, empty_project, mode="dev")
+    with connect(bare_db_url) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE at = '2025-01-01T00:00:00Z') "
+            "FROM public.ledger"
+        ).fetchone()
+    assert row == (40, 40)  # both runs' rows, their trigger-made clock pinned to the epoch

@@ -249,12 +249,51 @@ def _merge(
         )
     else:
         conflict = sql.SQL("ON CONFLICT DO NOTHING")
-    conn.execute(
-        sql.SQL("INSERT INTO {} ({}) {}SELECT {} FROM dbflow_seed_rows {}").format(
-            target, names, overriding, names, conflict
+    rules = _rules(conn, plan)
+    if rules and key:
+        _insert_missing(conn, plan, rules, key, names, target, overriding)
+    else:
+        conn.execute(
+            sql.SQL("INSERT INTO {} ({}) {}SELECT {} FROM dbflow_seed_rows {}").format(
+                target, names, overriding, names, conflict
+            )
         )
-    )
     conn.execute("DROP TABLE pg_temp.dbflow_seed_rows")
+
+
+def _rules(conn: Conn, plan: TablePlan) -> list[str]:
+    return [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT rulename FROM pg_rules WHERE schemaname = %s AND tablename = %s", plan.key
+        )
+    ]
+
+
+def _insert_missing(
+    conn: Conn,
+    plan: TablePlan,
+    rules: list[str],
+    key: tuple[str, ...],
+    names: sql.Composable,
+    target: sql.Composable,
+    overriding: sql.Composable,
+) -> None:
+    """A table with rules (an append-only table) takes no ON CONFLICT: its rows already there
+    stay as they are, the others are inserted, with its rules paused."""
+    match = sql.SQL(" AND ").join(
+        sql.SQL("t.{} = s.{}").format(sql.Identifier(n), sql.Identifier(n)) for n in key
+    )
+    for rule in rules:
+        conn.execute(sql.SQL("ALTER TABLE {} DISABLE RULE {}").format(target, sql.Identifier(rule)))
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {} ({}) {}SELECT {} FROM dbflow_seed_rows s "
+            "WHERE NOT EXISTS (SELECT FROM {} t WHERE {})"
+        ).format(target, names, overriding, names, target, match)
+    )
+    for rule in rules:
+        conn.execute(sql.SQL("ALTER TABLE {} ENABLE RULE {}").format(target, sql.Identifier(rule)))
 
 
 _EXTRA_ROWS_KEPT = 1000
@@ -476,13 +515,7 @@ def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
         if pause:
             conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(target))
             # Rules that turn an UPDATE into nothing (an append-only table) pause too.
-            rules = [
-                str(row[0])
-                for row in conn.execute(
-                    "SELECT rulename FROM pg_rules WHERE schemaname = %s AND tablename = %s",
-                    plan.key,
-                )
-            ]
+            rules = _rules(conn, plan)
             for rule in rules:
                 conn.execute(
                     sql.SQL("ALTER TABLE {} DISABLE RULE {}").format(target, sql.Identifier(rule))
