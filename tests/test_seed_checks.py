@@ -197,3 +197,22 @@ def test_a_check_only_the_server_can_decide_is_proven_or_named(
     assert "public.t: CHECK opaque" in str(error.value)
     assert "refused every value dbflow built (for example v=" in str(error.value)
     _seed(bare_db_url, empty_project, mode="dev", fixed={"t.v": "x"}, rows={"t": 0})
+
+
+def test_a_check_only_the_server_can_read_is_met_from_values_it_accepts(
+    bare_db_url: str, empty_project: Settings
+) -> None:
+    _build(
+        bare_db_url,
+        "create function public.starts_with_a_vowel(v text) returns boolean language sql "
+        "immutable as $$ select v ~* '^[aeiou]' $$;"
+        "create table public.words (id bigint primary key, word text not null,"
+        " constraint vowel check (public.starts_with_a_vowel(word)));",
+    )
+    result = _seed(bare_db_url, empty_project, mode="dev", rows={"words": 100})
+    assert _one(bare_db_url, "SELECT count(*), bool_and(word ~* '^[aeiou]') FROM public.words") == (
+        100,
+        True,
+    )
+    notes = result.plan.by_key[("public", "words")].notes
+    assert any("pass CHECK vowel on the server" in note for note in notes)

@@ -301,10 +301,6 @@ def children(expr: Expr) -> tuple[Expr, ...]:
     return ()
 
 
-def has_opaque(expr: Expr) -> bool:
-    return isinstance(expr, Opaque) or any(has_opaque(child) for child in children(expr))
-
-
 # --- evaluation -------------------------------------------------------------------------
 
 NOW = dt.datetime.now(dt.UTC)

@@ -20,7 +20,8 @@ from dbflow.errors import SeedPlanError
 from dbflow.seed.checks import CheckCondition
 from dbflow.seed.condition import holds
 from dbflow.seed.load import copy_format, copy_type, plain_values
-from dbflow.seed.plan import SeedPlan, TablePlan, branch_of
+from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan, branch_of
+from dbflow.seed.values import column_hash, row_digest
 
 SAMPLES = 6
 _SCAN = 4000
@@ -46,7 +47,9 @@ def verify_plan(conn: Conn, seed_plan: SeedPlan) -> None:
 Sample = tuple[int, int, dict[str, Any], list[Any]]  # (branch, row, values by name, values)
 
 
-def _verify_table(conn: Conn, seed_plan: SeedPlan, plan: TablePlan) -> str | None:
+def _verify_table(
+    conn: Conn, seed_plan: SeedPlan, plan: TablePlan, repaired: bool = False
+) -> str | None:
     names = [c.column.name for c in plan.columns]
     refused: dict[int, tuple[CheckCondition, dict[str, Any]]] = {}
     undecided: list[tuple[Sample, CheckCondition]] = []
@@ -63,6 +66,11 @@ def _verify_table(conn: Conn, seed_plan: SeedPlan, plan: TablePlan) -> str | Non
             refused.setdefault(branch, (condition, named))
     if not refused:
         return None
+    if not repaired:  # CHECKs only the server could read get values the server accepts
+        unread = {c.check.name: c for _, c in undecided}
+        opaque = {c.check.name: c for c, _ in refused.values() if c.check.name in unread}
+        if any([_repair_from_pool(conn, seed_plan, plan, c) for c in opaque.values()]):
+            return _verify_table(conn, seed_plan, plan, repaired=True)
     plan.live = [branch for branch in plan.live if branch not in refused]
     if plan.live:
         return None
@@ -98,16 +106,31 @@ def _ask_server(
     undecided: list[tuple[Sample, CheckCondition]],
 ) -> list[tuple[Sample, CheckCondition]]:
     """The undecided (sample, CHECK) pairs the server says the CHECK refuses."""
-    samples = {sample[1]: sample for sample, _ in undecided}
+    samples = {sample[1]: sample[3] for sample, _ in undecided}
     conditions = {condition.check.name: condition for _, condition in undecided}
-    columns = [c.column for c in plan.columns]
+    refused = server_refusals(conn, plan.columns, samples, list(conditions.values()))
+    return [
+        (sample, condition)
+        for sample, condition in undecided
+        if sample[1] in refused[condition.check.name]
+    ]
+
+
+def server_refusals(
+    conn: Conn,
+    columns: list[ColumnPlan],
+    rows: dict[int, list[Any]],
+    conditions: list[CheckCondition],
+) -> dict[str, set[int]]:
+    """For each CHECK, the numbers of the ``rows`` (values of ``columns``) it refuses, as the
+    server evaluates it: one temporary table, one query per CHECK."""
     probe = sql.Identifier("dbflow_probe")
     definition = sql.SQL(", ").join(
         sql.SQL("{} {}").format(
-            sql.Identifier(column.name),
-            sql.SQL(copy_type(column) if column.domain_checks else column.type_name),
+            sql.Identifier(c.column.name),
+            sql.SQL(copy_type(c.column) if c.column.domain_checks else c.column.type_name),
         )
-        for column in columns
+        for c in columns
     )
     conn.execute("DROP TABLE IF EXISTS pg_temp.dbflow_probe")
     conn.execute(
@@ -118,33 +141,86 @@ def _ask_server(
     with conn.cursor().copy(
         sql.SQL("COPY {} (dbflow_row, {}) FROM STDIN (FORMAT {})").format(
             probe,
-            sql.SQL(", ").join(sql.Identifier(name) for name in names),
-            sql.SQL(copy_format(plan.columns)),
+            sql.SQL(", ").join(sql.Identifier(c.column.name) for c in columns),
+            sql.SQL(copy_format(columns)),
         )
     ) as copy:
-        copy.set_types(["int4", *(copy_type(column) for column in columns)])
-        for row, (_, _, _, values) in samples.items():
+        copy.set_types(["int4", *(copy_type(c.column) for c in columns)])
+        for row, values in rows.items():
             copy.write_row([row, *values])
-    refused_rows: dict[str, set[int]] = defaultdict(set)
-    for name, condition in conditions.items():
-        expression = _expression_text(condition)
+    refused: dict[str, set[int]] = defaultdict(set)
+    for condition in conditions:
         try:
             with conn.transaction():
                 found = conn.execute(
                     sql.SQL("SELECT dbflow_row FROM {} WHERE ({}) IS FALSE").format(
                         probe,
-                        sql.SQL(expression),  # the catalog's own text of the CHECK
+                        sql.SQL(_expression_text(condition)),  # the catalog's own text
                     )
                 ).fetchall()
         except psycopg.Error:
-            found = [(row,) for row in samples]  # the expression fails on these values
-        refused_rows[name] = {int(row[0]) for row in found}
+            found = [(row,) for row in rows]  # the expression fails on these values
+        refused[condition.check.name] = {int(row[0]) for row in found}
     conn.execute("DROP TABLE pg_temp.dbflow_probe")
-    return [
-        (sample, condition)
-        for sample, condition in undecided
-        if sample[1] in refused_rows[condition.check.name]
-    ]
+    return refused
+
+
+_POOL_DRAWS = 400
+
+
+def _repair_from_pool(
+    conn: Conn, seed_plan: SeedPlan, plan: TablePlan, condition: CheckCondition
+) -> bool:
+    """A CHECK dbflow cannot read (a user-defined function) over one column: many candidate
+    values are drawn, the server keeps those it accepts, and the column picks among them."""
+    if len(condition.columns) != 1:
+        return False
+    (name,) = condition.columns
+    column_plan = next((c for c in plan.columns if c.column.name == name), None)
+    if (
+        column_plan is None
+        or column_plan.producer is None
+        or column_plan.has_fixed
+        or column_plan.foreign_key is not None
+        or column_plan.person is not None
+        or column_plan.unique
+        or column_plan.numbered
+    ):
+        return False
+    producer = column_plan.producer
+    candidates: list[Any] = []
+    seen: set[Any] = set()
+    for row in range(_POOL_DRAWS):
+        digest = row_digest(seed_plan.seed, plan.table.name, row)
+        drawn = producer(row, column_hash(digest, column_plan.position))
+        for value in _variants(drawn):
+            marker = repr(value)
+            if value is not None and marker not in seen:
+                seen.add(marker)
+                candidates.append(value)
+    numbered = dict(enumerate([value] for value in candidates))
+    refused = server_refusals(conn, [column_plan], numbered, [condition])[condition.check.name]
+    accepted = [value for index, value in enumerate(candidates) if index not in refused]
+    if not accepted:
+        return False
+    pool = tuple(accepted)
+    pick = lambda row, h: pool[h % len(pool)]  # noqa: E731 - the column's new producer
+    column_plan.producer = pick
+    for producers in plan.branch_producers:
+        if name in producers:
+            producers[name] = pick
+    plan.notes.append(
+        f"{name}: {len(pool)} of {len(candidates)} candidate values pass CHECK "
+        f"{condition.check.name} on the server; rows take those"
+    )
+    return True
+
+
+def _variants(value: Any) -> list[Any]:
+    if not isinstance(value, str):
+        return [value]
+    slug = "-".join(value.lower().split())
+    return [value, value.lower(), value.upper(), slug, slug.replace("-", ""), value[:8]]
 
 
 def _expression_text(condition: CheckCondition) -> str:
