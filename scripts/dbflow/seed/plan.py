@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from dbflow.catalog.model import AUTH_USERS, Catalog, Column, ForeignKey, Table, TableKey
@@ -522,7 +523,15 @@ def _order_all(
             (left, by_name[order.left].position),
             (right, by_name[order.right].position),
             order.op,
+            spread=_is_range(order.left, order.right),
         )
+
+
+def _is_range(left: str, right: str) -> bool:
+    """``salary_min``/``salary_max``, ``min_price``/``max_price``: one quantity's bounds."""
+    return (left.replace("min", "max") == right or right.replace("min", "max") == left) and (
+        "min" in left or "min" in right
+    )
 
 
 def _derive(
@@ -531,7 +540,10 @@ def _derive(
     left: tuple[Producer, int],
     right: tuple[Producer, int],
     op: str,
+    spread: bool = False,
 ) -> tuple[Producer, Producer]:
+    """Two columns in order. A range's bounds (``spread``) stay close: the upper one is the
+    lower one plus 10 to 50 per cent, on the lower one's step."""
     (draw_left, left_position), (draw_right, right_position) = left, right
     left_is_smaller = op in ("<", "<=")
     strict = op in ("<", ">")
@@ -546,12 +558,22 @@ def _derive(
             low, high = (a, b) if a <= b else (b, a)
         except TypeError:
             return a, b
+        if spread and isinstance(low, int | Decimal) and not isinstance(low, bool) and low > 0:
+            high = min(high, _widen(low, column_hash(digest, right_position)))  # both in range
         if strict and low == high:
             high = _next(high)
         small, large = (low, high) if left_is_smaller else (high, low)
         return _like(small, a, math.floor), _like(large, b, math.ceil)
 
     return (lambda row, h: pair(row)[0]), (lambda row, h: pair(row)[1])
+
+
+def _widen(low: Any, h: int) -> Any:
+    step = 1000 if low >= 10_000 else 1
+    extra = low * (10 + h % 41) // 100 if isinstance(low, int) else low * (10 + h % 41) / 100
+    if isinstance(low, int):
+        return low + max(step, (extra // step) * step)
+    return (low + extra).quantize(low) if isinstance(low, Decimal) else low + extra
 
 
 def _like(value: Any, original: Any, rounding: Callable[[Any], int]) -> Any:
