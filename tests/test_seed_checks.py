@@ -51,12 +51,16 @@ create table public.contacts (
     reviewed_at timestamptz,
     reviewer text,
     n int check (public.is_reasonable(n)),
+    rank int check (not (rank = 3)) check ((rank)::numeric >= 1),
+    alias_a text,
+    alias_b text,
     constraint one_way check (num_nonnulls(email, phone) >= 1),
     constraint company_named check (kind <> 'company' or company_name is not null),
     constraint both_or_neither check ((starts_on is null) = (ends_on is null)),
     constraint ordered check (ends_on >= starts_on),
     constraint reviewed_together check ((reviewed_at is null) = (reviewer is null)),
-    constraint not_blank check (label is null or label !~ '^\\s*$')
+    constraint not_blank check (label is null or label !~ '^\\s*$'),
+    constraint one_alias_or_none check (num_nulls(alias_a, alias_b) <> 1)
 );
 create unique index contacts_lower_email on public.contacts (lower(email));
 create unique index contacts_code_when_open on public.contacts (code) where status = 'open';
@@ -131,6 +135,14 @@ def test_every_construct_is_seeded_and_disjunctions_use_both_sides(
     assert dated > 0 and undated > 0 and person_tier > 0 and company_tier > 0
     codes = _one(bare_db_url, "SELECT count(*) FROM public.contacts WHERE code IS NOT NULL")
     assert codes[0] > 0  # the domain's pattern was built, not avoided
+    assert _one(
+        bare_db_url,
+        "SELECT bool_and(rank >= 1 AND rank <> 3), "
+        "count(*) FILTER (WHERE alias_a IS NULL AND alias_b IS NULL) > 0, "
+        "count(*) FILTER (WHERE alias_a IS NOT NULL AND alias_b IS NOT NULL) > 0, "
+        "count(*) FILTER (WHERE (alias_a IS NULL) <> (alias_b IS NULL)) "
+        "FROM public.contacts",
+    ) == (True, True, True, 0)
     assert _one(bare_db_url, "SELECT count(DISTINCT x) FROM public.only_one_way") <= (2,)
     assert _one(bare_db_url, "SELECT min(x), max(x), min(a) > 100 FROM public.only_one_way") == (
         3,
