@@ -202,3 +202,31 @@ def test_troubleshooting_dbflow_messages(bare_db_url: str, tmp_path: Path) -> No
     migrate(bare_db_url, folder, RunOptions(), warnings.append)
     expected = quoted_messages("CREATE INDEX CONCURRENTLY in a transaction")[1]
     assert any(message.endswith(expected) for message in warnings), warnings
+
+
+SEEDING = [(heading, blocks) for heading, blocks in sections("seeding.md") if blocks]
+
+
+@pytest.mark.parametrize(("heading", "blocks"), SEEDING, ids=[heading for heading, _ in SEEDING])
+def test_seeding_example(
+    heading: str, blocks: list[tuple[str, str]], bare_db_url: str, tmp_path: Path
+) -> None:
+    """Each schema of the seeding page is seeded as written; where the page quotes an error,
+    that error is what the seed says, and nothing is written."""
+    from dbflow.config import load_settings
+    from dbflow.errors import SeedPlanError
+    from dbflow.seed.run import SeedOptions, seed_within
+
+    sql = "\n".join(code for language, code in blocks if language == "sql")
+    quoted = [code.strip() for language, code in blocks if language == "text"]
+    (tmp_path / "pyproject.toml").write_text("[tool.dbflow]\n")
+    settings = load_settings(tmp_path, environ={})
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute(sql)
+        if quoted:
+            with pytest.raises(SeedPlanError) as error:
+                seed_within(conn, settings, SeedOptions(mode="dev"), lambda plan, rows: None)
+            assert quoted[0] in str(error.value)
+            return
+        result = seed_within(conn, settings, SeedOptions(mode="dev"), lambda plan, rows: None)
+    assert all(table.rows > 0 for table in result.tables if table.name.startswith("public."))

@@ -95,6 +95,7 @@ def table_rules(table: Table, overridden: set[str] = frozenset()) -> TableRules:
     not_null = {column.name for column in table.columns if column.not_null}
     combined: list[Branch] = [()]
     problems: list[str] = []
+    built_for: list[tuple[CheckCondition, list[Branch]]] = []
     for condition in conditions:
         if condition.columns and condition.columns <= overridden:
             continue
@@ -113,19 +114,37 @@ def table_rules(table: Table, overridden: set[str] = frozenset()) -> TableRules:
         ]
         if not merged:
             problems.append(
-                _refusal(
-                    table,
-                    condition,
-                    "contradicts the table's NOT NULL columns or its other CHECKs",
-                )
+                _refusal(table, condition, _contradiction(condition, options, built_for, not_null))
             )
             continue
+        built_for.append((condition, options))
         if len(merged) > MAX_BRANCHES:
             step = len(merged) / MAX_BRANCHES
             merged = [merged[int(index * step)] for index in range(MAX_BRANCHES)]
         combined = merged
     built = [rules for rules in (constrain(branch, not_null) for branch in combined) if rules]
     return TableRules(conditions, built or [BranchRules()], problems)
+
+
+def _contradiction(
+    condition: CheckCondition,
+    options: list[Branch],
+    earlier: list[tuple[CheckCondition, list[Branch]]],
+    not_null: set[str],
+) -> str:
+    """Why no branch of ``condition`` can hold: a NOT NULL column, or which CHECK it meets."""
+    if all(constrain(option, not_null) is None for option in options):
+        if all(constrain(option, set()) is not None for option in options):
+            return "cannot hold on its NOT NULL columns"
+        return "can never be true"
+    for other, other_options in earlier:
+        if not any(
+            constrain(mine + theirs, not_null) is not None
+            for mine in options
+            for theirs in other_options
+        ):
+            return f"contradicts CHECK {other.check.name}"
+    return "contradicts the table's other CHECKs taken together"
 
 
 def _refusal(table: Table, condition: CheckCondition, why: str) -> str:
