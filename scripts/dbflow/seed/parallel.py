@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,7 +39,7 @@ RowSource = Callable[[SeedPlan, TablePlan, list[ColumnPlan], int, int], Iterator
 def worker_count(plan: TablePlan, binary: bool) -> int:
     if not binary or format_row_binary is None or plan.total < PARALLEL_FROM:
         return 0
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not sys.platform.startswith("linux"):  # fork is the safe, cheap start method there
         return 0
     cores = len(os.sched_getaffinity(0))
     return cores if cores >= 2 else 0
