@@ -152,6 +152,18 @@ def test_seed_tasks_as_a_user_runs_them(project: Path) -> None:
     assert "--rows nope=3: no table 'nope' to seed" in bad.stderr
     remote = _run(project, INV, "db.seed-dev", "--target", "production")
     assert remote.returncode == 1 and "refusing to seed production" in remote.stderr
+    (project / "supabase" / "migrations" / "20250301000000_discounts.sql").write_text(
+        "create table public.discounts (id bigint primary key, percent int not null,"
+        " constraint small check (percent < 5), constraint large check (percent > 50));\n"
+    )
+    assert _run(project, INV, "db.up").returncode == 0
+    contradiction = _run(project, INV, "db.seed-dev")
+    assert contradiction.returncode == 1 and "Traceback" not in contradiction.stderr
+    assert "public.discounts: CHECK small" in contradiction.stderr
+    assert "contradicts CHECK large" in contradiction.stderr
+    assert "--fixed discounts.COLUMN=VALUE" in contradiction.stderr
+    empty = _run(project, INV, "db.seed-dev", "--rows", "discounts=0")
+    assert empty.returncode == 0, empty.stderr
 
 
 def test_push_and_diff_as_a_user_runs_them(project: Path, dbflow_databases: Any) -> None:
