@@ -156,3 +156,14 @@ def test_malformed_urls_are_refused_before_connecting(url: str, problem: str | N
     else:
         assert found is not None and problem in found
         assert "Leak" not in found and "77123" not in found
+
+
+def test_api_schemas_follow_the_supabase_config(tmp_path: Path) -> None:
+    (tmp_path / "supabase").mkdir()
+    (tmp_path / "supabase" / "config.toml").write_text(
+        '[api]\nschemas = ["public", "graphql_public", "api"]\n'
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.dbflow]\n")
+    assert load_settings(tmp_path, environ={}).api_schemas == ("public", "graphql_public", "api")
+    (tmp_path / "pyproject.toml").write_text('[tool.dbflow]\napi_schemas = ["api"]\n')
+    assert load_settings(tmp_path, environ={}).api_schemas == ("api",)

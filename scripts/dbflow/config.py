@@ -108,6 +108,15 @@ def supabase_major_version(root: Path) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def supabase_api_schemas(root: Path) -> tuple[str, ...]:
+    """The schemas the API serves: public, then ``[api] schemas`` of supabase/config.toml (as
+    the Supabase CLI's type generator reads them)."""
+    api = supabase_config(root).get("api", {})
+    listed = api.get("schemas", []) if isinstance(api, dict) else []
+    names = [name for name in listed if isinstance(name, str)] if isinstance(listed, list) else []
+    return tuple(dict.fromkeys(["public", *names]))
+
+
 def find_project_root(start: Path | None = None) -> Path:
     """The nearest directory at or above ``start`` with a pyproject.toml or a supabase/ folder."""
     here = (start or Path.cwd()).resolve()
@@ -218,7 +227,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         dev_seed_paths=_as_strings(raw, "dev_seed_paths", ("seeds/dev/*.sql",)),
         test_seed_paths=_as_strings(raw, "test_seed_paths", ("seeds/test/*.sql",)),
         port=_as_port(raw.get("port", DEFAULT_PORT)),
-        api_schemas=_as_strings(raw, "api_schemas", ("public",)),
+        api_schemas=_as_strings(raw, "api_schemas", supabase_api_schemas(root)),
         data_dir=root / _as_str(raw, "data_dir", ".dbflow"),
         strict=_as_bool(raw.get("strict", False), "strict"),
         run_as=str(run_as) if run_as else None,

@@ -1,45 +1,47 @@
 """``inv db.types``: TypeScript types of the database for supabase-js.
 
-The output has the shape the Supabase CLI's ``gen types typescript`` produces: a
-``Database`` type with, per exposed schema, ``Tables`` (``Row``, ``Insert``, ``Update``,
-``Relationships``), ``Views``, ``Functions`` (``Args``, ``Returns``), ``Enums`` and
-``CompositeTypes``, plus the ``Json`` type and the ``Tables<>``/``Enums<>`` helpers.
+The output is what the Supabase CLI's ``gen types typescript`` (postgres-meta) produces,
+compared structurally in the test suite: a ``Database`` type with, per API schema,
+``Tables`` (``Row``, ``Insert``, ``Update``, ``Relationships``), ``Views``, ``Functions``
+(overloads as a union of ``{ Args; Returns }``), ``Enums`` and ``CompositeTypes``; the
+``Json`` type; the ``Tables``/``TablesInsert``/``TablesUpdate``/``Enums``/``CompositeTypes``
+helpers (with their ``{ schema }`` forms); and ``Constants`` (each enum's values).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
 
-from dbflow.catalog.model import Column, Function, Table, TableKey, View
-from dbflow.catalog.read import read_catalog
+from dbflow.catalog.model import Catalog, Column, Function, Table, TableKey, View
+from dbflow.catalog.read import read_all_enums, read_catalog
 from dbflow.connection import Conn
 
-Enums = dict[TableKey, tuple[str, ...]]
-
-_NUMBER = {"int2", "int4", "int8", "float4", "float8", "numeric", "money", "oid"}
+_NUMBER = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 _STRING = {
-    "text",
-    "varchar",
+    "bytea",
     "bpchar",
-    "char",
-    "name",
-    "citext",
-    "uuid",
+    "varchar",
     "date",
+    "text",
+    "citext",
     "time",
     "timetz",
     "timestamp",
     "timestamptz",
+    "uuid",
+    "vector",
     "interval",
-    "bytea",
-    "inet",
-    "cidr",
-    "macaddr",
-    "tsvector",
-    "point",
-    "regclass",
 }  # fmt: skip  (a word list, several to a line)
+# What dbflow typed more precisely before; kept with ``specific=True``.
+_SPECIFIC = {
+    "inet": "string", "cidr": "string", "macaddr": "string", "tsvector": "string",
+    "point": "string", "char": "string", "name": "string", "money": "number", "oid": "number",
+}  # fmt: skip
+_UNNAMED_ARGUMENT_TYPES = {"json", "jsonb", "text"}  # what PostgREST passes as one body
+_INPUT_MODES = {"i", "b", "v"}
 
 _HEADER = """export type Json =
   | string
@@ -48,108 +50,164 @@ _HEADER = """export type Json =
   | null
   | { [key: string]: Json | undefined }
   | Json[]
-
-"""
-
-_HELPERS = """
-type DefaultSchema = Database[Extract<keyof Database, "public">]
-
-export type Tables<
-  TableName extends keyof (DefaultSchema["Tables"] & DefaultSchema["Views"]),
-> = (DefaultSchema["Tables"] & DefaultSchema["Views"])[TableName] extends { Row: infer R }
-  ? R
-  : never
-
-export type TablesInsert<TableName extends keyof DefaultSchema["Tables"]> =
-  DefaultSchema["Tables"][TableName] extends { Insert: infer I } ? I : never
-
-export type TablesUpdate<TableName extends keyof DefaultSchema["Tables"]> =
-  DefaultSchema["Tables"][TableName] extends { Update: infer U } ? U : never
-
-export type Enums<EnumName extends keyof DefaultSchema["Enums"]> =
-  DefaultSchema["Enums"][EnumName]
 """
 
 
-def generate_types(conn: Conn, schemas: Iterable[str]) -> str:
-    wanted = list(schemas)
+@dataclass
+class _Context:
+    catalog: Catalog
+    schemas: list[str]
+    enums: dict[TableKey, tuple[str, ...]]
+    specific: bool
+
+    def ts(self, type_name: str, schema: str, type_schema: str | None = None) -> str:
+        """The TypeScript type of a pg_type name (an array's name starts with '_')."""
+        if type_name == "bool":
+            return "boolean"
+        if type_name in _NUMBER:
+            return "number"
+        if type_name in _STRING:
+            return "string"
+        if type_name in ("json", "jsonb"):
+            return "Json"
+        if type_name == "void":
+            return "undefined"
+        if type_name == "record":
+            return "Record<string, unknown>"
+        if type_name.startswith("_"):
+            return f"({self.ts(type_name[1:], schema, type_schema)})[]"
+        if self.specific and type_name in _SPECIFIC:
+            return _SPECIFIC[type_name]
+        preferred = type_schema or schema
+        enum = self._named(type_name, preferred, self.enums)
+        if enum is not None:
+            if enum[0] in self.schemas:
+                return f'Database["{enum[0]}"]["Enums"]["{enum[1]}"]'
+            return " | ".join(json.dumps(label) for label in self.enums[enum])
+        composite = self._named(type_name, preferred, self.catalog.composite_types)
+        if composite is not None:
+            if composite[0] in self.schemas:
+                return f'Database["{composite[0]}"]["CompositeTypes"]["{composite[1]}"]'
+            return "unknown"
+        for kind, relations in (("Tables", self.catalog.tables), ("Views", self.catalog.views)):
+            relation = self._named(type_name, preferred, relations)
+            if relation is not None:
+                if relation[0] in self.schemas:
+                    return f'Database["{relation[0]}"]["{kind}"]["{relation[1]}"]["Row"]'
+                return "unknown"
+        return "unknown"
+
+    @staticmethod
+    def _named(name: str, preferred: str, known: Iterable[TableKey]) -> TableKey | None:
+        matches = [key for key in known if key[1] == name]
+        for key in matches:
+            if key[0] == preferred:
+                return key
+        return matches[0] if matches else None
+
+    def column(self, column: Column, schema: str) -> str:
+        kind = self.ts(("_" if column.is_array else "") + column.base_type, schema)
+        return nullable(kind, not column.not_null)
+
+
+def nullable(kind: str, is_nullable: bool) -> str:
+    """``T | null``; a NOT NULL Json is ``NonNullable<Json>`` (Json includes null);
+    ``unknown`` already includes null."""
+    if kind == "Json" and not is_nullable:
+        return "NonNullable<Json>"
+    if kind in ("unknown", "any") or not is_nullable:
+        return kind
+    return f"{kind} | null"
+
+
+def generate_types(conn: Conn, schemas: Iterable[str], *, specific: bool = False) -> str:
+    wanted = sorted(dict.fromkeys(schemas))
     catalog = read_catalog(conn, wanted)
-    enums = catalog.enums
+    context = _Context(catalog, wanted, read_all_enums(conn), specific)
     lines = [_HEADER, "export type Database = {"]
     for schema in wanted:
-        tables = [t for key, t in sorted(catalog.tables.items()) if key[0] == schema]
-        lines.append(f"  {schema}: {{")
-        lines.append("    Tables: {")
-        for table in tables:
-            lines.extend(_table(table, schema, enums))
-        if not tables:
-            lines.append("      [_ in never]: never")
-        lines.append("    }")
-        views = [view for key, view in sorted(catalog.views.items()) if key[0] == schema]
-        lines.extend(_views(views, schema, enums))
-        functions = [f for f in catalog.functions if f.schema == schema and _is_callable(f)]
-        lines.extend(_functions(functions, schema, enums))
-        lines.append("    Enums: {")
-        schema_enums = {name: labels for (owner, name), labels in enums.items() if owner == schema}
-        for name, labels in sorted(schema_enums.items()):
-            lines.append(f"      {name}: {' | '.join(json.dumps(label) for label in labels)}")
-        if not schema_enums:
-            lines.append("      [_ in never]: never")
-        lines.append("    }")
-        lines.append("    CompositeTypes: {")
-        lines.append("      [_ in never]: never")
-        lines.append("    }")
-        lines.append("  }")
+        lines.extend(_schema(context, schema))
     lines.append("}")
-    if "public" in wanted:
-        lines.append(_HELPERS)
+    lines.append(_helpers("public" if "public" in wanted else wanted[0]))
+    lines.append(_constants(context))
     return "\n".join(lines) + "\n"
 
 
-def ts_type(base: str, is_array: bool, schema: str, enums: Enums) -> str:
-    if (schema, base) in enums:
-        scalar = f'Database["{schema}"]["Enums"]["{base}"]'
-    elif base == "bool":
-        scalar = "boolean"
-    elif base in _NUMBER:
-        scalar = "number"
-    elif base in ("json", "jsonb"):
-        scalar = "Json"
-    elif base in _STRING:
-        scalar = "string"
-    else:
-        scalar = "unknown"
-    return f"{scalar}[]" if is_array else scalar
+def _schema(context: _Context, schema: str) -> list[str]:
+    catalog = context.catalog
+    functions = _callable(context, schema)
+    tables = [t for key, t in sorted(catalog.tables.items()) if key[0] == schema]
+    views = [v for key, v in sorted(catalog.views.items()) if key[0] == schema]
+    lines = [f"  {schema}: {{", "    Tables: {"]
+    for table in tables:
+        lines.extend(_table(context, schema, table, functions))
+    lines.extend(["      [_ in never]: never"] if not tables else [])
+    lines.extend(["    }", "    Views: {"])
+    for view in views:
+        lines.extend(_view(context, schema, view, functions))
+    lines.extend(["      [_ in never]: never"] if not views else [])
+    lines.extend(["    }", "    Functions: {"])
+    lines.extend(_functions(context, schema, functions))
+    lines.extend(["    }", "    Enums: {"])
+    enums = sorted(
+        (name, labels) for (owner, name), labels in context.enums.items() if owner == schema
+    )
+    for name, labels in enums:
+        lines.append(f"      {name}: {' | '.join(json.dumps(label) for label in labels)}")
+    lines.extend(["      [_ in never]: never"] if not enums else [])
+    lines.extend(["    }", "    CompositeTypes: {"])
+    composites = sorted(
+        (name, attributes)
+        for (owner, name), attributes in catalog.composite_types.items()
+        if owner == schema
+    )
+    for name, attributes in composites:
+        lines.append(f"      {name}: {{")
+        for attribute, type_name in attributes:
+            lines.append(f"        {attribute}: {nullable(context.ts(type_name, schema), True)}")
+        lines.append("      }")
+    lines.extend(["      [_ in never]: never"] if not composites else [])
+    lines.extend(["    }", "  }"])
+    return lines
 
 
-def _field(column: Column, schema: str, enums: Enums) -> str:
-    kind = ts_type(column.base_type, column.is_array, schema, enums)
-    return f"{kind} | null" if not column.not_null else kind
-
-
-def _table(table: Table, schema: str, enums: Enums) -> list[str]:
-    name = table.key[1]
-    lines = [f"      {name}: {{", "        Row: {"]
-    for column in table.columns:
-        lines.append(f"          {column.name}: {_field(column, schema, enums)}")
+def _table(
+    context: _Context, schema: str, table: Table, functions: list[tuple[Function, list[int]]]
+) -> list[str]:
+    columns = sorted(table.columns, key=lambda column: column.name)
+    lines = [f"      {table.key[1]}: {{", "        Row: {"]
+    for column in columns:
+        lines.append(f"          {column.name}: {context.column(column, schema)}")
+    lines.extend(_computed_fields(context, schema, table.key[1], functions))
     lines.append("        }")
     for section in ("Insert", "Update"):
         lines.append(f"        {section}: {{")
-        for column in table.columns:
+        for column in columns:
             if column.generated or column.identity == "a":
                 lines.append(f"          {column.name}?: never")
                 continue
             optional = section == "Update" or (
-                not column.not_null or column.has_default or column.identity == "d"
+                not column.not_null or column.has_default or bool(column.identity)
             )
             marker = "?" if optional else ""
-            lines.append(f"          {column.name}{marker}: {_field(column, schema, enums)}")
+            lines.append(f"          {column.name}{marker}: {context.column(column, schema)}")
         lines.append("        }")
-    lines.append("        Relationships: [")
+    lines.extend(_relationships(table, schema))
+    lines.append("      }")
+    return lines
+
+
+def _relationships(table: Table, schema: str) -> list[str]:
+    """Foreign keys to relations of the same schema (what PostgREST can embed)."""
     unique = {tuple(sorted(key.columns)) for key in table.unique_keys if key.columns}
     if table.primary_key:
         unique.add(tuple(sorted(table.primary_key)))
-    for fk in table.foreign_keys:
+    keys = sorted(
+        (fk for fk in table.foreign_keys if fk.target[0] == schema),
+        key=lambda fk: (fk.name, fk.target[1], json.dumps(list(fk.target_columns))),
+    )
+    lines = ["        Relationships: ["]
+    for fk in keys:
         one_to_one = "true" if tuple(sorted(fk.columns)) in unique else "false"
         lines.extend(
             [
@@ -163,72 +221,245 @@ def _table(table: Table, schema: str, enums: Enums) -> list[str]:
             ]
         )
     lines.append("        ]")
-    lines.append("      }")
     return lines
 
 
-def _views(views: list[View], schema: str, enums: Enums) -> list[str]:
-    lines = ["    Views: {"]
-    for view in views:
-        fields = [
-            f"          {column.name}: {ts_type(column.base_type, column.is_array, schema, enums)}"
-            " | null"
-            for column in view.columns
-        ]
-        lines.extend(
-            [
-                f"      {view.key[1]}: {{",
-                "        Row: {",
-                *fields,
-                "        }",
-                "        Relationships: []",
-                "      }",
-            ]
-        )
-    if not views:
-        lines.append("      [_ in never]: never")
-    lines.append("    }")
+def _view(
+    context: _Context, schema: str, view: View, functions: list[tuple[Function, list[int]]]
+) -> list[str]:
+    columns = sorted(view.columns, key=lambda column: column.name)
+    lines = [f"      {view.key[1]}: {{", "        Row: {"]
+    for column in columns:
+        kind = context.ts(("_" if column.is_array else "") + column.base_type, schema)
+        lines.append(f"          {column.name}: {nullable(kind, True)}")
+    lines.extend(_computed_fields(context, schema, view.key[1], functions))
+    lines.append("        }")
+    for section, enabled in (("Insert", view.insertable), ("Update", view.updatable)):
+        if not enabled or view.materialized:
+            continue
+        lines.append(f"        {section}: {{")
+        for column in columns:
+            if column.name not in view.updatable_columns:
+                lines.append(f"          {column.name}?: never")
+                continue
+            kind = context.ts(("_" if column.is_array else "") + column.base_type, schema)
+            lines.append(f"          {column.name}?: {nullable(kind, True)}")
+        lines.append("        }")
+    lines.extend(["        Relationships: []", "      }"])
     return lines
 
 
-def _is_callable(function: Function) -> bool:
-    """What supabase-js can call with ``rpc``: functions, not trigger functions."""
-    return function.kind == "f" and function.returns not in ("trigger", "event_trigger")
-
-
-def _functions(functions: list[Function], schema: str, enums: Enums) -> list[str]:
-    lines = ["    Functions: {"]
-    for function in functions:
-        types = function.argument_types
-        modes = function.argument_modes or ("i",) * len(types)
-        inputs = [
-            (arg_name, arg_type)
-            for arg_name, arg_type, mode in zip(function.argument_names, types, modes, strict=False)
-            if mode in ("i", "b", "v") and arg_name
+def _callable(context: _Context, schema: str) -> list[tuple[Function, list[int]]]:
+    """The functions PostgREST exposes as RPC (with the positions of their input
+    arguments): none of trigger type; unnamed arguments only where PostgREST can pass them
+    (one json/jsonb/text body, defaults of those types, or a row of a relation)."""
+    found = []
+    for function in context.catalog.functions:
+        if function.schema != schema or function.kind != "f":
+            continue
+        if function.returns in ("trigger", "event_trigger"):
+            continue
+        inputs = _inputs(function)
+        names = [
+            function.argument_names[i] if i < len(function.argument_names) else "" for i in inputs
         ]
-        first_optional = len(inputs) - function.defaults
-        lines.append(f"      {function.name}: {{")
-        if inputs:
-            lines.append("        Args: {")
-            for index, (arg_name, arg_type) in enumerate(inputs):
-                marker = "?" if index >= first_optional else ""
-                lines.append(
-                    f"          {arg_name}{marker}: {_named_type(arg_type, schema, enums)}"
-                )
-            lines.append("        }")
-        else:
-            lines.append("        Args: never")
-        returns = function.returns
-        result = "undefined" if returns == "void" else _named_type(returns, schema, enums)
-        lines.append(f"        Returns: {result}{'[]' if function.returns_set else ''}")
-        lines.append("      }")
+        defaulted = set(inputs[len(inputs) - function.defaults :]) if function.defaults else set()
+        types = [function.argument_types[i] for i in inputs]
+        relations = [_argument_relation(function, i) for i in inputs]
+        if (
+            not inputs
+            or all(names)
+            or all(
+                name or (i in defaulted and kind in _UNNAMED_ARGUMENT_TYPES)
+                for name, i, kind in zip(names, inputs, types, strict=True)
+            )
+            or (len(inputs) == 1 and (types[0] in _UNNAMED_ARGUMENT_TYPES or relations[0]))
+        ):
+            found.append((function, inputs))
+    return sorted(found, key=lambda item: item[0].name)
+
+
+def _inputs(function: Function) -> list[int]:
+    modes = function.argument_modes or ("i",) * len(function.argument_types)
+    return [i for i, mode in enumerate(modes) if mode in _INPUT_MODES]
+
+
+def _argument_relation(function: Function, index: int) -> str:
+    relations = function.argument_relations
+    return relations[index] if index < len(relations) else ""
+
+
+def _functions(
+    context: _Context, schema: str, functions: list[tuple[Function, list[int]]]
+) -> list[str]:
     if not functions:
-        lines.append("      [_ in never]: never")
-    lines.append("    }")
+        return ["      [_ in never]: never"]
+    by_name: dict[str, list[tuple[Function, list[int]]]] = {}
+    for function, inputs in functions:
+        by_name.setdefault(function.name, []).append((function, inputs))
+    lines = []
+    for name, overloads in by_name.items():
+        signatures = [
+            _signature(context, schema, function, inputs) for function, inputs in overloads
+        ]
+        lines.append(f"      {name}:")
+        lines.append(
+            "\n        | ".join(signatures) if len(signatures) > 1 else f"        {signatures[0]}"
+        )
     return lines
 
 
-def _named_type(type_name: str, schema: str, enums: Enums) -> str:
-    """The TypeScript type of a pg_type name (an array type's name starts with '_')."""
-    is_array = type_name.startswith("_")
-    return ts_type(type_name[1:] if is_array else type_name, is_array, schema, enums)
+def _signature(context: _Context, schema: str, function: Function, inputs: list[int]) -> str:
+    args = _args(context, schema, function, inputs)
+    returns = _returns(context, schema, function)
+    if _row_error(context, function, inputs):
+        message = (
+            f"the function {schema}.{function.name} with parameter or with a single unnamed "
+            "json/jsonb parameter, but no matches were found in the schema cache"
+        )
+        return f"{{ Args: {args}; Returns: {{ error: true }} & {json.dumps(message)} }}"
+    setof = _setof(context, function)
+    many = function.rows > 1
+    suffix = "[]" if function.returns_set and not (not many and setof) else ""
+    extra = f"; SetofOptions: {setof}" if setof else ""
+    return f"{{ Args: {args}; Returns: {returns}{suffix}{extra} }}"
+
+
+def _args(context: _Context, schema: str, function: Function, inputs: list[int]) -> str:
+    if not inputs:
+        return "Record<PropertyKey, never>"
+    defaulted = set(inputs[len(inputs) - function.defaults :]) if function.defaults else set()
+    parts = []
+    for i in inputs:
+        name = function.argument_names[i] if i < len(function.argument_names) else ""
+        type_schema = function.argument_schemas[i] if i < len(function.argument_schemas) else None
+        kind = context.ts(function.argument_types[i], schema, type_schema)
+        parts.append(f"{json.dumps(name)}{'?' if i in defaulted else ''}: {kind}")
+    return "{ " + "; ".join(parts) + " }"
+
+
+def _returns(context: _Context, schema: str, function: Function) -> str:
+    modes = function.argument_modes
+    table_columns = [i for i, mode in enumerate(modes) if mode == "t"]
+    if table_columns:  # RETURNS TABLE (...)
+        fields = [
+            f"{json.dumps(function.argument_names[i])}: "
+            + context.ts(function.argument_types[i], schema, _schema_of(function, i))
+            for i in table_columns
+        ]
+        return "{ " + "; ".join(fields) + " }"
+    relation = function.returns_relation
+    if relation and function.returns_schema == schema:
+        columns = _relation_columns(context, (schema, relation))
+        if columns is not None:
+            fields = [
+                f"{json.dumps(column.name)}: {context.column(column, schema)}"
+                if not view
+                else f"{json.dumps(column.name)}: "
+                + nullable(
+                    context.ts(("_" if column.is_array else "") + column.base_type, schema), True
+                )
+                for column, view in columns
+            ]
+            return "{ " + "; ".join(fields) + " }"
+    return context.ts(function.returns, schema, function.returns_schema)
+
+
+def _schema_of(function: Function, index: int) -> str | None:
+    return function.argument_schemas[index] if index < len(function.argument_schemas) else None
+
+
+def _relation_columns(context: _Context, key: TableKey) -> list[tuple[Column, bool]] | None:
+    if key in context.catalog.tables:
+        return [
+            (column, False)
+            for column in sorted(context.catalog.tables[key].columns, key=lambda c: c.name)
+        ]
+    if key in context.catalog.views:
+        return [
+            (column, True)
+            for column in sorted(context.catalog.views[key].columns, key=lambda c: c.name)
+        ]
+    return None
+
+
+def _return_relation_name(context: _Context, function: Function) -> str | None:
+    """The table, view or composite type whose rows a function returns (by name)."""
+    if function.returns_relation:
+        return function.returns_relation
+    if (function.returns_schema, function.returns) in context.catalog.composite_types:
+        return function.returns
+    return None
+
+
+def _setof(context: _Context, function: Function) -> str | None:
+    target = _return_relation_name(context, function)
+    many = function.rows > 1
+    options = None
+    if target:
+        options = (
+            f'{{ from: "*"; to: {json.dumps(target)}; isOneToOne: {str(not many).lower()}; '
+            f"isSetofReturn: {str(function.returns_set).lower()} }}"
+        )
+    if len(function.argument_types) == 1:
+        source = function.argument_relations[0] if function.argument_relations else ""
+        if source and target:
+            if function.returns_set and function.returns_relation:
+                options = (
+                    f"{{ from: {json.dumps(source)}; to: {json.dumps(target)}; "
+                    f"isOneToOne: {str(not many).lower()}; isSetofReturn: true }}"
+                )
+            elif not function.returns_set or not function.returns_relation:
+                options = (
+                    f"{{ from: {json.dumps(source)}; to: {json.dumps(target)}; "
+                    "isOneToOne: true; isSetofReturn: false }"
+                )
+    return options
+
+
+def _row_error(context: _Context, function: Function, inputs: list[int]) -> bool:
+    """A single unnamed argument of a relation's row type, returning no relation: PostgREST
+    cannot call it (it is only a computed field)."""
+    if len(inputs) != 1:
+        return False
+    index = inputs[0]
+    name = function.argument_names[index] if index < len(function.argument_names) else ""
+    return (
+        not name
+        and bool(_argument_relation(function, index))
+        and not _return_relation_name(context, function)
+    )
+
+
+def _computed_fields(
+    context: _Context, schema: str, relation: str, functions: list[tuple[Function, list[int]]]
+) -> list[str]:
+    """Functions taking one row of ``relation``: selectable like columns (computed fields)."""
+    lines = []
+    for function, inputs in functions:
+        if len(inputs) == 1 and _argument_relation(function, inputs[0]) == relation:
+            kind = nullable(_returns(context, schema, function), True)
+            lines.append(f"          {function.name}: {kind}")
+    return lines
+
+
+def _helpers(default_schema: str) -> str:
+    schema = json.dumps(default_schema)
+    return (
+        '\ntype DatabaseWithoutInternals = Omit<Database, "__InternalSupabase">\n\n'
+        f"type DefaultSchema = DatabaseWithoutInternals[Extract<keyof Database, {schema}>]\n\n"
+        + resources.files("dbflow").joinpath("typegen_helpers.ts").read_text(encoding="utf-8")
+    )
+
+
+def _constants(context: _Context) -> str:
+    lines = ["export const Constants = {"]
+    for schema in context.schemas:
+        lines.extend([f"  {schema}: {{", "    Enums: {"])
+        for (owner, name), labels in sorted(context.enums.items()):
+            if owner == schema:
+                values = ", ".join(json.dumps(label) for label in labels)
+                lines.append(f"      {name}: [{values}],")
+        lines.extend(["    },", "  },"])
+    lines.append("} as const")
+    return "\n".join(lines)

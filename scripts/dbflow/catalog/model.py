@@ -98,6 +98,9 @@ class View:
     definition: str  # pg_get_viewdef
     acl: str  # the privileges, as aclitems sorted and joined by spaces
     columns: tuple[Column, ...]
+    insertable: bool = False  # INSERT goes through (auto-updatable, or an INSTEAD trigger)
+    updatable: bool = False  # UPDATE goes through
+    updatable_columns: tuple[str, ...] = ()  # the columns an INSERT or UPDATE can set
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,11 @@ class Function:
     defaults: int  # how many trailing input arguments have defaults
     returns: str  # return type name
     returns_set: bool
+    returns_schema: str = ""  # the schema of the return type
+    returns_relation: str = ""  # the table or view whose row type it returns, if one
+    rows: float = 0.0  # the planner's row estimate (ROWS)
+    argument_relations: tuple[str, ...] = ()  # per argument: the relation of its row type, or ""
+    argument_schemas: tuple[str, ...] = ()  # per argument: the schema of its type
 
     @property
     def signature(self) -> str:
@@ -152,6 +160,8 @@ class Catalog:
     views: dict[TableKey, View] = field(default_factory=dict)
     functions: list[Function] = field(default_factory=list)
     enums: dict[TableKey, tuple[str, ...]] = field(default_factory=dict)
+    # composite types (not a table's row type): (schema, name) -> ((attribute, type name), ...)
+    composite_types: dict[TableKey, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     indexes: list[Index] = field(default_factory=list)
     extensions: dict[str, str] = field(default_factory=dict)  # extension -> schema
     publications: dict[str, tuple[str, ...]] = field(default_factory=dict)  # -> 'schema.table's

@@ -15,6 +15,7 @@ from dbflow.catalog.model import (
     Index,
     Policy,
     Table,
+    TableKey,
     Trigger,
     UniqueKey,
     View,
@@ -136,7 +137,13 @@ ORDER BY 1, 2
 _VIEWS = """
 SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', coalesce(c.reloptions::text, ''),
        pg_get_viewdef(c.oid),
-       coalesce(array_to_string(ARRAY(SELECT unnest(c.relacl)::text ORDER BY 1), ' '), '')
+       coalesce(array_to_string(ARRAY(SELECT unnest(c.relacl)::text ORDER BY 1), ' '), ''),
+       c.relkind = 'v' AND (pg_relation_is_updatable(c.oid, true) & 8) = 8,
+       c.relkind = 'v' AND (pg_relation_is_updatable(c.oid, true) & 4) = 4,
+       ARRAY(SELECT a.attname FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+               AND c.relkind = 'v' AND pg_column_is_updatable(c.oid, a.attnum, true)
+             ORDER BY a.attnum)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s)
 ORDER BY n.nspname, c.relname
@@ -148,9 +155,21 @@ SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_f
        coalesce(p.proargmodes::text[], '{}'),
        ARRAY(SELECT typname FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
              WITH ORDINALITY u(oid, i) JOIN pg_type ON pg_type.oid = u.oid ORDER BY i),
-       p.pronargdefaults, rt.typname, p.proretset
+       p.pronargdefaults, rt.typname, p.proretset,
+       rtn.nspname, coalesce((SELECT rc.relname FROM pg_class rc WHERE rc.oid = rt.typrelid
+                              AND rc.relkind IN ('r', 'v', 'm', 'f', 'p')), ''),
+       p.prorows,
+       ARRAY(SELECT coalesce((SELECT c.relname FROM pg_class c WHERE c.oid = at.typrelid
+                              AND c.relkind IN ('r', 'v', 'm', 'f', 'p')), '')
+             FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
+             WITH ORDINALITY u(oid, i) JOIN pg_type at ON at.oid = u.oid ORDER BY i),
+       ARRAY(SELECT atn.nspname
+             FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
+             WITH ORDINALITY u(oid, i) JOIN pg_type at ON at.oid = u.oid
+             JOIN pg_namespace atn ON atn.oid = at.typnamespace ORDER BY i)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_type rt ON rt.oid = p.prorettype
+JOIN pg_namespace rtn ON rtn.oid = rt.typnamespace
 WHERE n.nspname = ANY(%(schemas)s) AND p.prokind IN ('f', 'p')
   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                   AND d.objid = p.oid AND d.deptype = 'e')
@@ -162,6 +181,27 @@ SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
 FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
 JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE n.nspname = ANY(%(schemas)s) GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+_ALL_ENUMS = """
+SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
+JOIN pg_namespace n ON n.oid = t.typnamespace
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+_COMPOSITE_TYPES = """
+SELECT n.nspname, t.typname,
+       ARRAY(SELECT a.attname FROM pg_attribute a
+             WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum),
+       ARRAY(SELECT at.typname FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
+             WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+WHERE t.typtype = 'c' AND n.nspname = ANY(%(schemas)s)
+ORDER BY 1, 2
 """
 
 _EXTENSIONS = """
@@ -240,6 +280,11 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
             defaults,
             returns,
             returns_set,
+            returns_schema,
+            returns_relation,
+            rows,
+            arg_relations,
+            arg_schemas,
         ) = row
         catalog.functions.append(
             Function(
@@ -254,10 +299,19 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
                 defaults or 0,
                 returns,
                 bool(returns_set),
+                returns_schema,
+                returns_relation,
+                float(rows or 0),
+                tuple(arg_relations),
+                tuple(arg_schemas),
             )
         )
     catalog.enums = {
         (schema, name): tuple(labels) for schema, name, labels in conn.execute(_ENUMS, params)
+    }
+    catalog.composite_types = {
+        (schema, name): tuple(zip(attributes, types, strict=True))
+        for schema, name, attributes, types in conn.execute(_COMPOSITE_TYPES, params)
     }
     catalog.extensions = dict(conn.execute(_EXTENSIONS).fetchall())
     catalog.publications = {name: tuple(tables) for name, tables in conn.execute(_PUBLICATIONS)}
@@ -369,7 +423,8 @@ def _read_views(conn: Conn, catalog: Catalog, schemas: list[str]) -> None:
     columns: dict[int, list[Column]] = {}
     for row in conn.execute(_COLUMNS, {"oids": [row[0] for row in rows]}):
         columns.setdefault(row[0], []).append(_column(row[1:]))
-    for oid, schema, name, materialized, options, definition, acl in rows:
+    for oid, schema, name, materialized, options, definition, acl, *writable in rows:
+        insertable, updatable, updatable_columns = writable
         catalog.views[(schema, name)] = View(
             (schema, name),
             bool(materialized),
@@ -377,6 +432,9 @@ def _read_views(conn: Conn, catalog: Catalog, schemas: list[str]) -> None:
             definition,
             acl,
             tuple(columns.get(oid, [])),
+            bool(insertable),
+            bool(updatable),
+            tuple(updatable_columns),
         )
 
 
@@ -408,3 +466,8 @@ def _insert_targets(
             )
             targets.append((key, columns))
     return tuple(targets)
+
+
+def read_all_enums(conn: Conn) -> dict[TableKey, tuple[str, ...]]:
+    """Every enum of the database, whatever its schema (types name enums of other schemas)."""
+    return {(schema, name): tuple(labels) for schema, name, labels in conn.execute(_ALL_ENUMS)}
