@@ -19,6 +19,12 @@ from dbflow.connection import connect
 from dbflow.typegen import generate_types
 
 POSTGRES_META_VERSION = "0.99.0"
+# Every feature the generator has to get right: overloads (and the ones PostgREST cannot tell
+# apart), composites, domains, arrays of enums, enums of another schema, views, materialized
+# views, updatable views, relationships through views, RETURNS TABLE, SETOF, OUT and INOUT
+# parameters, record, computed fields, unnamed arguments, variadic, identity and generated
+# columns, and types postgres-meta leaves unknown.
+KITCHEN_SINK = (Path(__file__).resolve().parent / "typescript" / "kitchen_sink.sql").read_text()
 COMPARE = Path(__file__).resolve().parent / "typescript" / "compare_types.mjs"
 NPM = shutil.which("npm")
 NODE = shutil.which("node")
@@ -93,4 +99,15 @@ def test_the_example_app_types_as_postgres_meta_writes_them(
     with connect(db_url) as conn:
         ours = generate_types(conn, schemas)
     theirs = postgres_meta_types(postgres_meta, db_url, schemas)
+    assert differences(postgres_meta, ours, theirs) == []
+
+
+@pytest.mark.parametrize("schemas", [["public"], ["extra", "public"]], ids=["public", "two"])
+def test_every_feature_as_postgres_meta_writes_it(
+    postgres_meta: Path, bare_db_url: str, schemas: list[str]
+) -> None:
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute(KITCHEN_SINK)
+        ours = generate_types(conn, schemas)
+    theirs = postgres_meta_types(postgres_meta, bare_db_url, schemas)
     assert differences(postgres_meta, ours, theirs) == []

@@ -10,6 +10,8 @@ helpers (with their ``{ schema }`` forms); and ``Constants`` (each enum's values
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,6 +61,7 @@ class _Context:
     schemas: list[str]
     enums: dict[TableKey, tuple[str, ...]]
     specific: bool
+    relationships: list[_Relationship] = dataclasses.field(default_factory=list)
 
     def ts(self, type_name: str, schema: str, type_schema: str | None = None) -> str:
         """The TypeScript type of a pg_type name (an array's name starts with '_')."""
@@ -124,6 +127,7 @@ def generate_types(conn: Conn, schemas: Iterable[str], *, specific: bool = False
     wanted = sorted(dict.fromkeys(schemas))
     catalog = read_catalog(conn, wanted)
     context = _Context(catalog, wanted, read_all_enums(conn), specific)
+    context.relationships = relationships(catalog)
     lines = [_HEADER, "export type Database = {"]
     for schema in wanted:
         lines.extend(_schema(context, schema))
@@ -192,31 +196,87 @@ def _table(
             marker = "?" if optional else ""
             lines.append(f"          {column.name}{marker}: {context.column(column, schema)}")
         lines.append("        }")
-    lines.extend(_relationships(table, schema))
+    lines.extend(_relationship_lines(context, table.key))
     lines.append("      }")
     return lines
 
 
-def _relationships(table: Table, schema: str) -> list[str]:
-    """Foreign keys to relations of the same schema (what PostgREST can embed)."""
-    unique = {tuple(sorted(key.columns)) for key in table.unique_keys if key.columns}
+@dataclass(frozen=True)
+class _Relationship:
+    name: str
+    source: TableKey
+    columns: tuple[str, ...]
+    one_to_one: bool
+    target: TableKey
+    target_columns: tuple[str, ...]
+
+
+def relationships(catalog: Catalog) -> list[_Relationship]:
+    """What PostgREST can embed: every foreign key, and the same key seen through views that
+    expose all its columns (view to table, table to view, view to view)."""
+    found = []
+    for table in catalog.tables.values():
+        for fk in table.foreign_keys:
+            base = _Relationship(
+                fk.name, table.key, fk.columns, _one_to_one(table, fk.columns), fk.target,
+                fk.target_columns,
+            )  # fmt: skip
+            found.append(base)
+            sources = [k for k in catalog.view_keys if k.side == "f" and k.table == table.key
+                       and k.constraint == fk.name]  # fmt: skip
+            targets = [k for k in catalog.view_keys if k.side == "f_ref" and k.table == fk.target
+                       and k.constraint == fk.name]  # fmt: skip
+            for key in sources:
+                for columns in itertools.product(*key.columns):
+                    found.append(dataclasses.replace(base, source=key.view, columns=columns))
+            for key in targets:
+                for columns in itertools.product(*key.columns):
+                    found.append(dataclasses.replace(base, target=key.view, target_columns=columns))
+            for source in sources:
+                for columns in itertools.product(*source.columns):
+                    for target in targets:
+                        for target_columns in itertools.product(*target.columns):
+                            found.append(
+                                dataclasses.replace(
+                                    base,
+                                    source=source.view,
+                                    columns=columns,
+                                    target=target.view,
+                                    target_columns=target_columns,
+                                )
+                            )
+    return found
+
+
+def _one_to_one(table: Table, columns: tuple[str, ...]) -> bool:
+    """The key's columns, in its order, are a primary key or unique constraint of the table
+    (whose columns count in table order)."""
+    position = {column.name: index for index, column in enumerate(table.columns)}
+    constraints = {c.name for c in table.constraints if c.kind == "u"}
+    keys = [key.columns for key in table.unique_keys if key.name in constraints]
     if table.primary_key:
-        unique.add(tuple(sorted(table.primary_key)))
-    keys = sorted(
-        (fk for fk in table.foreign_keys if fk.target[0] == schema),
-        key=lambda fk: (fk.name, fk.target[1], json.dumps(list(fk.target_columns))),
+        keys.append(table.primary_key)
+    return any(
+        tuple(columns) == tuple(sorted(key, key=lambda name: position.get(name, 0))) for key in keys
+    )
+
+
+def _relationship_lines(context: _Context, key: TableKey) -> list[str]:
+    """The relationships of one table or view, to relations of its own schema."""
+    mine = sorted(
+        (r for r in context.relationships if r.source == key and r.target[0] == key[0]),
+        key=lambda r: (r.name, r.target[1], json.dumps(list(r.target_columns))),
     )
     lines = ["        Relationships: ["]
-    for fk in keys:
-        one_to_one = "true" if tuple(sorted(fk.columns)) in unique else "false"
+    for relationship in mine:
         lines.extend(
             [
                 "          {",
-                f"            foreignKeyName: {json.dumps(fk.name)}",
-                f"            columns: {json.dumps(list(fk.columns))}",
-                f"            isOneToOne: {one_to_one}",
-                f"            referencedRelation: {json.dumps(fk.target[1])}",
-                f"            referencedColumns: {json.dumps(list(fk.target_columns))}",
+                f"            foreignKeyName: {json.dumps(relationship.name)}",
+                f"            columns: {json.dumps(list(relationship.columns))}",
+                f"            isOneToOne: {str(relationship.one_to_one).lower()}",
+                f"            referencedRelation: {json.dumps(relationship.target[1])}",
+                f"            referencedColumns: {json.dumps(list(relationship.target_columns))}",
                 "          },",
             ]
         )
@@ -245,7 +305,8 @@ def _view(
             kind = context.ts(("_" if column.is_array else "") + column.base_type, schema)
             lines.append(f"          {column.name}?: {nullable(kind, True)}")
         lines.append("        }")
-    lines.extend(["        Relationships: []", "      }"])
+    lines.extend(_relationship_lines(context, view.key))
+    lines.append("      }")
     return lines
 
 
@@ -300,7 +361,8 @@ def _functions(
     lines = []
     for name, overloads in by_name.items():
         signatures = [
-            _signature(context, schema, function, inputs) for function, inputs in overloads
+            _signature(context, schema, function, inputs, _conflict(schema, overloads, function))
+            for function, inputs in overloads
         ]
         lines.append(f"      {name}:")
         lines.append(
@@ -309,9 +371,17 @@ def _functions(
     return lines
 
 
-def _signature(context: _Context, schema: str, function: Function, inputs: list[int]) -> str:
+def _signature(
+    context: _Context,
+    schema: str,
+    function: Function,
+    inputs: list[int],
+    conflict: str | None = None,
+) -> str:
     args = _args(context, schema, function, inputs)
     returns = _returns(context, schema, function)
+    if conflict is not None:
+        return f"{{ Args: {args}; Returns: {{ error: true }} & {json.dumps(conflict)} }}"
     if _row_error(context, function, inputs):
         message = (
             f"the function {schema}.{function.name} with parameter or with a single unnamed "
@@ -323,6 +393,58 @@ def _signature(context: _Context, schema: str, function: Function, inputs: list[
     suffix = "[]" if function.returns_set and not (not many and setof) else ""
     extra = f"; SetofOptions: {setof}" if setof else ""
     return f"{{ Args: {args}; Returns: {returns}{suffix}{extra} }}"
+
+
+def _conflict(
+    schema: str, overloads: list[tuple[Function, list[int]]], function: Function
+) -> str | None:
+    """Overloads PostgREST cannot choose between, as it words the error."""
+    if len(overloads) <= 1:
+        return None
+    inputs = next(i for f, i in overloads if f is function)
+    hint = (
+        ". Try renaming the parameters or the function itself in the database so function "
+        "overloading can be resolved"
+    )
+    others = [(f, i) for f, i in overloads if f is not function]
+    if not inputs:
+        for other, other_inputs in others:
+            if len(other_inputs) == 1 and not _name(other, other_inputs[0]) and other.defaults:
+                return (
+                    "Could not choose the best candidate function between: "
+                    f"{schema}.{function.name}(), {schema}.{function.name}( => "
+                    f"{other.returns})" + hint
+                )
+    if len(inputs) == 1 and _name(function, inputs[0]):
+        name = _name(function, inputs[0])
+        clashing = [
+            (other, other_inputs)
+            for other, other_inputs in others
+            if len(other_inputs) == 1
+            and _name(other, other_inputs[0]) == name
+            and _oid(other, other_inputs[0]) != _oid(function, inputs[0])
+        ]
+        if clashing:
+            listed = sorted([(function, inputs), *clashing], key=lambda item: _oid(*item))
+            signatures = ", ".join(
+                f"{schema}.{function.name}("
+                + ", ".join(f"{_name(f, i)} => {f.argument_types[i]}" for i in args)
+                + ")"
+                for f, args in listed
+            )
+            return f"Could not choose the best candidate function between: {signatures}{hint}"
+    return None
+
+
+def _name(function: Function, index: int) -> str:
+    names = function.argument_names
+    return names[index] if index < len(names) else ""
+
+
+def _oid(function: Function, inputs: list[int] | int) -> int:
+    index = inputs if isinstance(inputs, int) else (inputs[0] if inputs else -1)
+    oids = function.argument_type_oids
+    return oids[index] if 0 <= index < len(oids) else 0
 
 
 def _args(context: _Context, schema: str, function: Function, inputs: list[int]) -> str:

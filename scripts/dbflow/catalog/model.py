@@ -121,6 +121,7 @@ class Function:
     rows: float = 0.0  # the planner's row estimate (ROWS)
     argument_relations: tuple[str, ...] = ()  # per argument: the relation of its row type, or ""
     argument_schemas: tuple[str, ...] = ()  # per argument: the schema of its type
+    argument_type_oids: tuple[int, ...] = ()  # per argument: the oid of its type
 
     @property
     def signature(self) -> str:
@@ -153,6 +154,19 @@ class Table:
         raise KeyError(name)
 
 
+@dataclass(frozen=True)
+class ViewKey:
+    """A view exposing every column of a foreign key: on its referencing side (``f``) or its
+    referenced side (``f_ref``); ``columns`` gives, per key column in key order, the view
+    columns that show it."""
+
+    view: TableKey
+    table: TableKey
+    constraint: str
+    side: str  # "f" or "f_ref"
+    columns: tuple[tuple[str, ...], ...]
+
+
 @dataclass
 class Catalog:
     schemas: dict[str, str] = field(default_factory=dict)  # schema -> owner
@@ -160,6 +174,7 @@ class Catalog:
     views: dict[TableKey, View] = field(default_factory=dict)
     functions: list[Function] = field(default_factory=list)
     enums: dict[TableKey, tuple[str, ...]] = field(default_factory=dict)
+    view_keys: list[ViewKey] = field(default_factory=list)  # keys views expose
     # composite types (not a table's row type): (schema, name) -> ((attribute, type name), ...)
     composite_types: dict[TableKey, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     indexes: list[Index] = field(default_factory=list)

@@ -20,6 +20,7 @@ from dbflow.catalog.model import (
     UniqueKey,
     View,
 )
+from dbflow.catalog.view_keys import read_view_keys
 from dbflow.connection import Conn
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.sql.parse import parse_script, plpgsql_queries, plpgsql_wrapper
@@ -166,7 +167,8 @@ SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_f
        ARRAY(SELECT atn.nspname
              FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
              WITH ORDINALITY u(oid, i) JOIN pg_type at ON at.oid = u.oid
-             JOIN pg_namespace atn ON atn.oid = at.typnamespace ORDER BY i)
+             JOIN pg_namespace atn ON atn.oid = at.typnamespace ORDER BY i),
+       coalesce(p.proallargtypes, p.proargtypes::oid[])::int8[]
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_type rt ON rt.oid = p.prorettype
 JOIN pg_namespace rtn ON rtn.oid = rt.typnamespace
@@ -267,6 +269,7 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
     for schema, name, table_schema, table_name, definition in conn.execute(_INDEXES, params):
         catalog.indexes.append(Index((schema, name), (table_schema, table_name), definition))
     _read_views(conn, catalog, wanted)
+    catalog.view_keys = read_view_keys(conn, wanted)
     for row in conn.execute(_FUNCTIONS, params):
         (
             schema,
@@ -285,6 +288,7 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
             rows,
             arg_relations,
             arg_schemas,
+            arg_oids,
         ) = row
         catalog.functions.append(
             Function(
@@ -304,6 +308,7 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
                 float(rows or 0),
                 tuple(arg_relations),
                 tuple(arg_schemas),
+                tuple(int(oid) for oid in arg_oids),
             )
         )
     catalog.enums = {
