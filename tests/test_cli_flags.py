@@ -142,6 +142,7 @@ def test_every_documented_flag_works_from_the_command_line(
         codes=(0, 1),
     )
     inv("db.types", "--target", "local", "--output", str(root / "types.ts"), "--schema", "public")
+    inv("db.types", "--output", str(root / "specific.ts"), "--specific")
     inv("db.stop")
 
     documented = documented_flags()

@@ -28,6 +28,7 @@ from dbflow.config import load_settings
 from dbflow.connection import connect, create_database, drop_database
 from dbflow.local import local_engine, local_url
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run, supabase_push
+from tests.conftest import tsc
 
 CORPUS = Path(os.environ.get("DBFLOW_CORPUS", REPO.parent / "shared" / "corpus"))
 pytestmark = pytest.mark.skipif(
@@ -70,6 +71,16 @@ CLOCK_COPIED = {
 }
 
 
+# A supabase-js client typed with the project's generated types, compiled with tsc --strict.
+CLIENT_USAGE = """
+import { createClient } from "@supabase/supabase-js"
+import type { Database, Tables } from "./database"
+
+export const supabase = createClient<Database>("http://127.0.0.1:54321", "anon-key")
+export type AnyRow = Tables<keyof Database["public"]["Tables"]>
+"""
+
+
 def _projects() -> list[str]:
     if not (CORPUS / "MANIFEST.tsv").is_file():
         return []
@@ -85,7 +96,7 @@ def project() -> Iterator[Path]:
 
 
 @pytest.mark.parametrize("repo", _projects())
-def test_a_real_project_applies_and_works(project: Path, repo: str) -> None:
+def test_a_real_project_applies_and_works(project: Path, repo: str, typescript: Path) -> None:
     source = CORPUS / repo.replace("/", "__")
     folder = project / "supabase" / "migrations"
     shutil.rmtree(folder, ignore_errors=True)
@@ -108,7 +119,9 @@ def test_a_real_project_applies_and_works(project: Path, repo: str) -> None:
 
     types = run(project, INV, "db.types", "--output", str(project / "database.ts"))
     assert types.returncode == 0, types.stderr
-    assert "export type Database" in (project / "database.ts").read_text()
+    (typescript / "database.ts").write_text((project / "database.ts").read_text())
+    compiled = tsc(typescript, CLIENT_USAGE)
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
 
     seeded = run(project, INV, "db.seed-dev", timeout=900)
     assert_no_traceback(seeded)

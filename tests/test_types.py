@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
-
-import pytest
 
 from dbflow.connection import connect
 from dbflow.typegen import generate_types
+from tests.conftest import tsc
 
-NPM = shutil.which("npm")
 USAGE = """
 import { createClient } from "@supabase/supabase-js"
 import type { Database, Enums, Tables, TablesInsert } from "./database"
@@ -45,56 +40,6 @@ export async function main(): Promise<void> {
 """
 
 
-@pytest.fixture(scope="session")
-def typescript(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with typescript and @supabase/supabase-js installed from npm."""
-    if NPM is None:
-        pytest.skip("npm is not installed")
-    folder = tmp_path_factory.mktemp("typescript")
-    (folder / "package.json").write_text(
-        json.dumps({"name": "dbflow-types-check", "private": True})
-    )
-    subprocess.run(
-        [
-            NPM,
-            "install",
-            "--silent",
-            "--no-audit",
-            "--no-fund",
-            "typescript@5",
-            "@supabase/supabase-js@2",
-        ],
-        cwd=folder,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return folder
-
-
-def _tsc(folder: Path, source: str) -> subprocess.CompletedProcess[str]:
-    (folder / "use.ts").write_text(source)
-    return subprocess.run(
-        [
-            str(folder / "node_modules" / ".bin" / "tsc"),
-            "--noEmit",
-            "--strict",
-            "--skipLibCheck",
-            "--target",
-            "es2020",
-            "--module",
-            "commonjs",
-            "--moduleResolution",
-            "node",
-            "use.ts",
-        ],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_generated_types_compile_and_type_a_client(db_url: str, typescript: Path) -> None:
     with connect(db_url, autocommit=True) as conn:
         text = generate_types(conn, ["public"])
@@ -102,7 +47,16 @@ def test_generated_types_compile_and_type_a_client(db_url: str, typescript: Path
     assert 'membership_role: "owner" | "admin" | "member"' in text
     assert "id?: never" in text  # skills.id is an identity ALWAYS column
     (typescript / "database.ts").write_text(text)
-    good = _tsc(typescript, USAGE)
+    good = tsc(typescript, USAGE)
     assert good.returncode == 0, good.stdout + good.stderr
-    bad = _tsc(typescript, WRONG)
+    bad = tsc(typescript, WRONG)
     assert bad.returncode != 0 and "nope" in bad.stdout
+
+
+def test_specific_types_are_kept_on_request(bare_db_url: str) -> None:
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute("create table public.hosts (id int primary key, ip inet not null, cost money)")
+        default = generate_types(conn, ["public"])
+        specific = generate_types(conn, ["public"], specific=True)
+    assert "ip: unknown" in default and "cost: unknown" in default  # as postgres-meta
+    assert "ip: string" in specific and "cost: number | null" in specific

@@ -150,11 +150,17 @@ def diff_task(
         "target": "local (default), staging or production",
         "output": "where to write (default [tool.dbflow] types_path: types/database.ts)",
         "schema": "a schema to type (repeatable; default the API schemas)",
+        "specific": "type inet, macaddr, point, tsvector, \"char\" and name as string, money "
+        "and oid as number (postgres-meta, the default, leaves them unknown)",
     },
     iterable=["schema"],
 )
 def types(
-    c: Context, target: str = "local", output: str | None = None, schema: list[str] | None = None
+    c: Context,
+    target: str = "local",
+    output: str | None = None,
+    schema: list[str] | None = None,
+    specific: bool = False,
 ) -> None:
     """Generate TypeScript types of the database for supabase-js (a Database type)."""
     from pathlib import Path
@@ -166,7 +172,7 @@ def types(
     project = settings()
     path = Path(output) if output else project.types_path
     with user_errors(), connect(clear(project, "types", target).url, autocommit=True) as conn:
-        text = generate_types(conn, schema or list(project.api_schemas))
+        text = generate_types(conn, schema or list(project.api_schemas), specific=specific)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     say(f"wrote {path}")
