@@ -150,7 +150,7 @@ def diff_task(
         "target": "local (default), staging or production",
         "output": "where to write (default [tool.dbflow] types_path: types/database.ts)",
         "schema": "a schema to type (repeatable; default the API schemas)",
-        "specific": "type inet, macaddr, point, tsvector, \"char\" and name as string, money "
+        "specific": 'type inet, macaddr, point, tsvector, "char" and name as string, money '
         "and oid as number (postgres-meta, the default, leaves them unknown)",
     },
     iterable=["schema"],
