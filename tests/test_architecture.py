@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("migrations", ("dbflow.migrations",)),
     ("places", ("dbflow.local", "dbflow.targets")),
     ("domains", ("dbflow.seed", "dbflow.validate", "dbflow.diff", "dbflow.typegen", "dbflow.dump")),
-    ("workflows", ("dbflow.reset", "dbflow.deploy")),
+    ("workflows", ("dbflow.reset", "dbflow.deploy", "dbflow.drift")),
     ("entry points", ("dbflow.tasks", "dbflow.cli", "dbflow.testing")),
 ]  # fmt: skip  (one layer per line reads as the picture in docs/architecture.md)
 

@@ -141,6 +141,8 @@ def test_every_documented_flag_works_from_the_command_line(
         "--include-managed",
         codes=(0, 1),
     )
+    inv("db.drift", "--report", str(root / "drift"), "--webhook", "http://127.0.0.1:9/hook",
+        codes=(0, 1))  # fmt: skip
     inv("db.types", "--target", "local", "--output", str(root / "types.ts"), "--schema", "public")
     inv("db.types", "--output", str(root / "specific.ts"), "--specific")
     inv("db.stop")
@@ -166,6 +168,7 @@ _TASKS = (
     "dump",
     "restore",
     "diff",
+    "drift",
     "types",
     "start",
     "stop",

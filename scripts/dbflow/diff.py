@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -143,8 +144,8 @@ def render_json(result: DiffResult) -> str:
     )
 
 
-def post_webhook(url: str, result: DiffResult, timeout: float = 10.0) -> str | None:
-    """POST a Slack-compatible summary; return an error message instead of raising."""
+def drift_summary(result: DiffResult) -> str:
+    """One line: which side differs from which, and how many objects of each kind."""
     counts: dict[str, int] = {}
     for item in result.differences:
         counts[item.kind] = counts.get(item.kind, 0) + 1
@@ -152,12 +153,23 @@ def post_webhook(url: str, result: DiffResult, timeout: float = 10.0) -> str | N
         f"{count} {_PLURALS.get(kind, kind + 's') if count > 1 else kind}"
         for kind, count in counts.items()
     )
+    return f"{result.target} differs from {result.source} ({summary})"
+
+
+def post_webhook(url: str, result: DiffResult, timeout: float = 10.0) -> str | None:
+    """POST a Slack-compatible summary; return an error message instead of raising."""
     payload = {
-        "text": f"Schema drift: {result.target} differs from {result.source} ({summary})",
+        "text": f"Schema drift: {drift_summary(result)}",
         "from": result.source,
         "to": result.target,
         "changes": [f"{d.kind} {d.name}: {d.change}" for d in result.differences[:50]],
     }
+    return post_json(url, payload, timeout)
+
+
+def post_json(url: str, payload: Mapping[str, object], timeout: float = 10.0) -> str | None:
+    """POST ``payload`` as JSON (a Slack-compatible webhook reads its ``text``); an error
+    message instead of an exception."""
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode(),

@@ -178,4 +178,32 @@ def types(
     say(f"wrote {path}")
 
 
-TASKS = [push, dump, restore, diff_task, types]
+@task(
+    help={
+        "report": "the folder for the JSON reports, one per comparison (default drift-report)",
+        "webhook": "POST a Slack-compatible message here when anything differs "
+        "(default: DRIFT_WEBHOOK_URL)",
+    },
+)
+def drift(c: Context, report: str = "drift-report", webhook: str | None = None) -> None:
+    """The scheduled drift check: staging and production against the migrations, and staging
+    against production; JSON reports, a webhook message, exit 1 on drift."""
+    import os
+    from pathlib import Path
+
+    from dbflow.drift import alert, check_drift
+
+    project = settings()
+    with user_errors():
+        check = check_drift(project, Path(report), note=say)
+    hook = webhook or project.env.get("DRIFT_WEBHOOK_URL") or os.environ.get("DRIFT_WEBHOOK_URL")
+    if check.drifted and hook:
+        problem = alert(hook, check)
+        if problem:
+            console("err").print(f"warning: {problem}", markup=False)
+    say(f"reports in {report}: " + ", ".join(path.name for path in check.reports))
+    if check.drifted:
+        raise Exit(code=1)
+
+
+TASKS = [push, dump, restore, diff_task, types, drift]
