@@ -109,3 +109,24 @@ def test_webhook_posts_a_slack_compatible_summary(expected: str, production: str
     assert received[0]["changes"] == ["column public.skills.drifted: extra"]
     unreachable = post_webhook("http://127.0.0.1:9/hook", result, timeout=2)
     assert unreachable is not None and "failed" in unreachable
+
+
+def test_a_report_shows_where_a_long_definition_changed_and_no_none(
+    expected: str, production: str
+) -> None:
+    body = "select " + " + ".join(str(n) for n in range(60))
+    for url, last, rows in ((expected, "1", "true"), (production, "2", "false")):
+        with connect(url, autocommit=True) as conn:
+            conn.execute(
+                "create function public.long_sum() returns int language sql "
+                f"as $$ {body} + {last} $$"
+            )
+            conn.execute(
+                f"create policy readers on public.skills for select to authenticated using ({rows})"
+            )
+    report = render_report(_diff(expected, production))
+    lines = report.splitlines()
+    mine = next(i for i, line in enumerate(lines) if "long_sum" in line)
+    assert "+ 1" in lines[mine + 1] and "+ 2" in lines[mine + 2]  # the changed end shows
+    policy = next(i for i, line in enumerate(lines) if "readers" in line)
+    assert lines[policy + 1].endswith("using (true)") and "None" not in report

@@ -118,8 +118,9 @@ def render_report(result: DiffResult) -> str:
         for item in items:
             lines.append(f"  {item.name}: {words[item.change]}")
             if item.change == "changed":
-                lines.append(f"    {result.source}: {_short(item.expected)}")
-                lines.append(f"    {result.target}: {_short(item.actual)}")
+                expected, actual = _around_change(item.expected or "", item.actual or "")
+                lines.append(f"    {result.source}: {expected}")
+                lines.append(f"    {result.target}: {actual}")
     return "\n".join(lines)
 
 
@@ -185,9 +186,22 @@ def post_json(url: str, payload: Mapping[str, object], timeout: float = 10.0) ->
     return None
 
 
-def _short(text: str | None, width: int = 110) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= width else flat[: width - 3] + "..."
+def _around_change(expected: str, actual: str, width: int = 110) -> tuple[str, str]:
+    """Both sides of a change, cut to ``width`` around where they first differ (a function
+    body changed past its first line shows the changed part, not the same start twice)."""
+    left, right = " ".join(expected.split()), " ".join(actual.split())
+    if len(left) <= width and len(right) <= width:
+        return left, right
+    start = 0
+    while start < min(len(left), len(right)) and left[start] == right[start]:
+        start += 1
+    begin = max(0, start - width // 3)
+
+    def cut(text: str) -> str:
+        piece = text[begin : begin + width - 6]
+        return ("..." if begin else "") + piece + ("..." if begin + width - 6 < len(text) else "")
+
+    return cut(left), cut(right)
 
 
 @dataclass(frozen=True)

@@ -108,8 +108,10 @@ def _add_policy(snapshot: Snapshot, table: Table, policy: Policy) -> None:
     name = f"{_name(table.key)}.{quote_ident(policy.name)}"
     roles = ", ".join(sorted(policy.roles))
     command = policy.command
-    definition = (
-        f"{policy.permissive} {command} to {roles} using ({policy.using}) check ({policy.check})"
-    )
+    definition = f"{policy.permissive} {command} to {roles}"
+    if policy.using is not None:
+        definition += f" using ({policy.using})"
+    if policy.check is not None:
+        definition += f" with check ({policy.check})"
     snapshot.add("policy", name, definition)
     snapshot.policies[name] = (_name(table.key), policy)
