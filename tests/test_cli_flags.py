@@ -101,7 +101,8 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.validate", "--baseline", str(root / "baseline.json"), "--format", "text")
     inv("db.validate-docs")
 
-    inv("db.push", "--target", "staging", "--dry-run")
+    inv("db.push", "--target", "staging", "--dry-run", "--report", str(root / "plan.md"))
+    inv("db.push", "--target", "staging", "--dry-run", "--webhook", "http://127.0.0.1:9/hook")
     inv("db.push", "--target", "staging", "--allow-out-of-order")
     approved = {"DBFLOW_APPROVED_TARGET": "production", "CI": "true"}
     inv("db.push", "--target", "production", "--yes", "--no-backup", extra=approved)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dbflow.connection import connect
-from tests.cli_helpers import DBFLOW, INV, project_dir, run
+from tests.cli_helpers import DBFLOW, INV, posted_json, project_dir, run
 
 
 @pytest.fixture
@@ -170,9 +170,26 @@ def test_push_and_diff_as_a_user_runs_them(project: Path, dbflow_databases: Any)
     shutil.copytree(Path(__file__).resolve().parents[1] / "supabase", project / "supabase")
     with dbflow_databases.clone(dbflow_databases.base_template) as staging:
         env = {"STAGING_DATABASE_URL": staging}
-        pushed = _run(project, INV, "db.push", "--target", "staging", env=env)
+        plan = _run(
+            project, INV, "db.push", "--target", "staging", "--dry-run", "--report", "plan.md",
+            env=env,
+        )  # fmt: skip
+        assert plan.returncode == 0, plan.stderr
+        planned = (project / "plan.md").read_text()
+        assert "5 migration(s) would be applied" in planned
+        assert "`20250101000100_profiles.sql`" in planned
+        with posted_json() as (hook, received):
+            pushed = _run(
+                project, INV, "db.push", "--target", "staging", "--report", "deploy.md",
+                env={**env, "DEPLOY_WEBHOOK_URL": hook},
+            )  # fmt: skip
         assert pushed.returncode == 0, pushed.stderr
         assert "pushed 5 migration(s) to staging" in pushed.stdout
+        deployed = (project / "deploy.md").read_text()
+        assert deployed.startswith("### Pushed 5 migration(s) to staging")
+        assert "postgres:postgres@" not in deployed
+        assert received and received[0]["text"].startswith("Pushed 5 migration(s) to staging")
+        assert len(received[0]["migrations"]) == 5
         assert "postgres:postgres@" not in pushed.stdout + pushed.stderr
         same = _run(project, INV, "db.diff", "--to", "staging", env=env)
         assert same.returncode == 0, same.stdout + same.stderr

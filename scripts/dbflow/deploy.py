@@ -92,6 +92,41 @@ def render_push(result: PushResult, root: Path) -> list[str]:
     return lines
 
 
+def push_report(result: PushResult, root: Path) -> str:
+    """The deploy in Markdown, for a job summary or a pull-request comment: the target, what
+    was applied (or would be, for a dry run) with each file's mode and time, the backup."""
+    name = result.target or "the target"
+    warnings = result.validation.count("warning")
+    lines = []
+    if result.applied is None:
+        planned = result.plan.planned
+        lines.append(f"### Dry run against {name}: {len(planned)} migration(s) would be applied")
+        lines += [f"- `{plan.migration.path.name}` ({plan.mode})" for plan in planned]
+    else:
+        applied = result.applied.applied
+        lines.append(f"### Pushed {len(applied)} migration(s) to {name}")
+        lines += [f"- `{item.path.name}` ({item.mode}, {item.duration_ms} ms)" for item in applied]
+        if result.backup is not None:
+            lines.append(f"\nBackup taken first: `{result.backup.relative_to(root)}`")
+    if not (result.plan.planned if result.applied is None else result.applied.applied):
+        lines.append("\nNothing to apply: the database is up to date.")
+    lines.append(f"\nValidation passed with {warnings} warning(s).")
+    return "\n".join(lines) + "\n"
+
+
+def push_message(result: PushResult) -> dict[str, object]:
+    """A short Slack-compatible message about the deploy."""
+    if result.applied is None:
+        files = [plan.migration.path.name for plan in result.plan.planned]
+        text = f"Dry run against {result.target}: {len(files)} migration(s) would be applied"
+    else:
+        files = [item.path.name for item in result.applied.applied]
+        text = f"Pushed {len(files)} migration(s) to {result.target}"
+        if result.backup is not None:
+            text += f" (backup {result.backup.name})"
+    return {"text": text, "migrations": files}
+
+
 def apply_pending(
     settings: Settings,
     target: str,

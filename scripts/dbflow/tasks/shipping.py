@@ -19,6 +19,10 @@ YES = "instead of typing the target's name (production: only in the approved job
         "yes": YES,
         "no-backup": "push to production without a backup (recorded with the push)",
         "allow-out-of-order": "apply local migrations older than the newest applied one",
+        "report": "write what was pushed (or would be) as Markdown to this file (for a job "
+        "summary or a pull-request comment)",
+        "webhook": "POST a Slack-compatible message about the deploy to this URL "
+        "(default: DEPLOY_WEBHOOK_URL)",
     }
 )
 def push(
@@ -28,9 +32,15 @@ def push(
     yes: bool = False,
     no_backup: bool = False,
     allow_out_of_order: bool = False,
+    report: str | None = None,
+    webhook: str | None = None,
 ) -> None:
     """Ship pending migrations to staging or production: validate, back up, confirm, apply."""
-    from dbflow.deploy import PushOptions, push, render_push
+    import os
+    from pathlib import Path
+
+    from dbflow.deploy import PushOptions, push, push_message, push_report, render_push
+    from dbflow.diff import post_json
 
     project = settings()
     with user_errors(), progress(f"pushing to {target}") as notify:
@@ -42,6 +52,13 @@ def push(
         )
     for line in render_push(result, project.project_root):
         say(line)
+    if report:
+        Path(report).write_text(push_report(result, project.project_root), encoding="utf-8")
+    hook = webhook or project.env.get("DEPLOY_WEBHOOK_URL") or os.environ.get("DEPLOY_WEBHOOK_URL")
+    if hook:
+        problem = post_json(hook, push_message(result))
+        if problem:
+            console("err").print(f"warning: {problem}", markup=False)
 
 
 @task(
