@@ -28,7 +28,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sql and catalog", ("dbflow.sql", "dbflow.catalog")),
     ("migrations", ("dbflow.migrations",)),
     ("places", ("dbflow.local", "dbflow.targets")),
-    ("domains", ("dbflow.seed", "dbflow.validate", "dbflow.diff", "dbflow.typegen", "dbflow.dump")),
+    (
+        "domains",
+        (
+            "dbflow.seed",
+            "dbflow.validate",
+            "dbflow.diff",
+            "dbflow.diff_sql",
+            "dbflow.typegen",
+            "dbflow.dump",
+        ),
+    ),
     ("workflows", ("dbflow.reset", "dbflow.deploy", "dbflow.drift")),
     ("entry points", ("dbflow.tasks", "dbflow.cli", "dbflow.testing")),
 ]  # fmt: skip  (one layer per line reads as the picture in docs/architecture.md)

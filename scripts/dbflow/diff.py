@@ -17,6 +17,13 @@ from typing import Literal
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
 from dbflow.connection import connect
+from dbflow.diff_sql import (
+    column_change,
+    enum_change,
+    extension_change,
+    privileges_change,
+    view_change,
+)
 from dbflow.local import local_engine, start_local
 from dbflow.migrations.templates import ensure_templates
 from dbflow.redact import redact_url
@@ -242,7 +249,27 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         if change == "extra":
             table, column = actual.columns[name]
             return [f"alter table {table} drop column {quote_ident(column.name)}"]
-        return None
+        table, wanted = expected.columns[name]
+        return column_change(table, wanted, actual.columns[name][1])
+    if kind == "enum":
+        return enum_change(name, item.expected, item.actual)
+    if kind == "extension":
+        return extension_change(name, item.expected, item.actual)
+    if kind == "view":
+        return view_change(name, item.expected, item.actual)
+    if kind == "grant":
+        relation_kinds = ("table", "view")
+        exists = any(name in actual.objects.get(k, {}) for k in relation_kinds)
+        made = name in expected.objects.get("view", {})  # views are created above
+        if change == "missing" and not (exists or made):
+            return None
+        if change == "extra" and name in actual.objects.get("view", {}):
+            return []  # the view is dropped above, its privileges with it
+        if change == "extra" and not any(
+            name in expected.objects.get(k, {}) for k in relation_kinds
+        ):
+            return None  # the table itself is extra: dropping it is written by hand
+        return privileges_change(name, item.expected or "", item.actual or "")
     if kind == "index":
         drop = [f"drop index if exists {name}"] if change != "missing" else []
         create = [item.expected] if change != "extra" and item.expected else []

@@ -1,0 +1,144 @@
+"""The SQL that converges one object kind of a drifted database: column changes (type with a
+USING cast, NULL/NOT NULL, default), enum values (added where they belong, renamed), enum
+types, extensions (created, dropped, moved), privileges of tables and views (from their
+access lists), and views (created or replaced; materialized views rebuilt).
+
+Each function returns the statements, or None when the change is not one it expresses (an
+enum value removed, say): the caller lists those to be written by hand.
+"""
+
+from __future__ import annotations
+
+from dbflow.catalog.model import Column
+from dbflow.sql.tree import quote_ident
+
+_PRIVILEGES = {
+    "r": "select", "a": "insert", "w": "update", "d": "delete", "D": "truncate",
+    "x": "references", "t": "trigger", "U": "usage", "X": "execute", "C": "create",
+}  # fmt: skip
+
+
+def column_change(table: str, expected: Column, actual: Column) -> list[str] | None:
+    """ALTER COLUMN statements that turn ``actual`` into ``expected``."""
+    if expected.identity != actual.identity or expected.generated != actual.generated:
+        return None
+    name = quote_ident(expected.name)
+    alter = f"alter table {table} alter column {name}"
+    statements = []
+    if expected.type_name != actual.type_name:
+        if actual.default is not None:
+            statements.append(f"{alter} drop default")
+        statements.append(f"{alter} type {expected.type_name} using {name}::{expected.type_name}")
+    if expected.default != actual.default or (
+        expected.type_name != actual.type_name and expected.default is not None
+    ):
+        statements.append(
+            f"{alter} set default {expected.default}"
+            if expected.default is not None
+            else f"{alter} drop default"
+        )
+    if expected.not_null != actual.not_null:
+        statements.append(f"{alter} {'set' if expected.not_null else 'drop'} not null")
+    return statements
+
+
+def enum_change(name: str, expected: str | None, actual: str | None) -> list[str] | None:
+    """Enum types created, dropped, given the values they lack, or a value renamed."""
+    if actual is None and expected is not None:
+        values = ", ".join(_literal(label) for label in _labels(expected))
+        return [f"create type {name} as enum ({values})"]
+    if expected is None:
+        return [f"drop type {name}"]
+    want, have = _labels(expected), _labels(actual or "")
+    if len(want) == len(have):
+        renamed = [(old, new) for old, new in zip(have, want, strict=True) if old != new]
+        if len(renamed) == 1 and renamed[0][1] not in have:
+            old, new = renamed[0]
+            return [f"alter type {name} rename value {_literal(old)} to {_literal(new)}"]
+    if not set(have) <= set(want) or [v for v in want if v in have] != have:
+        return None  # a value removed or reordered: the type has to be rebuilt by hand
+    statements = []
+    for index, label in enumerate(want):
+        if label in have:
+            continue
+        placed = (
+            f" before {_literal(want[index + 1])}"
+            if index + 1 < len(want) and want[index + 1] in have
+            else f" after {_literal(want[index - 1])}"
+            if index > 0
+            else ""
+        )
+        statements.append(f"alter type {name} add value {_literal(label)}{placed}")
+        have = [*have, label]
+    return statements
+
+
+def extension_change(name: str, expected: str | None, actual: str | None) -> list[str]:
+    if expected is None:
+        return [f"drop extension {quote_ident(name)}"]
+    if actual is None:
+        return [
+            f"create extension if not exists {quote_ident(name)} with schema "
+            f"{quote_ident(expected)}"
+        ]
+    return [f"alter extension {quote_ident(name)} set schema {quote_ident(expected)}"]
+
+
+def privileges_change(relation: str, expected: str, actual: str) -> list[str]:
+    """REVOKE what the access list of ``actual`` has beyond ``expected``, GRANT the rest."""
+    want, have = _acl(expected), _acl(actual)
+    statements = []
+    for grantee in sorted(set(have) | set(want)):
+        extra = have.get(grantee, set()) - want.get(grantee, set())
+        missing = want.get(grantee, set()) - have.get(grantee, set())
+        role = "public" if grantee == "" else quote_ident(grantee)
+        if extra:
+            statements.append(f"revoke {', '.join(sorted(extra))} on {relation} from {role}")
+        if missing:
+            statements.append(f"grant {', '.join(sorted(missing))} on {relation} to {role}")
+    return statements
+
+
+def view_change(name: str, expected: str | None, actual: str | None) -> list[str]:
+    """A view made again as the expected side defines it (a snapshot's ``v|m options sql``)."""
+    if expected is None:
+        kind = "materialized view" if (actual or "").startswith("m ") else "view"
+        return [f"drop {kind} {name}"]
+    kind, options, definition = _view(expected)
+    body = definition.rstrip().rstrip(";")
+    if kind == "m":
+        drop = [f"drop materialized view if exists {name}"] if actual is not None else []
+        return [*drop, f"create materialized view {name} as {body}"]
+    with_options = f" with ({options.strip('{}')})" if options else ""
+    if actual is not None and _view(actual)[0] == "m":
+        return [f"drop materialized view {name}", f"create view {name}{with_options} as {body}"]
+    return [f"create or replace view {name}{with_options} as {body}"]
+
+
+def _view(definition: str) -> tuple[str, str, str]:
+    kind, _, rest = definition.partition(" ")
+    if rest.startswith("{"):
+        options, _, body = rest.partition("} ")
+        return kind, options + "}", body
+    return kind, "", rest.lstrip()
+
+
+def _labels(text: str) -> list[str]:
+    return [label for label in text.split(", ")] if text else []
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _acl(text: str) -> dict[str, set[str]]:
+    """``{grantee: {privilege, ...}}`` of an access list printed as aclitems."""
+    found: dict[str, set[str]] = {}
+    for item in text.split():
+        grantee, _, rest = item.partition("=")
+        letters = rest.split("/", 1)[0].replace("*", "")
+        grantee = grantee.strip('"')
+        found.setdefault(grantee, set()).update(
+            _PRIVILEGES[letter] for letter in letters if letter in _PRIVILEGES
+        )
+    return found
