@@ -33,11 +33,14 @@ DRIFTS = [
     ("table grant", "revoke select on public.skills from anon", True),
     (
         "table grant added",
-        "do $$ begin if not exists (select from pg_roles where rolname = 'drift_reader') then "
-        "create role drift_reader nologin; end if; end $$; "
         "grant select on public.skills to drift_reader",
         True,
     ),
+    ("table comment", "comment on table public.skills is 'Skills people list'", False),
+    ("column comment", "comment on column public.skills.name is 'shown in the UI'", False),
+    ("function privilege", "revoke execute on function public.is_platform_admin() from anon", True),
+    ("schema privilege", "grant create on schema public to anon", True),
+    ("column privilege", "grant update (name) on public.skills to drift_reader", True),
     (
         "view",
         "create view public.skill_names with (security_invoker = true) as "
@@ -79,6 +82,17 @@ def _diff(expected: str, actual: str) -> DiffResult:
         with connect(url, autocommit=True) as conn:
             snapshots.append(take_snapshot(conn))
     return DiffResult("migrations", "production", compare_snapshots(*snapshots), *snapshots)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drift_reader(dbflow_databases: Any) -> None:
+    """A role the privilege drifts grant to (roles belong to the cluster, not a database)."""
+    with dbflow_databases.clone(dbflow_databases.app_template) as url, connect(url) as conn:
+        conn.execute(
+            "do $$ begin if not exists (select from pg_roles where rolname = 'drift_reader') "
+            "then create role drift_reader nologin; end if; end $$"
+        )
+        conn.commit()
 
 
 @pytest.fixture

@@ -19,8 +19,10 @@ from dbflow.config import Settings
 from dbflow.connection import connect
 from dbflow.diff_sql import (
     column_change,
+    comment_change,
     enum_change,
     extension_change,
+    object_privileges_change,
     privileges_change,
     view_change,
 )
@@ -45,6 +47,8 @@ KIND_ORDER = (
     "policy",
     "grant",
     "publication",
+    "privilege",
+    "comment",
 )  # fmt: skip  (a word list, several to a line)
 
 
@@ -257,6 +261,10 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         return extension_change(name, item.expected, item.actual)
     if kind == "view":
         return view_change(name, item.expected, item.actual)
+    if kind == "comment":
+        return [comment_change(name, item.expected)]
+    if kind == "privilege":
+        return object_privileges_change(name, item.expected or "", item.actual or "")
     if kind == "grant":
         relation_kinds = ("table", "view")
         exists = any(name in actual.objects.get(k, {}) for k in relation_kinds)

@@ -99,6 +99,24 @@ def privileges_change(relation: str, expected: str, actual: str) -> list[str]:
     return statements
 
 
+def comment_change(name: str, expected: str | None) -> str:
+    """``COMMENT ON`` the object (``table public.t``...) as the expected side has it."""
+    return f"comment on {name} is {_literal(expected) if expected is not None else 'null'}"
+
+
+def object_privileges_change(name: str, expected: str, actual: str) -> list[str]:
+    """Privileges of a schema, sequence, function or column (``column public.t.c`` becomes
+    ``(c) on table public.t``)."""
+    if not name.startswith("column "):
+        return privileges_change(name, expected, actual)
+    table, _, column = name.removeprefix("column ").rpartition(".")
+    statements = privileges_change(f"table {table}", expected, actual)
+    return [
+        statement.replace(" on table ", f" ({column}) on table ", 1).replace(", ", f" ({column}), ")
+        for statement in statements
+    ]
+
+
 def view_change(name: str, expected: str | None, actual: str | None) -> list[str]:
     """A view made again as the expected side defines it (a snapshot's ``v|m options sql``)."""
     if expected is None:

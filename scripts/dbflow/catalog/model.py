@@ -175,6 +175,9 @@ class Catalog:
     functions: list[Function] = field(default_factory=list)
     enums: dict[TableKey, tuple[str, ...]] = field(default_factory=dict)
     view_keys: list[ViewKey] = field(default_factory=list)  # keys views expose
+    # "table public.t", "column public.t.c", "function public.f(integer)"... -> text / acl
+    comments: dict[str, str] = field(default_factory=dict)
+    privileges: dict[str, str] = field(default_factory=dict)  # beyond tables' and views' own
     # composite types (not a table's row type): (schema, name) -> ((attribute, type name), ...)
     composite_types: dict[TableKey, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     indexes: list[Index] = field(default_factory=list)

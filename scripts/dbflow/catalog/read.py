@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from dbflow.catalog.annotations import read_comments, read_privileges
 from dbflow.catalog.model import (
     Catalog,
     Check,
@@ -270,6 +271,8 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
         catalog.indexes.append(Index((schema, name), (table_schema, table_name), definition))
     _read_views(conn, catalog, wanted)
     catalog.view_keys = read_view_keys(conn, wanted)
+    catalog.comments = read_comments(conn, wanted)
+    catalog.privileges = read_privileges(conn, wanted)
     for row in conn.execute(_FUNCTIONS, params):
         (
             schema,

@@ -79,6 +79,10 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
         snapshot.add("extension", extension, schema)
     for publication, published in catalog.publications.items():
         snapshot.add("publication", publication, ", ".join(published))
+    for name, text in catalog.comments.items():
+        snapshot.add("comment", name, text)
+    for name, acl in catalog.privileges.items():
+        snapshot.add("privilege", name, acl)
     return snapshot
 
 
