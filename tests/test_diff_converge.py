@@ -36,6 +36,26 @@ DRIFTS = [
         "grant select on public.skills to drift_reader",
         True,
     ),
+    (
+        "policy roles",
+        'alter policy "profiles: users read their own profile" on public.profiles '
+        "to authenticated, anon",
+        False,
+    ),
+    (
+        "trigger WHEN",
+        "drop trigger profiles_set_updated_at on public.profiles; "
+        "create trigger profiles_set_updated_at before update on public.profiles "
+        "for each row when (old.* is distinct from new.*) "
+        "execute function public.set_updated_at()",
+        False,
+    ),
+    ("FORCE RLS", "alter table public.skills force row level security", False),
+    (
+        "materialized view",
+        "create materialized view public.skill_count as select count(*) as n from public.skills",
+        False,
+    ),
     ("table comment", "comment on table public.skills is 'Skills people list'", False),
     ("column comment", "comment on column public.skills.name is 'shown in the UI'", False),
     ("function privilege", "revoke execute on function public.is_platform_admin() from anon", True),

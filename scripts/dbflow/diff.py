@@ -299,7 +299,7 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         table, policy = expected.policies[name]
         sql = (
             f"create policy {quote_ident(policy.name)} on {table} as {policy.permissive} "
-            f"for {policy.command} to {', '.join(sorted(policy.roles))}"
+            f"for {policy.command} to {', '.join(policy.roles)}"
         )
         if policy.using is not None:
             sql += f" using ({policy.using})"

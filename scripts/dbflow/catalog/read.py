@@ -110,7 +110,8 @@ _POLICIES = """
 SELECT c.oid, pol.polname,
        CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
        CASE WHEN pol.polroles = '{0}' THEN ARRAY['public']::name[]
-            ELSE ARRAY(SELECT rolname FROM pg_roles WHERE oid = ANY(pol.polroles) ORDER BY 1)
+            ELSE ARRAY(SELECT r.rolname FROM unnest(pol.polroles) WITH ORDINALITY u(oid, i)
+                       JOIN pg_roles r ON r.oid = u.oid ORDER BY u.i)
        END,
        CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                        WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
