@@ -56,6 +56,18 @@ DRIFTS = [
         "create materialized view public.skill_count as select count(*) as n from public.skills",
         False,
     ),
+    (
+        "table",
+        "create table public.notes (id bigserial primary key, n int generated always as identity,"
+        " body text not null default '', words int generated always as (length(body)) stored,"
+        " skill_id bigint references public.skills, constraint body_short check"
+        " (length(body) < 500)); create index notes_skill on public.notes (skill_id);"
+        " alter table public.notes enable row level security;"
+        " create policy notes_read on public.notes for select to authenticated using (true);"
+        " grant select on public.notes to authenticated;"
+        " comment on table public.notes is 'notes'",
+        True,
+    ),
     ("table comment", "comment on table public.skills is 'Skills people list'", False),
     ("column comment", "comment on column public.skills.name is 'shown in the UI'", False),
     ("function privilege", "revoke execute on function public.is_platform_admin() from anon", True),

@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from dbflow.catalog.model import Column
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
 from dbflow.connection import connect
 from dbflow.diff_sql import (
+    add_column,
     column_change,
     comment_change,
     enum_change,
@@ -237,19 +239,21 @@ def migration_sql(result: DiffResult) -> Migration:
 
 def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
     kind, name, change = item.kind, item.name, item.change
+    if kind == "table" and change != "changed":
+        if change == "extra":
+            return [f"drop table {name}"]
+        statements = [f"create table {name} ()"]
+        if "rls=t" in (item.expected or ""):
+            statements.append(f"alter table {name} enable row level security")
+        if (item.expected or "").endswith("force=t"):
+            statements.append(f"alter table {name} force row level security")
+        return statements
+    if change == "extra" and _on_dropped_table(kind, name, expected, actual):
+        return []  # gone with its table
     if kind == "column":
         if change == "missing":
             table, column = expected.columns[name]
-            if table not in actual.objects.get("table", {}):
-                return None
-            if column.identity or column.generated:
-                return None
-            sql = f"alter table {table} add column {quote_ident(column.name)} {column.type_name}"
-            if column.default is not None:
-                sql += f" default {column.default}"
-            if column.not_null:
-                sql += " not null"
-            return [sql]
+            return add_column(table, column)
         if change == "extra":
             table, column = actual.columns[name]
             return [f"alter table {table} drop column {quote_ident(column.name)}"]
@@ -261,6 +265,12 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         return extension_change(name, item.expected, item.actual)
     if kind == "view":
         return view_change(name, item.expected, item.actual)
+    if (
+        kind in ("comment", "privilege")
+        and change == "extra"
+        and _goes_with_a_drop(name, expected, actual)
+    ):
+        return []
     if kind == "comment":
         return [comment_change(name, item.expected)]
     if kind == "privilege":
@@ -268,7 +278,9 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
     if kind == "grant":
         relation_kinds = ("table", "view")
         exists = any(name in actual.objects.get(k, {}) for k in relation_kinds)
-        made = name in expected.objects.get("view", {})  # views are created above
+        made = name in expected.objects.get("view", {}) or name in expected.objects.get(
+            "table", {}
+        )  # views and tables are created above
         if change == "missing" and not (exists or made):
             return None
         if change == "extra" and name in actual.objects.get("view", {}):
@@ -276,7 +288,7 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         if change == "extra" and not any(
             name in expected.objects.get(k, {}) for k in relation_kinds
         ):
-            return None  # the table itself is extra: dropping it is written by hand
+            return []  # the table is dropped above, its privileges with it
         return privileges_change(name, item.expected or "", item.actual or "")
     if kind == "index":
         drop = [f"drop index if exists {name}"] if change != "missing" else []
@@ -322,6 +334,50 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         statements.append(f"alter table {name} {force} row level security")
         return statements
     return None
+
+
+def _on_dropped_table(kind: str, name: str, expected: Snapshot, actual: Snapshot) -> bool:
+    """An object of a table only the target has (its table is dropped above)."""
+    if kind not in ("column", "constraint", "policy", "trigger"):
+        return False
+    tables = actual.objects.get("table", {})
+    kept = expected.objects.get("table", {})
+    owner = name.rsplit(".", 1)[0]
+    if kind == "policy" and name in actual.policies:
+        owner = actual.policies[name][0]
+    return owner in tables and owner not in kept
+
+
+def _goes_with_a_drop(target: str, expected: Snapshot, actual: Snapshot) -> bool:
+    """A comment or privilege (``table public.t``, ``column public.t.c``, ``sequence ...``)
+    of an object dropped above: a table or view only the target has, or the sequence of one
+    of its columns."""
+    word, _, name = target.partition(" ")
+    if word == "materialized":
+        word, _, name = name.partition(" ")
+    dropped = {
+        relation
+        for kind in ("table", "view")
+        for relation in actual.objects.get(kind, {})
+        if relation not in expected.objects.get(kind, {})
+    }
+    if word in ("table", "view"):
+        return name in dropped
+    if word == "column":
+        return name.rsplit(".", 1)[0] in dropped
+    if word == "sequence":  # a serial's (named in its default) or an identity's sequence
+        bare = name.rsplit(".", 1)[-1].strip('"')
+
+        def owns(table: str, column: Column) -> bool:
+            if f"{bare}'" in (column.default or ""):
+                return True
+            relation = table.rsplit(".", 1)[-1].strip('"')
+            return bool(column.identity) and bare == f"{relation}_{column.name}_seq"
+
+        return any(
+            table in dropped and owns(table, column) for table, column in actual.columns.values()
+        )
+    return False
 
 
 def render_migration(result: DiffResult, migration: Migration) -> str:

@@ -9,6 +9,8 @@ enum value removed, say): the caller lists those to be written by hand.
 
 from __future__ import annotations
 
+import re
+
 from dbflow.catalog.model import Column
 from dbflow.sql.tree import quote_ident
 
@@ -16,6 +18,31 @@ _PRIVILEGES = {
     "r": "select", "a": "insert", "w": "update", "d": "delete", "D": "truncate",
     "x": "references", "t": "trigger", "U": "usage", "X": "execute", "C": "create",
 }  # fmt: skip
+
+
+_NEXTVAL = re.compile(r"nextval\('([^']+)'::regclass\)")
+
+
+def add_column(table: str, column: Column) -> list[str]:
+    """ADD COLUMN as the expected side has it: identity, generated and serial columns too (a
+    serial's sequence made first and owned by the column)."""
+    name = quote_ident(column.name)
+    sql = f"alter table {table} add column {name} {column.type_name}"
+    before, after = [], []
+    if column.identity:
+        how = "always" if column.identity == "a" else "by default"
+        sql += f" generated {how} as identity"
+    elif column.generated and column.default is not None:
+        sql += f" generated always as ({column.default}) stored"
+    elif column.default is not None:
+        serial = _NEXTVAL.search(column.default)
+        if serial:
+            before.append(f"create sequence if not exists {serial.group(1)}")
+            after.append(f"alter sequence {serial.group(1)} owned by {table}.{name}")
+        sql += f" default {column.default}"
+    if column.not_null and not column.identity:
+        sql += " not null"
+    return [*before, sql, *after]
 
 
 def column_change(table: str, expected: Column, actual: Column) -> list[str] | None:
