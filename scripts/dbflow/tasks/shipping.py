@@ -118,7 +118,8 @@ def restore(c: Context, file: str, target: str = "local", yes: bool = False) -> 
         "from": "the expected side: migrations (default), local, staging or production",
         "to": "the side checked for drift: local (default), staging or production",
         "json": "print JSON (for CI)",
-        "sql": "write a migration that brings --to back to --from (common cases) to this file",
+        "sql": "write a migration that brings --to back to --from to this file (what it cannot "
+        "express, such as a removed enum value, is listed at its top)",
         "webhook": "POST a Slack-compatible summary to this URL when there is drift",
         "include-managed": "also compare the Supabase-managed schemas (auth, storage, ...)",
     },
