@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 SUPABASE_CLI_VERSION = "2.117.0"
+POSTGRES_META_VERSION = "0.99.0"  # the generator `supabase gen types typescript` runs
+COMPARE = Path(__file__).resolve().parent / "typescript" / "compare_types.mjs"
+NPM = shutil.which("npm")
+NODE = shutil.which("node")
 
 
 @pytest.fixture(scope="session")
@@ -80,3 +86,65 @@ def tsc(folder: Path, source: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_meta(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with @supabase/postgres-meta and typescript installed from npm."""
+    if NPM is None or NODE is None:
+        pytest.skip("npm and node are not installed: the postgres-meta oracle comes from npm")
+    folder = tmp_path_factory.mktemp("postgres-meta")
+    (folder / "package.json").write_text(json.dumps({"name": "types-oracle", "private": True}))
+    subprocess.run(
+        [
+            NPM,
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            f"@supabase/postgres-meta@{POSTGRES_META_VERSION}",
+            "typescript@5",
+        ],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return folder
+
+
+def postgres_meta_types(folder: Path, url: str, schemas: list[str]) -> str:
+    """What `supabase gen types typescript --local` prints: postgres-meta's generator with the
+    environment the CLI gives it (included schemas, one-to-one relationships detected)."""
+    server = (
+        folder / "node_modules" / "@supabase" / "postgres-meta" / "dist" / "server" / "server.js"
+    )
+    env = {
+        **os.environ,
+        "PG_META_DB_URL": url,
+        "PG_META_GENERATE_TYPES": "typescript",
+        "PG_META_GENERATE_TYPES_INCLUDED_SCHEMAS": ",".join(schemas),
+        "PG_META_GENERATE_TYPES_DETECT_ONE_TO_ONE_RELATIONSHIPS": "true",
+    }
+    done = subprocess.run(
+        [str(NODE), str(server)], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "export type Database" in done.stdout, done.stdout[-2000:]
+    return done.stdout
+
+
+def differences(folder: Path, ours: str, theirs: str) -> list[dict[str, Any]]:
+    (folder / "ours.ts").write_text(ours)
+    (folder / "theirs.ts").write_text(theirs)
+    done = subprocess.run(
+        [str(NODE), str(COMPARE), "ours.ts", "theirs.ts"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found: list[dict[str, Any]] = json.loads(done.stdout)
+    return found

@@ -28,7 +28,7 @@ from dbflow.config import load_settings
 from dbflow.connection import connect, create_database, drop_database
 from dbflow.local import local_engine, local_url
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run, supabase_push
-from tests.conftest import tsc
+from tests.conftest import differences, postgres_meta_types, tsc
 
 CORPUS = Path(os.environ.get("DBFLOW_CORPUS", REPO.parent / "shared" / "corpus"))
 pytestmark = pytest.mark.skipif(
@@ -96,7 +96,9 @@ def project() -> Iterator[Path]:
 
 
 @pytest.mark.parametrize("repo", _projects())
-def test_a_real_project_applies_and_works(project: Path, repo: str, typescript: Path) -> None:
+def test_a_real_project_applies_and_works(
+    project: Path, repo: str, typescript: Path, postgres_meta: Path
+) -> None:
     source = CORPUS / repo.replace("/", "__")
     folder = project / "supabase" / "migrations"
     shutil.rmtree(folder, ignore_errors=True)
@@ -122,6 +124,12 @@ def test_a_real_project_applies_and_works(project: Path, repo: str, typescript: 
     (typescript / "database.ts").write_text((project / "database.ts").read_text())
     compiled = tsc(typescript, CLIENT_USAGE)
     assert compiled.returncode == 0, compiled.stdout[-3000:]
+    settings = load_settings(project, environ={})
+    theirs = postgres_meta_types(
+        postgres_meta, local_url(settings), sorted(settings.api_schemas)
+    )  # the Supabase CLI's own generator on the same database
+    found = differences(postgres_meta, (project / "database.ts").read_text(), theirs)
+    assert found == [], found[:5]
 
     seeded = run(project, INV, "db.seed-dev", timeout=900)
     assert_no_traceback(seeded)

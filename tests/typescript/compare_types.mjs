@@ -49,7 +49,7 @@ function canon(node) {
     return { object: out }
   }
   if (ts.isUnionTypeNode(node)) {
-    return { union: node.types.map((t) => JSON.stringify(canon(t))).sort() }
+    return { union: node.types.map((t) => stable(canon(t))).sort() }
   }
   if (ts.isTupleTypeNode(node)) return { tuple: node.elements.map(canon) }
   if (ts.isArrayTypeNode(node)) return { array: canon(node.elementType) }
@@ -57,6 +57,16 @@ function canon(node) {
     return { ref: node.typeName.getText(), args: node.typeArguments.map(canon) }
   }
   return text(node)
+}
+
+// JSON with object keys sorted, so that member order never decides how union members sort.
+function stable(value) {
+  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort()
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${stable(value[key])}`).join(",")}}`
+  }
+  return JSON.stringify(value)
 }
 
 function canonValue(node) {
