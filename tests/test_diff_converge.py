@@ -30,6 +30,11 @@ DRIFTS = [
         False,
     ),
     ("extension", "create extension if not exists pg_trgm with schema extensions", False),
+    (
+        "extension version",
+        "create extension if not exists pg_trgm with schema extensions version '1.5'",
+        False,
+    ),
     ("table grant", "revoke select on public.skills from anon", True),
     (
         "table grant added",
@@ -156,3 +161,24 @@ def test_drift_is_converged_by_its_own_sql(
             conn.execute(statement.encode())
     assert not _diff(expected, actual).drifted, migration.statements
     assert migra_statements(migra, actual, expected, privileges) == ""
+
+
+def test_an_extension_is_updated_but_never_downgraded(migra: Path, pair: tuple[str, str]) -> None:
+    expected, actual = pair
+    for url, version in ((expected, ""), (actual, " version '1.5'")):
+        with connect(url, autocommit=True) as conn:
+            conn.execute(f"create extension pg_trgm with schema extensions{version}")
+    downgrade = migration_sql(_diff(actual, expected))  # back to 1.5: no script exists
+    assert [(d.kind, d.change) for d in downgrade.not_expressed] == [("extension", "changed")]
+    with connect(expected) as conn:
+        row = conn.execute(
+            "select extversion from pg_extension where extname = 'pg_trgm'"
+        ).fetchone()
+    assert row is not None
+    migration = migration_sql(_diff(expected, actual))
+    assert migration.statements == [f"alter extension pg_trgm update to '{row[0]}'"]
+    with connect(actual, autocommit=True) as conn, conn.transaction():
+        for statement in migration.statements:
+            conn.execute(statement.encode())
+    assert not _diff(expected, actual).drifted
+    assert migra_statements(migra, actual, expected, False) == ""

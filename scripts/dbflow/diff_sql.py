@@ -100,15 +100,31 @@ def enum_change(name: str, expected: str | None, actual: str | None) -> list[str
     return statements
 
 
-def extension_change(name: str, expected: str | None, actual: str | None) -> list[str]:
+def extension_change(name: str, expected: str | None, actual: str | None) -> list[str] | None:
+    """Extensions (``schema version`` each side) created, dropped, moved or updated; a
+    version older than the installed one is not expressed (extensions ship no downgrades)."""
+    extension = quote_ident(name)
     if expected is None:
-        return [f"drop extension {quote_ident(name)}"]
+        return [f"drop extension {extension}"]
+    schema, _, version = expected.partition(" ")
     if actual is None:
+        pinned = f" version {_literal(version)}" if version else ""
         return [
-            f"create extension if not exists {quote_ident(name)} with schema "
-            f"{quote_ident(expected)}"
+            f"create extension if not exists {extension} with schema {quote_ident(schema)}{pinned}"
         ]
-    return [f"alter extension {quote_ident(name)} set schema {quote_ident(expected)}"]
+    have_schema, _, have_version = actual.partition(" ")
+    statements = []
+    if schema != have_schema:
+        statements.append(f"alter extension {extension} set schema {quote_ident(schema)}")
+    if version != have_version:
+        if _version_key(version) < _version_key(have_version):
+            return None
+        statements.append(f"alter extension {extension} update to {_literal(version)}")
+    return statements
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
 def privileges_change(relation: str, expected: str, actual: str) -> list[str]:

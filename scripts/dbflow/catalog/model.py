@@ -182,6 +182,7 @@ class Catalog:
     composite_types: dict[TableKey, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     indexes: list[Index] = field(default_factory=list)
     extensions: dict[str, str] = field(default_factory=dict)  # extension -> schema
+    extension_versions: dict[str, str] = field(default_factory=dict)  # extension -> version
     publications: dict[str, tuple[str, ...]] = field(default_factory=dict)  # -> 'schema.table's
     # Tables of the platform's schemas where users add triggers and policies (auth.users,
     # storage.objects): read for those, not as the project's own tables.

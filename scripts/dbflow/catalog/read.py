@@ -209,7 +209,8 @@ ORDER BY 1, 2
 """
 
 _EXTENSIONS = """
-SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+SELECT e.extname, n.nspname, e.extversion
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 """
 
 _PUBLICATIONS = """
@@ -322,7 +323,9 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
         (schema, name): tuple(zip(attributes, types, strict=True))
         for schema, name, attributes, types in conn.execute(_COMPOSITE_TYPES, params)
     }
-    catalog.extensions = dict(conn.execute(_EXTENSIONS).fetchall())
+    for extension, schema, version in conn.execute(_EXTENSIONS):
+        catalog.extensions[extension] = schema
+        catalog.extension_versions[extension] = version
     catalog.publications = {name: tuple(tables) for name, tables in conn.execute(_PUBLICATIONS)}
     return catalog
 

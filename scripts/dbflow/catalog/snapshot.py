@@ -76,7 +76,8 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
     for (schema, name), labels in catalog.enums.items():
         snapshot.add("enum", _name((schema, name)), ", ".join(labels))
     for extension, schema in catalog.extensions.items():
-        snapshot.add("extension", extension, schema)
+        version = catalog.extension_versions.get(extension, "")
+        snapshot.add("extension", extension, f"{schema} {version}".strip())
     for publication, published in catalog.publications.items():
         snapshot.add("publication", publication, ", ".join(published))
     for name, text in catalog.comments.items():
