@@ -66,6 +66,7 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.start")
     assert inv("db.status", "--env").startswith("DATABASE_URL=postgresql://")
     inv("db.reset", "--no-seed")
+    inv("db.reset", "--no-seed", "--to", "20250101000100")
     inv("db.new", "add_notes", "--template", "table", "--table", "notes")
     time.sleep(1.1)  # versions are UTC timestamps to the second
     inv(

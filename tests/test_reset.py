@@ -19,11 +19,11 @@ import pytest
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
 from dbflow.errors import DbflowError
-from dbflow.local import local_engine, stop_local
+from dbflow.local import local_engine, local_url, stop_local
 from dbflow.migrations.new import new_migration
 from dbflow.reset import reset_local
 from dbflow.testing.plugin import free_port, scratch_dir
-from tests.cli_helpers import INV, assert_no_traceback, run
+from tests.cli_helpers import INV, assert_no_traceback, project_dir, run
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -256,3 +256,28 @@ def _wait_for_active_query(conn: psycopg.Connection[Any], pattern: str) -> int:
             return int(row[0])
         time.sleep(0.005)
     raise AssertionError(f"no query like {pattern!r} ran")
+
+
+def test_reset_to_a_version_stops_there() -> None:
+    """`inv db.reset --to VERSION`: the migrations up to that version, the later ones
+    pending; an unknown version is named before anything is dropped."""
+    with project_dir("dbflow-reset-to-", app=True) as project:
+        assert run(project, INV, "db.reset", "--no-seed").returncode == 0
+        stopped = run(project, INV, "db.reset", "--no-seed", "--to", "20250101000100")
+        assert_no_traceback(stopped)
+        assert stopped.returncode == 0, stopped.stderr
+        listed = run(project, INV, "db.list")
+        assert "20250101000300" in listed.stdout and "pending" in listed.stdout
+        url = local_url(load_settings(project, environ={}))
+        with connect(url) as conn:
+            tables = {
+                r[0]
+                for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            }
+        assert "profiles" in tables and "skills" not in tables
+        unknown = run(project, INV, "db.reset", "--to", "20991231000000")
+        assert unknown.returncode == 1 and "--to 20991231000000: no migration" in unknown.stderr
+        with connect(url) as conn:  # nothing was dropped
+            assert conn.execute("SELECT to_regclass('public.profiles') IS NOT NULL").fetchone() == (
+                True,
+            )

@@ -11,14 +11,21 @@ stack) is reset by dropping the user's objects and replaying the migrations; the
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dbflow.bootstrap.install import apply_database_settings
 from dbflow.config import Settings
-from dbflow.connection import connect, replace_database
+from dbflow.connection import (
+    connect,
+    create_database,
+    drop_database,
+    replace_database,
+)
 from dbflow.engine.cluster import APP_DATABASE, MAINTENANCE_DATABASE, LocalEngine
+from dbflow.errors import DbflowError
 from dbflow.local import external_url, local_engine, start_local
+from dbflow.migrations.discovery import discover
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.templates import ensure_templates
 from dbflow.progress import Notify
@@ -44,17 +51,24 @@ def render_reset(result: ResetResult) -> list[str]:
 
 
 def reset_local(
-    settings: Settings, *, seed: bool = True, report: Notify = print, target: str = "local"
+    settings: Settings,
+    *,
+    seed: bool = True,
+    report: Notify = print,
+    target: str = "local",
+    to: str | None = None,
 ) -> ResetResult:
-    """Recreate the local database from the migrations (and seed it); the gate refuses any
-    database that is not certainly on this machine."""
+    """Recreate the local database from the migrations (and seed it); ``to`` stops after that
+    version. The gate refuses any database that is not certainly on this machine."""
     started = time.perf_counter()
     clear(settings, "reset", target)
+    up_to = _known_version(settings, to) if to is not None else None
+    options = replace(RunOptions.from_settings(settings), up_to=up_to)
     url = external_url(settings)
     seed_files = _seed_files(settings) if seed else []
     if url is not None:
         _wipe_user_objects(url, report)
-        result = migrate(url, settings.migrations_dir, RunOptions.from_settings(settings), report)
+        result = migrate(url, settings.migrations_dir, options, report)
         report(f"applied {len(result.applied)} migration(s)")
         warm = False
         target = url
@@ -64,10 +78,13 @@ def reset_local(
         templates = ensure_templates(engine, settings, report)
         warm = not templates.built
         clone_started = time.perf_counter()
-        _replace_database(engine, APP_DATABASE, templates.app)
+        if up_to is None:
+            _replace_database(engine, APP_DATABASE, templates.app)
+        else:
+            _replace_up_to(engine, templates.base, settings, options, report)
         report(
             f"recreated the database from {'the cached' if warm else 'a fresh'} template "
-            f"({time.perf_counter() - clone_started:.2f} s)"
+            f"({time.perf_counter() - clone_started:.2f} s)" + (f", up to {up_to}" if up_to else "")
         )
         target = engine.url()
     summary = None
@@ -92,6 +109,34 @@ def reset_local(
         seed_files = [*seed_files, *seeded.seed_files]
     seconds = time.perf_counter() - started
     return ResetResult(seconds, warm, tuple(seed_files), summary)
+
+
+def _known_version(settings: Settings, version: str) -> str:
+    versions = [m.version for m in discover(settings.migrations_dir).migrations]
+    if version not in versions:
+        shown = ", ".join(versions[-5:]) or "none"
+        raise DbflowError(
+            f"--to {version}: no migration has that version in {settings.migrations_dir}",
+            hint=f"the newest versions: {shown} (inv db.list shows them all)",
+        )
+    return version
+
+
+def _replace_up_to(
+    engine: LocalEngine, base: str, settings: Settings, options: RunOptions, report: Notify
+) -> None:
+    """The database rebuilt from the bootstrap template and the migrations up to a version
+    (built under a scratch name first, then swapped in like a template clone)."""
+    admin = engine.admin_url(MAINTENANCE_DATABASE)
+    scratch = f"{APP_DATABASE}_up_to"
+    drop_database(admin, scratch)
+    create_database(admin, scratch, template=base)
+    try:
+        result = migrate(engine.url(scratch), settings.migrations_dir, options)
+        report(f"applied {len(result.applied)} migration(s), up to {options.up_to}")
+        _replace_database(engine, APP_DATABASE, scratch)
+    finally:
+        drop_database(admin, scratch)
 
 
 def _seed_files(settings: Settings) -> list[Path]:

@@ -39,6 +39,7 @@ class RunOptions:
     lock_timeout: str = "10s"
     statement_timeout: str = "15min"
     lock_wait_seconds: float = 60.0
+    up_to: str | None = None  # apply only migrations whose version is at most this one
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunOptions:
@@ -71,6 +72,10 @@ def migrate(
 ) -> RunResult:
     """Apply (or, with ``dry_run``, only plan) every pending migration in ``migrations_dir``."""
     found = discover(migrations_dir)
+    if options.up_to is not None:
+        found = Discovery(
+            [m for m in found.migrations if int(m.version) <= int(options.up_to)], found.skipped
+        )
     for path in found.skipped:
         report(f"warning: {path} does not match <version>_<name>.sql and will be skipped")
     with connect(url, autocommit=True) as conn:

@@ -57,14 +57,15 @@ def status(c: Context, env: bool = False) -> None:
     help={
         "seed": "run supabase/seed.sql and seeds/dev/*.sql after the migrations (--no-seed skips)",
         "target": "local (the default and the only one allowed: a reset drops everything)",
+        "to": "stop after the migration with this version (the later ones stay pending)",
     }
 )
-def reset(c: Context, seed: bool = True, target: str = "local") -> None:
+def reset(c: Context, seed: bool = True, target: str = "local", to: str | None = None) -> None:
     """Rebuild the local database from the migrations and seed it (local only)."""
     from dbflow.reset import render_reset, reset_local
 
     with user_errors(), progress("resetting the local database") as notify:
-        result = reset_local(settings(), seed=seed, report=notify, target=target)
+        result = reset_local(settings(), seed=seed, report=notify, target=target, to=to)
     for line in render_reset(result):
         say(line)
 
