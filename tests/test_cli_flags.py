@@ -67,6 +67,7 @@ def test_every_documented_flag_works_from_the_command_line(
     assert inv("db.status", "--env").startswith("DATABASE_URL=postgresql://")
     inv("db.reset", "--no-seed")
     inv("db.reset", "--no-seed", "--to", "20250101000100")
+    inv("db.down", "--steps", "2", "--output", str(root / "down.sql"))
     inv("db.new", "add_notes", "--template", "table", "--table", "notes")
     time.sleep(1.1)  # versions are UTC timestamps to the second
     inv(
@@ -164,6 +165,7 @@ _TASKS = (
     "validate",
     "validate-docs",
     "reset",
+    "down",
     "seed-dev",
     "seed-test",
     "push",

@@ -72,7 +72,7 @@ def test_hand_made_changes_are_reported_and_the_sql_converges(
     assert "public.skills.added_by_hand: only in production" in report
     migration = migration_sql(result)
     assert migration.not_expressed == []
-    assert "drop table public.scratchpad" in migration.statements
+    assert "drop table public.scratchpad cascade" in migration.statements
     with connect(production, autocommit=True) as conn, conn.transaction():
         for statement in migration.statements:
             conn.execute(statement.encode())

@@ -26,6 +26,7 @@ from dbflow.diff_sql import (
     extension_change,
     object_privileges_change,
     privileges_change,
+    publication_change,
     view_change,
 )
 from dbflow.local import local_engine, start_local
@@ -228,7 +229,11 @@ def migration_sql(result: DiffResult) -> Migration:
     statements: list[str] = []
     skipped: list[Difference] = []
     expected, actual = result.expected, result.actual
-    for item in result.differences:
+    # What only the target has goes first, in reverse creation order (policies, functions and
+    # tables before the types they use); then what it lacks or has changed, in creation order.
+    extra = [d for d in result.differences if d.change == "extra"]
+    rest = [d for d in result.differences if d.change != "extra"]
+    for item in [*sorted(extra, key=lambda d: -KIND_ORDER.index(d.kind)), *rest]:
         produced = _statements(item, expected, actual)
         if produced is None:
             skipped.append(item)
@@ -241,7 +246,9 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
     kind, name, change = item.kind, item.name, item.change
     if kind == "table" and change != "changed":
         if change == "extra":
-            return [f"drop table {name}"]
+            # CASCADE reaches only what cannot exist on the expected side either (foreign keys
+            # to this table, views over it), so the tables go in any order.
+            return [f"drop table {name} cascade"]
         statements = [f"create table {name} ()"]
         if "rls=t" in (item.expected or ""):
             statements.append(f"alter table {name} enable row level security")
@@ -273,6 +280,13 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         return []
     if kind == "comment":
         return [comment_change(name, item.expected)]
+    if kind == "publication":
+        dropped = set(actual.objects.get("table", {})) - set(expected.objects.get("table", {}))
+        return [
+            statement
+            for statement in publication_change(name, item.expected, item.actual)
+            if not (" drop table " in statement and statement.rsplit(" ", 1)[-1] in dropped)
+        ]  # a dropped table leaves its publications by itself
     if kind == "privilege":
         return object_privileges_change(name, item.expected or "", item.actual or "")
     if kind == "grant":
@@ -338,7 +352,7 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
 
 def _on_dropped_table(kind: str, name: str, expected: Snapshot, actual: Snapshot) -> bool:
     """An object of a table only the target has (its table is dropped above)."""
-    if kind not in ("column", "constraint", "policy", "trigger"):
+    if kind not in ("column", "constraint"):  # policies and triggers go first, explicitly
         return False
     tables = actual.objects.get("table", {})
     kept = expected.objects.get("table", {})
@@ -363,6 +377,10 @@ def _goes_with_a_drop(target: str, expected: Snapshot, actual: Snapshot) -> bool
     }
     if word in ("table", "view"):
         return name in dropped
+    if word in ("function", "procedure"):
+        return name in actual.objects.get("function", {}) and name not in expected.objects.get(
+            "function", {}
+        )
     if word == "column":
         return name.rsplit(".", 1)[0] in dropped
     if word == "sequence":  # a serial's (named in its default) or an identity's sequence

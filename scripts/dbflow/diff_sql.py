@@ -75,7 +75,7 @@ def enum_change(name: str, expected: str | None, actual: str | None) -> list[str
         values = ", ".join(_literal(label) for label in _labels(expected))
         return [f"create type {name} as enum ({values})"]
     if expected is None:
-        return [f"drop type {name}"]
+        return [f"drop type {name} cascade"]  # what uses it cannot exist on the other side
     want, have = _labels(expected), _labels(actual or "")
     if len(want) == len(have):
         renamed = [(old, new) for old, new in zip(have, want, strict=True) if old != new]
@@ -158,6 +158,21 @@ def object_privileges_change(name: str, expected: str, actual: str) -> list[str]
         statement.replace(" on table ", f" ({column}) on table ", 1).replace(", ", f" ({column}), ")
         for statement in statements
     ]
+
+
+def publication_change(name: str, expected: str | None, actual: str | None) -> list[str]:
+    """A publication's tables (``schema.table`` each, joined by ``, ``) added or removed."""
+    publication = quote_ident(name)
+    if expected is None:
+        return [f"drop publication {publication}"]
+    want = [t for t in expected.split(", ") if t]
+    if actual is None:
+        tables = f" for table {', '.join(want)}" if want else ""
+        return [f"create publication {publication}{tables}"]
+    have = [t for t in actual.split(", ") if t]
+    statements = [f"alter publication {publication} drop table {t}" for t in have if t not in want]
+    statements += [f"alter publication {publication} add table {t}" for t in want if t not in have]
+    return statements
 
 
 def view_change(name: str, expected: str | None, actual: str | None) -> list[str]:

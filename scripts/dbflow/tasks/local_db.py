@@ -70,4 +70,30 @@ def reset(c: Context, seed: bool = True, target: str = "local", to: str | None =
         say(line)
 
 
-TASKS = [start, stop, status, reset]
+@task(
+    help={
+        "steps": "how many of the last migrations to reverse (default 1)",
+        "output": "where to write (default supabase/rollbacks/<version>_down.sql)",
+    }
+)
+def down(c: Context, steps: int = 1, output: str | None = None) -> None:
+    """Write a down migration for the last migrations, proven on throwaway copies."""
+    from pathlib import Path
+
+    from dbflow.rollback import default_path, down_migration, render_down
+
+    project = settings()
+    with user_errors(), progress("building the schemas before and after") as notify:
+        result = down_migration(project, steps, notify)
+    path = Path(output) if output else default_path(project, result)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_down(result), encoding="utf-8")
+    state = "proven" if result.proven else "NOT proven (see the top of the file)"
+    say(f"wrote {path}: {len(result.statements)} statement(s), {state}")
+    if result.data_loss:
+        say(f"{len(result.data_loss)} statement(s) lose data: listed at the top of the file")
+    if not result.proven:
+        raise Exit(code=1)
+
+
+TASKS = [start, stop, status, reset, down]

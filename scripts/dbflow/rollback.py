@@ -1,0 +1,128 @@
+"""``inv db.down``: a down migration for the last migrations, written and proven.
+
+The schema before them is built from the migrations up to the one before (throwaway database
+from the bootstrap template), the schema after them from all of them (a clone of the
+migrations template); ``db.diff``'s SQL that turns the second into the first is the down
+migration. It is then proven on another throwaway clone: applied in one transaction, after
+which the schema must equal the earlier one. The file says what it reverses, whether it was
+proven, what it could not express, and which statements lose data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import psycopg
+
+from dbflow.catalog.snapshot import Snapshot, take_snapshot
+from dbflow.config import Settings
+from dbflow.connection import connect, create_database, drop_database
+from dbflow.diff import Difference, DiffResult, compare_snapshots, migration_sql
+from dbflow.engine.cluster import MAINTENANCE_DATABASE
+from dbflow.errors import DbflowError
+from dbflow.local import local_engine, start_local
+from dbflow.migrations.discovery import MigrationFile, discover
+from dbflow.migrations.runner import RunOptions, migrate
+from dbflow.migrations.templates import ensure_templates
+from dbflow.progress import Notify, quiet
+
+_LOSSY = ("drop table", "drop column", "drop type", "drop materialized view", " type ")
+
+
+@dataclass
+class DownMigration:
+    reverses: list[MigrationFile]
+    statements: list[str]
+    not_expressed: list[Difference]
+    remaining: list[Difference] = field(default_factory=list)  # after applying it, if any
+    failure: str | None = None  # the statement that failed when it was applied, and why
+
+    @property
+    def proven(self) -> bool:
+        return not self.remaining and not self.not_expressed and self.failure is None
+
+    @property
+    def data_loss(self) -> list[str]:
+        return [s for s in self.statements if any(word in s.lower() for word in _LOSSY)]
+
+
+def down_migration(settings: Settings, steps: int, report: Notify = quiet) -> DownMigration:
+    migrations = discover(settings.migrations_dir).migrations
+    if steps < 1 or steps > len(migrations):
+        raise DbflowError(
+            f"--steps {steps}: there are {len(migrations)} migration(s) to go back over",
+            hint="give a number from 1 to the number of migrations",
+        )
+    reverses = migrations[-steps:]
+    before = migrations[-steps - 1].version if steps < len(migrations) else None
+    start_local(settings)
+    engine = local_engine(settings)
+    templates = ensure_templates(engine, settings, report)
+    admin = engine.admin_url(MAINTENANCE_DATABASE)
+    earlier, later, proof = "dbflow_down_before", "dbflow_down_after", "dbflow_down_proof"
+    try:
+        for name, template in ((earlier, templates.base), (later, templates.app)):
+            drop_database(admin, name)
+            create_database(admin, name, template=template)
+        if before is not None:
+            options = replace(RunOptions.from_settings(settings), up_to=before)
+            migrate(engine.url(earlier), settings.migrations_dir, options)
+        expected, actual = _snapshot(engine.url(earlier)), _snapshot(engine.url(later))
+        result = DiffResult(
+            "before", "after", compare_snapshots(expected, actual), expected, actual
+        )
+        migration = migration_sql(result)
+        down = DownMigration(reverses, migration.statements, migration.not_expressed)
+        drop_database(admin, proof)
+        create_database(admin, proof, template=later)
+        try:
+            with connect(engine.url(proof), autocommit=True) as conn, conn.transaction():
+                for statement in down.statements:
+                    conn.execute(statement.encode())
+        except psycopg.Error as exc:
+            down.failure = f"{statement}: {exc.diag.message_primary or exc}"
+        else:
+            down.remaining = compare_snapshots(expected, _snapshot(engine.url(proof)))
+        report(
+            f"down migration for {len(reverses)} migration(s): {len(down.statements)} statement(s)"
+        )
+        return down
+    finally:
+        for name in (earlier, later, proof):
+            drop_database(admin, name)
+
+
+def _snapshot(url: str) -> Snapshot:
+    with connect(url, autocommit=True) as conn:
+        return take_snapshot(conn)
+
+
+def render_down(down: DownMigration) -> str:
+    names = ", ".join(migration.path.name for migration in down.reverses)
+    lines = [f"-- Down migration: reverses {names} (written by inv db.down)."]
+    if down.proven:
+        lines.append(
+            "-- Proven: applied in one transaction to a copy of the schema after them, the "
+            "schema then equals the one before them."
+        )
+    elif down.failure is not None:
+        lines.append(f"-- NOT proven: applying it failed at {down.failure}")
+    else:
+        lines.append("-- NOT proven: after applying it, the schema still differs:")
+        lines += [f"--   {d.kind} {d.name}: {d.change}" for d in down.remaining]
+    if down.not_expressed:
+        lines.append("-- Not expressed here (write these by hand):")
+        lines += [f"--   {d.kind} {d.name}: {d.change}" for d in down.not_expressed]
+    if down.data_loss:
+        lines.append("-- DATA LOSS: these statements drop or rewrite data written since:")
+        lines += [f"--   {statement}" for statement in down.data_loss]
+    lines.append(
+        "-- Never applied by itself: to ship it, make it a new migration (inv db.new) and push."
+    )
+    body = [f"{statement};" for statement in down.statements]
+    return "\n".join(lines) + "\n\n" + "\n\n".join(body) + "\n"
+
+
+def default_path(settings: Settings, down: DownMigration) -> Path:
+    return settings.project_root / "supabase" / "rollbacks" / f"{down.reverses[0].version}_down.sql"
