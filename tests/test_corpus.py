@@ -131,6 +131,16 @@ def test_a_real_project_applies_and_works(
     found = differences(postgres_meta, (project / "database.ts").read_text(), theirs)
     assert found == [], found[:5]
 
+    steps = str(min(5, len(list(folder.glob("*.sql")))))
+    down = run(project, INV, "db.down", "--steps", steps, "--output", "down.sql", timeout=900)
+    assert_no_traceback(down)
+    text = (project / "down.sql").read_text()
+    if down.returncode == 0:  # the last five migrations reversed, proven on a copy
+        assert "-- Proven:" in text
+    else:  # where a down cannot exist, the file says what stands in the way
+        assert down.returncode == 1 and "-- NOT proven:" in text, down.stderr[-2000:]
+        assert "Not expressed here" in text or "applying it failed at" in text
+
     seeded = run(project, INV, "db.seed-dev", timeout=900)
     assert_no_traceback(seeded)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
