@@ -73,6 +73,13 @@ DRIFTS = [
         " comment on table public.notes is 'notes'",
         True,
     ),
+    (
+        "schema",
+        "create schema reports; grant usage on schema reports to authenticated; "
+        "create table reports.daily (id int primary key, total int);"
+        " comment on schema reports is 'reporting'",
+        True,
+    ),
     ("table comment", "comment on table public.skills is 'Skills people list'", False),
     ("column comment", "comment on column public.skills.name is 'shown in the UI'", False),
     ("function privilege", "revoke execute on function public.is_platform_admin() from anon", True),

@@ -244,6 +244,12 @@ def migration_sql(result: DiffResult) -> Migration:
 
 def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
     kind, name, change = item.kind, item.name, item.change
+    if kind == "schema":
+        if change == "missing":
+            return [f"create schema {name}"]
+        if change == "extra":
+            return [f"drop schema {name} cascade"]  # its objects are dropped before it
+        return [f"alter schema {name} owner to {quote_ident(item.expected or '')}"]
     if kind == "table" and change != "changed":
         if change == "extra":
             # CASCADE reaches only what cannot exist on the expected side either (foreign keys
@@ -375,6 +381,10 @@ def _goes_with_a_drop(target: str, expected: Snapshot, actual: Snapshot) -> bool
         for relation in actual.objects.get(kind, {})
         if relation not in expected.objects.get(kind, {})
     }
+    if word == "schema":
+        return name in actual.objects.get("schema", {}) and name not in expected.objects.get(
+            "schema", {}
+        )
     if word in ("table", "view"):
         return name in dropped
     if word in ("function", "procedure"):
