@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -13,6 +10,7 @@ import pytest
 from dbflow.catalog.snapshot import take_snapshot
 from dbflow.connection import connect
 from dbflow.diff import DiffResult, compare_snapshots, migration_sql, post_webhook, render_report
+from tests.cli_helpers import posted_json
 
 
 def _snapshot(url: str) -> Any:
@@ -80,27 +78,11 @@ def test_hand_made_changes_are_reported_and_the_sql_converges(
 
 
 def test_webhook_posts_a_slack_compatible_summary(expected: str, production: str) -> None:
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.handle_request, daemon=True)
-    thread.start()
     with connect(production, autocommit=True) as conn:
         conn.execute("ALTER TABLE public.skills ADD COLUMN drifted int")
     result = _diff(expected, production)
-    problem = post_webhook(f"http://127.0.0.1:{server.server_port}/hook", result)
-    thread.join(timeout=10)
-    server.server_close()
+    with posted_json() as (hook, received):
+        problem = post_webhook(hook, result)
     assert problem is None
     assert received[0]["text"] == "Schema drift: production differs from migrations (1 column)"
     assert received[0]["changes"] == ["column public.skills.drifted: extra"]

@@ -287,7 +287,7 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
     if kind == "comment":
         return [comment_change(name, item.expected)]
     if kind == "publication":
-        dropped = set(actual.objects.get("table", {})) - set(expected.objects.get("table", {}))
+        dropped = _dropped_relations(expected, actual)
         return [
             statement
             for statement in publication_change(name, item.expected, item.actual)
@@ -303,12 +303,8 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         )  # views and tables are created above
         if change == "missing" and not (exists or made):
             return None
-        if change == "extra" and name in actual.objects.get("view", {}):
-            return []  # the view is dropped above, its privileges with it
-        if change == "extra" and not any(
-            name in expected.objects.get(k, {}) for k in relation_kinds
-        ):
-            return []  # the table is dropped above, its privileges with it
+        if change == "extra" and name in _dropped_relations(expected, actual):
+            return []  # the table or view is dropped above, its privileges with it
         return privileges_change(name, item.expected or "", item.actual or "")
     if kind == "index":
         drop = [f"drop index if exists {name}"] if change != "missing" else []
@@ -356,16 +352,25 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
     return None
 
 
+def _only_in_target(kind: str, name: str, expected: Snapshot, actual: Snapshot) -> bool:
+    """An object only the target has: the converging SQL drops it."""
+    return name in actual.objects.get(kind, {}) and name not in expected.objects.get(kind, {})
+
+
+def _dropped_relations(expected: Snapshot, actual: Snapshot) -> set[str]:
+    return {
+        relation
+        for kind in ("table", "view")
+        for relation in actual.objects.get(kind, {})
+        if _only_in_target(kind, relation, expected, actual)
+    }
+
+
 def _on_dropped_table(kind: str, name: str, expected: Snapshot, actual: Snapshot) -> bool:
     """An object of a table only the target has (its table is dropped above)."""
     if kind not in ("column", "constraint"):  # policies and triggers go first, explicitly
         return False
-    tables = actual.objects.get("table", {})
-    kept = expected.objects.get("table", {})
-    owner = name.rsplit(".", 1)[0]
-    if kind == "policy" and name in actual.policies:
-        owner = actual.policies[name][0]
-    return owner in tables and owner not in kept
+    return _only_in_target("table", name.rsplit(".", 1)[0], expected, actual)
 
 
 def _goes_with_a_drop(target: str, expected: Snapshot, actual: Snapshot) -> bool:
@@ -375,22 +380,13 @@ def _goes_with_a_drop(target: str, expected: Snapshot, actual: Snapshot) -> bool
     word, _, name = target.partition(" ")
     if word == "materialized":
         word, _, name = name.partition(" ")
-    dropped = {
-        relation
-        for kind in ("table", "view")
-        for relation in actual.objects.get(kind, {})
-        if relation not in expected.objects.get(kind, {})
-    }
+    dropped = _dropped_relations(expected, actual)
     if word == "schema":
-        return name in actual.objects.get("schema", {}) and name not in expected.objects.get(
-            "schema", {}
-        )
+        return _only_in_target("schema", name, expected, actual)
     if word in ("table", "view"):
         return name in dropped
     if word in ("function", "procedure"):
-        return name in actual.objects.get("function", {}) and name not in expected.objects.get(
-            "function", {}
-        )
+        return _only_in_target("function", name, expected, actual)
     if word == "column":
         return name.rsplit(".", 1)[0] in dropped
     if word == "sequence":  # a serial's (named in its default) or an identity's sequence

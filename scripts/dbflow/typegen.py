@@ -108,9 +108,12 @@ class _Context:
                 return key
         return matches[0] if matches else None
 
+    def column_type(self, column: Column, schema: str) -> str:
+        """A column's type, without its nullability."""
+        return self.ts(("_" if column.is_array else "") + column.base_type, schema)
+
     def column(self, column: Column, schema: str) -> str:
-        kind = self.ts(("_" if column.is_array else "") + column.base_type, schema)
-        return nullable(kind, not column.not_null)
+        return nullable(self.column_type(column, schema), not column.not_null)
 
 
 def nullable(kind: str, is_nullable: bool) -> str:
@@ -290,7 +293,7 @@ def _view(
     columns = sorted(view.columns, key=lambda column: column.name)
     lines = [f"      {view.key[1]}: {{", "        Row: {"]
     for column in columns:
-        kind = context.ts(("_" if column.is_array else "") + column.base_type, schema)
+        kind = context.column_type(column, schema)
         lines.append(f"          {column.name}: {nullable(kind, True)}")
     lines.extend(_computed_fields(context, schema, view.key[1], functions))
     lines.append("        }")
@@ -302,7 +305,7 @@ def _view(
             if column.name not in view.updatable_columns:
                 lines.append(f"          {column.name}?: never")
                 continue
-            kind = context.ts(("_" if column.is_array else "") + column.base_type, schema)
+            kind = context.column_type(column, schema)
             lines.append(f"          {column.name}?: {nullable(kind, True)}")
         lines.append("        }")
     lines.extend(_relationship_lines(context, view.key))
@@ -478,9 +481,7 @@ def _returns(context: _Context, schema: str, function: Function) -> str:
                 f"{json.dumps(column.name)}: {context.column(column, schema)}"
                 if not view
                 else f"{json.dumps(column.name)}: "
-                + nullable(
-                    context.ts(("_" if column.is_array else "") + column.base_type, schema), True
-                )
+                + nullable(context.column_type(column, schema), True)
                 for column, view in columns
             ]
             return "{ " + "; ".join(fields) + " }"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 
 from dbflow.catalog.model import TableKey, ViewKey
 from dbflow.connection import Conn
@@ -96,32 +97,10 @@ def top_level_origins(action: str) -> dict[int, tuple[int, int]]:
     return origins
 
 
-def _top_level_field(text: str, field: str) -> int:
-    """Where the value of ``field`` of the outermost node starts, or -1."""
+def _scan(text: str, start: int) -> Iterator[tuple[int, str, int]]:
+    """Each unescaped character of a node tree from ``start``, with the bracket depth after
+    it (an opening bracket counts itself, a closing one no longer does)."""
     depth = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char in "({":
-            depth += 1
-        elif char in ")}":
-            depth -= 1
-        elif depth == 2 and text.startswith(field + " ", index):
-            return index + len(field) + 1
-        index += 1
-    return -1
-
-
-def _list_items(text: str, start: int) -> list[str]:
-    """The ``{...}`` items of the parenthesised list that begins at ``start``."""
-    if start >= len(text) or text[start] != "(":
-        return []
-    items = []
-    depth = 0
-    item_start = -1
     index = start
     while index < len(text):
         char = text[index]
@@ -130,14 +109,32 @@ def _list_items(text: str, start: int) -> list[str]:
             continue
         if char in "({":
             depth += 1
-            if char == "{" and depth == 2:
-                item_start = index
         elif char in ")}":
             depth -= 1
-            if char == "}" and depth == 1 and item_start >= 0:
-                items.append(text[item_start : index + 1])
-                item_start = -1
-            if depth == 0:
-                break
+        yield index, char, depth
         index += 1
+
+
+def _top_level_field(text: str, field: str) -> int:
+    """Where the value of ``field`` of the outermost node starts, or -1."""
+    for index, char, depth in _scan(text, 0):
+        if depth == 2 and char not in "(){}" and text.startswith(field + " ", index):
+            return index + len(field) + 1
+    return -1
+
+
+def _list_items(text: str, start: int) -> list[str]:
+    """The ``{...}`` items of the parenthesised list that begins at ``start``."""
+    if start >= len(text) or text[start] != "(":
+        return []
+    items = []
+    item_start = -1
+    for index, char, depth in _scan(text, start):
+        if char == "{" and depth == 2:
+            item_start = index
+        elif char == "}" and depth == 1 and item_start >= 0:
+            items.append(text[item_start : index + 1])
+            item_start = -1
+        elif char in ")}" and depth == 0:
+            break
     return items

@@ -31,6 +31,7 @@ from dbflow.seed.condition import (
     NullTest,
     Op,
     Opaque,
+    compare,
     like_pattern,
 )
 
@@ -225,22 +226,11 @@ def _null_count(expr: Op, positive: bool) -> list[Branch] | None:
         for pattern in itertools.product((True, False), repeat=len(call.args)):  # True = null
             nulls = sum(pattern)
             count = nulls if call.name == "num_nulls" else len(pattern) - nulls
-            if _compare(count, op, target):
+            if compare(count, target, op):
                 pairs = zip(call.args, pattern, strict=True)
                 found.append(tuple((NullTest(arg, null), True) for arg, null in pairs))
         return found
     return None
-
-
-def _compare(left: int, op: str, right: int) -> bool:
-    return {
-        "=": left == right,
-        "<>": left != right,
-        "<": left < right,
-        "<=": left <= right,
-        ">": left > right,
-        ">=": left >= right,
-    }[op]
 
 
 # --- constraints of one branch ---------------------------------------------------------

@@ -9,6 +9,7 @@ builds around it and the server decides (see ``seed.probe``).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -120,18 +121,35 @@ Expr = (
     | Opaque
 )
 
-_COMPARISONS = {"=", "<>", "<", "<=", ">", ">="}
+_COMPARISONS = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 
-def read_condition(definition: str, domain_column: str | None = None) -> Expr:
-    """The tree of a CHECK definition (``CHECK (...)``, maybe ``NOT VALID``); a domain's
-    ``VALUE`` reads as ``domain_column``."""
+def compare(left: Any, right: Any, op: str) -> bool:
+    """``left op right`` for a comparison operator of SQL (``=``, ``<>``, ``<``...)."""
+    return bool(_COMPARISONS[op](left, right))
+
+
+def check_expression(definition: str) -> str:
+    """The expression of a CHECK as the catalog prints it (``CHECK (...)``, ``NOT VALID``)."""
     text = definition.strip()
     if text.upper().startswith("CHECK"):
         text = text[5:].strip()
     if text.upper().endswith("NOT VALID"):
         text = text[: -len("NOT VALID")].strip()
-    node = parse_expression(text)
+    return text
+
+
+def read_condition(definition: str, domain_column: str | None = None) -> Expr:
+    """The tree of a CHECK definition (``CHECK (...)``, maybe ``NOT VALID``); a domain's
+    ``VALUE`` reads as ``domain_column``."""
+    node = parse_expression(check_expression(definition))
     if node is None:
         return Opaque(frozenset())
     return _read(node, domain_column)
@@ -575,15 +593,7 @@ def _operator(expr: Op, row: Mapping[str, Any]) -> Any:
         return None
     op = expr.op
     if op in _COMPARISONS:
-        left, right = _align(left, right)
-        return {
-            "=": left == right,
-            "<>": left != right,
-            "<": left < right,
-            "<=": left <= right,
-            ">": left > right,
-            ">=": left >= right,
-        }[op]
+        return compare(*_align(left, right), op)
     if op in ("~", "~*", "!~", "!~*"):
         found = re.search(python_pattern(str(right)), str(left), re.I if "*" in op else 0)
         return (found is not None) != op.startswith("!")

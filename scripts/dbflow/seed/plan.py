@@ -175,12 +175,7 @@ def build_plan(
         _plan_foreign_keys(plan, plans, deferred)
         _enumerate_small_keys(plan, plans)
     if problems:
-        raise SeedPlanError(
-            "the schema cannot be seeded as asked; nothing was written",
-            detail="\n".join(problems),
-            hint="use --fixed TABLE.COLUMN=VALUE for a column dbflow cannot fill, or --rows "
-            "TABLE=0 to leave a table empty",
-        )
+        raise unseedable(problems)
     for key, fk in cycle_breaks:  # the parent is planned only now that every table is
         child = plans[key]
         child.fk_choosers[fk.name] = _random_parent(
@@ -193,6 +188,16 @@ def build_plan(
     if fixture_ids is not None and AUTH_USERS in plans:
         _pin_fixture_ids(plans[AUTH_USERS], fixture_ids)
     return seed_plan
+
+
+def unseedable(problems: list[str]) -> SeedPlanError:
+    """The one error for a schema that cannot be seeded as asked (found before writing)."""
+    return SeedPlanError(
+        "the schema cannot be seeded as asked; nothing was written",
+        detail="\n".join(problems),
+        hint="use --fixed TABLE.COLUMN=VALUE for a column dbflow cannot fill, or --rows "
+        "TABLE=0 to leave a table empty",
+    )
 
 
 def _check_counts(counts: Mapping[str, int], tables: dict[TableKey, Table]) -> None:

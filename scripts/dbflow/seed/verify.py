@@ -16,11 +16,10 @@ import psycopg
 from psycopg import sql
 
 from dbflow.connection import Conn
-from dbflow.errors import SeedPlanError
 from dbflow.seed.checks import CheckCondition
-from dbflow.seed.condition import holds
+from dbflow.seed.condition import check_expression, holds
 from dbflow.seed.load import copy_format, copy_type, plain_values
-from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan, branch_of
+from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan, branch_of, unseedable
 from dbflow.seed.values import column_hash, row_digest
 
 SAMPLES = 6
@@ -36,12 +35,7 @@ def verify_plan(conn: Conn, seed_plan: SeedPlan) -> None:
                 problems.append(problem)
     seed_plan.key_cache.clear()
     if problems:
-        raise SeedPlanError(
-            "the schema cannot be seeded as asked; nothing was written",
-            detail="\n".join(problems),
-            hint="use --fixed TABLE.COLUMN=VALUE for a column dbflow cannot fill, or --rows "
-            "TABLE=0 to leave a table empty",
-        )
+        raise unseedable(problems)
 
 
 Sample = tuple[int, int, dict[str, Any], list[Any]]  # (branch, row, values by name, values)
@@ -224,11 +218,7 @@ def _variants(value: Any) -> list[Any]:
 
 
 def _expression_text(condition: CheckCondition) -> str:
-    text = condition.check.definition.strip()
-    if text.upper().startswith("CHECK"):
-        text = text[5:].strip()
-    if text.upper().endswith("NOT VALID"):
-        text = text[: -len("NOT VALID")].strip()
+    text = check_expression(condition.check.definition)
     if condition.check.name.startswith("domain check on "):
         (column,) = condition.columns
         text = _replace_value(text, sql.Identifier(column).as_string())
