@@ -39,7 +39,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "dbflow.dump",
         ),
     ),
-    ("workflows", ("dbflow.reset", "dbflow.deploy", "dbflow.drift", "dbflow.rollback")),
+    (
+        "workflows",
+        ("dbflow.reset", "dbflow.deploy", "dbflow.drift", "dbflow.rollback", "dbflow.pull"),
+    ),
     ("entry points", ("dbflow.tasks", "dbflow.cli", "dbflow.testing")),
 ]  # fmt: skip  (one layer per line reads as the picture in docs/architecture.md)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dbflow.connection import connect
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run
 
 FIRST_VERSION = sorted(REPO.glob("supabase/migrations/*.sql"))[0].name.split("_", 1)[0]
@@ -108,6 +109,11 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.push", "--target", "staging", "--allow-out-of-order")
     approved = {"DBFLOW_APPROVED_TARGET": "production", "CI": "true"}
     inv("db.push", "--target", "production", "--yes", "--no-backup", extra=approved)
+    with connect(env["STAGING_DATABASE_URL"], autocommit=True) as conn:  # a hotfix by hand
+        conn.execute("create table public.hotfix (id int primary key)")
+    assert "create table public.hotfix" in inv("db.pull", "--target", "staging", "--dry-run")
+    inv("db.pull", "--target", "staging", "--name", "adopt_hotfix", "--yes")
+    assert list(root.glob("supabase/migrations/*_adopt_hotfix.sql"))
 
     for task in ("db.seed-dev", "db.seed-test"):
         inv("db.reset", "--no-seed")  # the hand-written seed files insert fixed rows
@@ -162,6 +168,7 @@ _TASKS = (
     "up",
     "list",
     "repair",
+    "pull",
     "validate",
     "validate-docs",
     "reset",

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from dbflow.config import load_settings
 from dbflow.connection import connect
+from dbflow.local import target_url
 from dbflow.targets import ACTIONS, PLACES, POLICY, Requirement, policy_table
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run
 
@@ -42,6 +44,7 @@ def _command(action: str, place: Place) -> list[str]:
     return {
         "up": ["db.up", *target],
         "push": ["db.push", *target],
+        "pull": ["db.pull", *target],
         "repair": ["db.repair", FIRST_VERSION, "--status", "applied", *target],
         "restore": ["db.restore", str(place.archive), *target],
         "reset": ["db.reset", "--no-seed"] + ([] if place.target == "local" else target),
@@ -104,7 +107,16 @@ def _backups(place: Place) -> list[Path]:
     return sorted((place.project / "backups").glob(f"{place.target}-*.dump"))
 
 
+def _made_by_hand(place: Place) -> None:
+    """A table made outside the migrations, for db.pull to find."""
+    url = place.url or target_url(load_settings(place.project, environ={}), "local")
+    with connect(url, autocommit=True) as conn:
+        conn.execute(f"create table public.made_on_{place.name} (id int primary key)")
+
+
 def _check_cell(place: Place, action: str, requirement: Requirement) -> None:
+    if action == "pull":
+        _made_by_hand(place)
     command = _command(action, place)
     cell = f"{action} x {place.name}"
     if requirement.refusal:
@@ -150,7 +162,9 @@ def test_every_action_does_what_its_cell_says(places: dict[str, Place], place_na
     place = places[place_name]
     # restore comes first: the archive is of the state the fixture left (restoring an older
     # archive over objects made since is a pg_restore --clean limit, not the gate's business)
-    order = ["restore", "dump", "list", "diff", "types", "push", "up", "repair", "seed", "reset"]
+    order = [
+        "restore", "dump", "list", "diff", "types", "push", "up", "repair", "pull", "seed", "reset"
+    ]  # fmt: skip
     assert sorted(order) == sorted(ACTIONS)
     for action in order:
         _check_cell(place, action, POLICY[(action, place.name)])  # type: ignore[index]

@@ -10,25 +10,30 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+import psycopg
 
 from dbflow.catalog.model import Column
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
-from dbflow.connection import connect
+from dbflow.connection import connect, create_database, drop_database
 from dbflow.diff_sql import (
     add_column,
     column_change,
     comment_change,
+    created_object_privileges,
     enum_change,
     extension_change,
+    grantees,
     object_privileges_change,
     privileges_change,
     publication_change,
     view_change,
 )
+from dbflow.engine.cluster import MAINTENANCE_DATABASE
 from dbflow.local import local_engine, start_local
 from dbflow.migrations.templates import ensure_templates
 from dbflow.redact import redact_url
@@ -88,6 +93,30 @@ def side_url(settings: Settings, side: str) -> str:
         templates = ensure_templates(engine, settings, report=lambda _: None)
         return engine.url(templates.app)
     return clear(settings, "diff", side).url
+
+
+def prove_on_migrations(
+    settings: Settings, statements: list[str], expected: Snapshot, scratch: str = "dbflow_proof"
+) -> tuple[list[Difference], str | None]:
+    """Apply ``statements`` in one transaction to a throwaway copy of what the migrations
+    build; return what then still differs from ``expected`` and the failure, if one failed."""
+    start_local(settings)
+    engine = local_engine(settings)
+    templates = ensure_templates(engine, settings, report=lambda _: None)
+    admin = engine.admin_url(MAINTENANCE_DATABASE)
+    drop_database(admin, scratch)
+    create_database(admin, scratch, template=templates.app)
+    try:
+        try:
+            with connect(engine.url(scratch), autocommit=True) as conn, conn.transaction():
+                for statement in statements:
+                    conn.execute(statement.encode())
+        except psycopg.Error as exc:
+            return [], f"{statement}: {exc.diag.message_primary or exc}"
+        with connect(engine.url(scratch), autocommit=True) as conn:
+            return compare_snapshots(expected, take_snapshot(conn)), None
+    finally:
+        drop_database(admin, scratch)
 
 
 def diff_databases(
@@ -232,7 +261,9 @@ def migration_sql(result: DiffResult) -> Migration:
     # What only the target has goes first, in reverse creation order (policies, functions and
     # tables before the types they use); then what it lacks or has changed, in creation order.
     extra = [d for d in result.differences if d.change == "extra"]
-    rest = [d for d in result.differences if d.change != "extra"]
+    rest = sorted(
+        (d for d in result.differences if d.change != "extra"), key=_creation_order(expected)
+    )
     for item in [*sorted(extra, key=lambda d: -KIND_ORDER.index(d.kind)), *rest]:
         produced = _statements(item, expected, actual)
         if produced is None:
@@ -240,6 +271,20 @@ def migration_sql(result: DiffResult) -> Migration:
         else:
             statements.extend(produced)
     return Migration(statements, skipped)
+
+
+def _creation_order(expected: Snapshot) -> Callable[[Difference], tuple[float, int]]:
+    """Kinds in creation order, with foreign keys after the keys and unique indexes they
+    reference, and a table's columns in their order in the table."""
+    columns = {name: position for position, name in enumerate(expected.columns)}
+
+    def key(item: Difference) -> tuple[float, int]:
+        rank: float = KIND_ORDER.index(item.kind)
+        if item.kind == "constraint" and (item.expected or "").startswith("FOREIGN KEY"):
+            rank = KIND_ORDER.index("index") + 0.5
+        return rank, columns.get(item.name, 0) if item.kind == "column" else 0
+
+    return key
 
 
 def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
@@ -294,6 +339,13 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
             if not (" drop table " in statement and statement.rsplit(" ", 1)[-1] in dropped)
         ]  # a dropped table leaves its publications by itself
     if kind == "privilege":
+        word, _, bare = name.partition(" ")
+        if change == "missing" and word in ("function", "procedure", "schema"):
+            made_kind = "function" if word == "procedure" else word
+            if _only_in_target(made_kind, bare, actual, expected):  # created above
+                return created_object_privileges(
+                    name, item.expected or "", _all_grantees(expected, actual)
+                )
         return object_privileges_change(name, item.expected or "", item.actual or "")
     if kind == "grant":
         relation_kinds = ("table", "view")
@@ -305,6 +357,10 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
             return None
         if change == "extra" and name in _dropped_relations(expected, actual):
             return []  # the table or view is dropped above, its privileges with it
+        if change == "missing" and made and not exists:
+            return created_object_privileges(  # GRANT ... ON TABLE names views too
+                f"table {name}", item.expected or "", _all_grantees(expected, actual)
+            )
         return privileges_change(name, item.expected or "", item.actual or "")
     if kind == "index":
         drop = [f"drop index if exists {name}"] if change != "missing" else []
@@ -350,6 +406,16 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         statements.append(f"alter table {name} {force} row level security")
         return statements
     return None
+
+
+def _all_grantees(expected: Snapshot, actual: Snapshot) -> set[str]:
+    lists = [
+        acl
+        for snapshot in (expected, actual)
+        for kind in ("grant", "privilege")
+        for acl in snapshot.objects.get(kind, {}).values()
+    ]
+    return grantees(lists)
 
 
 def _only_in_target(kind: str, name: str, expected: Snapshot, actual: Snapshot) -> bool:

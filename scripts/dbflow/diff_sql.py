@@ -142,6 +142,41 @@ def privileges_change(relation: str, expected: str, actual: str) -> list[str]:
     return statements
 
 
+_ALL_OF = {
+    "table": {"select", "insert", "update", "delete", "truncate", "references", "trigger"},
+    "function": {"execute"},
+    "procedure": {"execute"},
+    "schema": {"usage", "create"},
+}
+
+
+def created_object_privileges(target: str, expected: str, grantees: set[str]) -> list[str]:
+    """The privileges of an object the same migration creates (``function public.f(int)``,
+    ``table public.t``): whatever default privileges give it, each of ``grantees`` (every role
+    seen in an access list) ends with exactly what ``expected`` lists. A grantee with all of an
+    object's privileges is granted them; any other is revoked from first. Functions start
+    executable by PUBLIC, so PUBLIC is settled too."""
+    want = _acl(expected)
+    word = target.split(" ", 1)[0]
+    everything = _ALL_OF.get(word, set())
+    public = {""} if word in ("function", "procedure") else set()
+    statements = []
+    for grantee in sorted(grantees | set(want) | public):
+        role = "public" if grantee == "" else quote_ident(grantee)
+        granted = want.get(grantee, set())
+        if granted != everything:
+            statements.append(f"revoke all on {target} from {role}")
+        if granted:
+            named = "all" if granted == everything else ", ".join(sorted(granted))
+            statements.append(f"grant {named} on {target} to {role}")
+    return statements
+
+
+def grantees(access_lists: list[str]) -> set[str]:
+    """Every role named in these access lists (PUBLIC left out)."""
+    return {grantee for text in access_lists for grantee in _acl(text) if grantee}
+
+
 def comment_change(name: str, expected: str | None) -> str:
     """``COMMENT ON`` the object (``table public.t``...) as the expected side has it."""
     return f"comment on {name} is {_literal(expected) if expected is not None else 'null'}"

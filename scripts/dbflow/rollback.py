@@ -13,12 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import psycopg
-
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
 from dbflow.connection import connect, create_database, drop_database
-from dbflow.diff import Difference, DiffResult, compare_snapshots, migration_sql
+from dbflow.diff import (
+    Difference,
+    DiffResult,
+    compare_snapshots,
+    migration_sql,
+    prove_on_migrations,
+)
 from dbflow.engine.cluster import MAINTENANCE_DATABASE
 from dbflow.errors import DbflowError
 from dbflow.local import local_engine, start_local
@@ -60,7 +64,7 @@ def down_migration(settings: Settings, steps: int, report: Notify = quiet) -> Do
     engine = local_engine(settings)
     templates = ensure_templates(engine, settings, report)
     admin = engine.admin_url(MAINTENANCE_DATABASE)
-    earlier, later, proof = "dbflow_down_before", "dbflow_down_after", "dbflow_down_proof"
+    earlier, later = "dbflow_down_before", "dbflow_down_after"
     try:
         for name, template in ((earlier, templates.base), (later, templates.app)):
             drop_database(admin, name)
@@ -74,22 +78,15 @@ def down_migration(settings: Settings, steps: int, report: Notify = quiet) -> Do
         )
         migration = migration_sql(result)
         down = DownMigration(reverses, migration.statements, migration.not_expressed)
-        drop_database(admin, proof)
-        create_database(admin, proof, template=later)
-        try:
-            with connect(engine.url(proof), autocommit=True) as conn, conn.transaction():
-                for statement in down.statements:
-                    conn.execute(statement.encode())
-        except psycopg.Error as exc:
-            down.failure = f"{statement}: {exc.diag.message_primary or exc}"
-        else:
-            down.remaining = compare_snapshots(expected, _snapshot(engine.url(proof)))
+        down.remaining, down.failure = prove_on_migrations(
+            settings, down.statements, expected, scratch="dbflow_down_proof"
+        )
         report(
             f"down migration for {len(reverses)} migration(s): {len(down.statements)} statement(s)"
         )
         return down
     finally:
-        for name in (earlier, later, proof):
+        for name in (earlier, later):
             drop_database(admin, name)
 
 

@@ -29,7 +29,7 @@ from dbflow.redact import redact_url
 from dbflow.urls import is_local_url
 
 Action = Literal[
-    "up", "repair", "push", "restore", "reset", "seed", "dump", "list", "diff", "types"
+    "up", "repair", "push", "pull", "restore", "reset", "seed", "dump", "list", "diff", "types"
 ]
 Place = Literal["local", "shared", "staging", "production"]
 Confirmation = Literal["typed", "approved"]
@@ -41,6 +41,7 @@ _VERBS: dict[str, str] = {
     "up": "apply migrations to",
     "repair": "repair the history of",
     "push": "push to",
+    "pull": "pull the schema of",
     "restore": "restore into",
     "reset": "reset",
     "seed": "seed",
@@ -116,6 +117,10 @@ POLICY: dict[tuple[Action, Place], Requirement] = {
     ("repair", "shared"): Requirement(confirmation="typed"),
     ("repair", "staging"): Requirement(confirmation="typed", record=True),
     ("repair", "production"): Requirement(confirmation="approved", record=True),
+    ("pull", "local"): _OK,
+    ("pull", "shared"): Requirement(confirmation="typed"),
+    ("pull", "staging"): Requirement(confirmation="typed", record=True),
+    ("pull", "production"): Requirement(confirmation="approved", record=True),
     ("restore", "local"): _OK,
     ("restore", "shared"): Requirement(confirmation="typed"),
     ("restore", "staging"): Requirement(backup=True, confirmation="typed", record=True),

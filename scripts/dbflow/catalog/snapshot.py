@@ -30,11 +30,16 @@ class Snapshot:
 
 def take_snapshot(conn: Conn, *, include_managed: bool = False) -> Snapshot:
     """The schema of the database at ``conn`` as comparable definitions, read through the
-    one catalog reader (:func:`dbflow.catalog.read.read_catalog`)."""
-    schemas = user_schemas(conn)
-    if include_managed:
-        schemas = sorted(set(schemas) | set(MANAGED_SCHEMAS) - {"information_schema"})
-    return snapshot_of(read_catalog(conn, schemas), schemas)
+    one catalog reader (:func:`dbflow.catalog.read.read_catalog`).
+
+    It is read with an empty search_path, so that every definition names its objects with
+    their schema: SQL written from it runs the same whatever the search_path it runs with."""
+    with conn.transaction():
+        conn.execute("SET LOCAL search_path = ''")
+        schemas = user_schemas(conn)
+        if include_managed:
+            schemas = sorted(set(schemas) | set(MANAGED_SCHEMAS) - {"information_schema"})
+        return snapshot_of(read_catalog(conn, schemas), schemas)
 
 
 def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:

@@ -73,7 +73,7 @@ def new_migration(
     now: dt.datetime | None = None,
 ) -> Path:
     """Write ``<UTC YYYYMMDDHHMMSS>_<name>.sql`` and return its path."""
-    _check_identifier(name, "migration name")
+    check_identifier(name, "migration name")
     if template is not None and template not in TEMPLATES:
         raise DbflowError(f"unknown template {template!r}: choose {' or '.join(TEMPLATES)}")
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -98,7 +98,7 @@ def new_migration(
     elif template == "column":
         if not column:
             raise DbflowError("the column template needs --column NAME (and --table NAME)")
-        _check_identifier(column, "column name")
+        check_identifier(column, "column name")
         body = _COLUMN_TEMPLATE.format(table=_object_name(table, name, "table"), column=column)
     header = _HEADER.format(
         name=name, author=_author(migrations_dir), date=moment.strftime("%Y-%m-%d %H:%M UTC")
@@ -111,7 +111,7 @@ def new_migration(
 
 def _object_name(given: str | None, migration_name: str, what: str) -> str:
     if given:
-        _check_identifier(given, f"{what} name")
+        check_identifier(given, f"{what} name")
         return given
     for prefix in ("create_", "add_"):
         if migration_name.startswith(prefix) and len(migration_name) > len(prefix):
@@ -119,7 +119,7 @@ def _object_name(given: str | None, migration_name: str, what: str) -> str:
     return migration_name
 
 
-def _check_identifier(value: str, what: str) -> None:
+def check_identifier(value: str, what: str) -> None:
     if not _PLAIN_IDENTIFIER.fullmatch(value):
         raise DbflowError(
             f"{what} {value!r} is not a plain identifier",

@@ -1,4 +1,5 @@
-"""``db.new``, ``db.up``, ``db.list`` and ``db.repair``: migration files and their history."""
+"""``db.new``, ``db.up``, ``db.list``, ``db.repair`` and ``db.pull``: migration files and their
+history."""
 
 from __future__ import annotations
 
@@ -118,4 +119,57 @@ def repair(c: Context, version: str, status: str, target: str = "local", yes: bo
     say(message)
 
 
-TASKS = [new, up, list_, repair]
+@task(
+    help={
+        "target": "the database to adopt: staging, production (or local, after changes made "
+        "in the local Studio)",
+        "name": "the new migration's name (default remote_schema)",
+        "dry-run": "print the SQL it would write; write and record nothing",
+        "yes": "instead of typing the target's name (production: only in the approved job)",
+    }
+)
+def pull(
+    c: Context,
+    target: str,
+    name: str = "remote_schema",
+    dry_run: bool = False,
+    yes: bool = False,
+) -> None:
+    """Write a migration with the schema a database has and the migrations lack (no data),
+    proven, validated and recorded as applied there."""
+    from dbflow.pull import pull as pull_schema
+    from dbflow.pull import render_pull
+    from dbflow.validate.reporters import render_text
+
+    project = settings()
+    with user_errors(), progress(f"pulling the schema of {target}") as notify:
+        pulled = pull_schema(
+            project,
+            target,
+            name=name,
+            dry_run=dry_run,
+            yes=yes,
+            confirm=terminal_confirm(),
+            report=notify,
+        )
+    if not pulled.statements:
+        say(f"nothing to pull: the migrations already build what {target} has")
+        return
+    if pulled.path is None:
+        print(render_pull(pulled), end="")
+        return
+    say(
+        f"wrote {pulled.path.relative_to(project.project_root)} and recorded it as applied "
+        f"on {target}"
+    )
+    if pulled.validation is not None and pulled.validation.findings:
+        print(render_text(pulled.validation, project.project_root), end="")
+        if pulled.validation.count("error"):
+            say(
+                f"the validator's errors above are live on {target} already: fix them forward "
+                "in a new migration (db.push refuses while they stand), or suppress one on "
+                "purpose with -- dbflow: ignore RULE reason"
+            )
+
+
+TASKS = [new, up, list_, repair, pull]
