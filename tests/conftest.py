@@ -148,3 +148,16 @@ def differences(folder: Path, ours: str, theirs: str) -> list[dict[str, Any]]:
     assert done.returncode == 0, done.stderr
     found: list[dict[str, Any]] = json.loads(done.stdout)
     return found
+
+
+def require_extension(name: str, package: str) -> None:
+    """Skip, naming the Debian package, where the engine the tests start lacks ``name``."""
+    from dbflow.engine.binaries import find_system
+    from dbflow.errors import DbflowError
+
+    try:
+        found = find_system().has_extension(name)
+    except DbflowError:
+        found = False
+    if not found:
+        pytest.skip(f"{name} is not installed for this PostgreSQL: apt-get install {package}")

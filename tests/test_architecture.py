@@ -37,11 +37,19 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "dbflow.diff_sql",
             "dbflow.typegen",
             "dbflow.dump",
+            "dbflow.scratch",
         ),
     ),
     (
         "workflows",
-        ("dbflow.reset", "dbflow.deploy", "dbflow.drift", "dbflow.rollback", "dbflow.pull"),
+        (
+            "dbflow.reset",
+            "dbflow.deploy",
+            "dbflow.drift",
+            "dbflow.rollback",
+            "dbflow.pull",
+            "dbflow.function_lint",
+        ),
     ),
     ("entry points", ("dbflow.tasks", "dbflow.cli", "dbflow.testing")),
 ]  # fmt: skip  (one layer per line reads as the picture in docs/architecture.md)

@@ -103,6 +103,7 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.validate", "--write-baseline", str(root / "baseline.json"))
     inv("db.validate", "--baseline", str(root / "baseline.json"), "--format", "text")
     inv("db.validate-docs")
+    inv("db.lint", "--format", "json", codes=(0, 2))  # 2: an engine without plpgsql_check
 
     inv("db.push", "--target", "staging", "--dry-run", "--report", str(root / "plan.md"))
     inv("db.push", "--target", "staging", "--dry-run", "--webhook", "http://127.0.0.1:9/hook")
@@ -171,6 +172,7 @@ _TASKS = (
     "pull",
     "validate",
     "validate-docs",
+    "lint",
     "reset",
     "down",
     "seed-dev",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -140,6 +141,18 @@ def test_a_real_project_applies_and_works(
     else:  # where a down cannot exist, the file says what stands in the way
         assert down.returncode == 1 and "-- NOT proven:" in text, down.stderr[-2000:]
         assert "Not expressed here" in text or "applying it failed at" in text
+
+    lint = run(project, INV, "db.lint", "--format", "json", timeout=900)
+    assert_no_traceback(lint)
+    if lint.returncode == 2:  # an engine without plpgsql_check (the embedded one) says so
+        assert "apt-get install postgresql-15-plpgsql-check" in lint.stderr, lint.stderr
+    else:  # a real project's functions may have real errors: each must name where it is
+        assert lint.returncode in (0, 1), lint.stderr[-2000:]
+        for finding in json.loads(lint.stdout)["findings"]:
+            if finding["file"] is None:  # made by a DO block or dynamic SQL, not a CREATE
+                continue
+            lines = len((project / finding["file"]).read_text().splitlines())
+            assert 1 <= finding["line"] <= lines, finding
 
     seeded = run(project, INV, "db.seed-dev", timeout=900)
     assert_no_traceback(seeded)

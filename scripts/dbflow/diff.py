@@ -19,7 +19,7 @@ import psycopg
 from dbflow.catalog.model import Column
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
-from dbflow.connection import connect, create_database, drop_database
+from dbflow.connection import connect
 from dbflow.diff_sql import (
     add_column,
     column_change,
@@ -33,10 +33,10 @@ from dbflow.diff_sql import (
     publication_change,
     view_change,
 )
-from dbflow.engine.cluster import MAINTENANCE_DATABASE
 from dbflow.local import local_engine, start_local
 from dbflow.migrations.templates import ensure_templates
 from dbflow.redact import redact_url
+from dbflow.scratch import migrated_copy
 from dbflow.sql.tree import quote_ident
 from dbflow.targets import clear
 
@@ -100,23 +100,15 @@ def prove_on_migrations(
 ) -> tuple[list[Difference], str | None]:
     """Apply ``statements`` in one transaction to a throwaway copy of what the migrations
     build; return what then still differs from ``expected`` and the failure, if one failed."""
-    start_local(settings)
-    engine = local_engine(settings)
-    templates = ensure_templates(engine, settings, report=lambda _: None)
-    admin = engine.admin_url(MAINTENANCE_DATABASE)
-    drop_database(admin, scratch)
-    create_database(admin, scratch, template=templates.app)
-    try:
+    with migrated_copy(settings, scratch) as url:
         try:
-            with connect(engine.url(scratch), autocommit=True) as conn, conn.transaction():
+            with connect(url, autocommit=True) as conn, conn.transaction():
                 for statement in statements:
                     conn.execute(statement.encode())
         except psycopg.Error as exc:
             return [], f"{statement}: {exc.diag.message_primary or exc}"
-        with connect(engine.url(scratch), autocommit=True) as conn:
+        with connect(url, autocommit=True) as conn:
             return compare_snapshots(expected, take_snapshot(conn)), None
-    finally:
-        drop_database(admin, scratch)
 
 
 def diff_databases(

@@ -12,6 +12,8 @@ class DbflowError(Exception):
     message (a URL in a server error, say) never reaches a terminal or a log.
     """
 
+    exit_code = 1
+
     def __init__(self, message: str, *, detail: str | None = None, hint: str | None = None):
         self.message = redact_text(message)
         self.detail = redact_text(detail) if detail else None
@@ -25,6 +27,13 @@ class DbflowError(Exception):
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
+
+
+class ToolMissing(DbflowError):
+    """A check needs something this machine does not have (an extension package): nothing was
+    checked, which is not the same as nothing found, so commands exit 2."""
+
+    exit_code = 2
 
 
 class ConfigError(DbflowError):

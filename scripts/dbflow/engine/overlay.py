@@ -86,7 +86,9 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
     stamp = root / "overlay.stamp"
     postgres = mirror_bin / "postgres"
     extension_dir = mirror_share / "extension"
+    real_extensions = binaries.share_dir / "extension"
     if stamp.is_file() and stamp.read_text() == fingerprint and postgres.is_file():
+        _link_extensions(real_extensions, extension_dir, replaced)  # packages installed since
         return Overlay(postgres, tuple(s.name for s in wanted), extension_dir)
 
     if root.exists():
@@ -102,11 +104,7 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
         if entry.name != "extension":
             (mirror_share / entry.name).symlink_to(entry)
     extension_dir.mkdir()
-    real_extensions = binaries.share_dir / "extension"
-    if real_extensions.is_dir():
-        for entry in real_extensions.iterdir():
-            if entry.name.partition(".control")[0].partition("--")[0] not in replaced:
-                (extension_dir / entry.name).symlink_to(entry)
+    _link_extensions(real_extensions, extension_dir, replaced)
     folder = resources.files("dbflow.bootstrap") / "standins"
     for standin in wanted:
         for name in standin.files:
@@ -117,6 +115,19 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
             path.chmod(0o755)
     stamp.write_text(fingerprint)
     return Overlay(postgres, tuple(s.name for s in wanted), extension_dir)
+
+
+def _link_extensions(real: Path, overlay: Path, replaced: set[str]) -> None:
+    """Link the installation's extension files the overlay lacks (all of them when it is new;
+    those of a package installed since, afterwards), except the stand-ins' names."""
+    if not real.is_dir():
+        return
+    present = {entry.name for entry in overlay.iterdir()}
+    for entry in real.iterdir():
+        if entry.name in present:
+            continue
+        if entry.name.partition(".control")[0].partition("--")[0] not in replaced:
+            (overlay / entry.name).symlink_to(entry)
 
 
 def _alias_versions(extension_dir: Path) -> None:

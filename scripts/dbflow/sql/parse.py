@@ -263,14 +263,14 @@ def _parse_piecewise(source: Script, safe: str) -> None:
 
 def _extract_plpgsql(source: Script, statement: Statement) -> None:
     if statement.kind == "DoStmt":
-        language, body = _options(statement.node.get("args", []))
+        language, body = language_and_body(statement.node.get("args", []))
         if language not in (None, "plpgsql") or body is None:
             return
         wrapper = plpgsql_wrapper(body)
         line_shift = -1  # the wrapper adds one line before the body
         context = "DO block"
     elif statement.kind == "CreateFunctionStmt":
-        language, body = _options(statement.node.get("options", []))
+        language, body = language_and_body(statement.node.get("options", []))
         if language != "plpgsql" or body is None:
             return
         wrapper = statement.text
@@ -301,7 +301,7 @@ def _extract_plpgsql(source: Script, statement: Statement) -> None:
             )
 
 
-def _options(options: list[Node]) -> tuple[str | None, str | None]:
+def language_and_body(options: list[Node]) -> tuple[str | None, str | None]:
     language = body = None
     for option in options:
         element = option.get("DefElem", {})

@@ -67,7 +67,7 @@ def user_errors() -> Iterator[None]:
         yield
     except DbflowError as exc:
         _print_error(exc.message, exc.detail, exc.hint)
-        raise Exit(code=EXIT_ERROR) from None
+        raise Exit(code=exc.exit_code) from None
     except Exception as exc:
         import psycopg
 

@@ -7,7 +7,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from dbflow.tasks.output import progress, say, settings
+from dbflow.tasks.output import progress, say, settings, usage_error, user_errors
 from dbflow.validate.flags import task_help
 
 
@@ -45,4 +45,23 @@ def validate_docs(c: Context) -> None:
     say(f"wrote {write_reference(settings().project_root)}")
 
 
-TASKS = [validate, validate_docs]
+@task(
+    help={
+        "format": "text (default), json, or github (workflow annotations)",
+    }
+)
+def lint(c: Context, format: str = "text") -> None:
+    """plpgsql_check over every PL/pgSQL function and trigger of the migrated database, on a
+    throwaway copy: exit 1 on errors, 2 when the engine has no plpgsql_check."""
+    from dbflow.function_lint import lint_functions, render_lint
+
+    if format not in ("text", "json", "github"):
+        usage_error("--format must be text, json or github")
+    with user_errors(), progress("checking functions with plpgsql_check") as notify:
+        report = lint_functions(settings(), notify)
+    print(render_lint(report, format))
+    if report.count("error"):
+        raise Exit(code=1)
+
+
+TASKS = [validate, validate_docs, lint]
