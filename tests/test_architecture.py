@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "dbflow.rollback",
             "dbflow.pull",
             "dbflow.function_lint",
+            "dbflow.sqltest",
         ),
     ),
     ("entry points", ("dbflow.tasks", "dbflow.cli", "dbflow.testing")),

@@ -104,6 +104,7 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.validate", "--baseline", str(root / "baseline.json"), "--format", "text")
     inv("db.validate-docs")
     inv("db.lint", "--format", "json", codes=(0, 2))  # 2: an engine without plpgsql_check
+    inv("db.test", "--file", "supabase/tests/rls/profiles_test.sql", "--no-seed", codes=(0, 2))
 
     inv("db.push", "--target", "staging", "--dry-run", "--report", str(root / "plan.md"))
     inv("db.push", "--target", "staging", "--dry-run", "--webhook", "http://127.0.0.1:9/hook")
@@ -126,6 +127,7 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.seed-dev", "--users", "3", "--target", "staging", "--allow-remote")
     inv("db.seed-test", "--target", "staging", "--allow-remote", "--dry-run")
     inv("db.repair", FIRST_VERSION, "--status", "applied", "--target", "staging", "--yes")
+    inv("db.test", "--target", "staging", "--yes", codes=(0, 2))  # the fixtures are seeded there
 
     schema = root / "schema.dump"
     inv("db.dump", "--target", "staging", "--schema-only", "--file", str(schema))
@@ -173,6 +175,7 @@ _TASKS = (
     "validate",
     "validate-docs",
     "lint",
+    "test",
     "reset",
     "down",
     "seed-dev",

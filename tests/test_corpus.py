@@ -96,6 +96,22 @@ def project() -> Iterator[Path]:
         yield root
 
 
+CORPUS_SQL_TEST = """\
+begin;
+select plan(2);
+select has_schema('public', 'the migrated schema is there');
+select ok(exists (select from auth.users), 'the test seed made its fixture users');
+select * from finish();
+rollback;
+"""
+
+
+def has_pgtap() -> bool:
+    from dbflow.engine.binaries import find_system
+
+    return find_system().has_extension("pgtap")
+
+
 @pytest.mark.parametrize("repo", _projects())
 def test_a_real_project_applies_and_works(
     project: Path, repo: str, typescript: Path, postgres_meta: Path
@@ -153,6 +169,15 @@ def test_a_real_project_applies_and_works(
                 continue
             lines = len((project / finding["file"]).read_text().splitlines())
             assert 1 <= finding["line"] <= lines, finding
+
+    if has_pgtap():  # the SQL tests run on a seeded copy of the project's schema
+        tests = project / "supabase" / "tests"
+        tests.mkdir(parents=True, exist_ok=True)
+        (tests / "seeded_test.sql").write_text(CORPUS_SQL_TEST)
+        tested = run(project, INV, "db.test", timeout=900)
+        assert_no_traceback(tested)
+        assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
+        assert "1 file(s): 2 passed, 0 failed" in tested.stdout
 
     seeded = run(project, INV, "db.seed-dev", timeout=900)
     assert_no_traceback(seeded)

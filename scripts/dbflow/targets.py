@@ -29,7 +29,18 @@ from dbflow.redact import redact_url
 from dbflow.urls import is_local_url
 
 Action = Literal[
-    "up", "repair", "push", "pull", "restore", "reset", "seed", "dump", "list", "diff", "types"
+    "up",
+    "repair",
+    "push",
+    "pull",
+    "restore",
+    "reset",
+    "seed",
+    "test",
+    "dump",
+    "list",
+    "diff",
+    "types",
 ]
 Place = Literal["local", "shared", "staging", "production"]
 Confirmation = Literal["typed", "approved"]
@@ -45,6 +56,7 @@ _VERBS: dict[str, str] = {
     "restore": "restore into",
     "reset": "reset",
     "seed": "seed",
+    "test": "run the SQL tests on",
     "dump": "dump",
     "list": "list the migrations of",
     "diff": "compare",
@@ -134,6 +146,13 @@ POLICY: dict[tuple[Action, Place], Requirement] = {
     ("seed", "staging"): Requirement(opt_in="--allow-remote"),
     ("seed", "production"): Requirement(
         refusal="seed data belongs in local and test databases, never in production"
+    ),
+    ("test", "local"): _OK,
+    ("test", "shared"): Requirement(confirmation="typed"),
+    ("test", "staging"): _OK,  # inside a transaction that is always rolled back
+    ("test", "production"): Requirement(
+        refusal="the tests write rows and take locks inside their transaction: run them "
+        "locally (inv db.test) or on staging (inv db.test --target staging)"
     ),
     **{(action, place): _READ for action in ("dump", "list", "diff", "types") for place in PLACES},
 }

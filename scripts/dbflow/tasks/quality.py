@@ -7,7 +7,14 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from dbflow.tasks.output import progress, say, settings, usage_error, user_errors
+from dbflow.tasks.output import (
+    progress,
+    say,
+    settings,
+    terminal_confirm,
+    usage_error,
+    user_errors,
+)
 from dbflow.validate.flags import task_help
 
 
@@ -64,4 +71,42 @@ def lint(c: Context, format: str = "text") -> None:
         raise Exit(code=1)
 
 
-TASKS = [validate, validate_docs, lint]
+@task(
+    name="test",
+    iterable=["file"],
+    help={
+        "target": "local (default: a fresh seeded copy per file), or staging (each file in a "
+        "transaction that is rolled back); production is refused",
+        "file": "run only this test file (repeatable; default supabase/tests/**/*.sql)",
+        "no-seed": "locally, leave out the test seed (db.seed-test's fixtures)",
+        "yes": "instead of typing the target's name (a DATABASE_URL that is not this machine)",
+    },
+)
+def test_task(
+    c: Context,
+    target: str = "local",
+    file: list[str] | None = None,
+    no_seed: bool = False,
+    yes: bool = False,
+) -> None:
+    """Run the pgTAP tests in supabase/tests: N passed, N failed (exit 1 when any fails, 2
+    without pgTAP)."""
+    from dbflow.sqltest import render_run, run_tests
+
+    with user_errors(), progress("running the pgTAP tests") as notify:
+        result = run_tests(
+            settings(),
+            target,
+            list(file or []),
+            seed=not no_seed,
+            yes=yes,
+            confirm=terminal_confirm(),
+            report=notify,
+        )
+    for line in render_run(result):
+        say(line)
+    if not result.ok:
+        raise Exit(code=1)
+
+
+TASKS = [validate, validate_docs, lint, test_task]
