@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "dbflow.typegen",
             "dbflow.dump",
             "dbflow.scratch",
+            "dbflow.advisors",
         ),
     ),
     (

@@ -104,6 +104,8 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.validate", "--baseline", str(root / "baseline.json"), "--format", "text")
     inv("db.validate-docs")
     inv("db.lint", "--format", "json", codes=(0, 2))  # 2: an engine without plpgsql_check
+    inv("db.advisors", "--target", "local", "--format", "sarif", "--only", "no_primary_key",
+        "--output", str(root / "advice.sarif"), codes=(0, 1))  # fmt: skip
     inv("db.test", "--file", "supabase/tests/rls/profiles_test.sql", "--no-seed", codes=(0, 2))
 
     inv("db.push", "--target", "staging", "--dry-run", "--report", str(root / "plan.md"))
@@ -176,6 +178,7 @@ _TASKS = (
     "validate-docs",
     "lint",
     "test",
+    "advisors",
     "reset",
     "down",
     "seed-dev",

@@ -170,6 +170,11 @@ def test_a_real_project_applies_and_works(
             lines = len((project / finding["file"]).read_text().splitlines())
             assert 1 <= finding["line"] <= lines, finding
 
+    advice = run(project, INV, "db.advisors", "--format", "json", timeout=600)
+    assert_no_traceback(advice)
+    assert advice.returncode in (0, 1), advice.stderr[-2000:]  # ERROR findings: real ones
+    assert json.loads(advice.stdout)["target"] == "local"
+
     if has_pgtap():  # the SQL tests run on a seeded copy of the project's schema
         tests = project / "supabase" / "tests"
         tests.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,7 @@ Action = Literal[
     "list",
     "diff",
     "types",
+    "advisors",
 ]
 Place = Literal["local", "shared", "staging", "production"]
 Confirmation = Literal["typed", "approved"]
@@ -61,6 +62,7 @@ _VERBS: dict[str, str] = {
     "list": "list the migrations of",
     "diff": "compare",
     "types": "generate types from",
+    "advisors": "run the advisors on",
 }
 ACTIONS: tuple[Action, ...] = get_args(Action)
 PLACES: tuple[Place, ...] = get_args(Place)
@@ -154,7 +156,11 @@ POLICY: dict[tuple[Action, Place], Requirement] = {
         refusal="the tests write rows and take locks inside their transaction: run them "
         "locally (inv db.test) or on staging (inv db.test --target staging)"
     ),
-    **{(action, place): _READ for action in ("dump", "list", "diff", "types") for place in PLACES},
+    **{
+        (action, place): _READ
+        for action in ("dump", "list", "diff", "types", "advisors")
+        for place in PLACES
+    },
 }
 
 

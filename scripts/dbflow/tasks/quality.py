@@ -109,4 +109,38 @@ def test_task(
         raise Exit(code=1)
 
 
-TASKS = [validate, validate_docs, lint, test_task]
+@task(
+    iterable=["only"],
+    help={
+        "target": "local (default), staging or production (read-only)",
+        "format": "text (default), json or sarif",
+        "only": "run only this lint, by name (repeatable), e.g. rls_disabled_in_public",
+        "output": "also write the report to this file (the format chosen)",
+    },
+)
+def advisors(
+    c: Context,
+    target: str = "local",
+    format: str = "text",
+    only: list[str] | None = None,
+    output: str | None = None,
+) -> None:
+    """The platform's Security and Performance Advisor lints against a live database,
+    read-only: exit 1 on ERROR-level findings."""
+    from pathlib import Path
+
+    from dbflow.advisors import render_advisors, run_advisors
+
+    if format not in ("text", "json", "sarif"):
+        usage_error("--format must be text, json or sarif")
+    with user_errors():
+        report = run_advisors(settings(), target, only=tuple(only or ()))
+    rendered = render_advisors(report, format)
+    print(rendered)
+    if output:
+        Path(output).write_text(rendered + "\n", encoding="utf-8")
+    if report.count("ERROR"):
+        raise Exit(code=1)
+
+
+TASKS = [validate, validate_docs, lint, test_task, advisors]
