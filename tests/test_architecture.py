@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "dbflow.pull",
             "dbflow.function_lint",
             "dbflow.sqltest",
+            "dbflow.trace",
         ),
     ),
     ("entry points", ("dbflow.tasks", "dbflow.cli", "dbflow.testing")),

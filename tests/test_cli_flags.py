@@ -107,6 +107,10 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.advisors", "--target", "local", "--format", "sarif", "--only", "no_primary_key",
         "--output", str(root / "advice.sarif"), codes=(0, 1))  # fmt: skip
     inv("db.test", "--file", "supabase/tests/rls/profiles_test.sql", "--no-seed", codes=(0, 2))
+    notes = str(next(root.glob("supabase/migrations/*_add_notes_budget.sql")))
+    inv("db.trace", "--rows", "200", "--threshold-ms", "100", "--file", notes, "--format", "github",
+        "--output", str(root / "trace.txt"), codes=(0, 1))  # fmt: skip
+    inv("db.trace", "--since", "HEAD", "--format", "json", codes=(0, 1))
 
     inv("db.push", "--target", "staging", "--dry-run", "--report", str(root / "plan.md"))
     inv("db.push", "--target", "staging", "--dry-run", "--webhook", "http://127.0.0.1:9/hook")

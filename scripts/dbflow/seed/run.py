@@ -115,10 +115,13 @@ def seed_within(
     options: SeedOptions,
     progress: RowProgress,
     before: Callable[[], None] = lambda: None,
+    *,
+    seed_files: bool = True,
 ) -> SeedResult:
-    """Seed inside one transaction on ``conn``: nothing is kept if anything fails."""
+    """Seed inside one transaction on ``conn``: nothing is kept if anything fails. Without
+    ``seed_files`` the hand-written seed files are left out (generated rows only)."""
     started = time.perf_counter()
-    files = seed_files_for(settings, options.mode)
+    files = seed_files_for(settings, options.mode) if seed_files else []
     results: list[TableResult] = []
     with conn.transaction():
         before()

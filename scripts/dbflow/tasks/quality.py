@@ -14,6 +14,7 @@ from dbflow.tasks.output import (
     terminal_confirm,
     usage_error,
     user_errors,
+    whole_number,
 )
 from dbflow.validate.flags import task_help
 
@@ -143,4 +144,62 @@ def advisors(
         raise Exit(code=1)
 
 
-TASKS = [validate, validate_docs, lint, test_task, advisors]
+@task(
+    iterable=["file"],
+    help={
+        "rows": "rows generated in each table the traced migrations touch (default 100000)",
+        "threshold-ms": "flag an ACCESS EXCLUSIVE lock held longer than this (default 500)",
+        "file": "trace this migration (repeatable; default: those the local database lacks)",
+        "since": "trace the migrations changed since this git ref (e.g. origin/main)",
+        "format": "text (default), json, or github (annotations, then the text)",
+        "output": "also write the report to this file (text for --format github: for a job "
+        "summary or a pull-request comment)",
+    },
+)
+def trace(
+    c: Context,
+    rows: str = "100000",
+    threshold_ms: str = "500",
+    file: list[str] | None = None,
+    since: str | None = None,
+    format: str = "text",
+    output: str | None = None,
+) -> None:
+    """Apply the pending migrations to a throwaway copy with rows and report, per statement,
+    the locks it takes, rewrites, scans and how long it blocks (exit 1 when one is flagged)."""
+    from pathlib import Path
+
+    from dbflow.trace import TraceRequest, render_trace, trace_migrations
+    from dbflow.validate.run import changed_since
+
+    if format not in ("text", "json", "github"):
+        usage_error("--format must be text, json or github")
+    count = whole_number(rows, "--rows")
+    try:
+        threshold = float(threshold_ms)
+    except ValueError:
+        usage_error(f"--threshold-ms {threshold_ms!r} is not a number of milliseconds")
+    project = settings()
+    with user_errors(), progress("tracing migrations") as notify:
+        files = [Path(item).resolve() for item in file or []]
+        if since:
+            files += sorted(
+                path for path in changed_since(project, since)
+                if path.parent.resolve() == project.migrations_dir.resolve()
+                and path.suffix == ".sql" and path.exists()
+            )  # fmt: skip
+            if not files:
+                say(f"nothing to trace: no migration changed since {since}")
+                return
+        request = TraceRequest(count if count is not None else 100_000, threshold, tuple(files))
+        report = trace_migrations(project, request, notify)
+    rendered = render_trace(report, format)
+    print(rendered)
+    if output:  # the readable report (with --format github: without the annotations)
+        kept = render_trace(report, "text") if format == "github" else rendered
+        Path(output).write_text(kept + "\n", encoding="utf-8")
+    if report.flagged:
+        raise Exit(code=1)
+
+
+TASKS = [validate, validate_docs, lint, test_task, advisors, trace]
