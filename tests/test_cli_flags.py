@@ -183,6 +183,7 @@ _TASKS = (
     "lint",
     "test",
     "advisors",
+    "trace",
     "reset",
     "down",
     "seed-dev",

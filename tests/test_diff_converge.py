@@ -189,3 +189,46 @@ def test_an_extension_is_updated_but_never_downgraded(migra: Path, pair: tuple[s
             conn.execute(statement.encode())
     assert not _diff(expected, actual).drifted
     assert migra_statements(migra, actual, expected, False) == ""
+
+
+VIEWS_OVER_NAME = """
+create view public.skill_names with (security_invoker = true) as
+    select id, name from public.skills;
+create view public.short_skill_names with (security_invoker = true) as
+    select id, name from public.skill_names where length(name) < 10;
+grant select on public.skill_names to drift_reader;
+comment on view public.skill_names is 'Skill names for the picker';
+"""
+
+
+@pytest.mark.parametrize("planted_on", ["target", "expected side"])
+def test_a_type_change_under_views_goes_around_them(
+    migra: Path, pair: tuple[str, str], planted_on: str
+) -> None:
+    """ALTER COLUMN TYPE refuses while a view reads the column: the views over it (and the
+    views over those) are dropped first and made again after, with their grants and comment."""
+    expected, actual = pair
+    for url in pair:
+        with connect(url, autocommit=True) as conn:
+            conn.execute(VIEWS_OVER_NAME.encode())
+    changed = actual if planted_on == "target" else expected
+    with connect(changed, autocommit=True) as conn:
+        conn.execute(
+            "drop view public.short_skill_names, public.skill_names;"
+            "alter table public.skills alter column name type varchar(80);".encode()
+            + VIEWS_OVER_NAME.encode()
+        )
+    result = _diff(expected, actual)
+    migration = migration_sql(result)
+    assert migration.not_expressed == []
+    order = [s.split(" as ")[0] for s in migration.statements]
+    assert (
+        order.index("drop view public.short_skill_names")
+        < order.index("drop view public.skill_names")
+        < next(i for i, s in enumerate(order) if " type " in s)
+    )  # dependents first
+    with connect(actual, autocommit=True) as conn, conn.transaction():
+        for statement in migration.statements:
+            conn.execute(statement.encode())
+    assert not _diff(expected, actual).drifted, migration.statements
+    assert migra_statements(migra, actual, expected, True) == ""

@@ -8,6 +8,7 @@ would make the ``to`` side match the ``from`` side for the common cases, and lis
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -256,13 +257,77 @@ def migration_sql(result: DiffResult) -> Migration:
     rest = sorted(
         (d for d in result.differences if d.change != "extra"), key=_creation_order(expected)
     )
-    for item in [*sorted(extra, key=lambda d: -KIND_ORDER.index(d.kind)), *rest]:
+    around = _views_over_retyped_columns(result)
+    for item in sorted(extra, key=lambda d: -KIND_ORDER.index(d.kind)):
+        produced = _statements(item, expected, actual)
+        skipped.extend([item] if produced is None else [])
+        statements.extend(produced or [])
+    statements += [f"drop {_view_word(actual, view)} {view}" for view in reversed(around)]
+    pending = list(around)
+    for item in rest:
+        if pending and KIND_ORDER.index(item.kind) >= KIND_ORDER.index("view"):
+            statements += _remade_views(pending, expected, actual)
+            pending = []
         produced = _statements(item, expected, actual)
         if produced is None:
             skipped.append(item)
         else:
             statements.extend(produced)
+    statements += _remade_views(pending, expected, actual)
     return Migration(statements, skipped)
+
+
+def _views_over_retyped_columns(result: DiffResult) -> list[str]:
+    """Views of the target that read a table whose column changes type (ALTER COLUMN TYPE
+    refuses while a view uses the column), with the views over those views, in creation
+    order: they are dropped before the change and made again after it."""
+    expected, actual = result.expected, result.actual
+    retyped = {
+        actual.columns[d.name][0]
+        for d in result.differences
+        if d.kind == "column"
+        and d.change == "changed"
+        and expected.columns[d.name][1].type_name != actual.columns[d.name][1].type_name
+    }
+    if not retyped:
+        return []
+    views = actual.objects.get("view", {})
+    found: list[str] = []
+    reads = set(retyped)
+    changed = True
+    while changed:
+        changed = False
+        for view, definition in views.items():
+            if view in found or view not in expected.objects.get("view", {}):
+                continue
+            if any(
+                re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", definition) for name in reads
+            ):
+                found.append(view)
+                reads.add(view)
+                changed = True
+    return found
+
+
+def _view_word(snapshot: Snapshot, view: str) -> str:
+    return "materialized view" if snapshot.objects["view"][view].startswith("m ") else "view"
+
+
+def _remade_views(views: list[str], expected: Snapshot, actual: Snapshot) -> list[str]:
+    """The views dropped around a type change, made again as the expected side has them,
+    with their privileges and comments."""
+    statements: list[str] = []
+    everyone = _all_grantees(expected, actual)
+    for view in views:
+        statements += view_change(view, expected.objects["view"][view], None) or []
+        acl = expected.objects.get("grant", {}).get(view)
+        if acl is not None:
+            statements += created_object_privileges(f"table {view}", acl, everyone)
+        word = _view_word(expected, view)
+        comment = expected.objects.get("comment", {}).get(f"{word} {view}")
+        if comment is not None:
+            statements.append(comment_change(f"{word} {view}", comment))
+    return statements
 
 
 def _creation_order(expected: Snapshot) -> Callable[[Difference], tuple[float, int]]:
