@@ -13,12 +13,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from dbflow import __version__
 from dbflow.config import Settings
 from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.targets import clear
+from dbflow.validate.reporters import sarif_log
 
 Level = Literal["ERROR", "WARN", "INFO"]
 Category = Literal["SECURITY", "PERFORMANCE"]
@@ -638,47 +638,31 @@ _SARIF_LEVEL = {"ERROR": "error", "WARN": "warning", "INFO": "note"}
 
 def _sarif(report: AdvisorReport) -> str:
     index = {lint.name: number for number, lint in enumerate(LINTS)}
-    document = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
+    return sarif_log(
+        "dbflow advisors",
+        [
             {
-                "tool": {
-                    "driver": {
-                        "name": "dbflow advisors",
-                        "version": __version__,
-                        "rules": [
-                            {
-                                "id": lint.name,
-                                "name": lint.title,
-                                "shortDescription": {"text": lint.title},
-                                "fullDescription": {"text": lint.description},
-                                "helpUri": lint.remediation,
-                                "defaultConfiguration": {"level": _SARIF_LEVEL[lint.level]},
-                                "properties": {"tags": [lint.category.lower()]},
-                            }
-                            for lint in LINTS
-                        ],
-                    }
-                },
-                "results": [
-                    {
-                        "ruleId": finding.lint,
-                        "ruleIndex": index[finding.lint],
-                        "level": _SARIF_LEVEL[finding.level],
-                        "message": {"text": f"{finding.object}: {finding.detail}"},
-                        "locations": [
-                            {
-                                "logicalLocations": [
-                                    {"fullyQualifiedName": finding.object, "kind": "object"}
-                                ]
-                            }
-                        ],
-                        "partialFingerprints": {"cacheKey": finding.cache_key},
-                    }
-                    for finding in report.findings
-                ],
+                "id": lint.name,
+                "name": lint.title,
+                "shortDescription": {"text": lint.title},
+                "fullDescription": {"text": lint.description},
+                "helpUri": lint.remediation,
+                "defaultConfiguration": {"level": _SARIF_LEVEL[lint.level]},
+                "properties": {"tags": [lint.category.lower()]},
             }
+            for lint in LINTS
         ],
-    }
-    return json.dumps(document, indent=2)
+        [
+            {
+                "ruleId": finding.lint,
+                "ruleIndex": index[finding.lint],
+                "level": _SARIF_LEVEL[finding.level],
+                "message": {"text": f"{finding.object}: {finding.detail}"},
+                "locations": [
+                    {"logicalLocations": [{"fullyQualifiedName": finding.object, "kind": "object"}]}
+                ],
+                "partialFingerprints": {"cacheKey": finding.cache_key},
+            }
+            for finding in report.findings
+        ],
+    )

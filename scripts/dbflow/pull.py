@@ -29,10 +29,10 @@ from dbflow.diff import (
     side_url,
 )
 from dbflow.errors import DbflowError
-from dbflow.migrations.compare import recorded_statements
 from dbflow.migrations.discovery import discover
-from dbflow.migrations.history import ensure_history, read_history, record_applied, who_applies
+from dbflow.migrations.history import read_history, who_applies
 from dbflow.migrations.new import check_identifier
+from dbflow.migrations.repair import mark_applied
 from dbflow.progress import Notify, quiet
 from dbflow.targets import Confirm, clear, record
 from dbflow.validate.findings import ValidationReport
@@ -100,17 +100,7 @@ def pull(
     pulled.validation = run_validation(settings, Request(files=(path,)))
     migration_file = next(m for m in discover(settings.migrations_dir).migrations if m.path == path)
     with connect(clearance.url, autocommit=True) as conn:
-        ensure_history(conn)
-        with conn.transaction():
-            record_applied(
-                conn,
-                version=migration_file.version,
-                name=migration_file.name,
-                statements=recorded_statements(migration_file),
-                checksum=migration_file.checksum,
-                applied_by=f"pull by {who_applies(settings.project_root)}",
-                duration_ms=0,
-            )
+        mark_applied(conn, migration_file, f"pull by {who_applies(settings.project_root)}")
     record(
         clearance,
         clearance.url,

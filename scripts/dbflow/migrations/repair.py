@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from dbflow.connection import connect
+from dbflow.connection import Conn, connect
 from dbflow.migrations.compare import recorded_statements
-from dbflow.migrations.discovery import discover
+from dbflow.migrations.discovery import MigrationFile, discover
 from dbflow.migrations.history import ensure_history, forget_applied, record_applied, who_applies
 from dbflow.migrations.plan import MigrationError
 
@@ -31,14 +31,20 @@ def repair(url: str, migrations_dir: Path, version: str, status: RepairStatus) -
                 f"no migration file with version {version} in {migrations_dir}",
                 hint="--status applied records a local file's statements; check the version",
             )
-        with conn.transaction():
-            record_applied(
-                conn,
-                version=migration.version,
-                name=migration.name,
-                statements=recorded_statements(migration),
-                checksum=migration.checksum,
-                applied_by=f"repair by {who_applies(migrations_dir)}",
-                duration_ms=0,
-            )
+        mark_applied(conn, migration, f"repair by {who_applies(migrations_dir)}")
     return f"marked {migration.path.name} as applied (history only; no SQL was run)"
+
+
+def mark_applied(conn: Conn, migration: MigrationFile, applied_by: str) -> None:
+    """Both history rows of ``migration``, as if it had run (no SQL is run)."""
+    ensure_history(conn)
+    with conn.transaction():
+        record_applied(
+            conn,
+            version=migration.version,
+            name=migration.name,
+            statements=recorded_statements(migration),
+            checksum=migration.checksum,
+            applied_by=applied_by,
+            duration_ms=0,
+        )

@@ -143,6 +143,42 @@ def render_sarif(report: ValidationReport) -> str:
 
     rules = all_rules()
     index = {rule.id: number for number, rule in enumerate(rules)}
+    return sarif_log(
+        "dbflow",
+        [
+            {
+                "id": rule.id,
+                "name": rule.name,
+                "shortDescription": {"text": rule.message},
+                "fullDescription": {"text": rule.why},
+                "help": {"text": rule.fix},
+                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+            }
+            for rule in rules
+        ],
+        [
+            {
+                "ruleId": finding.rule_id,
+                "ruleIndex": index.get(finding.rule_id, 0),
+                "level": _SARIF_LEVEL[finding.severity],
+                "message": {"text": finding.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": finding.path},
+                            "region": {"startLine": finding.line, "startColumn": finding.column},
+                        }
+                    }
+                ],
+                "partialFingerprints": {"dbflow/v1": finding.fingerprint},
+            }
+            for finding in report.findings
+        ],
+    )
+
+
+def sarif_log(tool: str, rules: list[dict[str, object]], results: list[dict[str, object]]) -> str:
+    """A SARIF 2.1.0 log of one run of ``tool`` (code scanning reads it)."""
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -150,43 +186,13 @@ def render_sarif(report: ValidationReport) -> str:
             {
                 "tool": {
                     "driver": {
-                        "name": "dbflow",
+                        "name": tool,
                         "version": __version__,
                         "informationUri": "https://pypi.org/project/dbflow/",
-                        "rules": [
-                            {
-                                "id": rule.id,
-                                "name": rule.name,
-                                "shortDescription": {"text": rule.message},
-                                "fullDescription": {"text": rule.why},
-                                "help": {"text": rule.fix},
-                                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-                            }
-                            for rule in rules
-                        ],
+                        "rules": rules,
                     }
                 },
-                "results": [
-                    {
-                        "ruleId": finding.rule_id,
-                        "ruleIndex": index.get(finding.rule_id, 0),
-                        "level": _SARIF_LEVEL[finding.severity],
-                        "message": {"text": finding.message},
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": finding.path},
-                                    "region": {
-                                        "startLine": finding.line,
-                                        "startColumn": finding.column,
-                                    },
-                                }
-                            }
-                        ],
-                        "partialFingerprints": {"dbflow/v1": finding.fingerprint},
-                    }
-                    for finding in report.findings
-                ],
+                "results": results,
             }
         ],
     }
