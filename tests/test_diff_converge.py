@@ -214,8 +214,8 @@ def test_a_type_change_under_views_goes_around_them(
     changed = actual if planted_on == "target" else expected
     with connect(changed, autocommit=True) as conn:
         conn.execute(
-            "drop view public.short_skill_names, public.skill_names;"
-            "alter table public.skills alter column name type varchar(80);".encode()
+            b"drop view public.short_skill_names, public.skill_names;"
+            b"alter table public.skills alter column name type varchar(80);"
             + VIEWS_OVER_NAME.encode()
         )
     result = _diff(expected, actual)

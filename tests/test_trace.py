@@ -201,3 +201,17 @@ def test_the_command_as_users_run_it() -> None:
         assert github.returncode == 0  # no ACCESS EXCLUSIVE, no rewrite
         bad = run(root, INV, "db.trace", "--rows", "many")
         assert bad.returncode == 2 and "--rows" in bad.stderr
+
+
+def test_every_migration_of_the_example_app_traces() -> None:
+    """One file at a time, on tables filled with rows: auth.users and storage.objects are
+    the platform's (their locks are reported, the seeder fills auth.users only)."""
+    with project_dir("dbflow-trace-", app=True) as root:
+        for path in sorted((root / "supabase" / "migrations").glob("*.sql")):
+            report = _trace(root, "--file", str(path))
+            assert report["traced"] == [f"supabase/migrations/{path.name}"]
+            assert report["statements"], path.name
+        profiles = str(next(root.glob("supabase/migrations/*_profiles.sql")))
+        statements = _trace(root, "--file", profiles)["statements"]
+        trigger = next(s for s in statements if "on_auth_user_created" in s["sql"])
+        assert _locks(trigger, "auth.users") == {"ShareRowExclusiveLock"}  # as CREATE TRIGGER

@@ -27,7 +27,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dbflow.catalog.read import user_schemas
 from dbflow.config import Settings
 from dbflow.connection import Conn, connect, create_database, drop_database
 from dbflow.engine.cluster import MAINTENANCE_DATABASE
@@ -37,6 +36,7 @@ from dbflow.migrations.discovery import MigrationFile, discover
 from dbflow.migrations.history import read_history
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.templates import ensure_templates
+from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.progress import Notify, quiet
 from dbflow.seed.run import SeedOptions, seed_within
 from dbflow.sql.classify import needs_autocommit
@@ -170,7 +170,8 @@ def _chosen(
 
 
 def _touched_tables(conn: Conn, traced: list[MigrationFile]) -> list[str]:
-    """Tables that exist now and that a traced statement names, quoted ``schema.table``."""
+    """Tables that exist now and that a traced statement names, quoted ``schema.table``: the
+    tables the seeder fills."""
     named: set[tuple[str, str]] = set()
     for migration in traced:
         for statement in migration.statements:
@@ -181,6 +182,8 @@ def _touched_tables(conn: Conn, traced: list[MigrationFile]) -> list[str]:
                     named.add(qualified(body))
     found = []
     for schema, table in sorted(named):
+        if schema in MANAGED_SCHEMAS and (schema, table) != ("auth", "users"):
+            continue  # the platform's tables, which the seeder leaves alone (but auth.users)
         row = conn.execute(
             "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -208,9 +211,10 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
 """  # relations the statement made itself, and transient ones gone by now, are left out
 _FILES = """
-SELECT c.oid, format('%%I.%%I', n.nspname, c.relname), c.relfilenode, c.relkind
+SELECT c.oid, format('%I.%I', n.nspname, c.relname), c.relfilenode, c.relkind
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'i', 'm', 't', 'p')
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+  AND c.relkind IN ('r', 'i', 'm', 't', 'p')
 """
 _SCANS = """
 SELECT format('%I.%I', schemaname, relname), coalesce(seq_tup_read, 0)
@@ -224,7 +228,6 @@ def _trace_file(conn: Conn, migration: MigrationFile, root: Path) -> list[Statem
     be in the file's one transaction: from its start to the end of the file."""
     shown = _shown(migration.path, root)
     traces: list[StatementTrace] = []
-    schemas = user_schemas(conn)
     try:
         for statement in migration.statements:
             if statement.kind == "TransactionStmt":
@@ -239,7 +242,7 @@ def _trace_file(conn: Conn, migration: MigrationFile, root: Path) -> list[Statem
                 continue
             with conn.transaction():
                 locks = {tuple(row) for row in conn.execute(_LOCKS)}
-                files = {row[0]: (row[1], row[2]) for row in conn.execute(_FILES, (schemas,))}
+                files = {row[0]: (row[1], row[2]) for row in conn.execute(_FILES)}
                 scans = {str(t): int(n) for t, n in conn.execute(_SCANS)}
                 began = time.perf_counter()
                 cursor = conn.execute(statement.text.encode())
@@ -251,7 +254,7 @@ def _trace_file(conn: Conn, migration: MigrationFile, root: Path) -> list[Statem
                     for oid, name, mode in sorted(taken, key=lambda row: (row[1], row[2]))
                     if oid in files  # it existed before the statement
                 ]
-                after = {row[0]: row[2] for row in conn.execute(_FILES, (schemas,))}
+                after = {row[0]: row[2] for row in conn.execute(_FILES)}
                 trace.rewritten = sorted(
                     name
                     for oid, (name, node) in files.items()
