@@ -171,7 +171,8 @@ CASES: dict[str, tuple[str, str, str]] = {
     ),
     "rls_policy_always_true": (
         _RLS_TABLE + "create policy anyone on public.t for insert with check (true);\n",
-        _RLS_TABLE + "create policy anyone on public.t for select using (true);\n",
+        _RLS_TABLE + "create policy anyone on public.t for select using (true);\n"
+        "create policy backend on public.t for all to service_role using (true);\n",
         "public.t",
     ),
     "public_bucket_allows_listing": (

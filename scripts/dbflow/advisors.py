@@ -242,7 +242,7 @@ ORDER BY 1""",
         "Two or more indexes with the same columns, expressions, predicate and operator classes: "
         "keep one.",
         f"""
-SELECT {_NAME}, format('indexes %%s are identical',
+SELECT {_NAME}, format('indexes %%s index the same columns the same way (keep one)',
                         string_agg(quote_ident(ic.relname), ', ' ORDER BY ic.relname))
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -474,7 +474,8 @@ ORDER BY 1""",
         "WARN",
         "SECURITY",
         "A permissive INSERT, UPDATE, DELETE or ALL policy whose USING or WITH CHECK is plain "
-        "true: it lets every caller write any row (a SELECT policy of true is left alone).",
+        "true for the API's roles (anon, authenticated, or PUBLIC): it lets every caller write "
+        "any row (a SELECT policy of true, and one for service_role, are left alone).",
         f"""
 SELECT {_NAME}, format('policy %%I (%%s) is true for every row', p.polname,
        CASE p.polcmd WHEN 'a' THEN 'insert' WHEN 'w' THEN 'update' WHEN 'd' THEN 'delete'
@@ -484,6 +485,8 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE p.polpermissive AND p.polcmd IN ('a', 'w', 'd', '*') AND {_OWN}
   AND (pg_get_expr(p.polqual, p.polrelid) = 'true'
        OR pg_get_expr(p.polwithcheck, p.polrelid) = 'true')
+  AND (0 = ANY(p.polroles) OR EXISTS (SELECT FROM pg_roles r WHERE r.oid = ANY(p.polroles)
+                                      AND r.rolname IN ('anon', 'authenticated')))
 ORDER BY 1, 2""",
     ),
     Lint(
