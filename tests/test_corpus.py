@@ -268,6 +268,58 @@ def _table_digests(url: str) -> dict[str, tuple[int, str]]:
     return digests
 
 
+# Projects a pull cannot adopt whole, and the statement the proof stops at.
+CANNOT_ADOPT = {
+    "epic-hq/Insights": (
+        "storage.enforce_bucket_name_length()",
+        "a migration creates a function in the platform's storage schema for a trigger on "
+        "storage.buckets: the trigger is compared, the function (a platform schema's) is not",
+    ),
+}
+
+
+@pytest.mark.parametrize("repo", [r for r in _projects() if r not in CANNOT_APPLY])
+def test_a_real_project_is_adopted_by_a_pull(project: Path, repo: str) -> None:
+    """The project's whole schema, as if made in the dashboard (no migration history), pulled
+    into an empty migrations folder: one migration that rebuilds it exactly."""
+    source = CORPUS / repo.replace("/", "__")
+    folder = project / "supabase" / "migrations"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(source / "migrations", folder)
+    assert run(project, INV, "db.reset", "--no-seed", timeout=900).returncode == 0
+    settings = load_settings(project, environ={})
+    engine = local_engine(settings)
+    kind = engine.root.name.split("-")[0]  # the engine the migrations needed
+    config = project / "pyproject.toml"
+    kept = config.read_text()
+    admin = engine.admin_url("postgres")
+    drop_database(admin, "adopted_source")
+    create_database(admin, "adopted_source", template="postgres")
+    try:
+        with connect(engine.url("adopted_source"), autocommit=True) as conn:
+            conn.execute("truncate supabase_migrations.schema_migrations")
+        config.write_text(kept + f'engine = "{kind}"\n')  # the same engine without the files
+        shutil.rmtree(folder)
+        folder.mkdir()
+        env = {"STAGING_DATABASE_URL": engine.url("adopted_source")}
+        pulled = run(project, INV, "db.pull", "--target", "staging", "--yes", env=env,
+                     timeout=900)  # fmt: skip
+        assert_no_traceback(pulled)
+        refused = CANNOT_ADOPT.get(repo)
+        if refused is not None:
+            assert pulled.returncode == 1 and refused[0] in pulled.stderr, pulled.stderr[-2000:]
+            assert not list(folder.glob("*.sql"))  # nothing written
+            return
+        assert pulled.returncode == 0, pulled.stderr[-3000:]
+        assert len(list(folder.glob("*_remote_schema.sql"))) == 1
+        assert run(project, INV, "db.reset", "--no-seed", timeout=900).returncode == 0
+        same = run(project, INV, "db.diff", "--from", "staging", "--to", "local", env=env)
+        assert same.returncode == 0, same.stdout[-3000:]
+    finally:
+        config.write_text(kept)
+        drop_database(admin, "adopted_source")
+
+
 @pytest.mark.parametrize("repo", sorted(CANNOT_APPLY))
 def test_the_supabase_cli_refuses_the_same_statement(
     project: Path, repo: str, supabase_cli: Path

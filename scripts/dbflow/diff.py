@@ -12,7 +12,7 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import psycopg
@@ -32,6 +32,7 @@ from dbflow.diff_sql import (
     object_privileges_change,
     privileges_change,
     publication_change,
+    sequence_change,
     view_change,
 )
 from dbflow.local import local_engine, start_local
@@ -46,6 +47,7 @@ KIND_ORDER = (
     "schema",
     "extension",
     "enum",
+    "sequence",
     "table",
     "column",
     "constraint",
@@ -254,8 +256,9 @@ def migration_sql(result: DiffResult) -> Migration:
     # What only the target has goes first, in reverse creation order (policies, functions and
     # tables before the types they use); then what it lacks or has changed, in creation order.
     extra = [d for d in result.differences if d.change == "extra"]
-    rest = sorted(
-        (d for d in result.differences if d.change != "extra"), key=_creation_order(expected)
+    order = _creation_order(expected, actual)
+    rest = _views_after_what_they_read(
+        sorted((d for d in result.differences if d.change != "extra"), key=order), expected
     )
     around = _views_over_retyped_columns(result)
     for item in sorted(extra, key=lambda d: -KIND_ORDER.index(d.kind)):
@@ -264,17 +267,74 @@ def migration_sql(result: DiffResult) -> Migration:
         statements.extend(produced or [])
     statements += [f"drop {_view_word(actual, view)} {view}" for view in reversed(around)]
     pending = list(around)
+    new_functions = _new_functions(expected, actual)
+    defaults: list[str] = []  # column defaults that call a function made further down
     for item in rest:
         if pending and KIND_ORDER.index(item.kind) >= KIND_ORDER.index("view"):
             statements += _remade_views(pending, expected, actual)
             pending = []
+        if defaults and order(item)[0] > KIND_ORDER.index("function"):
+            statements += defaults
+            defaults = []
+        if item.kind == "column" and item.change == "missing":
+            table, column = expected.columns[item.name]
+            if _calls(column.default, new_functions) and not column.generated:
+                statements += add_column(table, replace(column, default=None))
+                defaults.append(
+                    f"alter table {table} alter column {quote_ident(column.name)} "
+                    f"set default {column.default}"
+                )
+                continue
         produced = _statements(item, expected, actual)
         if produced is None:
             skipped.append(item)
         else:
             statements.extend(produced)
-    statements += _remade_views(pending, expected, actual)
+    statements += _remade_views(pending, expected, actual) + defaults
     return Migration(statements, skipped)
+
+
+def _views_after_what_they_read(items: list[Difference], expected: Snapshot) -> list[Difference]:
+    """The views among ``items`` reordered so that a view comes after the views it reads."""
+    views = [item for item in items if item.kind == "view" and item.expected]
+    if len(views) < 2:
+        return items
+    names = {item.name for item in views}
+    reads = {
+        item.name: {other for other in names if other != item.name and _names(item.expected, other)}
+        for item in views
+    }
+    ordered: list[Difference] = []
+    placed: set[str] = set()
+    remaining = list(views)
+    while remaining:
+        ready = [item for item in remaining if reads[item.name] <= placed] or remaining[:1]
+        for item in ready:  # a cycle cannot be created anyway: its first view goes on
+            ordered.append(item)
+            placed.add(item.name)
+            remaining.remove(item)
+    slots = iter(ordered)
+    return [next(slots) if item.kind == "view" and item.expected else item for item in items]
+
+
+def _names(text: str | None, name: str) -> bool:
+    """Whether SQL ``text`` names the qualified object ``name`` (not as part of a longer one)."""
+    return (
+        bool(text)
+        and re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", text or "") is not None
+    )
+
+
+def _new_functions(expected: Snapshot, actual: Snapshot) -> set[str]:
+    """Qualified names of the functions the migration creates (``public.f``)."""
+    made = expected.objects.get("function", {})
+    return {
+        name.split("(", 1)[0] for name in made if name not in actual.objects.get("function", {})
+    }
+
+
+def _calls(text: str | None, functions: set[str]) -> bool:
+    return bool(text) and any(f"{name}(" in (text or "") for name in functions)
 
 
 def _views_over_retyped_columns(result: DiffResult) -> list[str]:
@@ -300,9 +360,7 @@ def _views_over_retyped_columns(result: DiffResult) -> list[str]:
         for view, definition in views.items():
             if view in found or view not in expected.objects.get("view", {}):
                 continue
-            if any(
-                re.search(rf"(?<![\w.\"]){re.escape(name)}(?![\w\"])", definition) for name in reads
-            ):
+            if any(_names(definition, name) for name in reads):
                 found.append(view)
                 reads.add(view)
                 changed = True
@@ -330,18 +388,33 @@ def _remade_views(views: list[str], expected: Snapshot, actual: Snapshot) -> lis
     return statements
 
 
-def _creation_order(expected: Snapshot) -> Callable[[Difference], tuple[float, int]]:
+def _creation_order(
+    expected: Snapshot, actual: Snapshot
+) -> Callable[[Difference], tuple[float, int]]:
     """Kinds in creation order, with foreign keys after the keys and unique indexes they
-    reference, and a table's columns in their order in the table."""
+    reference, constraints and indexes that call a new function after the functions, a
+    materialized view's indexes after it, and a table's columns in their order in the table."""
     columns = {name: position for position, name in enumerate(expected.columns)}
+    new_functions = _new_functions(expected, actual)
 
     def key(item: Difference) -> tuple[float, int]:
         rank: float = KIND_ORDER.index(item.kind)
         if item.kind == "constraint" and (item.expected or "").startswith("FOREIGN KEY"):
             rank = KIND_ORDER.index("index") + 0.5
+        if item.kind == "index" and _on_a_view(item.expected or "", expected):
+            rank = KIND_ORDER.index("view") + 0.5  # a materialized view's index, after it
+        if item.kind in ("constraint", "index") and _calls(item.expected, new_functions):
+            rank = max(rank, KIND_ORDER.index("function") + 0.5)
         return rank, columns.get(item.name, 0) if item.kind == "column" else 0
 
     return key
+
+
+def _on_a_view(definition: str, expected: Snapshot) -> bool:
+    """Whether an index definition (``CREATE INDEX i ON public.v USING ...``) is on a
+    materialized view of ``expected``."""
+    found = re.search(r" ON (?:ONLY )?(\S+) USING ", definition)
+    return found is not None and found.group(1) in expected.objects.get("view", {})
 
 
 def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
@@ -378,6 +451,8 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         return enum_change(name, item.expected, item.actual)
     if kind == "extension":
         return extension_change(name, item.expected, item.actual)
+    if kind == "sequence":
+        return sequence_change(name, item.expected, item.actual)
     if kind == "view":
         return view_change(name, item.expected, item.actual)
     if (
@@ -397,7 +472,7 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
         ]  # a dropped table leaves its publications by itself
     if kind == "privilege":
         word, _, bare = name.partition(" ")
-        if change == "missing" and word in ("function", "procedure", "schema"):
+        if change == "missing" and word in ("function", "procedure", "schema", "sequence"):
             made_kind = "function" if word == "procedure" else word
             if _only_in_target(made_kind, bare, actual, expected):  # created above
                 return created_object_privileges(
@@ -512,6 +587,8 @@ def _goes_with_a_drop(target: str, expected: Snapshot, actual: Snapshot) -> bool
         return _only_in_target("function", name, expected, actual)
     if word == "column":
         return name.rsplit(".", 1)[0] in dropped
+    if word == "sequence" and _only_in_target("sequence", name, expected, actual):
+        return True  # a standalone sequence dropped above
     if word == "sequence":  # a serial's (named in its default) or an identity's sequence
         bare = name.rsplit(".", 1)[-1].strip('"')
 

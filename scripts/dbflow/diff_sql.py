@@ -147,6 +147,7 @@ _ALL_OF = {
     "function": {"execute"},
     "procedure": {"execute"},
     "schema": {"usage", "create"},
+    "sequence": {"usage", "select", "update"},
 }
 
 
@@ -193,6 +194,16 @@ def object_privileges_change(name: str, expected: str, actual: str) -> list[str]
         statement.replace(" on table ", f" ({column}) on table ", 1).replace(", ", f" ({column}), ")
         for statement in statements
     ]
+
+
+def sequence_change(name: str, expected: str | None, actual: str | None) -> list[str]:
+    """A standalone sequence created, dropped, or given the expected options (a snapshot's
+    ``as T increment by ... cycle``, which CREATE and ALTER SEQUENCE both read; its current
+    value is data and is left alone)."""
+    if expected is None:
+        return [f"drop sequence {name}"]
+    verb = "create" if actual is None else "alter"
+    return [f"{verb} sequence {name} {expected}"]
 
 
 def publication_change(name: str, expected: str | None, actual: str | None) -> list[str]:

@@ -1,8 +1,8 @@
-"""Comments and the privileges the table reader does not cover: of schemas, sequences,
-functions and columns. Each is keyed by the SQL words that name the object in ``COMMENT ON``
-and ``GRANT ... ON`` (``table public.t``, ``column public.t.c``, ``function public.f(integer)``),
-so a difference can be written back as SQL directly. Objects that belong to an extension are
-left out (the extension manages them).
+"""Comments, standalone sequences, and the privileges the table reader does not cover: of
+schemas, sequences, functions and columns. Each is keyed by the SQL words that name the object
+in ``COMMENT ON`` and ``GRANT ... ON`` (``table public.t``, ``column public.t.c``,
+``function public.f(integer)``), so a difference can be written back as SQL directly. Objects
+that belong to an extension are left out (the extension manages them).
 """
 
 from __future__ import annotations
@@ -73,6 +73,27 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
   AND c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY(%(schemas)s)
 """
+
+
+# Sequences made by CREATE SEQUENCE: not a serial's (deptype 'a') or an identity's ('i'), which
+# come with their column, nor an extension's.
+_SEQUENCES = """
+SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+       format('as %%s increment by %%s minvalue %%s maxvalue %%s start with %%s cache %%s %%s',
+              format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart,
+              s.seqcache, CASE WHEN s.seqcycle THEN 'cycle' ELSE 'no cycle' END)
+FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY(%(schemas)s)
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))
+"""
+
+
+def read_sequences(conn: Conn, schemas: list[str]) -> dict[str, str]:
+    """Standalone sequences by qualified name, with their definition (options of CREATE
+    SEQUENCE; the current value is data, not schema)."""
+    return {str(name): str(text) for name, text in conn.execute(_SEQUENCES, {"schemas": schemas})}
 
 
 def read_comments(conn: Conn, schemas: list[str]) -> dict[str, str]:

@@ -178,6 +178,9 @@ class Catalog:
     # "table public.t", "column public.t.c", "function public.f(integer)"... -> text / acl
     comments: dict[str, str] = field(default_factory=dict)
     privileges: dict[str, str] = field(default_factory=dict)  # beyond tables' and views' own
+    sequences: dict[str, str] = field(default_factory=dict)  # standalone: name -> options
+    # tables an extension made (pgmq.meta): its own, so CREATE EXTENSION makes them again
+    extension_tables: set[TableKey] = field(default_factory=set)
     # composite types (not a table's row type): (schema, name) -> ((attribute, type name), ...)
     composite_types: dict[TableKey, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     indexes: list[Index] = field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from dbflow.catalog.annotations import read_comments, read_privileges
+from dbflow.catalog.annotations import read_comments, read_privileges, read_sequences
 from dbflow.catalog.model import (
     Catalog,
     Check,
@@ -275,6 +275,17 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
     catalog.view_keys = read_view_keys(conn, wanted)
     catalog.comments = read_comments(conn, wanted)
     catalog.privileges = read_privileges(conn, wanted)
+    catalog.sequences = read_sequences(conn, wanted)
+    catalog.extension_tables = {
+        (str(schema), str(name))
+        for schema, name in conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+            "AND d.deptype = 'e' WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)",
+            params,
+        )
+    }
     for row in conn.execute(_FUNCTIONS, params):
         (
             schema,

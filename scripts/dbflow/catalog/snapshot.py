@@ -48,19 +48,26 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
     snapshot = Snapshot()
     for schema, owner in catalog.schemas.items():
         snapshot.add("schema", quote_ident(schema), owner)
-    tables = [table for key, table in catalog.tables.items() if key[0] in schemas]
+    tables = [
+        table
+        for key, table in catalog.tables.items()
+        if key[0] in schemas and key not in catalog.extension_tables
+    ]
     for table in tables:
         name = _name(table.key)
         snapshot.add("table", name, f"rls={_bool(table.rls)} force={_bool(table.force_rls)}")
         snapshot.add("grant", name, table.acl)
         for constraint in table.constraints:
+            if constraint.kind == "n":
+                continue  # PostgreSQL 18 lists NOT NULL as a constraint: the column has it
             snapshot.add(
                 "constraint", f"{name}.{quote_ident(constraint.name)}", constraint.definition
             )
         for column in table.columns:
             _add_column(snapshot, name, column)
     for index in catalog.indexes:
-        snapshot.add("index", _name(index.key), index.definition)
+        if index.table not in catalog.extension_tables:
+            snapshot.add("index", _name(index.key), index.definition)
     for view in catalog.views.values():
         kind = "m" if view.materialized else "v"
         snapshot.add("view", _name(view.key), f"{kind} {view.options} {view.definition}")
@@ -85,6 +92,8 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
         snapshot.add("extension", extension, f"{schema} {version}".strip())
     for publication, published in catalog.publications.items():
         snapshot.add("publication", publication, ", ".join(published))
+    for name, options in catalog.sequences.items():
+        snapshot.add("sequence", name, options)
     for name, text in catalog.comments.items():
         snapshot.add("comment", name, text)
     for name, acl in catalog.privileges.items():
