@@ -268,14 +268,8 @@ def _table_digests(url: str) -> dict[str, tuple[int, str]]:
     return digests
 
 
-# Projects a pull cannot adopt whole, and the statement the proof stops at.
-CANNOT_ADOPT = {
-    "epic-hq/Insights": (
-        "storage.enforce_bucket_name_length()",
-        "a migration creates a function in the platform's storage schema for a trigger on "
-        "storage.buckets: the trigger is compared, the function (a platform schema's) is not",
-    ),
-}
+# Projects a pull cannot adopt whole, and the statement the proof stops at (none so far).
+CANNOT_ADOPT: dict[str, tuple[str, str]] = {}
 
 
 @pytest.mark.parametrize("repo", [r for r in _projects() if r not in CANNOT_APPLY])

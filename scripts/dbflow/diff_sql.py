@@ -17,6 +17,7 @@ from dbflow.sql.tree import quote_ident
 _PRIVILEGES = {
     "r": "select", "a": "insert", "w": "update", "d": "delete", "D": "truncate",
     "x": "references", "t": "trigger", "U": "usage", "X": "execute", "C": "create",
+    "m": "maintain",  # PostgreSQL 17+
 }  # fmt: skip
 
 
@@ -160,6 +161,8 @@ def created_object_privileges(target: str, expected: str, grantees: set[str]) ->
     want = _acl(expected)
     word = target.split(" ", 1)[0]
     everything = _ALL_OF.get(word, set())
+    if word == "table" and any("maintain" in granted for granted in want.values()):
+        everything = everything | {"maintain"}  # a server (17+) where ALL includes it
     public = {""} if word in ("function", "procedure") else set()
     statements = []
     for grantee in sorted(grantees | set(want) | public):

@@ -179,6 +179,9 @@ class Catalog:
     comments: dict[str, str] = field(default_factory=dict)
     privileges: dict[str, str] = field(default_factory=dict)  # beyond tables' and views' own
     sequences: dict[str, str] = field(default_factory=dict)  # standalone: name -> options
+    # functions users made in a platform schema for their triggers on platform tables
+    # (storage.f() for a trigger on storage.buckets): "schema.f(args)" -> definition
+    hook_functions: dict[str, str] = field(default_factory=dict)
     # tables an extension made (pgmq.meta): its own, so CREATE EXTENSION makes them again
     extension_tables: set[TableKey] = field(default_factory=set)
     # composite types (not a table's row type): (schema, name) -> ((attribute, type name), ...)

@@ -100,6 +100,20 @@ WHERE tg.tgrelid = ANY(%(oids)s) AND NOT tg.tgisinternal
 ORDER BY tg.tgrelid, tg.tgname
 """
 
+# Trigger functions a user made outside their schemas for triggers on platform tables; the
+# platform's own belong to its roles.
+_HOOK_FUNCTIONS = """
+SELECT DISTINCT format('%%I.%%I(%%s)', n.nspname, p.proname,
+                       pg_get_function_identity_arguments(p.oid)),
+       pg_get_functiondef(p.oid)
+FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE tg.tgrelid = ANY(%(oids)s) AND NOT tg.tgisinternal AND n.nspname <> ALL(%(schemas)s)
+  AND pg_get_userbyid(p.proowner) NOT LIKE 'supabase%%'
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e')
+"""
+
 _TABLE_FLAGS = """
 SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity,
        coalesce(array_to_string(ARRAY(SELECT unnest(c.relacl)::text ORDER BY 1), ' '), '')
@@ -266,6 +280,10 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
             (schema, name), Table((schema, name))
         )
     _read_triggers(conn, {**by_oid, **outside})
+    platform = [oid for oid, table in {**by_oid, **outside}.items() if table.key[0] not in wanted]
+    catalog.hook_functions = dict(
+        conn.execute(_HOOK_FUNCTIONS, {"oids": platform, "schemas": wanted}).fetchall()
+    )
     _read_policies(conn, {**by_oid, **outside})
     params = {"schemas": wanted}
     catalog.schemas = dict(conn.execute(_SCHEMAS, params).fetchall())

@@ -56,7 +56,7 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
     for table in tables:
         name = _name(table.key)
         snapshot.add("table", name, f"rls={_bool(table.rls)} force={_bool(table.force_rls)}")
-        snapshot.add("grant", name, table.acl)
+        snapshot.add("grant", name, _access(table.acl))
         for constraint in table.constraints:
             if constraint.kind == "n":
                 continue  # PostgreSQL 18 lists NOT NULL as a constraint: the column has it
@@ -71,10 +71,12 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
     for view in catalog.views.values():
         kind = "m" if view.materialized else "v"
         snapshot.add("view", _name(view.key), f"{kind} {view.options} {view.definition}")
-        snapshot.add("grant", _name(view.key), view.acl)
+        snapshot.add("grant", _name(view.key), _access(view.acl))
     for function in catalog.functions:
         name = f"{_name((function.schema, function.name))}({function.identity_arguments})"
         snapshot.add("function", name, function.definition)
+    for name, definition in catalog.hook_functions.items():
+        snapshot.add("function", name, definition)
     hooked = [*tables, *catalog.extension_point_tables.values()]
     if AUTH_USERS in catalog.tables and "auth" not in schemas:
         hooked.append(catalog.tables[AUTH_USERS])
@@ -97,12 +99,20 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
     for name, text in catalog.comments.items():
         snapshot.add("comment", name, text)
     for name, acl in catalog.privileges.items():
-        snapshot.add("privilege", name, acl)
+        snapshot.add("privilege", name, _access(acl))
     return snapshot
 
 
 def _name(key: tuple[str, str]) -> str:
     return f"{quote_ident(key[0])}.{quote_ident(key[1])}"
+
+
+def _access(acl: str) -> str:
+    """An access list as who may do what: ``grantee=privileges`` items, sorted, without the
+    grantor (who granted a privilege changes nothing about who has it, and a migration run by
+    another role cannot reproduce it)."""
+    items = {item.split("/", 1)[0] for item in acl.split()}
+    return " ".join(sorted(items))
 
 
 def _bool(value: bool) -> str:
