@@ -25,3 +25,8 @@ MANAGED_SCHEMAS = (
     "_dbflow",
     "information_schema",
 )  # fmt: skip  (a word list, several to a line)
+
+# Trigger functions the platform itself has in its schemas. A restore without owners
+# (pg_restore --no-owner) gives them to postgres, so their owner alone cannot tell them from
+# a function a user made there.
+PLATFORM_TRIGGER_FUNCTIONS = ("storage.update_updated_at_column", "supabase_functions.http_request")

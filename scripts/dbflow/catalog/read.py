@@ -23,7 +23,7 @@ from dbflow.catalog.model import (
 )
 from dbflow.catalog.view_keys import read_view_keys
 from dbflow.connection import Conn
-from dbflow.platform_schemas import MANAGED_SCHEMAS
+from dbflow.platform_schemas import MANAGED_SCHEMAS, PLATFORM_TRIGGER_FUNCTIONS
 from dbflow.sql.parse import parse_script, plpgsql_queries, plpgsql_wrapper
 
 _TABLES = """
@@ -110,6 +110,7 @@ FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE tg.tgrelid = ANY(%(oids)s) AND NOT tg.tgisinternal AND n.nspname <> ALL(%(schemas)s)
   AND pg_get_userbyid(p.proowner) NOT LIKE 'supabase%%'
+  AND n.nspname || '.' || p.proname <> ALL(%(platform)s)
   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                   AND d.objid = p.oid AND d.deptype = 'e')
 """
@@ -282,7 +283,10 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
     _read_triggers(conn, {**by_oid, **outside})
     platform = [oid for oid, table in {**by_oid, **outside}.items() if table.key[0] not in wanted]
     catalog.hook_functions = dict(
-        conn.execute(_HOOK_FUNCTIONS, {"oids": platform, "schemas": wanted}).fetchall()
+        conn.execute(
+            _HOOK_FUNCTIONS,
+            {"oids": platform, "schemas": wanted, "platform": list(PLATFORM_TRIGGER_FUNCTIONS)},
+        ).fetchall()
     )
     _read_policies(conn, {**by_oid, **outside})
     params = {"schemas": wanted}
