@@ -34,6 +34,20 @@ _NOT_EXTENSION = "NOT EXISTS (SELECT FROM pg_depend e WHERE e.objid = c.oid AND 
 _NAME = "format('%%I.%%I', n.nspname, c.relname)"
 
 
+def _definer_executable_by(role: str) -> str:
+    """SECURITY DEFINER functions of the exposed schemas that ``role`` may call (trigger
+    functions cannot be called, extensions' are theirs)."""
+    return f"""
+SELECT format('%%I.%%I(%%s)', n.nspname, p.proname,
+              pg_get_function_identity_arguments(p.oid)),
+       'security definer function executable by {role}'
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.prosecdef AND n.nspname = ANY(%(api)s) AND p.prorettype <> 'trigger'::regtype
+  AND has_function_privilege('{role}', p.oid, 'EXECUTE')
+  AND NOT EXISTS (SELECT FROM pg_depend e WHERE e.objid = p.oid AND e.deptype = 'e')
+ORDER BY 1"""
+
+
 @dataclass(frozen=True)
 class Lint:
     code: str  # the platform's number, e.g. 0013
@@ -516,15 +530,7 @@ ORDER BY 1, 2""",
         "(trigger functions cannot be called): "
         "it runs with its owner's rights for anyone with the anon key. Revoke EXECUTE from "
         "anon (and PUBLIC), or make it SECURITY INVOKER.",
-        """
-SELECT format('%%I.%%I(%%s)', n.nspname, p.proname,
-              pg_get_function_identity_arguments(p.oid)),
-       'security definer function executable by anon'
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE p.prosecdef AND n.nspname = ANY(%(api)s) AND p.prorettype <> 'trigger'::regtype
-  AND has_function_privilege('anon', p.oid, 'EXECUTE')
-  AND NOT EXISTS (SELECT FROM pg_depend e WHERE e.objid = p.oid AND e.deptype = 'e')
-ORDER BY 1""",
+        _definer_executable_by("anon"),
     ),
     Lint(
         "0029",
@@ -534,15 +540,7 @@ ORDER BY 1""",
         "SECURITY",
         "A SECURITY DEFINER function in an exposed schema that every signed-in user can call "
         "through the API: check that it checks who calls it, or revoke EXECUTE.",
-        """
-SELECT format('%%I.%%I(%%s)', n.nspname, p.proname,
-              pg_get_function_identity_arguments(p.oid)),
-       'security definer function executable by authenticated'
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE p.prosecdef AND n.nspname = ANY(%(api)s) AND p.prorettype <> 'trigger'::regtype
-  AND has_function_privilege('authenticated', p.oid, 'EXECUTE')
-  AND NOT EXISTS (SELECT FROM pg_depend e WHERE e.objid = p.oid AND e.deptype = 'e')
-ORDER BY 1""",
+        _definer_executable_by("authenticated"),
     ),
 )  # fmt: skip  (each lint reads as one record)
 

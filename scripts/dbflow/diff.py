@@ -256,7 +256,8 @@ def migration_sql(result: DiffResult) -> Migration:
     # What only the target has goes first, in reverse creation order (policies, functions and
     # tables before the types they use); then what it lacks or has changed, in creation order.
     extra = [d for d in result.differences if d.change == "extra"]
-    order = _creation_order(expected, actual)
+    new_functions = _new_functions(expected, actual)
+    order = _creation_order(expected, new_functions)
     rest = _views_after_what_they_read(
         sorted((d for d in result.differences if d.change != "extra"), key=order), expected
     )
@@ -266,31 +267,29 @@ def migration_sql(result: DiffResult) -> Migration:
         skipped.extend([item] if produced is None else [])
         statements.extend(produced or [])
     statements += [f"drop {_view_word(actual, view)} {view}" for view in reversed(around)]
-    pending = list(around)
-    new_functions = _new_functions(expected, actual)
-    defaults: list[str] = []  # column defaults that call a function made further down
+    # Each item's statements at its rank; the views dropped around a type change come back
+    # just before the views, column defaults that call a new function just after functions.
+    batches: list[tuple[float, list[str]]] = []
+    defaults: list[str] = []
     for item in rest:
-        if pending and KIND_ORDER.index(item.kind) >= KIND_ORDER.index("view"):
-            statements += _remade_views(pending, expected, actual)
-            pending = []
-        if defaults and order(item)[0] > KIND_ORDER.index("function"):
-            statements += defaults
-            defaults = []
-        if item.kind == "column" and item.change == "missing":
-            table, column = expected.columns[item.name]
-            if _calls(column.default, new_functions) and not column.generated:
-                statements += add_column(table, replace(column, default=None))
-                defaults.append(
-                    f"alter table {table} alter column {quote_ident(column.name)} "
-                    f"set default {column.default}"
-                )
-                continue
-        produced = _statements(item, expected, actual)
+        waits = _default_calling(item, expected, new_functions)
+        if waits is None:
+            produced = _statements(item, expected, actual)
+        else:
+            table, column = waits
+            produced = add_column(table, replace(column, default=None))
+            defaults.append(
+                f"alter table {table} alter column {quote_ident(column.name)} "
+                f"set default {column.default}"
+            )
         if produced is None:
             skipped.append(item)
         else:
-            statements.extend(produced)
-    statements += _remade_views(pending, expected, actual) + defaults
+            batches.append((order(item)[0], produced))
+    batches.append((KIND_ORDER.index("view") - 0.5, _remade_views(around, expected, actual)))
+    batches.append((KIND_ORDER.index("function") + 0.25, defaults))
+    for _, produced in sorted(batches, key=lambda batch: batch[0]):  # stable: ties keep order
+        statements.extend(produced)
     return Migration(statements, skipped)
 
 
@@ -331,6 +330,16 @@ def _new_functions(expected: Snapshot, actual: Snapshot) -> set[str]:
     return {
         name.split("(", 1)[0] for name in made if name not in actual.objects.get("function", {})
     }
+
+
+def _default_calling(
+    item: Difference, expected: Snapshot, functions: set[str]
+) -> tuple[str, Column] | None:
+    """A missing column (its table, itself) whose default calls one of ``functions``."""
+    if item.kind != "column" or item.change != "missing":
+        return None
+    table, column = expected.columns[item.name]
+    return (table, column) if _calls(column.default, functions) and not column.generated else None
 
 
 def _calls(text: str | None, functions: set[str]) -> bool:
@@ -389,13 +398,12 @@ def _remade_views(views: list[str], expected: Snapshot, actual: Snapshot) -> lis
 
 
 def _creation_order(
-    expected: Snapshot, actual: Snapshot
+    expected: Snapshot, new_functions: set[str]
 ) -> Callable[[Difference], tuple[float, int]]:
     """Kinds in creation order, with foreign keys after the keys and unique indexes they
     reference, constraints and indexes that call a new function after the functions, a
     materialized view's indexes after it, and a table's columns in their order in the table."""
     columns = {name: position for position, name in enumerate(expected.columns)}
-    new_functions = _new_functions(expected, actual)
 
     def key(item: Difference) -> tuple[float, int]:
         rank: float = KIND_ORDER.index(item.kind)

@@ -10,12 +10,12 @@ proven, what it could not express, and which statements lose data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
-from dbflow.connection import connect, create_database, drop_database
+from dbflow.connection import connect
 from dbflow.diff import (
     Difference,
     DiffResult,
@@ -23,13 +23,10 @@ from dbflow.diff import (
     migration_sql,
     prove_on_migrations,
 )
-from dbflow.engine.cluster import MAINTENANCE_DATABASE
 from dbflow.errors import DbflowError
-from dbflow.local import local_engine, start_local
 from dbflow.migrations.discovery import MigrationFile, discover
-from dbflow.migrations.runner import RunOptions, migrate
-from dbflow.migrations.templates import ensure_templates
 from dbflow.progress import Notify, quiet
+from dbflow.scratch import copy_up_to, migrated_copy
 
 _LOSSY = ("drop table", "drop column", "drop type", "drop materialized view", " type ")
 
@@ -60,34 +57,19 @@ def down_migration(settings: Settings, steps: int, report: Notify = quiet) -> Do
         )
     reverses = migrations[-steps:]
     before = migrations[-steps - 1].version if steps < len(migrations) else None
-    start_local(settings)
-    engine = local_engine(settings)
-    templates = ensure_templates(engine, settings, report)
-    admin = engine.admin_url(MAINTENANCE_DATABASE)
-    earlier, later = "dbflow_down_before", "dbflow_down_after"
-    try:
-        for name, template in ((earlier, templates.base), (later, templates.app)):
-            drop_database(admin, name)
-            create_database(admin, name, template=template)
-        if before is not None:
-            options = replace(RunOptions.from_settings(settings), up_to=before)
-            migrate(engine.url(earlier), settings.migrations_dir, options)
-        expected, actual = _snapshot(engine.url(earlier)), _snapshot(engine.url(later))
-        result = DiffResult(
-            "before", "after", compare_snapshots(expected, actual), expected, actual
-        )
-        migration = migration_sql(result)
-        down = DownMigration(reverses, migration.statements, migration.not_expressed)
-        down.remaining, down.failure = prove_on_migrations(
-            settings, down.statements, expected, scratch="dbflow_down_proof"
-        )
-        report(
-            f"down migration for {len(reverses)} migration(s): {len(down.statements)} statement(s)"
-        )
-        return down
-    finally:
-        for name in (earlier, later):
-            drop_database(admin, name)
+    with (
+        copy_up_to(settings, "dbflow_down_before", before, report) as earlier,
+        migrated_copy(settings, "dbflow_down_after", report) as later,
+    ):
+        expected, actual = _snapshot(earlier), _snapshot(later)
+    result = DiffResult("before", "after", compare_snapshots(expected, actual), expected, actual)
+    migration = migration_sql(result)
+    down = DownMigration(reverses, migration.statements, migration.not_expressed)
+    down.remaining, down.failure = prove_on_migrations(
+        settings, down.statements, expected, scratch="dbflow_down_proof"
+    )
+    report(f"down migration for {len(reverses)} migration(s): {len(down.statements)} statement(s)")
+    return down
 
 
 def _snapshot(url: str) -> Snapshot:

@@ -24,12 +24,11 @@ from pathlib import Path
 import psycopg
 
 from dbflow.config import Settings
-from dbflow.connection import Conn, connect, create_database, drop_database
-from dbflow.engine.cluster import MAINTENANCE_DATABASE
+from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError, ToolMissing
 from dbflow.local import local_engine
 from dbflow.progress import Notify, quiet
-from dbflow.scratch import migrated_copy
+from dbflow.scratch import clone, migrated_copy
 from dbflow.seed.run import SeedOptions, seed_within
 from dbflow.sql.parse import split_statements
 from dbflow.targets import Confirm, clear
@@ -113,16 +112,12 @@ def run_tests(
     if clearance.place == "local" and target == "local":
         with _seeded_template(settings, seed, report) as template:
             engine = local_engine(settings)
-            admin = engine.admin_url(MAINTENANCE_DATABASE)
             for path in paths:
-                name = "dbflow_test_file"
-                drop_database(admin, name)
-                create_database(admin, name, template=template)
-                try:
-                    with connect(engine.url(name), autocommit=True) as conn:
-                        run.files.append(run_file(conn, path, settings.project_root))
-                finally:
-                    drop_database(admin, name)
+                with (
+                    clone(engine, template, "dbflow_test_file") as url,
+                    connect(url, autocommit=True) as conn,
+                ):
+                    run.files.append(run_file(conn, path, settings.project_root))
                 report(f"{path.name}: done")
         return run
     with connect(clearance.url, autocommit=True) as conn:

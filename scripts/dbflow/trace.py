@@ -28,16 +28,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dbflow.config import Settings
-from dbflow.connection import Conn, connect, create_database, drop_database
-from dbflow.engine.cluster import MAINTENANCE_DATABASE
+from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError
-from dbflow.local import local_engine, start_local, target_url
+from dbflow.local import target_url
 from dbflow.migrations.discovery import MigrationFile, discover
 from dbflow.migrations.history import read_history
-from dbflow.migrations.runner import RunOptions, migrate
-from dbflow.migrations.templates import ensure_templates
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.progress import Notify, quiet
+from dbflow.scratch import copy_up_to
 from dbflow.seed.run import SeedOptions, seed_within
 from dbflow.sql.classify import needs_autocommit
 from dbflow.sql.parse import Statement
@@ -109,45 +107,29 @@ def trace_migrations(
     first = migrations.index(traced[0])
     last = migrations.index(traced[-1])
     before = migrations[first - 1].version if first > 0 else None
-    start_local(settings)
-    engine = local_engine(settings)
-    templates = ensure_templates(engine, settings, report)
-    admin = engine.admin_url(MAINTENANCE_DATABASE)
-    name = "dbflow_trace"
-    drop_database(admin, name)
-    create_database(admin, name, template=templates.base)
-    try:
-        url = engine.url(name)
-        if before is not None:
-            migrate(url, settings.migrations_dir, _up_to(settings, before))
-        with connect(url, autocommit=True) as conn:
-            touched = _touched_tables(conn, traced)
-            if touched and request.rows > 0:
-                report(f"seeding {len(touched)} table(s) with {request.rows} rows each")
-                options = SeedOptions(mode="dev", rows={t: request.rows for t in touched})
-                seed_within(conn, settings, options, lambda plan, rows: None, seed_files=False)
-                for table in touched:
-                    conn.execute(f"ANALYZE {table}")
-            result.seeded = _row_counts(conn, touched)
-            started = time.perf_counter()
-            for migration in migrations[first : last + 1]:
-                if migration in traced:
-                    result.traced.append(_shown(migration.path, settings.project_root))
-                    report(f"tracing {migration.path.name}")
-                    result.statements += _trace_file(conn, migration, settings.project_root)
-                else:
-                    _apply(conn, migration)
-            result.total_ms = (time.perf_counter() - started) * 1000
-        _flag(result)
-        return result
-    finally:
-        drop_database(admin, name)
-
-
-def _up_to(settings: Settings, version: str) -> RunOptions:
-    from dataclasses import replace
-
-    return replace(RunOptions.from_settings(settings), up_to=version)
+    with (
+        copy_up_to(settings, "dbflow_trace", before, report) as url,
+        connect(url, autocommit=True) as conn,
+    ):
+        touched = _touched_tables(conn, traced)
+        if touched and request.rows > 0:
+            report(f"seeding {len(touched)} table(s) with {request.rows} rows each")
+            options = SeedOptions(mode="dev", rows={t: request.rows for t in touched})
+            seed_within(conn, settings, options, lambda plan, rows: None, seed_files=False)
+            for table in touched:
+                conn.execute(f"ANALYZE {table}")
+        result.seeded = _row_counts(conn, touched)
+        started = time.perf_counter()
+        for migration in migrations[first : last + 1]:
+            if migration in traced:
+                result.traced.append(_shown(migration.path, settings.project_root))
+                report(f"tracing {migration.path.name}")
+                result.statements += _trace_file(conn, migration, settings.project_root)
+            else:
+                _apply(conn, migration)
+        result.total_ms = (time.perf_counter() - started) * 1000
+    _flag(result)
+    return result
 
 
 def _chosen(

@@ -7,6 +7,7 @@ from invoke.context import Context
 from invoke.tasks import task
 
 from dbflow.tasks.output import (
+    YES,
     progress,
     say,
     settings,
@@ -98,7 +99,7 @@ def list_(c: Context, target: str = "local", json_: bool = False) -> None:
         "version": "the migration version (its leading digits)",
         "status": "applied (record the local file as applied) or reverted (forget it)",
         "target": TARGET_HELP,
-        "yes": "instead of typing the target's name (production: only in the approved job)",
+        "yes": YES,
     }
 )
 def repair(c: Context, version: str, status: str, target: str = "local", yes: bool = False) -> None:
@@ -125,7 +126,7 @@ def repair(c: Context, version: str, status: str, target: str = "local", yes: bo
         "in the local Studio)",
         "name": "the new migration's name (default remote_schema)",
         "dry-run": "print the SQL it would write; write and record nothing",
-        "yes": "instead of typing the target's name (production: only in the approved job)",
+        "yes": YES,
     }
 )
 def pull(

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 EXIT_ERROR, EXIT_USAGE = 1, 2
 _consoles: dict[str, Console] = {}
 
+# The help of every --yes flag that stands in for a typed confirmation.
+YES = "instead of typing the target's name (production: only in the approved job)"
+
 
 def console(stream: str = "out") -> Console:
     """The console for standard output ("out") or standard error ("err"): wide and unwrapped

@@ -7,9 +7,15 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from dbflow.tasks.output import console, progress, say, settings, terminal_confirm, user_errors
-
-YES = "instead of typing the target's name (production: only in the approved job)"
+from dbflow.tasks.output import (
+    YES,
+    console,
+    progress,
+    say,
+    settings,
+    terminal_confirm,
+    user_errors,
+)
 
 
 @task(
