@@ -71,6 +71,50 @@ CASES = {
         create index a_y_idx on public.a (id) where role = 'y';
         commit;
     """,
+    "two blocks with a role switch": """
+        create table public.a (id int);
+        begin;
+        select set_config('role', 'authenticated', true);
+        insert into public.a values (1);
+        end;
+        begin;
+        create table public.b (id int);
+        insert into public.a values (case when current_setting('role') = 'none' then 2 else 3 end);
+        commit;
+    """,
+    "settings made for a transaction end with it": """
+        create table public.a (id int);
+        create function public.n(text) returns int language sql
+            as $$ select coalesce(nullif(current_setting($1, true), ''), '0')::int $$;
+        begin;
+        set local app.flag = '7';
+        select set_config('request.jwt.claims', '{"sub": "x"}', true);
+        insert into public.a values (current_setting('app.flag')::int);
+        commit;
+        insert into public.a values (length(current_setting('request.jwt.claims', true)));
+        insert into public.a values (public.n('app.flag'));
+        select set_config('app.other', '5', true);
+        insert into public.a values (10 + public.n('app.other'));
+        begin;
+        do $$ begin perform set_config('app.inner', '9', true); end $$;
+        commit;
+        insert into public.a values (20 + public.n('app.inner'));
+    """,
+    "temporary tables that end with their transaction": """
+        create table public.a (id int);
+        create temp table kept (id int) on commit delete rows;
+        begin;
+        create temp table staging (id int) on commit drop;
+        insert into staging values (1);
+        insert into kept values (5);
+        insert into public.a select id from staging union all select id from kept;
+        commit;
+        begin;
+        create temp table staging (id int) on commit drop;
+        insert into staging values (2);
+        insert into public.a select id from staging union all select count(*) from kept;
+        commit;
+    """,
     "concurrent index between statements": """
         create table public.a (id int);
         insert into public.a values (1);

@@ -25,7 +25,7 @@ from dbflow.migrations.history import ensure_history, read_history, record_appli
 from dbflow.migrations.lock import advisory_lock, reset_session
 from dbflow.migrations.plan import MigrationError, PlannedMigration, Segment, plan_migration
 from dbflow.progress import Notify, quiet
-from dbflow.sql.classify import transaction_control
+from dbflow.sql.classify import TransactionScope, transaction_control, transaction_scope
 from dbflow.sql.parse import Statement
 from dbflow.sql.statements import error_position
 
@@ -237,22 +237,101 @@ def _apply_one(
 def _run_folded(conn: Conn, statements: tuple[Statement, ...]) -> None:
     """Run statements in the open transaction, the file's own transaction control as
     savepoints: BEGIN opens one, COMMIT releases it, ROLLBACK undoes its block. A COMMIT or
-    ROLLBACK outside any block changes nothing, as under the Supabase CLI."""
+    ROLLBACK outside any block changes nothing, as under the Supabase CLI.
+
+    Where the CLI's transaction would end (at the COMMIT that closes the outermost block, and
+    after each statement outside a block, which the CLI runs as a transaction of its own),
+    what a transaction end ends is ended here too: settings made for the transaction go back
+    to what they were, and ON COMMIT DROP / DELETE ROWS temporary tables are dropped or
+    emptied."""
     depth = 0
+    ending = _TransactionState()
     for statement in statements:
         control = transaction_control(statement.kind, statement.node)
         if control is None:
-            _execute(conn, statement)
+            scope = transaction_scope(statement.kind, statement.node)
+            if scope == _NO_SCOPE:
+                _execute(conn, statement)
+            else:
+                ending.run(conn, statement, scope)
+            if depth == 0:
+                ending.end(conn)
         elif control == "begin":
             depth += 1
             conn.execute(f"SAVEPOINT dbflow_block_{depth}")
         elif depth and control == "commit":
             conn.execute(f"RELEASE SAVEPOINT dbflow_block_{depth}")
             depth -= 1
+            if depth == 0:
+                ending.end(conn)
         elif depth and control == "rollback":
             conn.execute(f"ROLLBACK TO SAVEPOINT dbflow_block_{depth}")
             conn.execute(f"RELEASE SAVEPOINT dbflow_block_{depth}")
             depth -= 1
+            if depth == 0:
+                ending.forget()  # the rollback undid the block's settings and tables itself
+
+
+_NO_SCOPE = TransactionScope()
+# Every setting with its value, and whether something set it (a library loaded on the way,
+# plpgsql's by a DO block, brings new settings at their defaults: those are not the file's).
+_ALL_SETTINGS = (
+    "SELECT name, setting, source <> 'default' FROM pg_settings "
+    "UNION ALL SELECT 'role', current_setting('role'), true"
+)
+
+
+class _TransactionState:
+    """Transaction-scoped state of the CLI transaction the file is in: each setting's value
+    before the transaction changed it, the temporary tables its end drops, and those every
+    transaction end empties (ON COMMIT DELETE ROWS, for as long as they exist)."""
+
+    def __init__(self) -> None:
+        self.settings: dict[str, str] = {}
+        self.dropped: list[str] = []
+        self.emptied: list[str] = []
+
+    def run(self, conn: Conn, statement: Statement, scope: TransactionScope) -> None:
+        for name in sorted(scope.settings - self.settings.keys()):
+            row = conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()
+            self.settings[name] = row[0] if row and row[0] is not None else ""
+        before = (
+            {name: value for name, value, _ in conn.execute(_ALL_SETTINGS).fetchall()}
+            if scope.unnamed_settings
+            else None
+        )
+        _execute(conn, statement)
+        if before is not None:
+            for name, value, was_set in conn.execute(_ALL_SETTINGS).fetchall():
+                changed = before[name] != value if name in before else was_set
+                if changed and name not in self.settings:
+                    self.settings[name] = before.get(name) or ""
+        for name, dropped in scope.temp_tables:
+            (self.dropped if dropped else self.emptied).append(name)
+
+    def end(self, conn: Conn) -> None:
+        if not self.settings and not self.dropped and not self.emptied:
+            return
+        restore = sorted(self.settings.items(), key=lambda item: item[0] != "role")
+        for name, value in restore:  # the role first: the others may need the session's
+            if not name.startswith("transaction_"):
+                conn.execute("SELECT set_config(%s, %s, true)", (name, value))
+        for name in self.dropped:
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("pg_temp", name)))
+        for name in list(self.emptied):
+            table = sql.Identifier("pg_temp", name)
+            found = conn.execute("SELECT to_regclass(%s)", (table.as_string(conn),)).fetchone()
+            if found and found[0] is not None:
+                conn.execute(sql.SQL("TRUNCATE {}").format(table))
+            else:
+                self.emptied.remove(name)
+        self.settings.clear()
+        self.dropped.clear()
+
+    def forget(self) -> None:
+        """A rollback undid the block: its settings and the tables it created went with it."""
+        self.settings.clear()
+        self.dropped.clear()
 
 
 def _run_outside_transaction(
