@@ -308,7 +308,7 @@ def test_pg_jsonschema_in_a_check_constraint_and_unsupported_keywords(conn: Conn
 
 
 def test_pgsodium_round_trips_and_detects_tampering(conn: Conn) -> None:
-    conn.execute("create extension pgsodium")
+    conn.execute("create extension if not exists pgsodium")
     key = _one(conn, "select pgsodium.crypto_secretbox_keygen()")
     nonce = _one(conn, "select pgsodium.crypto_secretbox_noncegen()")
     assert len(key) == 32 and len(nonce) == 24

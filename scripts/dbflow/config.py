@@ -64,6 +64,11 @@ class Settings:
     validate: Mapping[str, object] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
+    @property
+    def platform_major(self) -> int:
+        """The platform's PostgreSQL major: ``[db] major_version`` of supabase/config.toml."""
+        return platform_major(self.project_root)
+
     def resolve_globs(self, patterns: tuple[str, ...]) -> list[Path]:
         """Files matching ``patterns`` (relative to the project), each pattern sorted."""
         found: list[Path] = []
@@ -106,6 +111,15 @@ def supabase_major_version(root: Path) -> int | None:
     database = supabase_config(root).get("db", {})
     value = database.get("major_version") if isinstance(database, dict) else None
     return value if isinstance(value, int) else None
+
+
+# The platform major assumed where supabase/config.toml does not say (the validator's too).
+DEFAULT_PLATFORM_MAJOR = 15
+
+
+def platform_major(root: Path) -> int:
+    """The platform's PostgreSQL major for the project: ``[db] major_version``, else 15."""
+    return supabase_major_version(root) or DEFAULT_PLATFORM_MAJOR
 
 
 def supabase_api_schemas(root: Path) -> tuple[str, ...]:

@@ -129,7 +129,9 @@ def start_local(settings: Settings) -> StartReport:
                 stopped.append(other.root.name)
     outcome = engine.start()
     recovered = recover_database(engine.admin_url(MAINTENANCE_DATABASE), APP_DATABASE)
-    result = install_bootstrap(engine.admin_url(), strict=settings.strict)
+    result = install_bootstrap(
+        engine.admin_url(), strict=settings.strict, platform_major=settings.platform_major
+    )
     return StartReport(None, outcome, result, recovered, choice, tuple(stopped))
 
 

@@ -13,11 +13,12 @@ from importlib import resources
 import psycopg
 from psycopg import sql
 
+from dbflow.bootstrap.platform import DEFAULT_PLATFORM_MAJOR
 from dbflow.connection import Conn, connect
 from dbflow.engine.overlay import STANDIN_COMMENT_PREFIX
 from dbflow.errors import BootstrapError
 
-BOOTSTRAP_VERSION = 2
+BOOTSTRAP_VERSION = 3
 
 # The Supabase stack's well-known local JWT secret, so tokens minted by local tooling verify.
 LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
@@ -42,18 +43,25 @@ class InstallResult:
 
 
 def install_bootstrap(
-    admin_url: str, *, strict: bool = False, force: bool = False
+    admin_url: str,
+    *,
+    strict: bool = False,
+    force: bool = False,
+    platform_major: int = DEFAULT_PLATFORM_MAJOR,
 ) -> InstallResult:
-    """Install or upgrade the bootstrap in the database ``admin_url`` points at."""
+    """Install or upgrade the bootstrap in the database ``admin_url`` points at, holding what
+    the platform's image of ``platform_major`` has before a project's first migration."""
     notices: list[str] = []
     with connect(admin_url, autocommit=True) as conn:
         conn.add_notice_handler(lambda diag: _keep_standin_notice(notices, diag))
         current = _recorded(conn)
-        if not force and current == (BOOTSTRAP_VERSION, strict):
+        if not force and current == (BOOTSTRAP_VERSION, strict, platform_major):
             return InstallResult(False, ())
         with conn.transaction():
             conn.execute(
-                "SELECT set_config('dbflow.strict', %s, true)", ("on" if strict else "off",)
+                "SELECT set_config('dbflow.strict', %s, true), "
+                "set_config('dbflow.platform_major', %s, true)",
+                ("on" if strict else "off", str(platform_major)),
             )
             for name, text in _bootstrap_files():
                 try:
@@ -61,10 +69,11 @@ def install_bootstrap(
                 except psycopg.Error as exc:
                     raise _bootstrap_error(name, exc) from None
             conn.execute(
-                "INSERT INTO _dbflow.bootstrap (version, strict) VALUES (%s, %s) "
-                "ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, "
-                "strict = excluded.strict, installed_at = now()",
-                (BOOTSTRAP_VERSION, strict),
+                "INSERT INTO _dbflow.bootstrap (version, strict, platform_major) "
+                "VALUES (%s, %s, %s) ON CONFLICT (singleton) DO UPDATE SET "
+                "version = excluded.version, strict = excluded.strict, "
+                "platform_major = excluded.platform_major, installed_at = now()",
+                (BOOTSTRAP_VERSION, strict, platform_major),
             )
         apply_database_settings(conn)
     return InstallResult(True, tuple(notices))
@@ -106,12 +115,27 @@ def bootstrap_status(url: str) -> BootstrapStatus:
     )
 
 
-def _recorded(conn: Conn) -> tuple[int, bool] | None:
+def _recorded(conn: Conn) -> tuple[int, bool, int | None] | None:
     exists = conn.execute("SELECT to_regclass('_dbflow.bootstrap') IS NOT NULL").fetchone()
     if not exists or not exists[0]:
         return None
     row = conn.execute("SELECT version, strict FROM _dbflow.bootstrap").fetchone()
-    return (int(row[0]), bool(row[1])) if row else None
+    if not row:
+        return None
+    major = conn.execute(
+        "SELECT platform_major FROM _dbflow.bootstrap"
+        if _has_major_column(conn)
+        else "SELECT NULL::integer"
+    ).fetchone()
+    return (int(row[0]), bool(row[1]), major[0] if major else None)
+
+
+def _has_major_column(conn: Conn) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM pg_attribute WHERE attrelid = '_dbflow.bootstrap'::regclass "
+        "AND attname = 'platform_major' AND NOT attisdropped"
+    ).fetchone()
+    return found is not None
 
 
 def _bootstrap_files() -> list[tuple[str, str]]:

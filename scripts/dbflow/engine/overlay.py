@@ -17,17 +17,23 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from dbflow.bootstrap.platform import (
+    PLATFORM_EXTENSION_VERSIONS,
+    platform_versions,
+    version_key,
+)
 from dbflow.engine.binaries import Binaries
 
 STANDIN_COMMENT_PREFIX = "dbflow stand-in"
 # Stand-ins used even where the engine has the real extension: a local database should not
 # run scheduled jobs or send HTTP requests, and the real pg_cron needs preloading.
 ALWAYS_STANDIN = frozenset({"pg_cron", "pg_net"})
-# Versions the platform has shipped that migrations name (CREATE EXTENSION ... VERSION '0.8.0').
-# Where the engine's build is newer, the version is installed from the newest script: the
-# objects are the engine's, labelled with the version asked for.
+# Versions the platform offers (CREATE EXTENSION ... VERSION '0.8.0', as platform dumps write
+# it; ALTER EXTENSION ... UPDATE TO): where the engine or the stand-in has a newer build, an
+# older version is installed from the newest script, the objects the engine's, labelled with
+# the version asked for, and updates from it to the newest change nothing.
 VERSION_ALIASES: dict[str, tuple[str, ...]] = {
-    "vector": ("0.5.0", "0.5.1", "0.6.0", "0.6.2", "0.7.0", "0.7.4", "0.8.0"),
+    name: platform_versions(name) for name in PLATFORM_EXTENSION_VERSIONS
 }
 
 
@@ -105,16 +111,37 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
             (mirror_share / entry.name).symlink_to(entry)
     extension_dir.mkdir()
     _link_extensions(real_extensions, extension_dir, replaced)
-    folder = resources.files("dbflow.bootstrap") / "standins"
     for standin in wanted:
         for name in standin.files:
-            (extension_dir / name).write_bytes((folder / name).read_bytes())
+            (extension_dir / name).write_text(standin_script(name), encoding="utf-8")
     _alias_versions(extension_dir)
     for path in (root, *root.rglob("*")):
         if path.is_dir() and not path.is_symlink():
             path.chmod(0o755)
     stamp.write_text(fingerprint)
     return Overlay(postgres, tuple(s.name for s in wanted), extension_dir)
+
+
+FUNCTIONS_MARK = "-- dbflow: functions"
+
+
+def standin_script(name: str) -> str:
+    """A stand-in's file as the server reads it. An update script that ends with the line
+    ``-- dbflow: functions of VERSION`` gets the functions of that version's install script
+    (all written ``create or replace``, after its own line ``-- dbflow: functions``) there,
+    so the functions of a version are written once."""
+    folder = resources.files("dbflow.bootstrap") / "standins"
+    text = (folder / name).read_text(encoding="utf-8")
+    marker = f"{FUNCTIONS_MARK} of "
+    if marker not in text:
+        return text
+    before, _, version = text.partition(marker)
+    extension = name.partition("--")[0]
+    install = (folder / f"{extension}--{version.strip()}.sql").read_text(encoding="utf-8")
+    _, found, functions = install.partition(FUNCTIONS_MARK + "\n")
+    if not found:
+        raise ValueError(f"{extension}--{version.strip()}.sql has no line {FUNCTIONS_MARK!r}")
+    return before + functions
 
 
 def _link_extensions(real: Path, overlay: Path, replaced: set[str]) -> None:
@@ -141,8 +168,14 @@ def _alias_versions(extension_dir: Path) -> None:
             continue
         for version in versions:
             alias = extension_dir / f"{name}--{version}.sql"
-            if not alias.exists():
-                alias.write_bytes(newest.read_bytes())
+            if alias.exists() or version_key(version) >= version_key(default):
+                continue
+            alias.write_bytes(newest.read_bytes())
+            update = extension_dir / f"{name}--{version}--{default}.sql"
+            if not update.exists():
+                update.write_text(
+                    f"-- dbflow: {version} was installed with the objects of {default}\n"
+                )
 
 
 def _default_version(control: str) -> str | None:

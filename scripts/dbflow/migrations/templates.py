@@ -34,9 +34,9 @@ class Templates:
     built: bool  # False: both were already there (a warm reset)
 
 
-def bootstrap_key(strict: bool) -> str:
-    """A hash of everything the bootstrap installs (SQL, stand-ins, mode)."""
-    digest = hashlib.sha256(f"v{BOOTSTRAP_VERSION}|strict={strict}".encode())
+def bootstrap_key(strict: bool, major: int) -> str:
+    """A hash of everything the bootstrap installs (SQL, stand-ins, mode, platform major)."""
+    digest = hashlib.sha256(f"v{BOOTSTRAP_VERSION}|strict={strict}|major={major}".encode())
     for folder in ("sql", "standins"):
         root = resources.files("dbflow.bootstrap") / folder
         for entry in sorted(root.iterdir(), key=lambda item: item.name):
@@ -47,7 +47,7 @@ def bootstrap_key(strict: bool) -> str:
 
 def migrations_key(settings: Settings) -> str:
     """A hash of the bootstrap and every migration file (names and content)."""
-    digest = hashlib.sha256(bootstrap_key(settings.strict).encode())
+    digest = hashlib.sha256(bootstrap_key(settings.strict, settings.platform_major).encode())
     for migration in discover(settings.migrations_dir).migrations:
         digest.update(migration.path.name.encode())
         digest.update(migration.text.encode("utf-8"))
@@ -56,7 +56,7 @@ def migrations_key(settings: Settings) -> str:
 
 def ensure_templates(engine: LocalEngine, settings: Settings, report: Notify) -> Templates:
     """The base and app templates for the current files, built if missing."""
-    base = BASE_PREFIX + bootstrap_key(settings.strict)[:16]
+    base = BASE_PREFIX + bootstrap_key(settings.strict, settings.platform_major)[:16]
     app = APP_PREFIX + migrations_key(settings)[:16]
     admin = engine.admin_url(MAINTENANCE_DATABASE)
     built = False
@@ -65,7 +65,11 @@ def ensure_templates(engine: LocalEngine, settings: Settings, report: Notify) ->
         building = base + "_building"
         drop_database(admin, building)
         create_database(admin, building)
-        install_bootstrap(engine.admin_url(building), strict=settings.strict)
+        install_bootstrap(
+            engine.admin_url(building),
+            strict=settings.strict,
+            platform_major=settings.platform_major,
+        )
         _rename(admin, building, base)
         report(f"built the bootstrap template ({time.perf_counter() - started:.2f} s)")
         built = True

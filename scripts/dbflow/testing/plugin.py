@@ -109,7 +109,11 @@ def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> T
     """
     # As `inv db.start` does: bootstrap the default database (this creates the cluster's
     # roles, postgres among them), then the template databases.
-    install_bootstrap(dbflow_engine.admin_url(), strict=dbflow_settings.strict)
+    install_bootstrap(
+        dbflow_engine.admin_url(),
+        strict=dbflow_settings.strict,
+        platform_major=dbflow_settings.platform_major,
+    )
     templates = ensure_templates(dbflow_engine, dbflow_settings, report=lambda _: None)
     return TemplateDatabases(dbflow_engine, templates.base, templates.app)
 

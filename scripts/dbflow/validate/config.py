@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dbflow.config import Settings, supabase_major_version
+from dbflow.config import Settings, platform_major
 from dbflow.errors import ConfigError
 from dbflow.validate.options import SEVERITIES, Options, Severity
 
@@ -75,4 +75,4 @@ def _rule_ids() -> set[str]:
 
 def _postgres_version(root: Path) -> int:
     """``[db] major_version`` from supabase/config.toml when present, else 15."""
-    return supabase_major_version(root) or 15
+    return platform_major(root)

@@ -7,6 +7,8 @@ create table if not exists _dbflow.bootstrap (
     strict boolean not null,
     installed_at timestamptz not null default now()
 );
+-- The platform's PostgreSQL major the bootstrap is for (what the image holds differs).
+alter table _dbflow.bootstrap add column if not exists platform_major integer;
 grant usage on schema _dbflow to public;
 grant select on _dbflow.bootstrap to public;
 

@@ -16,6 +16,8 @@ begin
             ('supabase_functions_admin', 'LOGIN NOINHERIT CREATEROLE'),
             ('supabase_replication_admin', 'LOGIN REPLICATION'),
             ('supabase_read_only_user', 'LOGIN BYPASSRLS'),
+            ('supabase_etl_admin',     'LOGIN REPLICATION'),
+            ('pgbouncer',              'LOGIN'),
             ('dashboard_user',         'NOLOGIN CREATEDB CREATEROLE REPLICATION'),
             ('postgres',               'LOGIN CREATEDB CREATEROLE REPLICATION BYPASSRLS')
         ) as roles (name, attributes)

@@ -30,3 +30,29 @@ create schema if not exists _realtime authorization postgres;
 
 create extension if not exists pg_graphql;
 create extension if not exists supabase_vault;
+
+-- As on the platform's images: pgsodium in its schema on PostgreSQL 15 (the 17 images leave
+-- it out), pg_net in extensions (database webhooks on by default), and pgbouncer's schema
+-- with the function its auth query calls.
+do $$
+begin
+    if current_setting('dbflow.platform_major')::integer < 17 then
+        create extension if not exists pgsodium;
+        grant pgsodium_keyiduser, pgsodium_keyholder, pgsodium_keymaker to postgres
+            with admin option;
+    end if;
+end
+$$;
+create extension if not exists pg_net with schema extensions;
+
+create schema if not exists pgbouncer authorization pgbouncer;
+create or replace function pgbouncer.get_auth(p_usename text)
+returns table (username text, password text)
+language sql
+security definer
+set search_path = ''
+as $$
+    select usename::text, passwd::text from pg_catalog.pg_shadow where usename = p_usename
+$$;
+revoke all on function pgbouncer.get_auth(text) from public;
+grant execute on function pgbouncer.get_auth(text) to pgbouncer;

@@ -66,6 +66,12 @@ as $$
     returning id
 $$;
 
+-- The worker's controls (0.19 on): there is no worker locally, so each answers at once.
+create function net.worker_restart() returns boolean language sql as $$ select true $$;
+create function net.wait_until_running() returns void language sql as $$ select $$;
+create function net.wake() returns void language sql as $$ select $$;
+comment on function net.wait_until_running() is 'waits until the worker is running';
+
 grant usage on schema net to postgres, anon, authenticated, service_role;
 grant all on all tables in schema net to postgres, service_role;
 grant all on all sequences in schema net to postgres, service_role, anon, authenticated;
