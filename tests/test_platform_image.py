@@ -196,6 +196,12 @@ def _project(root: Path, major: int, migrations: dict[str, str]) -> None:
         (folder / name).write_text(textwrap.dedent(text).lstrip())
 
 
+def _local_url(project: Path) -> str:
+    env = run(project, INV, "db.status", "--env")
+    assert env.returncode == 0, env.stdout + env.stderr
+    return env.stdout.strip().removeprefix("DATABASE_URL=")
+
+
 @pytest.fixture(scope="module")
 def project() -> Iterator[Path]:
     with project_dir("dbflow-platform-") as root:
@@ -215,3 +221,84 @@ def test_a_migration_written_for_pgmq_1_5_resets(project: Path) -> None:
     reset = run(project, INV, "db.reset", "--no-seed", timeout=600)
     assert_no_traceback(reset)
     assert reset.returncode == 0, reset.stdout + reset.stderr
+
+
+TIMESCALE = """
+    create extension if not exists timescaledb with schema extensions;
+    create table public.readings (
+        taken_at timestamptz not null, device text not null, value double precision
+    );
+    select extensions.create_hypertable('public.readings', 'taken_at', if_not_exists => true);
+    create table public.events (at timestamptz not null, kind text);
+    select extensions.create_hypertable('public.events', extensions.by_range('at'));
+    select extensions.add_retention_policy('public.readings', interval '90 days');
+    create view public.hourly as
+        select extensions.time_bucket('1 hour', taken_at) as hour, device, avg(value) as mean
+        from public.readings group by 1, 2;
+"""
+
+
+def test_hypertables_reset_as_plain_tables(project: Path) -> None:
+    _project(project, 15, {"20250101000000_timeseries.sql": TIMESCALE})
+    reset = run(project, INV, "db.reset", "--no-seed", timeout=600)
+    assert_no_traceback(reset)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    url = _local_url(project)
+    with connect(url) as conn:
+        conn.execute(
+            "insert into public.readings values ('2024-05-05 10:37+00', 'a', 1), "
+            "('2024-05-05 10:59+00', 'a', 3), ('2024-05-05 11:01+00', 'a', 10)"
+        )
+        hours = conn.execute("select hour, mean from public.hourly order by hour").fetchall()
+        assert [mean for _, mean in hours] == [2.0, 10.0]
+        jobs = conn.execute(
+            "select proc_name, hypertable_name from timescaledb_information.jobs"
+        ).fetchall()
+        assert jobs == [("policy_retention", "readings")]
+        tables = conn.execute(
+            "select hypertable_name from timescaledb_information.hypertables order by 1"
+        ).fetchall()
+        assert tables == [("events",), ("readings",)]
+
+
+POSTGIS = """
+    create extension if not exists postgis with schema extensions;
+    create table public.places (
+        id bigint generated always as identity primary key,
+        name text not null,
+        location extensions.geography(point, 4326) not null
+    );
+    create index places_location_idx on public.places using gist (location);
+"""
+
+
+def test_postgis_is_real_where_the_system_has_it(project: Path) -> None:
+    from tests.conftest import require_extension
+
+    require_extension("postgis", "postgresql-15-postgis-3")
+    _project(project, 15, {"20250101000000_places.sql": POSTGIS})
+    reset = run(project, INV, "db.reset", "--no-seed", timeout=600)
+    assert_no_traceback(reset)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    url = _local_url(project)
+    with connect(url) as conn:
+        conn.execute(
+            "insert into public.places (name, location) values "
+            "('a', 'SRID=4326;POINT(0 0)'), ('b', 'SRID=4326;POINT(0 1)')"
+        )
+        meters = conn.execute(
+            "select round(extensions.st_distance(p.location, q.location)) from public.places p, "
+            "public.places q where p.name = 'a' and q.name = 'b'"
+        ).fetchone()
+        assert meters is not None and 110_000 < meters[0] < 112_000
+
+
+def test_a_platform_extension_this_machine_lacks_is_one_clear_line(project: Path) -> None:
+    _project(project, 15, {"20250101000000_search.sql": "create extension pgroonga;\n"})
+    reset = run(project, INV, "db.reset", "--no-seed", timeout=600)
+    assert_no_traceback(reset)
+    assert reset.returncode != 0
+    output = reset.stdout + reset.stderr
+    assert '20250101000000_search.sql:1: extension "pgroonga" is on the Supabase platform' in output
+    assert "apt-get install postgresql-15-pgdg-pgroonga" in output
+    assert "brew install pgroonga" in output

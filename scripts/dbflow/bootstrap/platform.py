@@ -159,3 +159,33 @@ def version_key(version: str) -> tuple[int, ...]:
         digits = "".join(char for char in part if char.isdigit())
         parts.append(int(digits) if digits else 0)
     return tuple(parts)
+
+
+# Where a platform extension comes from for a local PostgreSQL: the Debian package ({major}
+# is the server's major; PGDG's repository where Debian has none) and the Homebrew formula.
+EXTENSION_PACKAGES: dict[str, tuple[str, str]] = {
+    "vector": ("postgresql-{major}-pgvector (PGDG's repository)", "pgvector"),
+    "postgis": ("postgresql-{major}-postgis-3", "postgis"),
+    "pgroonga": ("postgresql-{major}-pgdg-pgroonga (Groonga's apt repository)", "pgroonga"),
+    "pgrouting": ("postgresql-{major}-pgrouting", "pgrouting"),
+    "pg_repack": ("postgresql-{major}-repack", "pg_repack"),
+    "pg_partman": ("postgresql-{major}-partman", "pg_partman"),
+    "pgaudit": ("postgresql-{major}-pgaudit", "pgaudit"),
+    "rum": ("postgresql-{major}-rum", "rum"),
+    "plv8": ("postgresql-{major}-plv8 (PGDG's repository)", "plv8"),
+    "plpgsql_check": ("postgresql-{major}-plpgsql-check", "plpgsql_check"),
+    "pgtap": ("postgresql-{major}-pgtap", "pgtap"),
+    "pg_stat_monitor": ("postgresql-{major}-pg-stat-monitor (Percona's repository)", ""),
+    "wal2json": ("postgresql-{major}-wal2json", "wal2json"),
+}
+
+
+def install_hint(extension: str, major: int) -> str:
+    """How to get ``extension`` for a local PostgreSQL ``major``: apt and Homebrew."""
+    debian, brew = EXTENSION_PACKAGES.get(
+        extension, (f"postgresql-{{major}}-{extension.replace('_', '-')}", "")
+    )
+    hint = f"apt-get install {debian.format(major=major)}"
+    if brew:
+        hint += f", or brew install {brew}"
+    return hint

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dbflow.bootstrap.platform import install_hint, platform_default_version
 from dbflow.connection import Conn
 from dbflow.errors import BootstrapError
 from dbflow.sql.parse import Statement
@@ -64,15 +65,33 @@ def check_extensions_available(
     files = [(path, list(statements)) for path, statements in files]
     available = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
     available |= extensions_installed_by_tle(files)
+    major = _server_major(conn)
     for use in extensions_created(files):
         if use.name not in available:
-            raise BootstrapError(
-                f'{use.path}:{use.line}: extension "{use.name}" is not available on this engine '
-                "and dbflow has no stand-in for it",
-                detail="nothing was applied",
-                hint="dbflow's local engine is the PostgreSQL that has what the migrations need "
-                "(inv db.status says which and why); install the extension into a server (e.g. "
-                f"apt-get install postgresql-<major>-{use.name.replace('_', '-')}) and choose it "
-                'with engine = "system" in [tool.dbflow], or point DATABASE_URL at a server '
-                "that has it",
-            )
+            raise _not_available(use, major)
+
+
+def _server_major(conn: Conn) -> int:
+    row = conn.execute("SELECT current_setting('server_version_num')::integer / 10000").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _not_available(use: ExtensionUse, major: int) -> BootstrapError:
+    """One line that names the file, the line and the extension, and how to get it."""
+    where = f'{use.path}:{use.line}: extension "{use.name}"'
+    offered = platform_default_version(use.name)
+    if offered is not None:
+        message = (
+            f"{where} is on the Supabase platform ({offered}), but not on this machine's "
+            f"PostgreSQL {major}, and dbflow has no stand-in for it"
+        )
+    else:
+        message = f"{where} is not available on this engine and dbflow has no stand-in for it"
+    return BootstrapError(
+        message,
+        detail="nothing was applied",
+        hint=f"install it for the local PostgreSQL ({install_hint(use.name, major)}), then run "
+        "the command again: dbflow's engine is the PostgreSQL that has what the migrations "
+        "need (inv db.status says which and why); or point DATABASE_URL at a server that "
+        "has it",
+    )
