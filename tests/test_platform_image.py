@@ -100,7 +100,9 @@ def test_the_readme_gives_the_platform_version_beside_each_stand_in() -> None:
         assert cells[2] == platform, row
 
 
-def test_every_version_the_platform_offers_installs_and_updates(db: psycopg.Connection[Any]) -> None:
+def test_every_version_the_platform_offers_installs_and_updates(
+    db: psycopg.Connection[Any],
+) -> None:
     db.autocommit = True
     for standin in shipped_standins():
         if standin.name in ("pgcrypto", "uuid-ossp"):
@@ -114,7 +116,7 @@ def test_every_version_the_platform_offers_installs_and_updates(db: psycopg.Conn
         for version in platform_versions(standin.name):
             if version_key(version) > version_key(default):
                 continue
-            db.execute(f'CREATE EXTENSION "{standin.name}" VERSION \'{version}\' CASCADE')
+            db.execute(f"CREATE EXTENSION \"{standin.name}\" VERSION '{version}' CASCADE")
             db.execute(f'ALTER EXTENSION "{standin.name}" UPDATE')
             row = db.execute(
                 "SELECT extversion FROM pg_extension WHERE extname = %s", (standin.name,)
@@ -191,7 +193,7 @@ def _project(root: Path, major: int, migrations: dict[str, str]) -> None:
         for old in folder.iterdir():
             old.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    (supabase / "config.toml").write_text(f'[db]\nmajor_version = {major}\n')
+    (supabase / "config.toml").write_text(f"[db]\nmajor_version = {major}\n")
     for name, text in migrations.items():
         (folder / name).write_text(textwrap.dedent(text).lstrip())
 
