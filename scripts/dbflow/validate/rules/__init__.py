@@ -231,6 +231,7 @@ FAMILIES = {
     "SEC": "Supabase security",
     "HYG": "Secrets, personal data and file hygiene",
     "SUP": "Suppressions",
+    "VER": "The platform's PostgreSQL version",
 }
 
 
@@ -294,6 +295,7 @@ def all_rules() -> list[Rule]:
         locking_constraints,
         locking_maintenance,
         performance,
+        platform_version,
         security_exposure,
         security_functions,
         security_platform,
