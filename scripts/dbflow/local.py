@@ -22,9 +22,14 @@ from dbflow.bootstrap.install import (
     bootstrap_status,
     install_bootstrap,
 )
-from dbflow.config import Settings, resolve_target, supabase_major_version
+from dbflow.config import (
+    DEFAULT_PLATFORM_MAJOR,
+    Settings,
+    resolve_target,
+    supabase_major_version,
+)
 from dbflow.connection import connect, database_exists, recover_database
-from dbflow.engine.choice import EngineChoice, choose_engine
+from dbflow.engine.choice import EngineChoice, choose_engine, major_note
 from dbflow.engine.cluster import (
     APP_DATABASE,
     MAINTENANCE_DATABASE,
@@ -45,6 +50,7 @@ class StartReport:
     recovered: str | None = None  # what was repaired on the way (a missing database)
     choice: EngineChoice | None = None
     stopped: tuple[str, ...] = ()  # other clusters of the project stopped to free the port
+    major_note: str | None = None  # the engine's major is not the platform's
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class StatusReport:
     bootstrap: BootstrapStatus | None
     problem: str | None = None
     choice: EngineChoice | None = None
+    platform_major: int = DEFAULT_PLATFORM_MAJOR
 
     @property
     def redacted_url(self) -> str | None:
@@ -77,6 +84,14 @@ def engine_choice(settings: Settings) -> EngineChoice:
         project_major=supabase_major_version(settings.project_root),
         standins=[standin.name for standin in shipped_standins()],
     )
+
+
+def engine_major_note(settings: Settings, choice: EngineChoice | None = None) -> str | None:
+    """One line when dbflow's engine for these migrations is not the platform's major; None
+    when it is, or when DATABASE_URL names the server."""
+    if external_url(settings) is not None:
+        return None
+    return major_note(choice or engine_choice(settings), settings.platform_major)
 
 
 def local_engine(settings: Settings, choice: EngineChoice | None = None) -> LocalEngine:
@@ -132,7 +147,8 @@ def start_local(settings: Settings) -> StartReport:
     result = install_bootstrap(
         engine.admin_url(), strict=settings.strict, platform_major=settings.platform_major
     )
-    return StartReport(None, outcome, result, recovered, choice, tuple(stopped))
+    note = major_note(choice, settings.platform_major)
+    return StartReport(None, outcome, result, recovered, choice, tuple(stopped), note)
 
 
 def stop_local(settings: Settings) -> bool | None:
@@ -182,9 +198,10 @@ def describe_local(settings: Settings) -> StatusReport:
             (),
             None,
             choice=choice,
+            platform_major=settings.platform_major,
         )
     report = _describe_server("dbflow engine", engine.url(), kind, state, str(engine.pgdata))
-    report = replace(report, choice=choice)
+    report = replace(report, choice=choice, platform_major=settings.platform_major)
     if not report.reachable:
         exists = _database_present(engine)
         if exists is False:
@@ -248,6 +265,8 @@ def render_start(report: StartReport) -> list[str]:
         lines.append(f"started PostgreSQL {version} ({kind}) on 127.0.0.1:{state.port}{made}")
         if report.choice is not None:
             lines.append(f"engine: {report.choice.reason}")
+    if report.major_note is not None:
+        lines.append(f"note: {report.major_note}")
     if report.bootstrap.changed:
         lines.append("installed the Supabase bootstrap")
     lines += [f"notice: {notice}" for notice in report.bootstrap.notices]
@@ -265,6 +284,9 @@ def render_status(report: StatusReport) -> list[tuple[str, str]]:
         if report.choice.missing:
             missing = ", ".join(report.choice.missing)
             rows.append(("missing", f"{missing} (no engine here, no stand-in)"))
+        note = major_note(report.choice, report.platform_major)
+        if note is not None:
+            rows.append(("platform", note))
     if report.reachable:
         where = f" (pid {state.pid})" if state and state.pid else ""
         rows.append(("state", f"running{where}, PostgreSQL {report.server_version}"))

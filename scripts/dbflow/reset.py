@@ -41,12 +41,15 @@ class ResetResult:
     warm: bool
     seed_files: tuple[Path, ...]
     seeded: str | None = None  # what the seed did, in one line
+    major_note: str | None = None  # the engine's major is not the platform's
 
 
 def render_reset(result: ResetResult) -> list[str]:
     """What ``db.reset`` says when it is done."""
     kind = "warm: cloned the cached template" if result.warm else "cold: templates rebuilt"
     lines = [result.seeded] if result.seeded else []
+    if result.major_note:
+        lines.append(f"note: {result.major_note}")
     return [*lines, f"reset done in {result.seconds:.2f} s ({kind})"]
 
 
@@ -66,6 +69,7 @@ def reset_local(
     options = replace(RunOptions.from_settings(settings), up_to=up_to)
     url = external_url(settings)
     seed_files = _seed_files(settings) if seed else []
+    major_note = None
     if url is not None:
         _wipe_user_objects(url, report)
         result = migrate(url, settings.migrations_dir, options, report)
@@ -73,7 +77,7 @@ def reset_local(
         warm = False
         target = url
     else:
-        start_local(settings)
+        major_note = start_local(settings).major_note
         engine = local_engine(settings)
         templates = ensure_templates(engine, settings, report)
         warm = not templates.built
@@ -108,7 +112,7 @@ def reset_local(
         )
         seed_files = [*seed_files, *seeded.seed_files]
     seconds = time.perf_counter() - started
-    return ResetResult(seconds, warm, tuple(seed_files), summary)
+    return ResetResult(seconds, warm, tuple(seed_files), summary, major_note)
 
 
 def _known_version(settings: Settings, version: str) -> str:

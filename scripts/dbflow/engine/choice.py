@@ -110,6 +110,18 @@ def choose_engine(
     return EngineChoice(best, reason, missing)
 
 
+def major_note(choice: EngineChoice, platform_major: int) -> str | None:
+    """One line when the engine's major is not the platform's (None when it is)."""
+    local = choice.binaries.major
+    if local == platform_major:
+        return None
+    return (
+        f"the local PostgreSQL is {local}, the platform's is {platform_major} ([db] "
+        f"major_version): no PostgreSQL {platform_major} here serves these migrations; "
+        f"db.validate's version gate (VER01) reports what PostgreSQL {platform_major} lacks"
+    )
+
+
 def _candidates() -> dict[EngineKind, Binaries | None]:
     try:
         system = find_system()

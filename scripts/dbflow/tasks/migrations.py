@@ -72,6 +72,12 @@ def up(
         )
     for line in render_run(result):
         say(line)
+    if target == "local":
+        from dbflow.local import engine_major_note
+
+        note = engine_major_note(settings())
+        if note is not None:
+            say(f"note: {note}")
 
 
 @task(name="list", help={"target": TARGET_HELP, "json": "print JSON (for CI)"})

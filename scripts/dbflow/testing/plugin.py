@@ -23,7 +23,8 @@ from dbflow.bootstrap.install import apply_database_settings, install_bootstrap
 from dbflow.config import Settings, load_settings
 from dbflow.connection import Conn, connect, create_database, drop_database
 from dbflow.engine.cluster import APP_DATABASE, LocalEngine
-from dbflow.local import engine_choice
+from dbflow.errors import DbflowError
+from dbflow.local import engine_choice, engine_major_note
 from dbflow.migrations.templates import ensure_templates
 from dbflow.urls import database_name
 
@@ -78,6 +79,15 @@ def scratch_dir(prefix: str) -> Path:
 def dbflow_settings(pytestconfig: pytest.Config) -> Settings:
     """The settings of the project under test (found from pytest's rootdir)."""
     return load_settings(Path(str(pytestconfig.rootpath)))
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say it at the top of the run when the engine's major is not the platform's."""
+    try:
+        note = engine_major_note(load_settings(Path(str(config.rootpath))))
+    except DbflowError:
+        return None
+    return f"dbflow: {note}" if note else None
 
 
 @pytest.fixture(scope="session")
