@@ -130,8 +130,11 @@ def _install_checker(conn: Conn) -> None:
     ).fetchone()
     if available is None:
         raise CheckerMissing(
-            "this engine has no plpgsql_check: functions were not checked",
-            hint=f"install it (Debian: apt-get install {PACKAGE}), then run inv db.lint again",
+            f"this engine (PostgreSQL {conn.info.server_version // 10000}) has no "
+            "plpgsql_check: functions were not checked",
+            hint=f"install it for the system PostgreSQL (Debian: apt-get install {PACKAGE}); for "
+            "the embedded engine, unpack its source (apt-get source plpgsql-check) in a folder "
+            "named by DBFLOW_EXTENSION_SOURCES and dbflow builds it; then run inv db.lint again",
         )
     conn.execute("CREATE SCHEMA dbflow_lint")
     conn.execute("CREATE EXTENSION plpgsql_check SCHEMA dbflow_lint")

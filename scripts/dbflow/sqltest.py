@@ -181,8 +181,11 @@ def _ensure_pgtap(conn: Conn) -> None:
         return
     if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pgtap'").fetchone():
         raise PgtapMissing(
-            "this database has no pgTAP: the tests were not run",
-            hint=f"install it (Debian: apt-get install {PACKAGE}); hosted Supabase has it",
+            f"this database (PostgreSQL {conn.info.server_version // 10000}) has no pgTAP: "
+            "the tests were not run",
+            hint=f"install it for the system PostgreSQL (Debian: apt-get install {PACKAGE}); for "
+            "the embedded engine, unpack its source (apt-get source pgtap) in a folder named by "
+            "DBFLOW_EXTENSION_SOURCES and dbflow builds it; hosted Supabase has it",
         )
     schema = (
         "extensions"

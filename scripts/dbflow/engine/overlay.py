@@ -23,6 +23,9 @@ from dbflow.bootstrap.platform import (
     version_key,
 )
 from dbflow.engine.binaries import Binaries
+from dbflow.engine.source_builds import SourceTree, source_trees
+from dbflow.engine.source_builds import build as build_from_source
+from dbflow.engine.source_builds import fingerprint as sources_fingerprint
 
 STANDIN_COMMENT_PREFIX = "dbflow stand-in"
 # Stand-ins used even where the engine has the real extension: a local database should not
@@ -44,6 +47,7 @@ class Overlay:
     postgres: Path
     standins: tuple[str, ...]
     extension_dir: Path  # where the server finds extension control and script files
+    build_failures: tuple[tuple[str, str], ...] = ()  # (extension, why) of failed builds
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,13 @@ def shipped_standins() -> list[StandIn]:
     return standins
 
 
-def build_overlay(binaries: Binaries, root: Path) -> Overlay:
-    """Create (or refresh) the overlay under ``root`` and return its ``postgres`` path."""
+def build_overlay(
+    binaries: Binaries, root: Path, sources: list[SourceTree] | None = None
+) -> Overlay:
+    """Create (or refresh) the overlay under ``root`` and return its ``postgres`` path.
+
+    Extensions the engine lacks whose source trees ``sources`` (default: the folders of
+    DBFLOW_EXTENSION_SOURCES) holds are built for it into the overlay."""
     common = Path(os.path.commonpath([binaries.bin_dir, binaries.share_dir, binaries.pkglib_dir]))
     mirror_bin = root / binaries.bin_dir.relative_to(common)
     mirror_share = root / binaries.share_dir.relative_to(common)
@@ -88,22 +97,24 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
         if s.name in ALWAYS_STANDIN or not binaries.has_extension(s.name)
     ]
     replaced = {s.name for s in wanted}
-    fingerprint = _fingerprint(binaries, wanted)
+    trees = [
+        tree
+        for tree in (source_trees() if sources is None else sources)
+        if tree.extension not in replaced and not binaries.has_extension(tree.extension)
+    ]
+    fingerprint = _fingerprint(binaries, wanted) + "|" + sources_fingerprint(trees)
     stamp = root / "overlay.stamp"
     postgres = mirror_bin / "postgres"
     extension_dir = mirror_share / "extension"
     real_extensions = binaries.share_dir / "extension"
     if stamp.is_file() and stamp.read_text() == fingerprint and postgres.is_file():
         _link_extensions(real_extensions, extension_dir, replaced)  # packages installed since
-        return Overlay(postgres, tuple(s.name for s in wanted), extension_dir)
+        return Overlay(postgres, tuple(s.name for s in wanted), extension_dir, _failures(root))
 
     if root.exists():
         shutil.rmtree(root)
     mirror_bin.mkdir(parents=True)
     shutil.copy2(binaries.tool("postgres"), postgres)
-    mirror_lib.parent.mkdir(parents=True, exist_ok=True)
-    if not mirror_lib.exists():
-        mirror_lib.symlink_to(binaries.pkglib_dir, target_is_directory=True)
 
     mirror_share.mkdir(parents=True, exist_ok=True)
     for entry in binaries.share_dir.iterdir():
@@ -114,12 +125,50 @@ def build_overlay(binaries: Binaries, root: Path) -> Overlay:
     for standin in wanted:
         for name in standin.files:
             (extension_dir / name).write_text(standin_script(name), encoding="utf-8")
+    built_lib = root / "built-lib"
+    builds = [build_from_source(binaries, tree, extension_dir, built_lib) for tree in trees]
+    _mirror_libraries(binaries.pkglib_dir, mirror_lib, built_lib)
+    (root / "source-builds.txt").write_text(
+        "".join(f"{b.extension}: {b.failure}\n" for b in builds if b.failure)
+    )
     _alias_versions(extension_dir)
     for path in (root, *root.rglob("*")):
         if path.is_dir() and not path.is_symlink():
             path.chmod(0o755)
     stamp.write_text(fingerprint)
-    return Overlay(postgres, tuple(s.name for s in wanted), extension_dir)
+    return Overlay(postgres, tuple(s.name for s in wanted), extension_dir, _failures(root))
+
+
+def _mirror_libraries(real: Path, mirror: Path, built: Path) -> None:
+    """The library folder: the installation's, plus what was built from source (a folder of
+    links then, so the built libraries sit beside the installation's)."""
+    mirror.parent.mkdir(parents=True, exist_ok=True)
+    libraries = sorted(built.iterdir()) if built.is_dir() else []
+    if not libraries:
+        if not mirror.exists():
+            mirror.symlink_to(real, target_is_directory=True)
+        return
+    mirror.mkdir(exist_ok=True)
+    for entry in real.iterdir():
+        (mirror / entry.name).symlink_to(entry)
+    for library in libraries:
+        target = mirror / library.name
+        if target.is_symlink() or target.exists():
+            target.unlink()
+        shutil.move(str(library), target)
+
+
+def _failures(root: Path) -> tuple[tuple[str, str], ...]:
+    """The source builds that failed, with why (one line each)."""
+    record = root / "source-builds.txt"
+    if not record.is_file():
+        return ()
+    failures = []
+    for line in record.read_text().splitlines():
+        extension, found, why = line.partition(": ")
+        if found:
+            failures.append((extension, why))
+    return tuple(failures)
 
 
 FUNCTIONS_MARK = "-- dbflow: functions"

@@ -65,15 +65,10 @@ def check_extensions_available(
     files = [(path, list(statements)) for path, statements in files]
     available = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
     available |= extensions_installed_by_tle(files)
-    major = _server_major(conn)
+    major = conn.info.server_version // 10000
     for use in extensions_created(files):
         if use.name not in available:
             raise _not_available(use, major)
-
-
-def _server_major(conn: Conn) -> int:
-    row = conn.execute("SELECT current_setting('server_version_num')::integer / 10000").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _not_available(use: ExtensionUse, major: int) -> BootstrapError:
