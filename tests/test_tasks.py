@@ -40,7 +40,7 @@ def test_start_status_env_stop(project: Path) -> None:
 
     status = _run(project, INV, "db.status")
     assert status.returncode == 0, status.stderr
-    assert "bootstrap   installed (version 2, permissive mode)" in status.stdout
+    assert "bootstrap   installed (version 3, permissive mode)" in status.stdout
     assert "postgres:***@127.0.0.1" in status.stdout
     assert "postgres:postgres@" not in status.stdout
     standins = next(line for line in status.stdout.splitlines() if line.startswith("stand-ins"))
