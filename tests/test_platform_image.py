@@ -15,8 +15,10 @@ import pytest
 
 from dbflow.bootstrap.install import install_bootstrap
 from dbflow.bootstrap.platform import (
+    PLATFORM_EVENT_TRIGGERS,
     PLATFORM_EXTENSIONS,
     PLATFORM_MAJORS,
+    PLATFORM_ROLES,
     PLATFORM_SCHEMAS,
     platform_default_version,
     platform_versions,
@@ -65,12 +67,42 @@ def test_the_bootstrap_holds_every_schema_and_extension_the_image_has(
                 "JOIN pg_namespace n ON n.oid = e.extnamespace"
             ).fetchall()
         )
+        roles = {row[0] for row in conn.execute("SELECT rolname FROM pg_roles")}
+        triggers = {row[0] for row in conn.execute("SELECT evtname FROM pg_event_trigger")}
+    assert not set(PLATFORM_ROLES[major]) - roles, sorted(set(PLATFORM_ROLES[major]) - roles)
+    assert not set(PLATFORM_EVENT_TRIGGERS) - triggers, sorted(
+        set(PLATFORM_EVENT_TRIGGERS) - triggers
+    )
     missing_schemas = sorted(set(PLATFORM_SCHEMAS[major]) - schemas)
     assert not missing_schemas, f"PostgreSQL {major}: schemas missing {missing_schemas}"
     for name, schema in PLATFORM_EXTENSIONS[major].items():
         assert extensions.get(name) == schema, f"PostgreSQL {major}: {name} not in {schema}"
     if major >= 17:
         assert "pgsodium" not in extensions  # the 17 images leave it out
+
+
+def test_the_event_triggers_grant_as_the_platform_does(db: psycopg.Connection[Any]) -> None:
+    db.autocommit = True
+    db.execute("DROP EXTENSION pg_net")
+    db.execute("CREATE EXTENSION pg_net WITH SCHEMA extensions")
+    rows = db.execute(
+        "SELECT p.proname, p.prosecdef, has_function_privilege('anon', p.oid, 'execute'), "
+        "has_function_privilege('public', p.oid, 'execute') FROM pg_proc p "
+        "WHERE p.pronamespace = 'net'::regnamespace AND p.proname IN ('http_get', 'http_post') "
+        "ORDER BY 1"
+    ).fetchall()
+    assert rows == [("http_get", True, True, False), ("http_post", True, True, False)]
+    db.execute("DROP EXTENSION pg_graphql")
+    answer = db.execute("SELECT graphql_public.graphql(query := '{ x }')").fetchone()
+    assert answer is not None and answer[0]["errors"] == ["pg_graphql extension is not enabled."]
+    db.execute("CREATE EXTENSION pg_graphql")
+    answer = db.execute("SELECT graphql_public.graphql(query := '{ x }')").fetchone()
+    assert answer is not None and "stand-in" in answer[0]["errors"][0]["message"]
+    db.execute("CREATE EXTENSION pg_cron")
+    granted = db.execute(
+        "SELECT has_schema_privilege('postgres', 'cron', 'usage WITH GRANT OPTION')"
+    ).fetchone()
+    assert granted == (True,)
 
 
 def test_no_stand_in_is_older_than_the_platform_version() -> None:

@@ -129,6 +129,30 @@ PLATFORM_EXTENSIONS: dict[int, dict[str, str]] = {
     17: dict(_COMMON_EXTENSIONS),
 }
 
+# Roles the image creates (cluster-wide), per major.
+_COMMON_ROLES = (
+    "anon",
+    "authenticated",
+    "authenticator",
+    "dashboard_user",
+    "pgbouncer",
+    "postgres",
+    "service_role",
+    "supabase_admin",
+    "supabase_auth_admin",
+    "supabase_etl_admin",
+    "supabase_functions_admin",
+    "supabase_read_only_user",
+    "supabase_realtime_admin",
+    "supabase_replication_admin",
+    "supabase_storage_admin",
+    "supabase_superuser",
+)
+PLATFORM_ROLES: dict[int, tuple[str, ...]] = {
+    15: (*_COMMON_ROLES, "pgsodium_keyholder", "pgsodium_keyiduser", "pgsodium_keymaker"),
+    17: _COMMON_ROLES,
+}
+
 # Event triggers the image installs (the grants that follow CREATE EXTENSION and schemas).
 PLATFORM_EVENT_TRIGGERS = (
     "issue_graphql_placeholder",

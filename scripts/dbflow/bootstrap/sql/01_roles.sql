@@ -17,6 +17,8 @@ begin
             ('supabase_replication_admin', 'LOGIN REPLICATION'),
             ('supabase_read_only_user', 'LOGIN BYPASSRLS'),
             ('supabase_etl_admin',     'LOGIN REPLICATION'),
+            ('supabase_realtime_admin', 'LOGIN NOINHERIT CREATEROLE REPLICATION'),
+            ('supabase_superuser',     'NOLOGIN'),
             ('pgbouncer',              'LOGIN'),
             ('dashboard_user',         'NOLOGIN CREATEDB CREATEROLE REPLICATION'),
             ('postgres',               'LOGIN CREATEDB CREATEROLE REPLICATION BYPASSRLS')
@@ -58,3 +60,7 @@ grant anon, authenticated, service_role to postgres with admin option;
 grant supabase_auth_admin, supabase_storage_admin to postgres;
 grant pg_monitor, pg_read_all_data, pg_signal_backend to postgres;
 grant pg_read_all_data to supabase_read_only_user;
+grant anon, authenticated, service_role to supabase_realtime_admin;
+alter role supabase_realtime_admin set search_path = public, extensions, realtime;
+grant pg_monitor, pg_signal_backend to supabase_superuser;
+grant supabase_superuser to postgres;

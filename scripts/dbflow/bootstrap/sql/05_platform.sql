@@ -178,3 +178,157 @@ alter default privileges for role supabase_admin in schema public
     grant all on functions to postgres, anon, authenticated, service_role;
 alter default privileges for role supabase_admin in schema public
     grant all on sequences to postgres, anon, authenticated, service_role;
+
+-- The platform's event triggers (written here from what each does): the grants that follow
+-- when pg_net or pg_graphql is created or the cron schema appears, and graphql_public's
+-- placeholder when pg_graphql is dropped. pg_net's grants are applied to the pg_net the
+-- bootstrap installed, as the platform applies them to one already enabled. They run as the
+-- bootstrap's superuser (security definer), as the platform runs them for postgres.
+create or replace function _dbflow.grant_pg_net_access_now() returns void
+language plpgsql
+security definer
+set search_path = pg_catalog
+as $$
+declare
+    http regprocedure;
+begin
+    if to_regnamespace('net') is null then
+        return;
+    end if;
+    grant usage on schema net to supabase_functions_admin, postgres, anon, authenticated,
+        service_role;
+    for http in
+        select p.oid::regprocedure from pg_proc p
+        where p.pronamespace = 'net'::regnamespace and p.proname in ('http_get', 'http_post')
+    loop
+        execute format('alter function %s security definer set search_path = net', http);
+        execute format('revoke all on function %s from public', http);
+        execute format(
+            'grant execute on function %s to supabase_functions_admin, postgres, anon, '
+            'authenticated, service_role', http);
+    end loop;
+end
+$$;
+
+create or replace function extensions.grant_pg_net_access() returns event_trigger
+language plpgsql
+security definer
+set search_path = pg_catalog
+as $$
+begin
+    if exists (
+        select from pg_event_trigger_ddl_commands() as command
+        join pg_extension as extension on extension.oid = command.objid
+        where extension.extname = 'pg_net'
+    ) then
+        perform _dbflow.grant_pg_net_access_now();
+    end if;
+end
+$$;
+comment on function extensions.grant_pg_net_access() is 'Grants access to pg_net';
+
+create or replace function extensions.grant_pg_cron_access() returns event_trigger
+language plpgsql
+security definer
+set search_path = pg_catalog
+as $$
+begin
+    if exists (
+        select from pg_event_trigger_ddl_commands() as command
+        join pg_namespace as schema on schema.oid = command.objid
+        where schema.nspname = 'cron'
+    ) then
+        grant usage on schema cron to postgres with grant option;
+        alter default privileges in schema cron grant all on tables to postgres with grant option;
+        alter default privileges in schema cron
+            grant all on functions to postgres with grant option;
+        alter default privileges in schema cron
+            grant all on sequences to postgres with grant option;
+        grant all privileges on all tables in schema cron to postgres with grant option;
+    end if;
+end
+$$;
+comment on function extensions.grant_pg_cron_access() is 'Grants access to pg_cron';
+
+create or replace function extensions.grant_pg_graphql_access() returns event_trigger
+language plpgsql
+security definer
+set search_path = pg_catalog
+as $$
+begin
+    if exists (
+        select from pg_event_trigger_ddl_commands() as command
+        join pg_proc as function on function.oid = command.objid
+        where function.proname = 'resolve'
+          and function.pronamespace = to_regnamespace('graphql')
+    ) then
+        grant usage on schema graphql to postgres, anon, authenticated, service_role;
+        grant execute on all functions in schema graphql
+            to postgres, anon, authenticated, service_role;
+    end if;
+end
+$$;
+comment on function extensions.grant_pg_graphql_access() is 'Grants access to pg_graphql';
+
+create or replace function extensions.set_graphql_placeholder() returns event_trigger
+language plpgsql
+security definer
+set search_path = pg_catalog
+as $$
+begin
+    if exists (
+        select from pg_event_trigger_dropped_objects()
+        where object_type = 'extension' and object_identity = 'pg_graphql'
+    ) then
+        create or replace function graphql_public.graphql(
+            "operationName" text default null,
+            query text default null,
+            variables jsonb default null,
+            extensions jsonb default null
+        ) returns jsonb
+        language plpgsql
+        as $placeholder$
+        begin
+            -- pg_graphql created again later answers again (its script may not replace this)
+            if to_regprocedure('graphql.resolve(text, jsonb, text, jsonb)') is null then
+                return jsonb_build_object(
+                    'data', null::jsonb,
+                    'errors', array['pg_graphql extension is not enabled.']
+                );
+            end if;
+            return graphql.resolve(
+                query := query,
+                variables := coalesce(variables, '{}'),
+                "operationName" := "operationName",
+                extensions := extensions
+            );
+        end
+        $placeholder$;
+    end if;
+end
+$$;
+comment on function extensions.set_graphql_placeholder() is
+    'Reintroduces placeholder function for graphql_public.graphql';
+
+do $$
+begin
+    if not exists (select from pg_event_trigger where evtname = 'issue_pg_net_access') then
+        create event trigger issue_pg_net_access on ddl_command_end
+            when tag in ('CREATE EXTENSION') execute function extensions.grant_pg_net_access();
+    end if;
+    if not exists (select from pg_event_trigger where evtname = 'issue_pg_cron_access') then
+        create event trigger issue_pg_cron_access on ddl_command_end
+            when tag in ('CREATE SCHEMA') execute function extensions.grant_pg_cron_access();
+    end if;
+    if not exists (select from pg_event_trigger where evtname = 'issue_pg_graphql_access') then
+        create event trigger issue_pg_graphql_access on ddl_command_end
+            when tag in ('CREATE FUNCTION')
+            execute function extensions.grant_pg_graphql_access();
+    end if;
+    if not exists (select from pg_event_trigger where evtname = 'issue_graphql_placeholder') then
+        create event trigger issue_graphql_placeholder on sql_drop
+            when tag in ('DROP EXTENSION') execute function extensions.set_graphql_placeholder();
+    end if;
+end
+$$;
+select _dbflow.grant_pg_net_access_now();
