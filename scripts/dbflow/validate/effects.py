@@ -163,6 +163,15 @@ def _create_function(model: DeclaredSchema, node: Node, where: Location) -> None
     model.touch(("function", *key), where)
 
 
+def _define(model: DeclaredSchema, node: Node, where: Location) -> None:
+    """CREATE AGGREGATE: an aggregate is called as a function is (a project's own any_value)."""
+    if node.get("kind") != "OBJECT_AGGREGATE":
+        return
+    key = qualified_from_names(node.get("defnames"))
+    model.functions[key] = DeclaredFunction(key, False, False, "")
+    model.touch(("function", *key), where)
+
+
 def _sets_search_path(options: list[Node] | None) -> bool:
     return any(
         option.get("DefElem", {}).get("defname") == "set"
@@ -342,6 +351,7 @@ _HANDLERS: dict[str, Callable[[DeclaredSchema, Node, Location], None]] = {
     "ViewStmt": _create_view,
     "CreateTableAsStmt": _create_matview,
     "CreateFunctionStmt": _create_function,
+    "DefineStmt": _define,
     "AlterFunctionStmt": _alter_function,
     "CreateExtensionStmt": _create_extension,
     "CreateSchemaStmt": _create_schema,

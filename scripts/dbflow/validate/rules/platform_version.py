@@ -226,6 +226,12 @@ def _merge_features(merge: Node) -> Iterator[tuple[Feature, Node]]:
             "a function of the project's own, called by its schema",
         ),
         passes(
+            "select any_value(name) from public.people;",
+            "the project declared its own any_value aggregate, as projects on 15 do",
+            given="create aggregate public.any_value(anyelement) "
+            "(sfunc = public.first_value_agg, stype = anyelement);",
+        ),
+        passes(
             "select random(), json_object('{a,1}'), json_build_object('a', 1);",
             "what PostgreSQL 15 already had",
         ),
