@@ -31,7 +31,7 @@ from dbflow.migrations.templates import ensure_templates
 from dbflow.progress import Notify
 from dbflow.redact import redact_url
 from dbflow.seed.files import run_seed_files
-from dbflow.seed.run import SeedOptions, seed_within
+from dbflow.seed.run import SeedOptions, seed_within, skip_lines, warning_count
 from dbflow.targets import clear
 
 
@@ -42,12 +42,13 @@ class ResetResult:
     seed_files: tuple[Path, ...]
     seeded: str | None = None  # what the seed did, in one line
     major_note: str | None = None  # the engine's major is not the platform's
+    warnings: tuple[str, ...] = ()  # tables the generated data left empty, one line each
 
 
 def render_reset(result: ResetResult) -> list[str]:
     """What ``db.reset`` says when it is done."""
     kind = "warm: cloned the cached template" if result.warm else "cold: templates rebuilt"
-    lines = [result.seeded] if result.seeded else []
+    lines = [*result.warnings, *([result.seeded] if result.seeded else [])]
     if result.major_note:
         lines.append(f"note: {result.major_note}")
     return [*lines, f"reset done in {result.seconds:.2f} s ({kind})"]
@@ -60,9 +61,12 @@ def reset_local(
     report: Notify = print,
     target: str = "local",
     to: str | None = None,
+    strict: bool = False,
 ) -> ResetResult:
     """Recreate the local database from the migrations (and seed it); ``to`` stops after that
-    version. The gate refuses any database that is not certainly on this machine."""
+    version. The gate refuses any database that is not certainly on this machine. The
+    project's seed files always run (one failing is an error); generated data is best effort
+    per table unless ``strict``."""
     started = time.perf_counter()
     clear(settings, "reset", target)
     up_to = _known_version(settings, to) if to is not None else None
@@ -92,13 +96,14 @@ def reset_local(
         )
         target = engine.url()
     summary = None
+    warnings: list[str] = []
     if seed:
         seed_started = time.perf_counter()
         with connect(target, autocommit=True) as conn:
             seeded = seed_within(
                 conn,
                 settings,
-                SeedOptions(mode="dev"),
+                SeedOptions(mode="dev", strict=strict),
                 progress=lambda plan, rows: None,
                 before=lambda: run_seed_files(conn, seed_files, settings.project_root),
             )
@@ -108,11 +113,12 @@ def reset_local(
         rows = sum(table.rows for table in seeded.tables)
         summary = (
             f"seeded: {names or 'no seed files'}, then {rows} generated rows "
-            f"({time.perf_counter() - seed_started:.2f} s)"
+            f"({time.perf_counter() - seed_started:.2f} s){warning_count(seeded)}"
         )
+        warnings = skip_lines(seeded)
         seed_files = [*seed_files, *seeded.seed_files]
     seconds = time.perf_counter() - started
-    return ResetResult(seconds, warm, tuple(seed_files), summary, major_note)
+    return ResetResult(seconds, warm, tuple(seed_files), summary, major_note, tuple(warnings))
 
 
 def _known_version(settings: Settings, version: str) -> str:

@@ -30,6 +30,11 @@ class Column:
     numeric_precision: int | None = None
     numeric_scale: int | None = None
     default: str | None = None  # default or generation expression, as pg_get_expr prints it
+    # the scalar under any domain and array, with its modifiers: 'vector(384)',
+    # 'geometry(Point,4326)', 'bit(8)'; and its kind: 'b' base, 'e' enum, 'r' range,
+    # 'm' multirange, 'c' composite
+    scalar_type: str = ""
+    scalar_kind: str = ""
 
 
 @dataclass(frozen=True)

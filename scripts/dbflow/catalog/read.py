@@ -39,14 +39,17 @@ SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
        coalesce(bt.typname, t.typname) AS base,
        t.typcategory = 'A' OR bt.typcategory = 'A' AS is_array,
        a.attnotnull OR coalesce(dt.typnotnull, false), a.atthasdef, a.attidentity,
-       a.attgenerated <> '', a.atttypmod,
+       a.attgenerated <> '',
+       CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
        coalesce(et.typname, ''),
        (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
          WHERE e.enumtypid = coalesce(nullif(t.typelem, 0), t.oid)
             OR e.enumtypid = coalesce(nullif(bt.typelem, 0), bt.oid)),
        (SELECT array_agg(pg_get_constraintdef(dc.oid) ORDER BY dc.conname) FROM pg_constraint dc
          WHERE dc.contypid = t.oid AND dc.contype = 'c'),
-       pg_get_expr(d.adbin, d.adrelid)
+       pg_get_expr(d.adbin, d.adrelid),
+       format_type(et.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END),
+       et.typtype
 FROM pg_attribute a
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 JOIN pg_type t ON t.oid = a.atttypid
@@ -383,6 +386,8 @@ def _column(row: tuple[Any, ...]) -> Column:
         labels,
         domain_checks,
         default,
+        scalar_type,
+        scalar_kind,
     ) = row
     max_length = typmod - 4 if base in ("varchar", "bpchar") and typmod > 4 else None
     if is_array and base.startswith("_"):
@@ -405,6 +410,8 @@ def _column(row: tuple[Any, ...]) -> Column:
         numeric_precision=precision,
         numeric_scale=scale,
         default=default,
+        scalar_type=scalar_type or "",
+        scalar_kind=scalar_kind or "",
     )
 
 

@@ -11,13 +11,15 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Json, Jsonb
 
-from dbflow.catalog.model import Column, Table
+from dbflow.catalog.model import Column, Table, TableKey
 from dbflow.connection import Conn
 from dbflow.seed.checks import ColumnRule
 from dbflow.seed.condition import holds
+from dbflow.seed.keep import describe_kept, keep_rows
 from dbflow.seed.parallel import copy_in_parallel, worker_count
 from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan, person_value
 from dbflow.seed.shape import join_keys, one_to_one
+from dbflow.seed.type_forms import TEXT_FORM_TYPES
 from dbflow.seed.values import column_hashes, edge_values, row_digest
 
 NO_RULE = ColumnRule()
@@ -38,15 +40,18 @@ def copy_type(column: Column) -> str:
     base = column.base_type
     if column.is_array and base in ("varchar", "bpchar"):
         return f"{base}[]"  # an array's binary form names its element type: it must match
-    if column.enum_labels or base in ("varchar", "bpchar", "citext", "name"):
+    if column.enum_labels or base in ("varchar", "bpchar", "citext", "name", *TEXT_FORM_TYPES):
         base = "text"
     return f"{base}[]" if column.is_array else base
 
 
 def copy_format(columns: list[ColumnPlan]) -> str:
     """BINARY, or TEXT when an array of an enum is written (binary arrays name their element
-    type, and psycopg knows no enum's; in text the server reads the array as the column's)."""
+    type, and psycopg knows no enum's; in text the server reads the array as the column's)
+    or a value is written in its type's input syntax (``seed.type_forms``)."""
     if any(c.column.is_array and c.column.enum_labels for c in columns):
+        return "TEXT"
+    if any(c.column.base_type in TEXT_FORM_TYPES for c in columns):
         return "TEXT"
     return "BINARY"
 
@@ -72,7 +77,9 @@ def rows(
         # The common case, kept tight: every value is a constant or a producer of (row, hash).
         steps = [(c.producer, c.position, c.fixed, c.has_fixed) for c in columns]
         offset = plan.row_offset
-        for row in range(offset + first, offset + last):
+        sources = range(first, last) if plan.source_rows is None else plan.source_rows[first:last]
+        for source in sources:
+            row = source + offset
             hashes = column_hashes(row_digest(seed, name, row), width)
             yield [
                 fixed if has_fixed else producer(row, hashes[position])  # type: ignore[misc]
@@ -87,7 +94,8 @@ def row_values(
     seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan], row: int
 ) -> list[Any]:
     """Row ``row`` of the plan (an edge-case row past ``plan.count``), as COPY takes it."""
-    variant = row - plan.count
+    row = plan.source(row)
+    variant = row - (plan.planned if plan.planned >= 0 else plan.count)
     if variant < 0 or not plan.rules.conditions:
         return plain_values(seed_plan, plan, columns, row, variant)
     # Edge values the CHECKs refuse give way to ordinary ones, column by column.
@@ -170,6 +178,14 @@ def load_table(
             )
         ).fetchone()
         plan.row_offset = int(highest[0]) if highest else 0
+    merge_key = _arbiter(table, {c.column.name for c in columns}) if has_rows else ()
+    kept = keep_rows(
+        conn, seed_plan, plan, has_rows=has_rows, merge_key=merge_key, row_values=row_values
+    )
+    if kept.rows < kept.asked:
+        plan.notes.append(describe_kept(kept))
+    if plan.total == 0:
+        return TableResult(table.name, 0, time.perf_counter() - started, "none kept")
     mode = "upsert" if has_rows else "copy"
     destination = target
     if has_rows:
@@ -340,6 +356,33 @@ def _remember_written_rows(
     ][:_EXTRA_ROWS_KEPT]
 
 
+def rows_already_there(conn: Conn, tables: list[Table]) -> dict[TableKey, list[dict[str, Any]]]:
+    """The rows tables with a primary key hold before anything is generated (a lookup table a
+    migration filled, a seed file's rows), up to a thousand each, in key order."""
+    keyed = [table for table in tables if table.primary_key]
+    if not keyed:
+        return {}
+    probe = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {} WHERE EXISTS (SELECT FROM {})").format(
+            sql.Literal(index), sql.Identifier(*table.key)
+        )
+        for index, table in enumerate(keyed)
+    )
+    filled = [keyed[int(row[0])] for row in conn.execute(probe)]
+    found: dict[TableKey, list[dict[str, Any]]] = {}
+    for table in filled:
+        order = sql.SQL(", ").join(
+            sql.SQL("{}::text").format(sql.Identifier(name)) for name in table.primary_key
+        )
+        cursor = conn.cursor(row_factory=dict_row).execute(
+            sql.SQL("SELECT * FROM {} ORDER BY {} LIMIT {}").format(
+                sql.Identifier(*table.key), order, sql.Literal(_EXTRA_ROWS_KEPT)
+            )
+        )
+        found[table.key] = list(cursor)
+    return found
+
+
 def primary_keys(conn: Conn, plan: TablePlan) -> set[tuple[Any, ...]]:
     """The primary keys of the rows a table holds now."""
     primary = plan.table.primary_key
@@ -423,8 +466,9 @@ def fill_deferred(conn: Conn, seed_plan: SeedPlan) -> None:
         ) as copy:
             copy.set_types([copy_type(c) for c in columns])
             for row in range(plan.total):
-                digest = row_digest(seed_plan.seed, plan.table.name, row + plan.row_offset)
-                parent_row = chooser(row, digest)
+                source = plan.source(row)
+                digest = row_digest(seed_plan.seed, plan.table.name, source + plan.row_offset)
+                parent_row = chooser(source, digest)
                 keys = [seed_plan.key_value(key, row, name) for name in primary]
                 values = [
                     seed_plan.key_value(fk.target, parent_row, target)
@@ -497,7 +541,11 @@ def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
     # the application's tables is then pinned with the rest.
     ordered = sorted(seed_plan.tables, key=lambda plan: plan.key[0] != "auth")
     for plan in ordered:
-        columns = [c for c in plan.table.columns if c.base_type in _CLOCK_TYPES and not c.is_array]
+        columns = [
+            c
+            for c in plan.table.columns
+            if c.base_type in _CLOCK_TYPES and not c.is_array and not c.generated
+        ]
         if not columns:
             continue
         target = sql.Identifier(*plan.table.key)

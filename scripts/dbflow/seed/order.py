@@ -8,27 +8,36 @@ from dbflow.errors import SeedPlanError
 
 
 def seed_order(
-    tables: dict[TableKey, Table],
-) -> tuple[list[TableKey], list[tuple[TableKey, ForeignKey]]]:
-    """Parents before children; a cycle is broken on a nullable edge or named as an error."""
+    tables: dict[TableKey, Table], *, strict: bool = True
+) -> tuple[list[TableKey], list[tuple[TableKey, ForeignKey]], dict[TableKey, str]]:
+    """Parents before children; a cycle is broken on a nullable edge. A cycle of required
+    keys is an error when ``strict``; otherwise its tables are ordered anyway and returned
+    with the reason they cannot be filled."""
     edges: dict[TableKey, list[ForeignKey]] = {
         key: [fk for fk in table.foreign_keys if fk.target != key and fk.target in tables]
         for key, table in tables.items()
     }
     breaks: list[tuple[TableKey, ForeignKey]] = []
+    unordered: dict[TableKey, str] = {}
     while True:
         order, cycle = _toposort(tables, edges)
         if cycle is None:
-            return order, breaks
+            return order, breaks, unordered
         candidate = _breakable_edge(tables, edges, cycle)
         if candidate is None:
             names = " -> ".join(f"{key[0]}.{key[1]}" for key in [*cycle, cycle[0]])
-            raise SeedPlanError(
-                f"the foreign keys form a cycle of NOT NULL columns: {names}",
-                detail="no row can be inserted first without breaking one of them",
-                hint="make one of these foreign keys nullable or DEFERRABLE INITIALLY DEFERRED, "
-                "or leave a table out with --rows TABLE=0",
-            )
+            if strict:
+                raise SeedPlanError(
+                    f"the foreign keys form a cycle of NOT NULL columns: {names}",
+                    detail="no row can be inserted first without breaking one of them",
+                    hint="make one of these foreign keys nullable or DEFERRABLE INITIALLY "
+                    "DEFERRED, or leave a table out with --rows TABLE=0",
+                )
+            members = set(cycle)
+            for key in cycle:
+                unordered[key] = f"its foreign keys form a cycle of NOT NULL columns: {names}"
+                edges[key] = [fk for fk in edges[key] if fk.target not in members]
+            continue
         breaks.append(candidate)
         edges[candidate[0]] = [fk for fk in edges[candidate[0]] if fk is not candidate[1]]
 

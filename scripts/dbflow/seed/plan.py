@@ -32,6 +32,7 @@ from dbflow.seed.values import (
 )
 
 _MISSING = object()
+Chooser = Callable[[int, bytes], int | None]  # (row number, row digest) -> a parent's row
 # Schemas whose rows are runtime traffic, not data to invent: pgmq's queue tables (a message
 # would be handed to the app's workers).
 NOT_SEEDED = ("pgmq",)
@@ -67,8 +68,18 @@ class TablePlan:
     live: list[int] = field(default_factory=lambda: [0])  # branches of the CHECKs still in use
     branch_salt: int = 0
     branch_producers: list[dict[str, Producer]] = field(default_factory=list)
-    extra_rows: list[dict[str, Any]] = field(default_factory=list)  # rows a seed file wrote
+    # rows already there before the generated ones (a migration's, a seed file's): parents too
+    extra_rows: list[dict[str, Any]] = field(default_factory=list)
     seed_file_keys: set[tuple[Any, ...]] = field(default_factory=set)  # their primary keys
+    skipped: str | None = None  # why the table is left empty (a warning), when it is
+    # The generated rows kept, by the row number they were built from (None: all of them);
+    # rows a unique key, an exclusion constraint or a missing parent refuses are left out.
+    source_rows: list[int] | None = None
+    planned: int = -1  # ``count`` as planned, before rows were left out (edge rows follow it)
+    refused: int = 0  # rows the database refused one by one (the planner missed a rule)
+    # CHECK orders between foreign-key columns (``follower <> followee``): parents are
+    # chosen apart for ``<>``; every such order is checked row by row before loading
+    parent_orders: list[ColumnOrder] = field(default_factory=list)
 
     @property
     def key(self) -> TableKey:
@@ -77,6 +88,26 @@ class TablePlan:
     @property
     def total(self) -> int:
         return self.count + self.edge_rows
+
+    @property
+    def available(self) -> int:
+        """Rows children can point at: the generated ones and those already there."""
+        return self.total + len(self.extra_rows)
+
+    def source(self, row: int) -> int:
+        """The row number generated row ``row`` was built from."""
+        return row if self.source_rows is None else self.source_rows[row]
+
+    def skip(self, reason: str) -> None:
+        """Leave the table without generated rows, saying why."""
+        self.count = self.edge_rows = 0
+        self.source_rows = None
+        name = self.table.name
+        reason = "; ".join(
+            part.removeprefix(f"{name}: ").removeprefix(f"{name}.") for part in reason.split("; ")
+        )
+        if self.skipped is None:
+            self.skipped = reason
 
 
 @dataclass
@@ -99,13 +130,14 @@ class SeedPlan:
             if row >= plan.total and plan.extra_rows:  # a row a seed file wrote
                 return plan.extra_rows[(row - plan.total) % len(plan.extra_rows)][column]
             column_plan = next(c for c in plan.columns if c.column.name == column)
-            value = row_value(self, plan, row, column_plan)
+            value = row_value(self, plan, plan.source(row), column_plan)
             if len(cache) < _KEY_CACHE_LIMIT:
                 cache[row] = value
         return value
 
 
 def row_value(seed_plan: SeedPlan, plan: TablePlan, row: int, column_plan: ColumnPlan) -> Any:
+    """The value of ``column_plan`` in the row built from row number ``row``."""
     if column_plan.has_fixed:
         return column_plan.fixed
     digest = row_digest(seed_plan.seed, plan.table.name, row + plan.row_offset)
@@ -135,10 +167,17 @@ def build_plan(
     fixed: Mapping[str, str],
     edge_rows: int = 0,
     fixture_ids: list[Any] | None = None,
+    existing: Mapping[TableKey, list[dict[str, Any]]] | None = None,
+    strict: bool = False,
 ) -> SeedPlan:
-    """Order the tables, choose counts, and give every column a way to get its value."""
+    """Order the tables, choose counts, and give every column a way to get its value.
+
+    A table that cannot be filled is left empty with the reason (``TablePlan.skipped``), and
+    so are the tables whose required foreign keys need its rows; ``strict`` makes any such
+    table an error instead. ``existing`` holds rows already in a table (a migration's, a seed
+    file's), which children may point at like generated ones."""
     tables = {key: table for key, table in catalog.tables.items() if key[0] not in NOT_SEEDED}
-    order, cycle_breaks = seed_order(tables)
+    order, cycle_breaks, unordered = seed_order(tables, strict=strict)
     _check_counts(counts, tables)
     _check_fixed(fixed, tables)
     plans: dict[TableKey, TablePlan] = {}
@@ -152,8 +191,9 @@ def build_plan(
             if name.rsplit(".", 1)[0] in (key[1], f"{key[0]}.{key[1]}")
         }
         rules = table_rules(table, overridden)
+        found: list[str] = []
         if count:  # an empty table (--rows TABLE=0) needs no satisfiable CHECK
-            problems.extend(rules.problems)
+            found.extend(rules.problems)
         deferred = {fk.name for table_key, fk in cycle_breaks if table_key == key}
         edges = edge_rows if key != AUTH_USERS else 0
         limit = fk_limit(table, plans)
@@ -161,6 +201,7 @@ def build_plan(
             edges = min(edges, limit)
             count = limit - edges
         plan = TablePlan(table, count, [], rules, edge_rows=edges)
+        plan.extra_rows = list((existing or {}).get(key, ()))
         plan.live = list(range(len(rules.branches)))
         plan.branch_salt = int.from_bytes(row_digest(seed, table.name, -1)[:2], "big")
         for source, trigger in catalog.feeding_triggers(key):
@@ -171,9 +212,17 @@ def build_plan(
         if key == AUTH_USERS and fixture_ids is not None:
             plan.reserved = min(len(fixture_ids), count)
         plans[key] = plan
-        _plan_columns(plan, seed, realistic, fixed, deferred, problems)
+        if key in unordered:
+            found.append(unordered[key])
+        _plan_columns(plan, seed, realistic, fixed, deferred, found)
         _plan_foreign_keys(plan, plans, deferred)
         _enumerate_small_keys(plan, plans)
+        if found and count:
+            if strict:
+                problems.extend(found)
+            else:
+                plan.skip("; ".join(_without_hint(problem) for problem in found))
+        plan.planned = plan.count
     if problems:
         raise unseedable(problems)
     for key, fk in cycle_breaks:  # the parent is planned only now that every table is
@@ -188,6 +237,11 @@ def build_plan(
     if fixture_ids is not None and AUTH_USERS in plans:
         _pin_fixture_ids(plans[AUTH_USERS], fixture_ids)
     return seed_plan
+
+
+def _without_hint(problem: str) -> str:
+    """A planning problem without its ``--fixed`` advice (the skip line gives the hint)."""
+    return re.split(r"; (?:override a column|give it a value)", problem, maxsplit=1)[0]
 
 
 def unseedable(problems: list[str]) -> SeedPlanError:
@@ -248,6 +302,7 @@ def _plan_columns(
     unique_single = {columns[0] for columns in unique_column_sets(table) if len(columns) == 1}
     unique_single |= expression_unique_columns(table)
     unique_single |= _unique_with_parents(table, set(fk_columns))
+    unique_single |= _exclusion_overlaps(table)
     person_source = _person_source(table)
     factories: dict[str, Callable[[ColumnRule], Producer]] = {}
     for position, column in enumerate(table.columns):
@@ -359,11 +414,11 @@ def person_value(
     source, field_name = column_plan.person or (None, "")
     if source is not None and source.name in plan.fk_choosers:
         parent_row = plan.fk_choosers[source.name](row, digest)
-        if parent_row is not None:
+        users = seed_plan.by_key.get(source.target)
+        if parent_row is not None and users is not None and parent_row < users.total:
             limit = column_plan.column.max_length or 10**9
-            return str(getattr(person(seed_plan.seed, "auth.users", parent_row), field_name))[
-                :limit
-            ]
+            who = person(seed_plan.seed, "auth.users", users.source(parent_row))
+            return str(getattr(who, field_name))[:limit]
     assert column_plan.producer is not None
     return column_plan.producer(row + plan.row_offset, 0)
 
@@ -391,6 +446,18 @@ def expression_unique_columns(table: Table) -> set[str]:
                 found |= used
         elif key.predicate and len(key.columns) == 1 and not _in_foreign_key(table, key.columns):
             found.add(key.columns[0])
+    return found
+
+
+def _exclusion_overlaps(table: Table) -> set[str]:
+    """Columns an exclusion constraint compares with ``&&`` (``during WITH &&``): generated
+    as unique values, which for ranges means rows that do not overlap."""
+    found: set[str] = set()
+    for constraint in table.constraints:
+        if constraint.kind == "x":
+            for match in re.finditer(r'("(?:[^"]|"")+"|\w+)\s+WITH\s+&&', constraint.definition):
+                name = match.group(1)
+                found.add(name[1:-1].replace('""', '"') if name.startswith('"') else name)
     return found
 
 
@@ -513,6 +580,10 @@ def _order_all(
     for order in [*declared, *(o for o in realism if (o.left, o.right) not in ordered)]:
         left, right = producers.get(order.left), producers.get(order.right)
         if left is None or right is None:
+            if order in declared and _between_parents(by_name, order):
+                if order not in plan.parent_orders:
+                    plan.parent_orders.append(order)
+                continue
             if order in declared:
                 problems.append(
                     f"{plan.table.name}: cannot order {order.left} {order.op} {order.right}"
@@ -531,6 +602,52 @@ def _order_all(
             order.op,
             spread=_is_range(order.left, order.right),
         )
+
+
+def _between_parents(by_name: dict[str, ColumnPlan], order: ColumnOrder) -> bool:
+    """An order between two foreign-key columns: kept by choosing parents, not values."""
+    sides = (by_name.get(order.left), by_name.get(order.right))
+    return all(side is not None and side.foreign_key is not None for side in sides)
+
+
+def _parents_apart(plan: TablePlan, plans: dict[TableKey, TablePlan]) -> None:
+    """``a <> b`` over two foreign keys to one table (follows, friendships): the second key
+    takes the next parent when it would pick the first one's."""
+    by_name = {c.column.name: c for c in plan.columns}
+    for order in plan.parent_orders:
+        if order.op not in ("<>", "!="):
+            continue
+        first, second = by_name[order.left].foreign_key, by_name[order.right].foreign_key
+        if (
+            first is None
+            or second is None
+            or first.target != second.target
+            or first.name not in plan.fk_choosers
+            or second.name not in plan.fk_choosers
+            or first.name == second.name
+        ):
+            continue
+        parent = plans.get(second.target)
+        if parent is None:
+            continue
+        lead, follow = plan.fk_choosers[first.name], plan.fk_choosers[second.name]
+        start = parent.reserved if parent.total > parent.reserved else 0
+
+        def apart(
+            row: int,
+            digest: bytes,
+            lead: Chooser = lead,
+            follow: Chooser = follow,
+            parent: TablePlan = parent,
+            start: int = start,
+        ) -> int | None:
+            chosen = follow(row, digest)
+            if chosen is None or chosen != lead(row, digest):
+                return chosen
+            span = parent.available - start
+            return start + (chosen - start + 1) % span if span > 1 else chosen
+
+        plan.fk_choosers[second.name] = apart
 
 
 def _is_range(left: str, right: str) -> bool:
@@ -614,26 +731,74 @@ def _plan_foreign_keys(
         if fk.name in deferred:
             continue  # chosen once every table is planned (see build_plan)
         parent = plans.get(fk.target)
-        if parent is None or parent.total == 0:
+        if parent is None or parent.available == 0:
             if not nullable:
-                plan.count = plan.edge_rows = 0
-                plan.notes.append(f"no rows: {fk.target[0]}.{fk.target[1]} is not seeded")
+                _without_parent(plan, parent, fk)
             plan.fk_choosers[fk.name] = lambda row, digest: None
+            continue
+        if parent.total == 0:  # only rows already there (a lookup table a migration filled)
+            plan.fk_choosers[fk.name] = _random_parent(parent, fk.columns[0], table, nullable)
             continue
         if one is not None and fk.name == one.name:
             plan.reserved = parent.reserved
             plan.fk_choosers[fk.name] = lambda row, digest: row
         elif fk in join:
-            radix = 1
-            for earlier in join[: join.index(fk)]:
-                radix *= plans[earlier.target].total - plans[earlier.target].reserved
-            size, first = parent.total - parent.reserved, parent.reserved
-            plan.fk_choosers[fk.name] = lambda row, digest, radix=radix, size=size, first=first: (
-                first + (row // radix) % size if size > 0 else None
-            )
+            plan.fk_choosers[fk.name] = _join_parent(plans, join, fk)
         else:
             plan.fk_choosers[fk.name] = _random_parent(parent, fk.columns[0], table, nullable)
     _branch_nulls(plan, plans)
+    _parents_apart(plan, plans)
+
+
+def _join_parent(
+    plans: dict[TableKey, TablePlan], join: list[ForeignKey], fk: ForeignKey
+) -> Callable[[int, bytes], int | None]:
+    """A join table's rows walk the combinations of its parents' rows (past the named
+    fixtures), generated or already there, counted as they are when the rows are made."""
+    earlier = [plans[other.target] for other in join[: join.index(fk)]]
+    parent = plans[fk.target]
+
+    def choose(row: int, digest: bytes) -> int | None:
+        radix = 1
+        for other in earlier:
+            radix *= max(other.available - other.reserved, 0)
+        size = parent.available - parent.reserved
+        if size <= 0 or radix <= 0:
+            return None
+        return parent.reserved + (row // radix) % size
+
+    return choose
+
+
+def settle_parents(seed_plan: SeedPlan, plan: TablePlan) -> None:
+    """Just before a table is loaded: a parent left empty after planning (a CHECK refused
+    every value, the database refused its rows) empties this table where the foreign key is
+    required, and leaves the key NULL where it is not."""
+    for fk in plan.table.foreign_keys:
+        parent = seed_plan.by_key.get(fk.target)
+        if plan.total == 0 or fk.target == plan.key or fk.name not in plan.fk_choosers:
+            continue
+        if parent is None or parent.available > 0:
+            continue
+        name = f"{fk.target[0]}.{fk.target[1]}"
+        if all(not plan.table.column(column).not_null for column in fk.columns):
+            plan.fk_choosers[fk.name] = lambda row, digest: None
+            plan.notes.append(f"{', '.join(fk.columns)} left NULL: {name} has no rows")
+        elif parent.skipped is not None:
+            plan.skip(f"needs rows from {name}, which is left empty")
+        else:
+            plan.count = plan.edge_rows = 0
+            plan.notes.append(f"no rows: {name} has none")
+
+
+def _without_parent(plan: TablePlan, parent: TablePlan | None, fk: ForeignKey) -> None:
+    """A required foreign key whose table has no rows: this table gets none either."""
+    name = f"{fk.target[0]}.{fk.target[1]}"
+    if parent is not None and parent.skipped is not None:
+        plan.skip(f"needs rows from {name}, which is left empty")
+    elif plan.total:
+        plan.count = plan.edge_rows = 0
+        plan.notes.append(f"no rows: {name} is not seeded")
 
 
 def _enumerate_small_keys(plan: TablePlan, plans: dict[TableKey, TablePlan]) -> None:
@@ -815,9 +980,10 @@ def _random_parent(parent: TablePlan, column: str, table: Table, nullable: bool)
 
     def choose(row: int, digest: bytes) -> int | None:
         h = column_hash(digest, position)
-        if nullable and h % 20 == 0:
+        span = parent.available - first
+        if (nullable and h % 20 == 0) or span <= 0:
             return None
-        return first + h % (parent.total + len(parent.extra_rows) - first)
+        return first + h % span
 
     return choose
 

@@ -33,8 +33,9 @@ from dbflow.seed.load import (
     normalize_clock,
     primary_keys,
     reset_sequences,
+    rows_already_there,
 )
-from dbflow.seed.plan import SeedPlan, TablePlan, build_plan
+from dbflow.seed.plan import NOT_SEEDED, SeedPlan, TablePlan, build_plan, settle_parents
 from dbflow.seed.values import EPOCH
 from dbflow.seed.verify import verify_plan
 from dbflow.targets import clear
@@ -59,6 +60,7 @@ class SeedOptions:
     seed: int = 42
     target: str = "local"
     allow_remote: bool = False
+    strict: bool = False  # a table that cannot be filled is an error, not a warning
 
     @property
     def user_count(self) -> int:
@@ -76,6 +78,26 @@ class SeedResult:
     seconds: float
     plan: SeedPlan
 
+    @property
+    def skipped(self) -> list[TablePlan]:
+        """Tables left without generated rows, each with its reason (a warning each)."""
+        return [plan for plan in self.plan.tables if plan.skipped is not None]
+
+    @property
+    def refused(self) -> int:
+        """Generated rows the database refused one by one (the plan missed a rule)."""
+        return sum(plan.refused for plan in self.plan.tables)
+
+
+def skip_lines(result: SeedResult) -> list[str]:
+    """One warning a table left empty: the table, why, and how to fill it."""
+    return [
+        f"warning: {plan.table.name} left empty: {plan.skipped} "
+        f"(fill it with --fixed {plan.key[1]}.COLUMN=VALUE, or --rows {plan.key[1]}=0 to "
+        "leave it empty without a warning)"
+        for plan in result.skipped
+    ]
+
 
 def seed_url(settings: Settings, options: SeedOptions) -> str:
     """Where to seed, as the gate allows: never production; a database that is not certainly
@@ -86,6 +108,7 @@ def seed_url(settings: Settings, options: SeedOptions) -> str:
 def plan_seed(conn: Conn, options: SeedOptions) -> SeedPlan:
     catalog = read_catalog(conn)
     dev = options.mode == "dev"
+    seeded = [table for key, table in catalog.tables.items() if key[0] not in NOT_SEEDED]
     plan = build_plan(
         catalog,
         seed=options.seed,
@@ -97,10 +120,12 @@ def plan_seed(conn: Conn, options: SeedOptions) -> SeedPlan:
         fixed=options.fixed,
         edge_rows=0 if dev else 3,
         fixture_ids=[user.id for user in FIXTURE_USERS],
+        existing=rows_already_there(conn, seeded),
+        strict=options.strict,
     )
     if AUTH_USERS in plan.by_key:
         shape_auth_users(plan.by_key[AUTH_USERS], password_hash(conn), options.seed)
-    verify_plan(conn, plan)
+    verify_plan(conn, plan, strict=options.strict)
     return plan
 
 
@@ -129,34 +154,8 @@ def seed_within(
         conn.execute("SELECT setseed(%s)", ((options.seed % 1000) / 1000,))
         plan = plan_seed(conn, options)
         for table_plan in plan.tables:
-            try:
-                results.append(_load_with_fallback(conn, plan, table_plan, progress))
-            except (TypeError, ValueError, OverflowError) as exc:
-                raise SeedError(
-                    f"seeding {table_plan.table.name} failed: a generated value does not fit "
-                    f"its column ({exc})",
-                    detail="nothing was written: the seed ran in one transaction that was "
-                    "rolled back",
-                    hint=f"override the column with --fixed {table_plan.key[1]}.COLUMN=VALUE",
-                ) from None
-            except psycopg.Error as exc:
-                raise SeedError(
-                    f"seeding {table_plan.table.name} failed: "
-                    f"{exc.diag.message_primary or str(exc).strip()}",
-                    detail="\n".join(
-                        filter(
-                            None,
-                            [
-                                exc.diag.message_detail,
-                                "nothing was written: the seed "
-                                "ran in one transaction that was rolled back",
-                            ],
-                        )
-                    ),
-                    hint=exc.diag.message_hint
-                    or f"override a column with --fixed {table_plan.key[1]}.COLUMN=VALUE, or "
-                    f"leave the table empty with --rows {table_plan.key[1]}=0",
-                ) from None
+            settle_parents(plan, table_plan)
+            results.append(_load_or_skip(conn, plan, table_plan, progress, options.strict))
             advance_sequences(conn, table_plan)
             if table_plan.key == AUTH_USERS:
                 add_identities(conn)
@@ -172,14 +171,68 @@ def seed_within(
     return SeedResult(results, files, time.perf_counter() - started, plan)
 
 
+def _load_or_skip(
+    conn: Conn, plan: SeedPlan, table_plan: TablePlan, progress: RowProgress, strict: bool
+) -> TableResult:
+    """Load a table under a savepoint: it has all its rows or none. What the database refuses
+    is said as what it is (the table, the constraint, the server's message); without
+    ``strict`` the table is left empty with that reason and the seed goes on."""
+    try:
+        return _load_with_fallback(conn, plan, table_plan, progress)
+    except (TypeError, ValueError, OverflowError) as exc:
+        reason = f"a generated value does not fit its column ({exc})"
+        if strict:
+            raise SeedError(
+                f"seeding {table_plan.table.name} failed: {reason}",
+                detail="nothing was written: the seed ran in one transaction that was rolled back",
+                hint=f"override the column with --fixed {table_plan.key[1]}.COLUMN=VALUE",
+            ) from None
+    except psycopg.Error as exc:
+        if isinstance(exc, psycopg.OperationalError) and conn.closed:
+            raise
+        reason = refusal(exc)
+        if strict:
+            raise SeedError(
+                f"seeding {table_plan.table.name} failed: {reason}",
+                detail="\n".join(
+                    filter(
+                        None,
+                        [
+                            exc.diag.message_detail,
+                            "nothing was written: the seed "
+                            "ran in one transaction that was rolled back",
+                        ],
+                    )
+                ),
+                hint=exc.diag.message_hint
+                or f"override a column with --fixed {table_plan.key[1]}.COLUMN=VALUE, or "
+                f"leave the table empty with --rows {table_plan.key[1]}=0",
+            ) from None
+    table_plan.skip(f"the database refused its rows: {reason}")
+    return TableResult(table_plan.table.name, 0, 0.0, "left empty")
+
+
+def refusal(exc: psycopg.Error) -> str:
+    """A server error as one line: its message, and the constraint it names."""
+    message = exc.diag.message_primary or str(exc).strip()
+    constraint = exc.diag.constraint_name
+    if constraint and constraint not in message:
+        message = f"{message} (constraint {constraint})"
+    detail = exc.diag.message_detail
+    return f"{message}: {detail}" if detail else message
+
+
 def _run_seed_files(conn: Conn, plan: SeedPlan, files: list[Path], root: Path) -> None:
     """Run the hand-written seed files, noting which rows they wrote (children of those
-    tables may then pick them as parents)."""
+    tables may then pick them, and the rows there before, as parents)."""
     waiting = [table_plan for table_plan in plan.tables if table_plan.key != AUTH_USERS]
     before = {table_plan.key: primary_keys(conn, table_plan) for table_plan in waiting}
     run_seed_files(conn, files, root)
     for table_plan in waiting:
-        table_plan.seed_file_keys = primary_keys(conn, table_plan) - before[table_plan.key]
+        primary = table_plan.table.primary_key
+        there = {tuple(row[name] for name in primary) for row in table_plan.extra_rows}
+        written = primary_keys(conn, table_plan) - before[table_plan.key]
+        table_plan.seed_file_keys = written | there
 
 
 def _load_with_fallback(
@@ -268,4 +321,11 @@ def render_seed(result: SeedResult, root: Path) -> tuple[Table, str]:
         table.add_row(loaded.name, str(loaded.rows), f"{loaded.seconds:.2f}", loaded.mode)
     total = sum(loaded.rows for loaded in result.tables)
     files = ", ".join(str(path.relative_to(root)) for path in result.seed_files)
-    return table, f"{total} rows in {result.seconds:.2f} s" + (f" (with {files})" if files else "")
+    closing = f"{total} rows in {result.seconds:.2f} s" + (f" (with {files})" if files else "")
+    return table, closing + warning_count(result)
+
+
+def warning_count(result: SeedResult) -> str:
+    """``, 2 warnings`` when tables were left empty (nothing when none was)."""
+    count = len(result.skipped)
+    return f", {count} warning{'s' if count != 1 else ''}" if count else ""

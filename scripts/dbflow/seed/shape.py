@@ -13,13 +13,17 @@ ORGANIZATION_NAMES = {"organizations", "organisations", "orgs", "teams", "worksp
 
 
 class Planned(Protocol):
-    """A table already planned: how many rows it gets, and how many are named fixtures."""
+    """A table already planned: how many rows it gets, how many are named fixtures, and how
+    many children can point at (those and the rows already there)."""
 
     @property
     def total(self) -> int: ...
 
     @property
     def reserved(self) -> int: ...
+
+    @property
+    def available(self) -> int: ...
 
 
 def row_count(
@@ -42,7 +46,7 @@ def row_count(
     elif limit is not None and one_to_one(table) is not None:
         wanted = limit
     elif join_keys(table):
-        parents = [plans[fk.target].total for fk in join_keys(table) if fk.target in plans]
+        parents = [plans[fk.target].available for fk in join_keys(table) if fk.target in plans]
         wanted = 2 * max(parents, default=default_rows)
     else:
         wanted = default_rows
@@ -58,7 +62,7 @@ def fk_limit(table: Table, plans: Mapping[TableKey, Planned]) -> int | None:
     if join and all(fk.target in plans for fk in join):
         product = 1
         for fk in join:
-            product *= plans[fk.target].total - plans[fk.target].reserved
+            product *= max(plans[fk.target].available - plans[fk.target].reserved, 0)
         return product
     return None
 

@@ -24,6 +24,7 @@ from dbflow.catalog.model import Column
 from dbflow.errors import DbflowError
 from dbflow.seed import regex, words
 from dbflow.seed.checks import ColumnRule
+from dbflow.seed.type_forms import UNSEEDABLE, is_range, range_producer, text_form
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 Producer = Callable[[int, int], Any]  # (row number, 32-bit hash) -> value
@@ -395,7 +396,11 @@ def array_producer(column: Column, rule: ColumnRule) -> Producer:
     if base == "uuid":
         return lambda row, h: [uuid.UUID(int=h << 64 | row, version=4)]
     if base not in _ARRAY_ELEMENTS:
-        raise UnknownType(f"arrays of {base} are not supported")
+        element = dataclasses.replace(column, is_array=False)
+        form = text_form(element, unique=False)
+        if form is None:
+            raise UnknownType(f"arrays of {base} are not supported")
+        return lambda row, h: [form(row, h), form(row, (h * 2654435761) & 0xFFFFFFFF)][: 1 + h % 2]
     element = dataclasses.replace(column, is_array=False, max_length=column.max_length)
     try:
         one = _typed_producer(
@@ -465,8 +470,11 @@ def _typed_producer(
         return lambda row, h: labels[h % len(labels)]
     if base in ("text", "varchar", "bpchar", "citext", "name"):
         return text_producer(column, rule, unique, table, realistic)
-    if base in ("int2", "int4", "int8", "numeric", "float4", "float8", "money"):
-        return number_producer(column, rule, unique, offset)
+    if base in ("int2", "int4", "int8", "numeric", "float4", "float8", "money", "oid"):
+        number = number_producer(column, rule, unique, offset)
+        if base in ("money", "oid"):  # sent as text: the server reads the number
+            return lambda row, h: str(number(row, h))
+        return number
     if base in ("timestamptz", "timestamp", "date", "time", "timetz", "interval"):
         return time_producer(column, rule)
     if base == "bool":
@@ -481,11 +489,25 @@ def _typed_producer(
         )
     if base in ("jsonb", "json"):
         return json_producer(column, rule)
-    if base == "inet":
-        return lambda row, h: f"192.0.2.{h % 254 + 1}"
     if base == "bytea":
         return lambda row, h: h.to_bytes(4, "big")
-    raise UnknownType(f"no generator for type {column.type_name}")
+    if is_range(column):
+        ranges = range_producer(column, disjoint=unique)
+        if ranges is not None:
+            return ranges
+    form = text_form(column, unique)
+    if form is not None:
+        return form
+    raise UnknownType(f"no generator for type {column.type_name}{_why_none(column)}")
+
+
+def _why_none(column: Column) -> str:
+    """Why a type has no generator, when dbflow knows."""
+    if column.base_type in UNSEEDABLE:
+        return f": {UNSEEDABLE[column.base_type]}"
+    if column.scalar_kind == "c":
+        return ": a composite type's fields are not generated"
+    return ""
 
 
 def edge_values(column: Column, rule: ColumnRule, variant: int) -> Any:

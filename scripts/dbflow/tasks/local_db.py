@@ -6,7 +6,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from dbflow.tasks.output import fail, progress, say, settings, user_errors
+from dbflow.tasks.output import fail, progress, say, settings, user_errors, warn
 
 
 @task
@@ -58,16 +58,29 @@ def status(c: Context, env: bool = False) -> None:
         "seed": "run supabase/seed.sql and seeds/dev/*.sql after the migrations (--no-seed skips)",
         "target": "local (the default and the only one allowed: a reset drops everything)",
         "to": "stop after the migration with this version (the later ones stay pending)",
+        "strict": "fail when generated data cannot fill a table (by default it is left empty, "
+        "with a warning)",
     }
 )
-def reset(c: Context, seed: bool = True, target: str = "local", to: str | None = None) -> None:
+def reset(
+    c: Context,
+    seed: bool = True,
+    target: str = "local",
+    to: str | None = None,
+    strict: bool = False,
+) -> None:
     """Rebuild the local database from the migrations and seed it (local only)."""
     from dbflow.reset import render_reset, reset_local
 
     with user_errors(), progress("resetting the local database") as notify:
-        result = reset_local(settings(), seed=seed, report=notify, target=target, to=to)
+        result = reset_local(
+            settings(), seed=seed, report=notify, target=target, to=to, strict=strict
+        )
     for line in render_reset(result):
-        say(line)
+        if line.startswith("warning:"):
+            warn(line)
+        else:
+            say(line)
 
 
 @task(

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from invoke.exceptions import Exit
 
@@ -79,13 +79,45 @@ def user_errors() -> Iterator[None]:
         from dbflow.redact import redact_text
 
         reason = redact_text(str(exc).strip()) or type(exc).__name__
-        _print_error(
-            f"the database connection failed: {reason}",
-            None,
-            "`inv db.status` shows whether the server is up; a command that stopped half-way "
-            "changed nothing it had not committed",
-        )
+        if exc.sqlstate is None or exc.sqlstate.startswith("08"):
+            _print_error(
+                f"the database connection failed: {reason}",
+                None,
+                "`inv db.status` shows whether the server is up; a command that stopped "
+                "half-way changed nothing it had not committed",
+            )
+        else:
+            _print_error(*_database_error(exc))
         raise Exit(code=EXIT_ERROR) from None
+
+
+def _database_error(exc: Any) -> tuple[str, str | None, str | None]:
+    """An error the server raised (not a lost connection), as what it is: its message, the
+    table and constraint it names, its detail and hint."""
+    from dbflow.redact import redact_text
+
+    diag = exc.diag
+    message = diag.message_primary or str(exc).strip()
+    where = ".".join(part for part in (diag.schema_name, diag.table_name) if part)
+    named = [
+        f"table {where}" if where else "",
+        f"constraint {diag.constraint_name}" if diag.constraint_name else "",
+    ]
+    about = ", ".join(part for part in named if part)
+    detail = "; ".join(part for part in (diag.message_detail, f"SQLSTATE {exc.sqlstate}") if part)
+    return (
+        redact_text(f"the database refused it: {message}" + (f" ({about})" if about else "")),
+        redact_text(detail),
+        redact_text(diag.message_hint) if diag.message_hint else None,
+    )
+
+
+def warn(line: str) -> None:
+    """A ``warning: ...`` line, to standard error (yellow on a terminal)."""
+    from rich.markup import escape
+
+    text = line.removeprefix("warning:").lstrip()
+    console("err").print(f"[yellow]warning:[/] {escape(text)}", soft_wrap=True)
 
 
 def usage_error(message: str) -> NoReturn:

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 from invoke.context import Context
 from invoke.tasks import Task, task
 
-from dbflow.tasks.output import console, pairs, say, settings, show, user_errors, whole_number
+from dbflow.tasks.output import (
+    console,
+    pairs,
+    say,
+    settings,
+    show,
+    user_errors,
+    warn,
+    whole_number,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -25,6 +34,7 @@ HELP = {
     "sql": "write the data as INSERT statements to this file instead of loading it",
     "target": "local (default) or staging (with --allow-remote); never production",
     "allow-remote": "allow seeding a database that is not on this machine",
+    "strict": "fail when a table cannot be filled (by default it is left empty, with a warning)",
 }
 
 
@@ -41,6 +51,7 @@ class SeedFlags:
     sql: str | None
     target: str
     allow_remote: bool
+    strict: bool
 
 
 def _seed_task(mode: str, summary: str) -> Task[Any]:
@@ -57,6 +68,7 @@ def _seed_task(mode: str, summary: str) -> Task[Any]:
         sql: str | None = None,
         target: str = "local",
         allow_remote: bool = False,
+        strict: bool = False,
     ) -> None:
         flags = SeedFlags(
             users=users,
@@ -68,6 +80,7 @@ def _seed_task(mode: str, summary: str) -> Task[Any]:
             sql=sql,
             target=target,
             allow_remote=allow_remote,
+            strict=strict,
         )
         run_seed(mode, flags)
 
@@ -97,6 +110,7 @@ def run_seed(mode: str, flags: SeedFlags) -> None:
         render_seed,
         seed_database,
         seed_url,
+        skip_lines,
     )
 
     counts: dict[str, int] = {}
@@ -113,6 +127,7 @@ def run_seed(mode: str, flags: SeedFlags) -> None:
         seed=flags.seed,
         target=flags.target,
         allow_remote=flags.allow_remote,
+        strict=flags.strict,
     )
     project = settings()
     with user_errors():
@@ -130,6 +145,8 @@ def run_seed(mode: str, flags: SeedFlags) -> None:
             result = seed_database(project, options, progress)
     table, closing = render_seed(result, project.project_root)
     show(table)
+    for line in skip_lines(result):
+        warn(line)
     say(closing)
 
 

@@ -1,0 +1,360 @@
+"""Which generated rows a table keeps: none that its unique keys, its exclusion constraints,
+its CHECKs (where dbflow can evaluate them) or a missing parent row would refuse.
+
+Generators aim at values that fit by construction; this pass makes what they cannot promise
+true before a row is sent. A small value space (a singleton's ``CHECK (id = 1)``, two-letter
+codes a migration already inserted, the pairs of a join table over a few rows) then yields
+the rows it has room for, and the table says how many it kept, instead of failing on a
+duplicate key. Rows are left out, never changed, so every value stays a function of the row
+it was built from, and children keep finding their parents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from psycopg import sql
+from psycopg.types.range import Range
+
+from dbflow.catalog.model import Table, UniqueKey
+from dbflow.connection import Conn
+from dbflow.seed.condition import Expr, holds, read_condition
+from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
+from dbflow.seed.values import row_digest
+
+CHECKED_UP_TO = 50_000  # rows; a bigger table without rows already there is sent as built
+_CHECKS_UP_TO = 5_000  # rows whose CHECKs are evaluated once more here
+_EXISTING_READ = 200_000  # values of a key read from the rows already there
+
+# The values of one generated row, by the row number it is built from (seed.load's row_values).
+RowValues = Callable[[SeedPlan, TablePlan, list[ColumnPlan], int], list[Any]]
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    """A unique key (or a partial one, within its predicate) the kept rows respect."""
+
+    name: str
+    columns: tuple[str, ...]
+    predicate: Expr | None
+    predicate_text: str | None
+    merges: bool  # the key generated rows are merged on: rows already there are updated
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """``EXCLUDE USING gist (room WITH =, during WITH &&)``: no two rows may match on every
+    element."""
+
+    name: str
+    elements: tuple[tuple[str, str], ...]  # (column, operator)
+
+
+@dataclass
+class Kept:
+    rows: int  # rows kept
+    asked: int  # rows planned
+    reasons: dict[str, int]  # why rows were left out -> how many
+
+
+def keep_rows(
+    conn: Conn,
+    seed_plan: SeedPlan,
+    plan: TablePlan,
+    *,
+    has_rows: bool,
+    merge_key: tuple[str, ...] = (),
+    row_values: RowValues,
+) -> Kept:
+    """Choose the rows of ``plan`` to send (``plan.source_rows``) and return what was kept.
+    ``has_rows``: the table holds rows already, merged on ``merge_key`` (if it has one)."""
+    asked = plan.total
+    kept = Kept(asked, asked, {})
+    if asked == 0 or (asked > CHECKED_UP_TO and not has_rows and not plan.parent_orders):
+        return kept
+    table = plan.table
+    names = {column.name for column in table.columns}
+    written = {c.column.name for c in plan.columns}
+    keys = [key for key in _key_rules(table, merge_key) if set(key.columns) <= written]
+    exclusions = [
+        exclusion
+        for exclusion in _exclusions(table)
+        if {column for column, _ in exclusion.elements} <= written
+    ]
+    existing = {
+        key.name: _existing_values(conn, table, key, merge_key) if has_rows else {} for key in keys
+    }
+    taken: dict[str, set[tuple[Any, ...]]] = {key.name: set() for key in keys}
+    excluded: list[list[dict[str, Any]]] = [[] for _ in exclusions]
+    conditions = plan.rules.conditions if asked <= _CHECKS_UP_TO or plan.parent_orders else []
+    parents = [
+        (c, seed_plan.by_key.get(c.foreign_key.target))
+        for c in plan.columns
+        if c.foreign_key is not None and c.fk_index == 0 and not c.deferred
+    ]
+    sources: list[int] = []
+    for row in range(asked):
+        digest = row_digest(seed_plan.seed, table.name, row + plan.row_offset)
+        why = _missing_parent(plan, parents, row, digest, len(sources))
+        named: dict[str, Any] = {}
+        if why is None:
+            values = row_values(seed_plan, plan, plan.columns, row)
+            named = {c.column.name: value for c, value in zip(plan.columns, values, strict=True)}
+            why = _refusal(named, keys, existing, taken, merge_key)
+        if why is None:
+            why = _overlap(named, exclusions, excluded)
+        if why is None:
+            why = next(
+                (
+                    f"CHECK {condition.check.name}"
+                    for condition in conditions
+                    if condition.columns <= names and holds(condition.expr, named) is False
+                ),
+                None,
+            )
+        if why is not None:
+            kept.reasons[why] = kept.reasons.get(why, 0) + 1
+            continue
+        sources.append(row)
+        for key in keys:
+            value = _key_value(named, key)
+            if value is not None:
+                taken[key.name].add(value)
+        for found, exclusion in zip(excluded, exclusions, strict=True):
+            found.append({column: named.get(column) for column, _ in exclusion.elements})
+    if len(sources) < asked:
+        planned = plan.planned if plan.planned >= 0 else plan.count
+        plan.count = sum(1 for source in sources if source < planned)
+        plan.edge_rows = len(sources) - plan.count
+        plan.planned = planned
+        plan.source_rows = sources
+        kept.rows = len(sources)
+        seed_plan.key_cache.clear()
+    return kept
+
+
+def describe_kept(kept: Kept) -> str:
+    """``12 of 20 rows: 8 would repeat the unique key (code)``."""
+    parts = [f"{count} {why}" for why, count in sorted(kept.reasons.items(), key=lambda i: -i[1])]
+    return f"{kept.rows} of {kept.asked} rows: left out " + "; ".join(parts)
+
+
+def _missing_parent(
+    plan: TablePlan,
+    parents: list[tuple[Any, TablePlan | None]],
+    row: int,
+    digest: bytes,
+    kept_so_far: int,
+) -> str | None:
+    """A row whose foreign key points past its parent's rows (a parent that kept fewer rows
+    than planned): it would point at nothing."""
+    for column_plan, parent in parents:
+        fk = column_plan.foreign_key
+        chooser = plan.fk_choosers.get(fk.name)
+        if chooser is None:
+            continue
+        chosen = chooser(row, digest)
+        if chosen is None:
+            continue
+        if fk.target == plan.key:  # an earlier row of its own (the first may point at itself)
+            if chosen > kept_so_far or (chosen == kept_so_far and kept_so_far > 0):
+                return f"would point at a row of {plan.table.name} left out"
+            continue
+        if parent is None or chosen >= parent.available:
+            return f"would point at a row of {fk.target[0]}.{fk.target[1]} that has none"
+    return None
+
+
+def _refusal(
+    named: dict[str, Any],
+    keys: list[KeyRule],
+    existing: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]],
+    taken: dict[str, set[tuple[Any, ...]]],
+    merge_key: tuple[str, ...],
+) -> str | None:
+    own = tuple(_plain(named.get(column)) for column in merge_key)
+    for key in keys:
+        value = _key_value(named, key)
+        if value is None:
+            continue
+        shown = ", ".join(key.columns)
+        if value in taken[key.name]:
+            return f"would repeat the unique key ({shown})"
+        holder = existing[key.name].get(value)
+        if holder is not None and not (key.merges or holder == own):
+            return f"would repeat a row already there on ({shown})"
+    return None
+
+
+def _key_value(named: dict[str, Any], key: KeyRule) -> tuple[Any, ...] | None:
+    """The row's value of ``key``, or None where the key does not bind it (a NULL in it, a
+    row outside a partial key's predicate)."""
+    value = tuple(_plain(named.get(column)) for column in key.columns)
+    if any(part is None for part in value):
+        return None
+    if key.predicate is not None and holds(key.predicate, named) is False:
+        return None
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """One form for values from generators and from the server: ``char(n)`` without its
+    padding, numbers as exact decimals, times in UTC."""
+    if isinstance(value, str):
+        return value.rstrip(" ")
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value)).normalize()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC)
+    obj = getattr(value, "obj", None)  # Json and Jsonb wrappers
+    if obj is not None:
+        return repr(obj)
+    return value
+
+
+def _key_rules(table: Table, merge_key: tuple[str, ...]) -> Iterator[KeyRule]:
+    seen: set[tuple[str, ...]] = set()
+    if table.primary_key:
+        seen.add(table.primary_key)
+        yield KeyRule("primary key", table.primary_key, None, None, table.primary_key == merge_key)
+    for unique in table.unique_keys:
+        if (
+            not unique.columns
+            or unique.expression
+            or (unique.columns in seen and not unique.predicate)
+        ):
+            continue
+        seen.add(unique.columns)
+        predicate = _predicate(unique)
+        if unique.predicate and predicate is None:
+            continue
+        yield KeyRule(
+            unique.name, unique.columns, predicate, unique.predicate, unique.columns == merge_key
+        )
+
+
+def _predicate(unique: UniqueKey) -> Expr | None:
+    if not unique.predicate:
+        return None
+    try:
+        return read_condition(f"CHECK ({unique.predicate})")
+    except Exception:  # a predicate the reader cannot take: the key is not checked here
+        return None
+
+
+def _existing_values(
+    conn: Conn, table: Table, key: KeyRule, merge_key: tuple[str, ...]
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """The key's values among the rows already there, each with the merge key of its row."""
+    columns = sql.SQL(", ").join(sql.Identifier(column) for column in key.columns)
+    merge = (
+        sql.SQL(", ").join(sql.Identifier(column) for column in merge_key) if merge_key else None
+    )
+    where = sql.SQL(" AND ").join(
+        sql.SQL("{} IS NOT NULL").format(sql.Identifier(column)) for column in key.columns
+    )
+    if key.predicate_text:
+        where = sql.SQL("{} AND ({})").format(where, sql.SQL(key.predicate_text))
+    query = sql.SQL("SELECT {}{} FROM {} WHERE {} LIMIT {}").format(
+        columns,
+        sql.SQL(", {}").format(merge) if merge is not None else sql.SQL(""),
+        sql.Identifier(*table.key),
+        where,
+        sql.Literal(_EXISTING_READ),
+    )
+    width = len(key.columns)
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for record in conn.execute(query):
+        value = tuple(_plain(part) for part in record[:width])
+        found[value] = tuple(_plain(part) for part in record[width:])
+    return found
+
+
+_ELEMENT = re.compile(r'\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s+WITH\s+(\S+)\s*$')
+
+
+def _exclusions(table: Table) -> list[Exclusion]:
+    """Exclusion constraints over plain columns with ``=`` and ``&&``; others are left to
+    the server."""
+    found = []
+    for constraint in table.constraints:
+        if constraint.kind != "x":
+            continue
+        inner = re.match(r"EXCLUDE USING \w+ \((.*)\)(?: WHERE .*)?$", constraint.definition)
+        if inner is None or " WHERE " in constraint.definition:
+            continue
+        elements: list[tuple[str, str]] = []
+        for part in _split_top(inner.group(1)):
+            match = _ELEMENT.match(part)
+            if match is None or match.group(2) not in ("=", "&&"):
+                elements = []
+                break
+            column = match.group(1)
+            if column.startswith('"'):
+                column = column[1:-1].replace('""', '"')
+            elements.append((column, match.group(2)))
+        if elements:
+            found.append(Exclusion(constraint.name, tuple(elements)))
+    return found
+
+
+def _split_top(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _overlap(
+    named: dict[str, Any], exclusions: list[Exclusion], kept: list[list[dict[str, Any]]]
+) -> str | None:
+    for exclusion, earlier in zip(exclusions, kept, strict=True):
+        for other in earlier:
+            if all(
+                _conflicts(named.get(column), other.get(column), op)
+                for column, op in exclusion.elements
+            ):
+                return f"would overlap another row under {exclusion.name}"
+    return None
+
+
+def _conflicts(mine: Any, theirs: Any, op: str) -> bool:
+    if mine is None or theirs is None:
+        return False
+    if op == "=":
+        return bool(_plain(mine) == _plain(theirs))
+    return ranges_overlap(mine, theirs)
+
+
+def ranges_overlap(a: Any, b: Any) -> bool:
+    """``&&`` of two ranges (psycopg ``Range``); anything else counts as overlapping."""
+    if not isinstance(a, Range) or not isinstance(b, Range):
+        return True
+    if a.isempty or b.isempty:
+        return False
+    return _before(a, b) is False and _before(b, a) is False
+
+
+def _before(a: Range[Any], b: Range[Any]) -> bool:
+    """Whether all of ``a`` lies before all of ``b``."""
+    if a.upper is None or b.lower is None:
+        return False
+    if a.upper < b.lower:
+        return True
+    if a.upper > b.lower:
+        return False
+    return not (a.upper_inc and b.lower_inc)
