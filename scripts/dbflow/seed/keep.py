@@ -132,6 +132,7 @@ def keep_rows(
         plan.count = sum(1 for source in sources if source < planned)
         plan.edge_rows = len(sources) - plan.count
         plan.planned = planned
+        plan.reserved = sum(1 for source in sources if source < plan.reserved)
         plan.source_rows = sources
         kept.rows = len(sources)
         seed_plan.key_cache.clear()

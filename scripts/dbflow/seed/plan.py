@@ -18,6 +18,7 @@ from typing import Any
 from dbflow.catalog.model import AUTH_USERS, Catalog, Column, ForeignKey, Table, TableKey
 from dbflow.errors import DbflowError, SeedPlanError
 from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules, table_rules
+from dbflow.seed.json_schema import schema_columns, schema_producer
 from dbflow.seed.order import seed_order
 from dbflow.seed.people import person, person_field, person_field_producer
 from dbflow.seed.shape import fk_limit, join_keys, one_to_one, row_count, unique_column_sets
@@ -304,6 +305,7 @@ def _plan_columns(
     unique_single |= _unique_with_parents(table, set(fk_columns))
     unique_single |= _exclusion_overlaps(table)
     person_source = _person_source(table)
+    documents = schema_columns([condition.expr for condition in rules.conditions])
     factories: dict[str, Callable[[ColumnRule], Producer]] = {}
     for position, column in enumerate(table.columns):
         if column.generated:
@@ -335,6 +337,8 @@ def _plan_columns(
         ):
             column_plan.numbered = True
             column_plan.producer = lambda row, h: row + 1
+        elif column.name in documents and column.base_type in ("json", "jsonb"):
+            column_plan.producer = schema_producer(documents[column.name])
         elif (field_name := _person_column(column, table, rules)) is not None:
             source = person_source if not column_plan.unique or _one_per_user(table) else None
             column_plan.person = (source, field_name)

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import struct
 import uuid
 from collections.abc import Callable
@@ -83,12 +84,27 @@ def _pick(options: tuple[str, ...] | list[Any], h: int) -> Any:
     return options[h % len(options)]
 
 
+_CODE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def short_code(row: int, width: int) -> str:
+    """Row ``row`` as ``width`` letters (``AA``, ``AB``, ...): distinct for the first
+    26**width rows, for unique columns too short to carry a row number (``char(2)``)."""
+    letters = []
+    for _ in range(width):
+        row, digit = divmod(row, 26)
+        letters.append(_CODE_LETTERS[digit])
+    return "".join(reversed(letters))
+
+
 def _fit(text: str, limit: int, minimum: int, rule: ColumnRule, row: int, unique: bool) -> str:
     """Respect length limits; unique values keep their row number when cut."""
     if not unique and minimum <= len(text) <= limit:
         return text
     if unique:
         suffix = f"-{row}"
+        if limit < len(suffix) + 2:
+            return short_code(row, max(limit, minimum, 1))
         text = text[: max(0, limit - len(suffix))] + suffix
     text = text[:limit]
     if len(text) < minimum:
@@ -269,7 +285,7 @@ def number_producer(column: Column, rule: ColumnRule, unique: bool, offset: int)
         raise DbflowError(f"no value satisfies the range {lower}..{upper} of {column.name}")
     if base in _INT_RANGES:
         if unique:
-            return lambda row, h: offset + row + 1
+            return _unique_integers(rule, low, high, offset)
         first, last = max(int(lower), low), min(int(upper), high)
         if first > last:
             first = last = int(lower) if lower == int(lower) else int(lower) + 1
@@ -312,6 +328,25 @@ def number_producer(column: Column, rule: ColumnRule, unique: bool, offset: int)
         table = [decimal_value(0, unit) for unit in range(span_units)]
         return lambda row, h: table[h % span_units]
     return decimal_value
+
+
+def _unique_integers(rule: ColumnRule, low: int, high: int, offset: int) -> Producer:
+    """Distinct integers: 1, 2, 3... after the rows already there, within a CHECK's bounds
+    (wrapping past its last value, where the rows that repeat are left out before loading)."""
+    if rule.minimum is None and rule.maximum is None:
+        return lambda row, h: offset + row + 1
+    first = low if rule.minimum is None else math.ceil(rule.minimum)
+    if rule.minimum is not None and rule.exclusive_minimum and first == rule.minimum:
+        first += 1
+    last = high if rule.maximum is None else math.floor(rule.maximum)
+    if rule.maximum is not None and rule.exclusive_maximum and last == rule.maximum:
+        last -= 1
+    if rule.minimum is None:
+        first = min(1, last)
+    if first > last:
+        raise DbflowError(f"no integer lies in {first}..{last}")
+    span = last - first + 1
+    return lambda row, h: first + (offset + row) % span
 
 
 _FUTURE_WORDS = ("end_at", "ends_at", "end_date", "expires", "expiry", "expiration", "deadline",
@@ -462,11 +497,15 @@ def _typed_producer(
     base = column.base_type
     if rule.choices and not column.is_array:
         choices = [_as_column_value(column, choice) for choice in rule.choices]
+        if unique:  # each value once, in order: the rows past them are left out
+            return lambda row, h: choices[row % len(choices)]
         return lambda row, h: choices[h % len(choices)]
     if column.is_array:
         return array_producer(column, rule)
     if column.enum_labels:
         labels = list(rule.choices or column.enum_labels)
+        if unique:
+            return lambda row, h: labels[row % len(labels)]
         return lambda row, h: labels[h % len(labels)]
     if base in ("text", "varchar", "bpchar", "citext", "name"):
         return text_producer(column, rule, unique, table, realistic)
@@ -479,6 +518,8 @@ def _typed_producer(
         return time_producer(column, rule)
     if base == "bool":
         name = column.name.lower()
+        if unique:
+            return lambda row, h: row % 2 == 1
         if any(word in name for word in ("admin", "super", "banned", "blocked", "deleted")):
             return lambda row, h: False  # privileges and sanctions are given by hand, not by chance
         positive = any(word in name for word in ("active", "enabled", "public", "open", "visible"))
