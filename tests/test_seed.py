@@ -180,7 +180,7 @@ def test_unsatisfiable_check_is_named_before_writing(
         "constraint odd_n_check check ((n * 2) % 3 = 1));",
     )
     with pytest.raises(SeedPlanError) as error:
-        seed(bare_db_url, empty_project, mode="dev")
+        seed(bare_db_url, empty_project, mode="dev", strict=True)
     assert "public.odd: CHECK odd_n_check" in str(error.value)
     assert "--fixed odd.COLUMN=VALUE" in str(error.value)
     assert _count(bare_db_url, "auth.users") == 0
@@ -198,7 +198,7 @@ def test_not_null_cycle_fails_and_nullable_cycle_is_broken(
         "alter table public.a add foreign key (b_id) references public.b;",
     )
     with pytest.raises(SeedPlanError, match=r"cycle of NOT NULL columns: public\.\w -> public"):
-        seed(bare_db_url, empty_project, mode="dev")
+        seed(bare_db_url, empty_project, mode="dev", strict=True)
     _build(bare_db_url, "alter table public.a alter column b_id drop not null;")
     seed(bare_db_url, empty_project, mode="dev")
     with connect(bare_db_url) as conn:
@@ -229,11 +229,19 @@ def test_tables_without_primary_key_and_with_composite_and_partial_unique_keys(
 def test_unknown_type_is_named_with_an_override_hint(
     bare_db_url: str, empty_project: Settings
 ) -> None:
-    _build(bare_db_url, "create table public.shapes (id bigint primary key, p point not null);")
+    _build(
+        bare_db_url,
+        "create table public.shapes (id bigint primary key, p pg_node_tree not null);",
+    )
     with pytest.raises(SeedPlanError) as error:
-        seed(bare_db_url, empty_project, mode="dev")
-    assert "public.shapes.p: no generator for type point" in str(error.value)
+        seed(bare_db_url, empty_project, mode="dev", strict=True)
+    assert "public.shapes.p: no generator for type pg_node_tree: the server's internal" in str(
+        error.value
+    )
     assert "--fixed shapes.p=VALUE" in str(error.value)
+    result = seed(bare_db_url, empty_project, mode="dev")
+    (skipped,) = result.skipped
+    assert skipped.skipped.startswith("p: no generator for type pg_node_tree")
 
 
 def test_failure_in_the_last_table_writes_nothing(
@@ -247,7 +255,7 @@ def test_failure_in_the_last_table_writes_nothing(
         "create unique index zlast_parity on public.zlast ((id % 2));",
     )
     with pytest.raises(DbflowError) as error:
-        seed(bare_db_url, empty_project, mode="dev")
+        seed(bare_db_url, empty_project, mode="dev", strict=True)
     assert "seeding public.zlast failed: duplicate key value violates unique constraint" in str(
         error.value
     )

@@ -188,7 +188,7 @@ def test_contradictions_are_refused_by_name_before_writing(
 ) -> None:
     _build(bare_db_url, ddl)
     with pytest.raises(SeedPlanError) as error:
-        _seed(bare_db_url, empty_project, mode="dev")
+        _seed(bare_db_url, empty_project, mode="dev", strict=True)
     assert f"public.t: {named}" in str(error.value)
     assert "--fixed t.COLUMN=VALUE" in str(error.value)
     assert _one(bare_db_url, "SELECT count(*) FROM auth.users") == (0,)
@@ -205,7 +205,7 @@ def test_a_check_only_the_server_can_decide_is_proven_or_named(
         " constraint opaque check (public.never_ok(v)));",
     )
     with pytest.raises(SeedPlanError) as error:
-        _seed(bare_db_url, empty_project, mode="dev")
+        _seed(bare_db_url, empty_project, mode="dev", strict=True)
     assert "public.t: CHECK opaque" in str(error.value)
     assert "refused every value dbflow built (for example v=" in str(error.value)
     _seed(bare_db_url, empty_project, mode="dev", fixed={"t.v": "x"}, rows={"t": 0})

@@ -157,13 +157,20 @@ def test_seed_tasks_as_a_user_runs_them(project: Path) -> None:
         " constraint small check (percent < 5), constraint large check (percent > 50));\n"
     )
     assert _run(project, INV, "db.up").returncode == 0
-    contradiction = _run(project, INV, "db.seed-dev")
+    left_empty = _run(project, INV, "db.seed-dev")
+    assert left_empty.returncode == 0, left_empty.stderr
+    assert "warning: public.discounts left empty: CHECK small" in left_empty.stderr
+    assert "contradicts CHECK large" in left_empty.stderr
+    assert "--fixed discounts.COLUMN=VALUE" in left_empty.stderr
+    assert ", 1 warning" in left_empty.stdout
+    contradiction = _run(project, INV, "db.seed-dev", "--strict")
     assert contradiction.returncode == 1 and "Traceback" not in contradiction.stderr
     assert "public.discounts: CHECK small" in contradiction.stderr
     assert "contradicts CHECK large" in contradiction.stderr
     assert "--fixed discounts.COLUMN=VALUE" in contradiction.stderr
-    empty = _run(project, INV, "db.seed-dev", "--rows", "discounts=0")
+    empty = _run(project, INV, "db.seed-dev", "--rows", "discounts=0", "--strict")
     assert empty.returncode == 0, empty.stderr
+    assert "warning" not in empty.stderr
 
 
 def test_push_and_diff_as_a_user_runs_them(project: Path, dbflow_databases: Any) -> None:
