@@ -113,9 +113,7 @@ def test_two_foreign_keys_to_one_table_that_must_differ(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert count(project, "public.follows") > 50
     assert count(project, "public.friendships") > 5
-    assert query(project, "select count(*) from public.follows where follower = followee") == [
-        (0,)
-    ]
+    assert query(project, "select count(*) from public.follows where follower = followee") == [(0,)]
 
 
 def test_a_singleton_table_gets_its_one_row(project: Path) -> None:
@@ -180,7 +178,8 @@ def test_auth_users_a_migration_inserted(project: Path) -> None:
         insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
             email_confirmed_at, created_at, updated_at, raw_app_meta_data, raw_user_meta_data)
         values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',
-            'authenticated', 'admin@example.com', extensions.crypt('secret', extensions.gen_salt('bf')),
+            'authenticated', 'admin@example.com',
+            extensions.crypt('secret', extensions.gen_salt('bf')),
             now(), now(), now(), '{"provider": "email", "providers": ["email"]}',
             '{"full_name": "The Admin"}');
         """,
@@ -274,15 +273,17 @@ def test_vector_columns(project: Path) -> None:
         "--strict",
     )
     assert result.returncode == 0, result.stderr
-    assert query(project, "select count(*), min(extensions.vector_dims(embedding)) from documents") == [
-        (20, 384)
-    ]
+    assert query(
+        project, "select count(*), min(extensions.vector_dims(embedding)) from documents"
+    ) == [(20, 384)]
 
 
 def test_postgis_columns(project: Path) -> None:
     available = query(project, "select 1 from pg_available_extensions where name = 'postgis'")
     if not available:
-        pytest.skip("postgis is not installed for this PostgreSQL (Debian: postgresql-15-postgis-3)")
+        pytest.skip(
+            "postgis is not installed for this PostgreSQL (Debian: postgresql-15-postgis-3)"
+        )
     result = reset(
         project,
         """
