@@ -38,6 +38,18 @@ UNSEEDABLE: dict[str, str] = {
     "gtsvector": "the text-search index's internal type accepts no input",
     "raster": "PostGIS rasters are binary images dbflow does not draw",
 }
+# An index's internal key types (btree_gist, hstore, ltree, pg_trgm, intarray, PostGIS)
+# accept no input either.
+_INDEX_KEYS = re.compile(r"^(gbtreekey\w*|ghstore|gidx|box2df|ltree_gist|gtrgm|intbig_gkey)$")
+INDEX_KEY_REASON = "an index's internal key type accepts no input"
+
+
+def unseedable(base_type: str) -> str | None:
+    """Why no value of ``base_type`` can be typed in, when none can."""
+    if _INDEX_KEYS.match(base_type):
+        return INDEX_KEY_REASON
+    return UNSEEDABLE.get(base_type)
+
 
 _WORDS = ("alpha", "bravo", "delta", "echo", "lima", "nova", "orbit", "polar", "quartz", "sigma")
 _GEOMETRY_KINDS = (
@@ -132,12 +144,12 @@ def _geometry(type_name: str, geography: bool) -> Producer:
 def _ean(prefix: str, length: int) -> Producer:
     """A number of ``length`` digits starting with ``prefix``, with its EAN check digit."""
 
+    digits = length - 1 - len(prefix)
+
     def produce(row: int, h: int) -> str:
-        body = (
-            prefix
-            + f"{(h ^ row * 7919) % 10 ** (length - 1 - len(prefix)):0{length - 1 - len(prefix)}d}"
-        )
-        total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+        body = prefix + f"{(h ^ row * 7919) % 10**digits:0{digits}d}"
+        padded = body.rjust(12, "0")  # a UPC is an EAN-13 with a leading zero
+        total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(padded))
         return body + str((10 - total % 10) % 10)
 
     return produce
@@ -208,7 +220,7 @@ def _plain_forms(unique: bool) -> dict[str, Producer]:
         "aclitem": lambda row, h: "postgres=r/postgres",
         "regclass": lambda row, h: ("pg_class", "pg_type", "pg_proc", "pg_namespace")[h % 4],
         "regtype": lambda row, h: ("integer", "text", "uuid", "jsonb")[h % 4],
-        "regproc": lambda row, h: ("now", "lower", "upper")[h % 3],
+        "regproc": lambda row, h: ("now", "version", "pg_backend_pid")[h % 3],
         "regprocedure": lambda row, h: ("now()", "lower(text)", "upper(text)")[h % 3],
         "regoper": lambda row, h: "||/",
         "regoperator": lambda row, h: ("+(integer,integer)", "-(integer,integer)")[h % 2],
@@ -233,6 +245,7 @@ def _plain_forms(unique: bool) -> dict[str, Producer]:
         "upc": _ean("0", 12),
         "box2d": lambda row, h: f"BOX({row} 0,{row + 1} {h % 10 + 1})",
         "box3d": lambda row, h: f"BOX3D({row} 0 0,{row + 1} {h % 10 + 1} 1)",
+        "spheroid": lambda row, h: 'SPHEROID["WGS 84",6378137,298.257223563]',
     }
 
 

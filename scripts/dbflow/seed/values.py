@@ -25,7 +25,7 @@ from dbflow.catalog.model import Column
 from dbflow.errors import DbflowError
 from dbflow.seed import regex, words
 from dbflow.seed.checks import ColumnRule
-from dbflow.seed.type_forms import UNSEEDABLE, is_range, range_producer, text_form
+from dbflow.seed.type_forms import is_range, range_producer, text_form, unseedable
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 Producer = Callable[[int, int], Any]  # (row number, 32-bit hash) -> value
@@ -381,8 +381,10 @@ def time_producer(column: Column, rule: ColumnRule) -> Producer:
         return lambda row, h: moment(row, h).date()
     if base == "timestamp":
         return lambda row, h: moment(row, h).replace(tzinfo=None)
-    if base in ("time", "timetz"):
+    if base == "time":
         return lambda row, h: dt.time(h % 24, (h >> 5) % 60)
+    if base == "timetz":
+        return lambda row, h: dt.time(h % 24, (h >> 5) % 60, tzinfo=dt.UTC)
     if base == "interval":
         return lambda row, h: dt.timedelta(minutes=h % 10_000)
     return moment
@@ -509,9 +511,9 @@ def _typed_producer(
         return lambda row, h: labels[h % len(labels)]
     if base in ("text", "varchar", "bpchar", "citext", "name"):
         return text_producer(column, rule, unique, table, realistic)
-    if base in ("int2", "int4", "int8", "numeric", "float4", "float8", "money", "oid"):
+    if base in ("int2", "int4", "int8", "numeric", "float4", "float8", "money"):
         number = number_producer(column, rule, unique, offset)
-        if base in ("money", "oid"):  # sent as text: the server reads the number
+        if base == "money":  # sent as text: the server reads the number
             return lambda row, h: str(number(row, h))
         return number
     if base in ("timestamptz", "timestamp", "date", "time", "timetz", "interval"):
@@ -544,8 +546,9 @@ def _typed_producer(
 
 def _why_none(column: Column) -> str:
     """Why a type has no generator, when dbflow knows."""
-    if column.base_type in UNSEEDABLE:
-        return f": {UNSEEDABLE[column.base_type]}"
+    reason = unseedable(column.base_type)
+    if reason is not None:
+        return f": {reason}"
     if column.scalar_kind == "c":
         return ": a composite type's fields are not generated"
     return ""
