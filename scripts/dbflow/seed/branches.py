@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -388,6 +389,9 @@ def _constant(expr: Expr) -> Any:
             except ValueError:
                 return _NOT_CONSTANT
             return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        if isinstance(inner, str) and expr.type_name == "interval":
+            seconds = interval_seconds(inner)
+            return _NOT_CONSTANT if seconds is None else seconds
         if isinstance(inner, str) and expr.type_name in (
             "numeric",
             "int2",
@@ -408,6 +412,46 @@ def _constant(expr: Expr) -> Any:
         if isinstance(inner, int | Decimal) and expr.left.value == 0:
             return -inner
     return _NOT_CONSTANT
+
+
+_INTERVAL_UNITS = {
+    "microsecond": Decimal("0.000001"),
+    "millisecond": Decimal("0.001"),
+    "second": Decimal(1),
+    "sec": Decimal(1),
+    "minute": Decimal(60),
+    "min": Decimal(60),
+    "hour": Decimal(3600),
+    "day": Decimal(86400),
+    "week": Decimal(604800),
+    "mon": Decimal(2592000),
+    "month": Decimal(2592000),
+    "year": Decimal(31557600),
+}  # fmt: skip  (units as PostgreSQL compares them: a month is 30 days)
+_INTERVAL_PART = re.compile(
+    r"([+-]?\d+(?:\.\d+)?)\s*([a-z]+)|([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d+)?))?"
+)
+
+
+def interval_seconds(text: str) -> Decimal | None:
+    """An interval literal as PostgreSQL prints it (``1 day``, ``01:30:00``, ``2 mons``) in
+    seconds, to compare like numbers; None when it is not one dbflow reads."""
+    total, found, rest = Decimal(0), False, text.strip().lower()
+    for match in _INTERVAL_PART.finditer(rest):
+        found = True
+        if match.group(1) is not None:
+            unit = _INTERVAL_UNITS.get(match.group(2).rstrip("s")) or _INTERVAL_UNITS.get(
+                match.group(2)
+            )
+            if unit is None:
+                return None
+            total += Decimal(match.group(1)) * unit
+        else:
+            sign = -1 if match.group(3) == "-" else 1
+            hours, minutes = Decimal(match.group(4)), Decimal(match.group(5))
+            seconds = Decimal(match.group(6) or 0)
+            total += sign * (hours * 3600 + minutes * 60 + seconds)
+    return total if found else None
 
 
 def _length(rule: ColumnRule, op: str, value: Any) -> bool:

@@ -208,6 +208,8 @@ def _plain(value: Any) -> Any:
     padding, numbers as exact decimals, times in UTC."""
     if isinstance(value, str):
         return value.rstrip(" ")
+    if isinstance(value, list | tuple):
+        return tuple(_plain(item) for item in value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float | Decimal):

@@ -365,14 +365,33 @@ def _plan_columns(
                 plan.notes.append(f"{column.name} left to its default ({exc.message})")
                 continue
             except DbflowError as exc:
-                problems.append(f"{table.name}.{column.name}: {exc.message}")
-                continue
+                # The first branch of the CHECKs may leave no value (``x > 0`` and ``x < 1``
+                # for an integer) where another does: each branch gets its own producer.
+                fallback = _any_branch(factory, rules, column.name)
+                if fallback is None:
+                    problems.append(f"{table.name}.{column.name}: {exc.message}")
+                    continue
+                column_plan.producer = fallback
             factories[column.name] = factory
         plan.columns.append(column_plan)
     _branch_producers(plan, factories, seed, problems)
 
 
 NO_RULE = ColumnRule()
+
+
+def _any_branch(
+    factory: Callable[[ColumnRule], Producer], rules: TableRules, name: str
+) -> Producer | None:
+    """A producer from the first branch of the CHECKs that allows the column a value."""
+    for branch in rules.branches[1:]:
+        try:
+            return factory(branch.columns.get(name, NO_RULE))
+        except DbflowError:
+            continue
+    return None
+
+
 _TEXT_TYPES = ("text", "varchar", "bpchar", "citext")
 
 

@@ -281,6 +281,10 @@ def number_producer(column: Column, rule: ColumnRule, unique: bool, offset: int)
         lower = lower + (1 if base in _INT_RANGES else Decimal("0.01"))
     if rule.exclusive_maximum and upper == maximum:
         upper = upper - (1 if base in _INT_RANGES else Decimal("0.01"))
+    if lower > upper and minimum is None:  # ``x < 0``: below the bound, not the default range
+        lower = upper - (default_high - default_low)
+    elif lower > upper and maximum is None:
+        upper = lower + (default_high - default_low)
     if lower > upper:
         raise DbflowError(f"no value satisfies the range {lower}..{upper} of {column.name}")
     if base in _INT_RANGES:
@@ -386,8 +390,26 @@ def time_producer(column: Column, rule: ColumnRule) -> Producer:
     if base == "timetz":
         return lambda row, h: dt.time(h % 24, (h >> 5) % 60, tzinfo=dt.UTC)
     if base == "interval":
-        return lambda row, h: dt.timedelta(minutes=h % 10_000)
+        return _interval_producer(rule)
     return moment
+
+
+def _interval_producer(rule: ColumnRule) -> Producer:
+    """Durations in whole minutes (up to a week), within a CHECK's bounds in seconds."""
+    low = Decimal(60) if rule.minimum is None else rule.minimum
+    high = Decimal(7 * 86400) if rule.maximum is None else rule.maximum
+    if rule.maximum is not None and rule.minimum is None and high < low:
+        low = high - 7 * 86400
+    if rule.exclusive_minimum:
+        low += 1
+    if rule.exclusive_maximum:
+        high -= 1
+    first, last = math.ceil(low / 60), math.floor(high / 60)
+    if first > last:  # a window under a minute: whole seconds
+        seconds = max(math.ceil(low), 0) if low <= high else int(low)
+        return lambda row, h: dt.timedelta(seconds=seconds)
+    span = last - first + 1
+    return lambda row, h: dt.timedelta(minutes=first + h % span)
 
 
 def json_producer(column: Column, rule: ColumnRule) -> Producer:
@@ -481,6 +503,9 @@ def _respecting(produce: Producer, rule: ColumnRule) -> Producer:
             value = produce(row, (h * 2654435761 + tries) & 0xFFFFFFFF)
         if excluded and value in excluded and isinstance(value, str):
             value = f"{value}-{row}"
+        elif excluded and isinstance(value, int) and not isinstance(value, bool):
+            while value in excluded:  # a row-numbered value: the next one (a repeat is left out)
+                value += 1
         return _cased(value, case) if isinstance(value, str) else value
 
     return respected
@@ -498,14 +523,20 @@ def _typed_producer(
 ) -> Producer:
     base = column.base_type
     if rule.choices and not column.is_array:
-        choices = [_as_column_value(column, choice) for choice in rule.choices]
+        choices = [
+            _as_column_value(column, choice)
+            for choice in rule.choices
+            if choice not in rule.excluded
+        ] or [_as_column_value(column, choice) for choice in rule.choices]
         if unique:  # each value once, in order: the rows past them are left out
             return lambda row, h: choices[row % len(choices)]
         return lambda row, h: choices[h % len(choices)]
     if column.is_array:
         return array_producer(column, rule)
     if column.enum_labels:
-        labels = list(rule.choices or column.enum_labels)
+        labels = [
+            label for label in (rule.choices or column.enum_labels) if label not in rule.excluded
+        ] or list(rule.choices or column.enum_labels)
         if unique:
             return lambda row, h: labels[row % len(labels)]
         return lambda row, h: labels[h % len(labels)]
