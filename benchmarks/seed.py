@@ -117,7 +117,6 @@ def largest_corpus_project() -> Path | None:
 def corpus_rate(folder: Path) -> str:
     """Whole-graph rate on a real project, set up as a user would (`inv db.reset`)."""
     from dbflow.catalog.read import read_catalog
-    from dbflow.local import local_url
     from dbflow.seed.plan import NOT_SEEDED
 
     project = Path(tempfile.mkdtemp(prefix="dbflow-bench-corpus-"))
@@ -127,9 +126,20 @@ def corpus_rate(folder: Path) -> str:
     shutil.copytree(folder, project / "supabase" / "migrations")
     inv = str(Path(sys.executable).with_name("inv"))
     try:
-        subprocess.run([inv, "db.reset", "--no-seed"], cwd=project, check=True, capture_output=True)
+        reset = subprocess.run(
+            [inv, "db.reset", "--no-seed"], cwd=project, capture_output=True, text=True
+        )
+        if reset.returncode != 0:
+            why = (reset.stderr.strip().splitlines() or ["no message"])[0]
+            return f"{folder.parent.name}: skipped, `inv db.reset --no-seed` failed: {why}"
+        status = subprocess.run(
+            [inv, "db.status", "--env"], cwd=project, capture_output=True, text=True
+        )
+        url = status.stdout.strip().partition("=")[2]
+        if status.returncode != 0 or not url:
+            return f"{folder.parent.name}: skipped, its local database is not running"
         settings = load_settings(project, environ={})
-        with connect(local_url(settings), autocommit=True) as conn:
+        with connect(url, autocommit=True) as conn:
             names = [
                 f"{key[0]}.{key[1]}"
                 for key in read_catalog(conn).tables
@@ -144,9 +154,10 @@ def corpus_rate(folder: Path) -> str:
             )
             seconds = time.perf_counter() - started
         total = sum(t.rows for t in result.tables)
+        left = f", {len(result.skipped)} left empty" if result.skipped else ""
         return (
-            f"{folder.parent.name}: {len(result.tables)} tables, {total:,} rows in {seconds:.1f} s"
-            f" = {total / seconds:,.0f} rows/s"
+            f"{folder.parent.name}: {len(result.tables)} tables{left}, {total:,} rows in "
+            f"{seconds:.1f} s = {total / seconds:,.0f} rows/s"
         )
     finally:
         subprocess.run([inv, "db.stop"], cwd=project, capture_output=True, check=False)

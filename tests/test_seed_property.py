@@ -248,6 +248,21 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     derandomize=os.environ.get("DBFLOW_PROPERTY_RANDOM") is None,
 )
 # Failures found so far, shrunk by hypothesis, kept as regression cases.
+@example(
+    tables=[
+        TableSpec(
+            "t0",
+            "bigint primary key",
+            [Column("c0", "text[]", False, True)],
+            [],
+            [],
+            [
+                "do $$ begin insert into public.t0 (id) values (1); "
+                "exception when others then null; end $$"
+            ],
+        )
+    ]
+)
 @example(tables=[TableSpec("t0", KEYS[0], [Column("c0", "text[]", False, True)], [])])
 @example(
     tables=[

@@ -108,6 +108,7 @@ def shape_auth_users(plan: TablePlan, hashed: str, seed: int) -> None:
             column_plan.fixed, column_plan.has_fixed = constants[name], True
         elif name in producers:
             column_plan.producer = producers[name]
+            column_plan.distinct = name == "email"  # each user's address carries its number
 
 
 def add_identities(conn: Conn) -> int:

@@ -1,5 +1,6 @@
 """Which generated rows a table keeps: none that its unique keys, its exclusion constraints,
-its CHECKs (where dbflow can evaluate them) or a missing parent row would refuse.
+an order between two of its parents (``user_a < user_b``) or a missing parent row would
+refuse.
 
 Generators aim at values that fit by construction; this pass makes what they cannot promise
 true before a row is sent. A small value space (a singleton's ``CHECK (id = 1)``, two-letter
@@ -23,12 +24,11 @@ from psycopg.types.range import Range
 
 from dbflow.catalog.model import Table, UniqueKey
 from dbflow.connection import Conn
-from dbflow.seed.condition import Expr, holds, read_condition
+from dbflow.seed.condition import Expr, columns_of, holds, read_condition
 from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
 from dbflow.seed.values import row_digest
 
 CHECKED_UP_TO = 50_000  # rows; a bigger table without rows already there is sent as built
-_CHECKS_UP_TO = 5_000  # rows whose CHECKs are evaluated once more here
 _EXISTING_READ = 200_000  # values of a key read from the rows already there
 
 # The values of one generated row, by the row number it is built from (seed.load's row_values).
@@ -72,48 +72,68 @@ def keep_rows(
     row_values: RowValues,
 ) -> Kept:
     """Choose the rows of ``plan`` to send (``plan.source_rows``) and return what was kept.
-    ``has_rows``: the table holds rows already, merged on ``merge_key`` (if it has one)."""
+    ``has_rows``: the table holds rows already, merged on ``merge_key`` (if it has one).
+
+    Only what can refuse a row is checked: keys whose values are not distinct by
+    construction, exclusion constraints, orders between parents, parents that kept fewer
+    rows than planned; a table with none of these is sent as built, whatever its size."""
     asked = plan.total
     kept = Kept(asked, asked, {})
-    if asked == 0 or (asked > CHECKED_UP_TO and not has_rows and not plan.parent_orders):
+    if asked == 0:
         return kept
     table = plan.table
-    names = {column.name for column in table.columns}
-    written = {c.column.name for c in plan.columns}
-    keys = [key for key in _key_rules(table, merge_key) if set(key.columns) <= written]
+    written = {c.column.name: c for c in plan.columns}
+    parents_shrunk = _parents_shrunk(seed_plan, plan)
+    keys = [
+        key
+        for key in _key_rules(table, merge_key)
+        if set(key.columns) <= set(written)
+        and not _distinct_by_construction(plan, key, written, parents_shrunk, has_rows)
+        and not _never_bound(key, written)
+    ]
     exclusions = [
         exclusion
         for exclusion in _exclusions(table)
-        if {column for column, _ in exclusion.elements} <= written
+        if {column for column, _ in exclusion.elements} <= set(written)
     ]
-    existing = {
-        key.name: _existing_values(conn, table, key, merge_key) if has_rows else {} for key in keys
-    }
-    taken: dict[str, set[tuple[Any, ...]]] = {key.name: set() for key in keys}
-    excluded: list[list[dict[str, Any]]] = [[] for _ in exclusions]
-    conditions = plan.rules.conditions if asked <= _CHECKS_UP_TO or plan.parent_orders else []
+    conditions = plan.rules.conditions if plan.parent_orders else []
     parents = [
         (c, seed_plan.by_key.get(c.foreign_key.target))
         for c in plan.columns
         if c.foreign_key is not None and c.fk_index == 0 and not c.deferred
     ]
+    if not (keys or exclusions or conditions or parents_shrunk):
+        return kept
+    if asked > CHECKED_UP_TO and not (has_rows or plan.parent_orders or parents_shrunk):
+        return kept
+    needed = {column for key in keys for column in key.columns}
+    needed |= {column for exclusion in exclusions for column, _ in exclusion.elements}
+    needed |= {column for condition in conditions for column in condition.columns}
+    needed |= set(merge_key)
+    needed |= {column for key in keys if key.predicate for column in columns_of(key.predicate)}
+    columns = [c for c in plan.columns if c.column.name in needed]
+    existing = {
+        key.name: _existing_values(conn, table, key, merge_key) if has_rows else {} for key in keys
+    }
+    taken: dict[str, set[tuple[Any, ...]]] = {key.name: set() for key in keys}
+    excluded: list[list[dict[str, Any]]] = [[] for _ in exclusions]
     sources: list[int] = []
     for row in range(asked):
         digest = row_digest(seed_plan.seed, table.name, row + plan.row_offset)
         why = _missing_parent(plan, parents, row, digest, len(sources))
         named: dict[str, Any] = {}
-        if why is None:
-            values = row_values(seed_plan, plan, plan.columns, row)
-            named = {c.column.name: value for c, value in zip(plan.columns, values, strict=True)}
+        if why is None and columns:
+            values = row_values(seed_plan, plan, columns, row)
+            named = {c.column.name: value for c, value in zip(columns, values, strict=True)}
             why = _refusal(named, keys, existing, taken, merge_key)
-        if why is None:
+        if why is None and exclusions:
             why = _overlap(named, exclusions, excluded)
-        if why is None:
+        if why is None and conditions:
             why = next(
                 (
                     f"CHECK {condition.check.name}"
                     for condition in conditions
-                    if condition.columns <= names and holds(condition.expr, named) is False
+                    if condition.columns <= named.keys() and holds(condition.expr, named) is False
                 ),
                 None,
             )
@@ -134,9 +154,60 @@ def keep_rows(
         plan.planned = planned
         plan.reserved = sum(1 for source in sources if source < plan.reserved)
         plan.source_rows = sources
+        plan.shrunk = True
         kept.rows = len(sources)
         seed_plan.key_cache.clear()
     return kept
+
+
+def _parents_shrunk(seed_plan: SeedPlan, plan: TablePlan) -> bool:
+    """Whether a parent kept fewer rows than planned (a key may now point past them)."""
+    for fk in plan.table.foreign_keys:
+        parent = seed_plan.by_key.get(fk.target)
+        if parent is not None and parent is not plan and parent.shrunk:
+            return True
+    return False
+
+
+def _uuid_key(column_plan: ColumnPlan) -> bool:
+    return column_plan.column.base_type == "uuid" and column_plan.foreign_key is None
+
+
+def _never_bound(key: KeyRule, written: dict[str, ColumnPlan]) -> bool:
+    """A key every generated row leaves unbound: its columns are constants that are NULL, or
+    outside its predicate (auth.users' token indexes, where the tokens are empty)."""
+    if not all(written[column].has_fixed for column in key.columns):
+        return False
+    named = {column: written[column].fixed for column in key.columns}
+    return _key_value(named, key) is None
+
+
+def _distinct_by_construction(
+    plan: TablePlan,
+    key: KeyRule,
+    written: dict[str, ColumnPlan],
+    parents_shrunk: bool,
+    has_rows: bool,
+) -> bool:
+    """A key no two generated rows can share: one of its columns is numbered, a uuid key or
+    one row per parent, or its columns are a combination the rows walk one by one. Rows
+    already there count, unless the key is the one they merge on, for values other than
+    numbers after theirs and random uuids."""
+    against_existing = has_rows and not key.merges  # rows there merge on the merge key
+    for column in key.columns:
+        column_plan = written[column]
+        if column_plan.distinct and (
+            not against_existing or column_plan.numbered or _uuid_key(column_plan)
+        ):
+            return True
+    if against_existing:
+        return False
+    walked = frozenset(key.columns)
+    return (
+        not parents_shrunk
+        and not plan.parent_orders
+        and any(combination <= walked for combination in plan.walked)
+    )
 
 
 def describe_kept(kept: Kept) -> str:

@@ -407,7 +407,7 @@ def _avoid_written_values(
     texts = {
         c.column.name
         for c in plan.columns
-        if c.column.base_type in _TEXT and c.producer and not c.has_fixed
+        if c.column.base_type in _TEXT and not c.column.is_array and c.producer and not c.has_fixed
     }
     for unique in plan.table.unique_keys:
         columns = unique.columns if not unique.expression and not unique.predicate else ()

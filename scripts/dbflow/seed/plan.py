@@ -52,6 +52,7 @@ class ColumnPlan:
     unique: bool = False
     deferred: bool = False  # NULL first, filled after every table (cycle break)
     numbered: bool = False  # a unique integer key: row + 1 (rows are numbered after existing ones)
+    distinct: bool = False  # no two rows get one value (numbered, a uuid key, one row per parent)
     person: tuple[ForeignKey | None, str] | None = None  # (the user it is about, field)
 
 
@@ -81,6 +82,11 @@ class TablePlan:
     # CHECK orders between foreign-key columns (``follower <> followee``): parents are
     # chosen apart for ``<>``; every such order is checked row by row before loading
     parent_orders: list[ColumnOrder] = field(default_factory=list)
+    # column sets whose combinations rows walk one by one (a join table's pair of parents,
+    # ``unique (user_id, provider)`` over a short list): distinct while the parents keep
+    # their planned rows
+    walked: list[frozenset[str]] = field(default_factory=list)
+    shrunk: bool = False  # fewer rows than planned (left out, or left empty)
 
     @property
     def key(self) -> TableKey:
@@ -103,6 +109,7 @@ class TablePlan:
         """Leave the table without generated rows, saying why."""
         self.count = self.edge_rows = 0
         self.source_rows = None
+        self.shrunk = True
         name = self.table.name
         reason = "; ".join(
             part.removeprefix(f"{name}: ").removeprefix(f"{name}.") for part in reason.split("; ")
@@ -330,12 +337,13 @@ def _plan_columns(
         elif column.name in table.primary_key and column.base_type == "uuid":
             name = table.name
             column_plan.producer = lambda row, h, name=name: row_uuid(seed, name, row)
+            column_plan.distinct = True
         elif (
             (column_plan.unique or column.name in table.primary_key)
             and column.base_type in ("int2", "int4", "int8")
             and column.name not in rules.constrained
         ):
-            column_plan.numbered = True
+            column_plan.numbered = column_plan.distinct = True
             column_plan.producer = lambda row, h: row + 1
         elif column.name in documents and column.base_type in ("json", "jsonb"):
             column_plan.producer = schema_producer(documents[column.name])
@@ -769,6 +777,12 @@ def _plan_foreign_keys(
             plan.fk_choosers[fk.name] = _join_parent(plans, join, fk)
         else:
             plan.fk_choosers[fk.name] = _random_parent(parent, fk.columns[0], table, nullable)
+    if one is not None and one.name in plan.fk_choosers:
+        for column_plan in plan.columns:
+            if column_plan.foreign_key is not None and column_plan.foreign_key.name == one.name:
+                column_plan.distinct = True
+    if join and all(fk.name in plan.fk_choosers for fk in join):
+        plan.walked.append(frozenset(column for fk in join for column in fk.columns))
     _branch_nulls(plan, plans)
     _parents_apart(plan, plans)
 
@@ -850,6 +864,7 @@ def _enumerate_small_keys(plan: TablePlan, plans: dict[TableKey, TablePlan]) -> 
         plan.edge_rows = 0
         plan.fk_choosers[fk.name] = lambda row, digest, w=width, f=first, n=size: f + (row // w) % n  # type: ignore[union-attr]
         other[0].producer = lambda row, h, d=tuple(domain), w=width: d[row % w]
+        plan.walked.append(frozenset(columns))
 
 
 def _finite_domain(column_plan: ColumnPlan, rules: TableRules) -> list[Any] | None:

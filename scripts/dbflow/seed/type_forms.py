@@ -74,16 +74,21 @@ def _unit(h: int, shift: int = 0) -> float:
     return ((h >> shift) & 0x3FF) / 1024
 
 
+_VECTOR_POOL = 64  # distinct vectors per dimension count; rows pick among them
+
+
 def _vector(dimensions: int) -> Producer:
-    def produce(row: int, h: int) -> str:
-        seed = (h ^ (row * 2654435761)) & 0xFFFFFFFF
+    """Vectors of ``dimensions`` components in [-1, 1], from a pool built once (embeddings
+    are long: formatting one per row would cost more than loading it)."""
+    pool = []
+    for number in range(_VECTOR_POOL):
+        seed = (number + 1) * 2654435761 & 0x7FFFFFFF
         values = []
         for index in range(dimensions):
             seed = (seed * 1103515245 + 12345 + index) & 0x7FFFFFFF
             values.append(f"{(seed % 2001 - 1000) / 1000:.3f}")
-        return "[" + ",".join(values) + "]"
-
-    return produce
+        pool.append("[" + ",".join(values) + "]")
+    return lambda row, h: pool[(h ^ row) % _VECTOR_POOL]
 
 
 def _sparse_vector(dimensions: int) -> Producer:

@@ -17,6 +17,7 @@ import struct
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -141,6 +142,7 @@ def _pattern_text(
             and not any(regex.matches(text, pattern, ci) for pattern, ci in refused)
         )
 
+    @lru_cache(maxsize=1 << 16)  # rows are built twice for unique keys (seed.keep, then COPY)
     def produce(row: int, h: int) -> str:
         candidate = named(row, h)
         if unique and not candidate.endswith(str(row)):
