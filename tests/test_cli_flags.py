@@ -66,6 +66,7 @@ def test_every_documented_flag_works_from_the_command_line(
 
     inv("db.start")
     assert inv("db.status", "--env").startswith("DATABASE_URL=postgresql://")
+    inv("db.reset", "--strict")
     inv("db.reset", "--no-seed")
     inv("db.reset", "--no-seed", "--to", "20250101000100")
     inv("db.down", "--steps", "2", "--output", str(root / "down.sql"))
@@ -129,7 +130,7 @@ def test_every_documented_flag_works_from_the_command_line(
         fixed = ("--fixed", "notes.budget=to be decided")
         assert "nothing was written" in inv(task, *counts, "--dry-run")
         inv(task, *counts, *fixed, "--sql", str(root / f"{task}.sql"))
-        inv(task, *counts, *fixed)
+        inv(task, *counts, *fixed, "--strict")
     inv("db.seed-dev", "--users", "3", "--target", "staging", "--allow-remote")
     inv("db.seed-test", "--target", "staging", "--allow-remote", "--dry-run")
     inv("db.repair", FIRST_VERSION, "--status", "applied", "--target", "staging", "--yes")

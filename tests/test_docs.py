@@ -211,11 +211,12 @@ SEEDING = [(heading, blocks) for heading, blocks in sections("seeding.md") if bl
 def test_seeding_example(
     heading: str, blocks: list[tuple[str, str]], bare_db_url: str, tmp_path: Path
 ) -> None:
-    """Each schema of the seeding page is seeded as written; where the page quotes an error,
-    that error is what the seed says, and nothing is written."""
+    """Each schema of the seeding page is seeded as written; where the page quotes a warning
+    and an error, the seed leaves the table empty with that warning, and ``--strict`` stops
+    with that error, writing nothing."""
     from dbflow.config import load_settings
     from dbflow.errors import SeedPlanError
-    from dbflow.seed.run import SeedOptions, seed_within
+    from dbflow.seed.run import SeedOptions, seed_within, skip_lines
 
     sql = "\n".join(code for language, code in blocks if language == "sql")
     quoted = [code.strip() for language, code in blocks if language == "text"]
@@ -224,9 +225,17 @@ def test_seeding_example(
     with connect(bare_db_url, autocommit=True) as conn:
         conn.execute(sql)
         if quoted:
+            warning, refusal = quoted
+            left = seed_within(conn, settings, SeedOptions(mode="dev"), lambda plan, rows: None)
+            assert warning in skip_lines(left)
+            for plan in left.skipped:
+                found = conn.execute(f"SELECT count(*) FROM {plan.table.name}").fetchone()
+                assert found == (0,), plan.table.name
             with pytest.raises(SeedPlanError) as error:
-                seed_within(conn, settings, SeedOptions(mode="dev"), lambda plan, rows: None)
-            assert quoted[0] in str(error.value)
+                seed_within(
+                    conn, settings, SeedOptions(mode="dev", strict=True), lambda plan, rows: None
+                )
+            assert refusal in str(error.value)
             return
         result = seed_within(conn, settings, SeedOptions(mode="dev"), lambda plan, rows: None)
     assert all(table.rows > 0 for table in result.tables if table.name.startswith("public."))
