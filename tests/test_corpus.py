@@ -194,7 +194,7 @@ def test_a_real_project_applies_and_works(
             assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
             assert "1 file(s): 2 passed, 0 failed" in tested.stdout
 
-    seeded = run(project, INV, "db.seed-dev", timeout=900)
+    seeded = run(project, INV, "db.seed-dev", "--strict", timeout=900)  # every table filled
     assert_no_traceback(seeded)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
 
@@ -202,7 +202,7 @@ def test_a_real_project_applies_and_works(
     contents = []
     for _ in range(2):
         assert run(project, INV, "db.reset", "--no-seed", timeout=900).returncode == 0
-        seeded = run(project, INV, "db.seed-test", timeout=900)
+        seeded = run(project, INV, "db.seed-test", "--strict", timeout=900)
         assert_no_traceback(seeded)
         assert seeded.returncode == 0, seeded.stderr[-3000:]
         contents.append(_table_digests(url))

@@ -314,3 +314,24 @@ def test_a_database_error_during_seeding_is_shown_as_what_it_is(project: Path) -
         "public.audit left empty: the database refused its rows: duplicate key value violates "
         'unique constraint "audit_parity"' in result.stderr
     )
+
+
+def test_rows_of_tables_dbflow_does_not_seed_are_parents(project: Path) -> None:
+    result = reset(
+        project,
+        """
+        insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);
+        create table public.uploads (id bigint primary key,
+            bucket_id text not null references storage.buckets (id), path text not null);
+        create table public.thumbnails (id bigint primary key,
+            object_id uuid not null references storage.objects (id));
+        """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert query(project, "select count(*), min(bucket_id) from public.uploads") == [
+        (20, "avatars")
+    ]
+    assert (
+        "public.thumbnails left empty: needs rows from storage.objects, which has none "
+        "(dbflow does not seed it)" in result.stderr
+    )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Json, Jsonb
@@ -380,6 +381,32 @@ def rows_already_there(conn: Conn, tables: list[Table]) -> dict[TableKey, list[d
             )
         )
         found[table.key] = list(cursor)
+    return found
+
+
+def rows_outside(conn: Conn, tables: list[Table]) -> dict[TableKey, list[dict[str, Any]]]:
+    """The rows of tables that foreign keys point at but dbflow does not seed (a bucket a
+    migration made in ``storage.buckets``): their key columns, up to a thousand rows each."""
+    seeded = {table.key for table in tables}
+    wanted: dict[TableKey, set[str]] = {}
+    for table in tables:
+        for fk in table.foreign_keys:
+            if fk.target not in seeded:
+                wanted.setdefault(fk.target, set()).update(fk.target_columns)
+    found: dict[TableKey, list[dict[str, Any]]] = {}
+    for key, columns in sorted(wanted.items()):
+        names = sorted(columns)
+        listed = sql.SQL(", ").join(sql.Identifier(name) for name in names)
+        try:
+            with conn.transaction():
+                cursor = conn.cursor(row_factory=dict_row).execute(
+                    sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT {}").format(
+                        listed, sql.Identifier(*key), listed, sql.Literal(_EXTRA_ROWS_KEPT)
+                    )
+                )
+                found[key] = list(cursor)
+        except psycopg.Error:  # not readable here: its children are said to lack rows
+            found[key] = []
     return found
 
 

@@ -87,6 +87,7 @@ class TablePlan:
     # their planned rows
     walked: list[frozenset[str]] = field(default_factory=list)
     shrunk: bool = False  # fewer rows than planned (left out, or left empty)
+    outside: bool = False  # a table dbflow does not seed (storage.buckets): only its rows there
 
     @property
     def key(self) -> TableKey:
@@ -176,6 +177,7 @@ def build_plan(
     edge_rows: int = 0,
     fixture_ids: list[Any] | None = None,
     existing: Mapping[TableKey, list[dict[str, Any]]] | None = None,
+    outside: Mapping[TableKey, list[dict[str, Any]]] | None = None,
     strict: bool = False,
 ) -> SeedPlan:
     """Order the tables, choose counts, and give every column a way to get its value.
@@ -183,12 +185,17 @@ def build_plan(
     A table that cannot be filled is left empty with the reason (``TablePlan.skipped``), and
     so are the tables whose required foreign keys need its rows; ``strict`` makes any such
     table an error instead. ``existing`` holds rows already in a table (a migration's, a seed
-    file's), which children may point at like generated ones."""
+    file's), which children may point at like generated ones; ``outside`` the rows of tables
+    foreign keys point at that dbflow does not seed (``storage.buckets`` a migration filled)."""
     tables = {key: table for key, table in catalog.tables.items() if key[0] not in NOT_SEEDED}
     order, cycle_breaks, unordered = seed_order(tables, strict=strict)
     _check_counts(counts, tables)
     _check_fixed(fixed, tables)
-    plans: dict[TableKey, TablePlan] = {}
+    plans: dict[TableKey, TablePlan] = {
+        key: TablePlan(Table(key), 0, [], TableRules(), extra_rows=list(rows), outside=True)
+        for key, rows in (outside or {}).items()
+        if key not in tables
+    }
     problems: list[str] = []
     for key in order:
         table = tables[key]
@@ -823,6 +830,8 @@ def settle_parents(seed_plan: SeedPlan, plan: TablePlan) -> None:
             plan.notes.append(f"{', '.join(fk.columns)} left NULL: {name} has no rows")
         elif parent.skipped is not None:
             plan.skip(f"needs rows from {name}, which is left empty")
+        elif parent.outside:
+            plan.skip(f"needs rows from {name}, which has none (dbflow does not seed it)")
         else:
             plan.count = plan.edge_rows = 0
             plan.notes.append(f"no rows: {name} has none")
@@ -833,6 +842,8 @@ def _without_parent(plan: TablePlan, parent: TablePlan | None, fk: ForeignKey) -
     name = f"{fk.target[0]}.{fk.target[1]}"
     if parent is not None and parent.skipped is not None:
         plan.skip(f"needs rows from {name}, which is left empty")
+    elif parent is not None and parent.outside:
+        plan.skip(f"needs rows from {name}, which has none (dbflow does not seed it)")
     elif plan.total:
         plan.count = plan.edge_rows = 0
         plan.notes.append(f"no rows: {name} is not seeded")

@@ -34,6 +34,7 @@ from dbflow.seed.load import (
     primary_keys,
     reset_sequences,
     rows_already_there,
+    rows_outside,
 )
 from dbflow.seed.plan import NOT_SEEDED, SeedPlan, TablePlan, build_plan, settle_parents
 from dbflow.seed.values import EPOCH
@@ -121,6 +122,7 @@ def plan_seed(conn: Conn, options: SeedOptions) -> SeedPlan:
         edge_rows=0 if dev else 3,
         fixture_ids=[user.id for user in FIXTURE_USERS],
         existing=rows_already_there(conn, seeded),
+        outside=rows_outside(conn, seeded),
         strict=options.strict,
     )
     if AUTH_USERS in plan.by_key:
