@@ -16,6 +16,7 @@ from dbflow.connection import connect
 from dbflow.engine.cluster import LocalEngine
 from dbflow.errors import EngineError
 from dbflow.testing.plugin import free_port, scratch_dir
+from tests.cli_helpers import DBFLOW, assert_no_traceback, project_dir, run
 
 
 @pytest.fixture
@@ -100,3 +101,36 @@ def _wait_until_gone(pid: int) -> None:
         if Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[-1][:1] == "Z":
             return
         time.sleep(0.05)
+
+
+def test_a_pid_file_naming_another_postgresql_never_stops_it(engine: LocalEngine) -> None:
+    """After a crash or a reboot the pid in ``postmaster.pid`` may belong to another
+    PostgreSQL: `db.status` calls the file stale, `db.start` starts this project's server,
+    and `db.stop` leaves the other one running."""
+    other = engine.start().state
+    assert other.pid is not None
+    with project_dir("dbflow-pid-reuse-") as project:
+        assert run(project, DBFLOW, "db.start").returncode == 0
+        assert run(project, DBFLOW, "db.stop").returncode == 0
+        pgdata = next(project.glob(".dbflow/engines/*/pgdata"))
+        port = free_port()
+        (pgdata / "postmaster.pid").write_text(
+            f"{other.pid}\n{pgdata}\n0\n{port}\n/tmp\n127.0.0.1\n0 0\nready\n"
+        )
+        status = run(project, DBFLOW, "db.status")
+        assert_no_traceback(status)
+        assert "not reachable" not in status.stdout + status.stderr
+        assert not (pgdata / "postmaster.pid").exists()
+        (pgdata / "postmaster.pid").write_text(
+            f"{other.pid}\n{pgdata}\n0\n{port}\n/tmp\n127.0.0.1\n0 0\nready\n"
+        )
+        stopped = run(project, DBFLOW, "db.stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert "was not running" in stopped.stdout
+        assert engine.state().running, "db.stop stopped another PostgreSQL"
+        started = run(project, DBFLOW, "db.start")
+        assert started.returncode == 0, started.stderr
+        assert "started PostgreSQL" in started.stdout
+    assert engine.state().running
+    with connect(engine.admin_url(), autocommit=True) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)

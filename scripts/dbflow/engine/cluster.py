@@ -34,7 +34,7 @@ from dbflow.engine.overlay import Overlay, build_overlay
 from dbflow.engine.process import (
     PidFile,
     die_with_parent,
-    is_postgres_process,
+    is_server_of,
     port_in_use,
     read_pid_file,
 )
@@ -123,13 +123,14 @@ class LocalEngine:
         return Path(tempfile.gettempdir()) / f"dbflow-{digest}"
 
     def state(self) -> EngineState:
-        """Whether the server is up; a stale pid file (crash, kill -9) is removed on the way."""
+        """Whether the server is up; a stale pid file (crash, kill -9, a reboot, or a pid now
+        held by another program or another PostgreSQL) is removed on the way."""
         initialized = (self.pgdata / "PG_VERSION").is_file()
         pid_file = read_pid_file(self.pgdata)
         info = self._read_state_file()
         if pid_file is None:
             return EngineState(False, initialized, info=info)
-        if not is_postgres_process(pid_file.pid):
+        if not is_server_of(pid_file.pid, self.pgdata):
             self._remove_stale_files(pid_file)
             return EngineState(False, initialized, cleaned_stale_pid=pid_file.pid, info=info)
         return EngineState(True, initialized, pid_file.pid, pid_file.port, info=info)

@@ -8,6 +8,7 @@ import ctypes
 import os
 import signal
 import socket
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,13 @@ def read_pid_file(pgdata: Path) -> PidFile | None:
     )
 
 
-def is_postgres_process(pid: int) -> bool:
-    """True when ``pid`` is a running (not zombie) postgres process."""
+def is_server_of(pid: int, pgdata: Path) -> bool:
+    """True when ``pid`` is a running (not zombie) postgres serving ``pgdata``.
+
+    A ``postmaster.pid`` outlives a crash or a reboot, and its pid may since belong to
+    another program, or to another PostgreSQL: that server is not this cluster's, and must
+    never be signalled. On Linux the postmaster's working directory is its data directory
+    (it changes into it at start); elsewhere its command line's ``-D`` is compared."""
     if pid <= 0:
         return False
     try:
@@ -50,16 +56,47 @@ def is_postgres_process(pid: int) -> bool:
         return False
     except PermissionError:
         pass
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.parent.exists():
-        return True
+    proc = Path(f"/proc/{pid}")
+    if not proc.parent.joinpath("self").exists():
+        return _command_line_serves(pid, pgdata)
     try:
-        executable = cmdline.read_bytes().split(b"\0", 1)[0]
-        process_state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[-1][:1]
+        arguments = (proc / "cmdline").read_bytes().split(b"\0")
+        process_state = (proc / "stat").read_text().rsplit(") ", 1)[-1][:1]
     except OSError:
         return False
-    is_postgres = b"postgres" in executable or b"postmaster" in executable
-    return is_postgres and process_state != "Z"
+    executable = arguments[0] if arguments else b""
+    if not (b"postgres" in executable or b"postmaster" in executable) or process_state == "Z":
+        return False
+    try:
+        return Path(os.readlink(proc / "cwd")).resolve() == pgdata.resolve()
+    except OSError:  # its working directory is not ours to read: its -D must be this one
+        return _data_dir_argument(arguments) == pgdata.resolve()
+
+
+def _data_dir_argument(arguments: list[bytes]) -> Path | None:
+    for index, argument in enumerate(arguments):
+        if argument == b"-D" and index + 1 < len(arguments):
+            return Path(os.fsdecode(arguments[index + 1])).resolve()
+        if argument.startswith(b"-D") and len(argument) > 2:
+            return Path(os.fsdecode(argument[2:])).resolve()
+    return None
+
+
+def _command_line_serves(pid: int, pgdata: Path) -> bool:
+    """Without /proc (macOS): ``ps`` gives the command line; its ``-D`` must be ``pgdata``."""
+    try:
+        shown = subprocess.run(
+            ["ps", "-o", "command=", "-p", str(pid)],
+            capture_output=True,
+            check=False,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    arguments = shown.strip().split()
+    if not arguments or (b"postgres" not in arguments[0] and b"postmaster" not in arguments[0]):
+        return False
+    return _data_dir_argument(arguments) == pgdata.resolve()
 
 
 def port_in_use(port: int) -> bool:
