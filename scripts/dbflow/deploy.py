@@ -7,6 +7,7 @@ asks; the others ask before they do anything.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from dbflow.migrations.repair import RepairStatus, repair
 from dbflow.migrations.runner import RunOptions, RunResult, migrate
 from dbflow.progress import Notify, quiet
 from dbflow.redact import redact_url
-from dbflow.targets import Clearance, Confirm, Refused, clear, record
+from dbflow.targets import Clearance, Confirm, PushJournal, Refused, clear, record
 from dbflow.validate.findings import ValidationReport
 from dbflow.validate.run import Request, run_validation
 
@@ -74,10 +75,26 @@ def push(
         return PushResult(validation, plan, None, None, where)
     clearance.confirm(yes=options.yes, confirm=confirm)
     backup = _backup(settings, clearance, options.no_backup, report)
-    applied = migrate(url, settings.migrations_dir, runner, report)
-    versions = tuple(item.version for item in applied.applied)
-    _record(settings, clearance, versions, backup, options.no_backup)
+    journal = PushJournal(
+        clearance,
+        by=who_applies(settings.project_root),
+        backup=str(backup.relative_to(settings.project_root)) if backup else None,
+        no_backup=options.no_backup,
+    )
+    try:
+        applied = migrate(url, settings.migrations_dir, runner, report, journal)
+    except BaseException as exc:  # the record says how the push ended, then the error goes on
+        stopped = isinstance(exc, KeyboardInterrupt | SystemExit)
+        with contextlib.suppress(Exception):
+            journal.close(url, "interrupted" if stopped else "failed", _one_line(exc))
+        raise
+    journal.close(url, "completed")
     return PushResult(validation, plan, applied, backup, where)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "message", "") or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def render_push(result: PushResult, root: Path) -> list[str]:

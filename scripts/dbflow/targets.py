@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from dbflow.config import Settings, resolve_target
-from dbflow.connection import connect
+from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError
 from dbflow.local import target_url
 from dbflow.migrations.history import ensure_history
+from dbflow.migrations.plan import PlannedMigration
 from dbflow.redact import redact_url
 from dbflow.urls import is_local_url
 
@@ -263,6 +264,63 @@ def record(
         )
 
 
+class PushJournal:
+    """``db.push``'s record, kept as the push goes: a row opened under the runner's lock
+    with what it will apply (``running``), each migration added to it in that migration's own
+    transaction, then ``completed``, ``failed`` or ``interrupted``. A push killed outright
+    leaves ``running`` with exactly the migrations it applied; a push that finds nothing left
+    to apply (another push applied it first) writes no row."""
+
+    def __init__(
+        self, clearance: Clearance, *, by: str, backup: str | None, no_backup: bool
+    ) -> None:
+        self.clearance = clearance
+        self.by = by
+        self.backup = backup
+        self.no_backup = no_backup
+        self.id: int | None = None
+
+    def opened(self, conn: Conn, planned: list[PlannedMigration]) -> None:
+        if not self.clearance.requirement.record:
+            return
+        ensure_history(conn)
+        conn.execute(_RECORD_SQL)
+        row = conn.execute(
+            "INSERT INTO supabase_migrations.dbflow_pushes "
+            "(action, target, pushed_by, versions, planned, backup, no_backup, status) "
+            "VALUES (%s, %s, %s, '{}', %s, %s, %s, 'running') RETURNING id",
+            (
+                self.clearance.action,
+                self.clearance.target,
+                self.by,
+                [plan.migration.version for plan in planned],
+                self.backup,
+                self.no_backup,
+            ),
+        ).fetchone()
+        self.id = int(row[0]) if row else None
+
+    def applied(self, conn: Conn, version: str) -> None:
+        if self.id is not None:
+            conn.execute(
+                "UPDATE supabase_migrations.dbflow_pushes "
+                "SET versions = array_append(versions, %s) WHERE id = %s",
+                (version, self.id),
+            )
+
+    def close(self, url: str, status: str, error: str | None = None) -> None:
+        """The push's end: ``completed``, or ``failed`` / ``interrupted`` with why (on a
+        connection of its own: the run's may be gone)."""
+        if self.id is None:
+            return
+        with connect(url, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE supabase_migrations.dbflow_pushes "
+                "SET status = %s, error = %s, finished_at = now() WHERE id = %s",
+                (status, error, self.id),
+            )
+
+
 def policy_table() -> str:
     """The policy as a Markdown table (the README's safety section shows it)."""
     lines = [
@@ -287,7 +345,11 @@ CREATE TABLE IF NOT EXISTS supabase_migrations.dbflow_pushes (
     no_backup boolean NOT NULL DEFAULT false
 );
 ALTER TABLE supabase_migrations.dbflow_pushes
-    ADD COLUMN IF NOT EXISTS action text NOT NULL DEFAULT 'push';
+    ADD COLUMN IF NOT EXISTS action text NOT NULL DEFAULT 'push',
+    ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'completed',
+    ADD COLUMN IF NOT EXISTS planned text[],
+    ADD COLUMN IF NOT EXISTS finished_at timestamptz,
+    ADD COLUMN IF NOT EXISTS error text;
 """
 
 

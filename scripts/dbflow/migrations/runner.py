@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import psycopg
 from psycopg import sql
@@ -51,6 +52,16 @@ class RunOptions:
         )
 
 
+class RunJournal(Protocol):
+    """A record kept as the run goes (``db.push``'s audit trail): opened under the lock once
+    the run knows what it will apply, and told of each migration inside that migration's own
+    transaction, so the record and the history never disagree, whatever stops the run."""
+
+    def opened(self, conn: Conn, planned: list[PlannedMigration]) -> None: ...
+
+    def applied(self, conn: Conn, version: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class AppliedFile:
     version: str
@@ -68,9 +79,14 @@ class RunResult:
 
 
 def migrate(
-    url: str, migrations_dir: Path, options: RunOptions, report: Notify = quiet
+    url: str,
+    migrations_dir: Path,
+    options: RunOptions,
+    report: Notify = quiet,
+    journal: RunJournal | None = None,
 ) -> RunResult:
-    """Apply (or, with ``dry_run``, only plan) every pending migration in ``migrations_dir``."""
+    """Apply (or, with ``dry_run``, only plan) every pending migration in ``migrations_dir``;
+    ``journal`` hears of the run as it goes (nothing when there is nothing to apply)."""
     found = discover(migrations_dir)
     if options.up_to is not None:
         found = Discovery(
@@ -87,7 +103,9 @@ def migrate(
             ensure_history(conn)
             planned = _check_and_plan(conn, found, options)
             _warn_empty(planned, report)
-            applied = _apply_all(conn, planned, report)
+            if journal is not None and planned:
+                journal.opened(conn, planned)
+            applied = _apply_all(conn, planned, report, journal)
     return RunResult(tuple(planned), tuple(applied), tuple(found.skipped), False)
 
 
@@ -173,7 +191,9 @@ def _refuse_history_problems(statuses: list[MigrationStatus], options: RunOption
         )
 
 
-def _apply_all(conn: Conn, planned: list[PlannedMigration], report: Notify) -> list[AppliedFile]:
+def _apply_all(
+    conn: Conn, planned: list[PlannedMigration], report: Notify, journal: RunJournal | None
+) -> list[AppliedFile]:
     applied: list[AppliedFile] = []
     applied_by = who_applies(planned[0].migration.path.parent if planned else None)
     for plan in planned:
@@ -183,7 +203,7 @@ def _apply_all(conn: Conn, planned: list[PlannedMigration], report: Notify) -> l
             report(f"warning: {plan.migration.path.name}: {plan.notes[-1]}")
         done: list[Segment] = []
         try:
-            _apply_one(conn, plan, applied_by, started, report, done)
+            _apply_one(conn, plan, applied_by, started, report, done, journal)
         except _StatementFailed as failed:
             raise _failure(conn, plan, failed.error, failed.statement, applied, done) from None
         except psycopg.Error as exc:
@@ -202,8 +222,10 @@ def _apply_one(
     started: float,
     report: Notify,
     done: list[Segment],
+    journal: RunJournal | None = None,
 ) -> None:
-    """Run the file's parts in order; the history row goes in with the last one."""
+    """Run the file's parts in order; the history row (and the journal's line) goes in with
+    the last one."""
     reset_session(conn)
     migration = plan.migration
 
@@ -217,6 +239,8 @@ def _apply_one(
             applied_by=applied_by,
             duration_ms=int((time.perf_counter() - started) * 1000),
         )
+        if journal is not None:
+            journal.applied(conn, migration.version)
 
     last = len(plan.segments) - 1
     for index, segment in enumerate(plan.segments):
