@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "dbflow.config",
             "dbflow.progress",
             "dbflow.platform_schemas",
+            "dbflow.webhook",
         ),
     ),
     ("engine", ("dbflow.engine", "dbflow.bootstrap", "dbflow.connection", "dbflow.pgtools")),

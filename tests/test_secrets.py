@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import pickle
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,3 +181,68 @@ def test_a_crafted_validator_cache_runs_nothing(project: Path) -> None:
     garbage = run(project, DBFLOW_VALIDATE, "--format", "json")
     assert "could not be read" in garbage.stderr
     assert json.loads(garbage.stdout)["findings"] == clean
+
+
+@contextmanager
+def webhook_server(status: int) -> Iterator[tuple[int, list[dict[str, str]]]]:
+    """A local webhook answering ``status``: its port and the headers it received."""
+    received: list[dict[str, str]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            received.append(dict(self.headers))
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port, received
+    finally:
+        server.shutdown()
+
+
+def test_a_failed_webhook_shows_its_host_and_never_its_secret(dbflow_databases: Any) -> None:
+    """The path and query of a webhook URL are its secret: a failure names the host only,
+    and credentials in the URL go as basic authentication, not to the name resolver."""
+    with (
+        project_dir("dbflow-webhook-", app=True) as root,
+        dbflow_databases.clone(dbflow_databases.base_template) as staging,
+        webhook_server(404) as (port, _),
+        webhook_server(200) as (good_port, received),
+    ):
+        env = {"STAGING_DATABASE_URL": staging}
+        urls = [
+            f"http://127.0.0.1:{port}/services/T0/B0/Secret-Path-4417?token=Query-Token-8812",
+            "http://127.0.0.1:9/services/T0/B0/Secret-Path-4417?token=Query-Token-8812",
+        ]
+        for url in urls:
+            for command in (
+                ("db.push", "--target", "staging", "--dry-run", "--webhook", url),
+                ("db.diff", "--from", "migrations", "--to", "staging", "--webhook", url),
+            ):
+                result = run(root, INV, *command, env=env)
+                assert_no_traceback(result)
+                output = result.stdout + result.stderr
+                assert "webhook to 127.0.0.1:" in output, output
+                assert "Secret-Path-4417" not in output and "Query-Token-8812" not in output
+        with_user = f"http://hook-user:Pass-Word-5521@127.0.0.1:{good_port}/hook"
+        result = run(
+            root,
+            INV,
+            "db.push",
+            "--target",
+            "staging",
+            "--dry-run",
+            "--webhook",
+            with_user,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "webhook" not in result.stderr and "Pass-Word-5521" not in result.stdout
+        expected = base64.b64encode(b"hook-user:Pass-Word-5521").decode()
+        assert received and received[0]["Authorization"] == f"Basic {expected}"

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -37,10 +35,10 @@ from dbflow.diff_sql import (
 )
 from dbflow.local import local_engine, start_local
 from dbflow.migrations.templates import ensure_templates
-from dbflow.redact import redact_url
 from dbflow.scratch import migrated_copy
 from dbflow.sql.tree import quote_ident
 from dbflow.targets import clear
+from dbflow.webhook import post_json
 
 Change = Literal["missing", "extra", "changed"]
 KIND_ORDER = (
@@ -204,24 +202,6 @@ def post_webhook(url: str, result: DiffResult, timeout: float = 10.0) -> str | N
         "changes": [f"{d.kind} {d.name}: {d.change}" for d in result.differences[:50]],
     }
     return post_json(url, payload, timeout)
-
-
-def post_json(url: str, payload: Mapping[str, object], timeout: float = 10.0) -> str | None:
-    """POST ``payload`` as JSON (a Slack-compatible webhook reads its ``text``); an error
-    message instead of an exception."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            if response.status >= 300:
-                return f"webhook answered HTTP {response.status}"
-    except (urllib.error.URLError, OSError) as exc:
-        return f"webhook {redact_url(url)} failed: {exc}"
-    return None
 
 
 def _around_change(expected: str, actual: str, width: int = 110) -> tuple[str, str]:

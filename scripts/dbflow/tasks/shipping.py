@@ -46,7 +46,7 @@ def push(
     from pathlib import Path
 
     from dbflow.deploy import PushOptions, push, push_message, push_report, render_push
-    from dbflow.diff import post_json
+    from dbflow.webhook import post_json
 
     project = settings()
     with user_errors(), progress(f"pushing to {target}") as notify:
