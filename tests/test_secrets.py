@@ -246,3 +246,32 @@ def test_a_failed_webhook_shows_its_host_and_never_its_secret(dbflow_databases: 
         assert "webhook" not in result.stderr and "Pass-Word-5521" not in result.stdout
         expected = base64.b64encode(b"hook-user:Pass-Word-5521").decode()
         assert received and received[0]["Authorization"] == f"Basic {expected}"
+
+
+SECRET_SQL = (
+    "create role reporting login password 'Hunter-Secret-9931';\n"
+    "select vault.create_secret('whsec_live_Secret-4410', 'stripe_webhook');\n"
+)
+
+
+def test_the_validator_and_the_runner_never_print_a_literal_secret() -> None:
+    """HYG02 finds a password written in a migration; no output format repeats it, and
+    neither does db.up when that statement fails."""
+    with project_dir("dbflow-literal-secret-") as root:
+        folder = root / "supabase" / "migrations"
+        folder.mkdir(parents=True)
+        (folder / "20250101000000_roles.sql").write_text(SECRET_SQL)
+        for output in ("text", "json", "github", "sarif"):
+            result = run(root, INV, "db.validate", "--format", output)
+            assert result.returncode == 1, result.stdout
+            shown = result.stdout + result.stderr
+            assert "HYG02" in shown, shown
+            assert "Hunter-Secret-9931" not in shown and "Secret-4410" not in shown, output
+            assert "'***'" in shown or output in ("github", "sarif")  # these show no SQL
+        (folder / "20250101000000_roles.sql").write_text(
+            "create role reporting login password 'Hunter-Secret-9931' in role no_such_role;\n"
+        )
+        failed = run(root, INV, "db.up")
+        assert_no_traceback(failed)
+        assert failed.returncode == 1 and "no_such_role" in failed.stderr, failed.stderr
+        assert "Hunter-Secret-9931" not in failed.stdout + failed.stderr

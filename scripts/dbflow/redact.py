@@ -28,6 +28,27 @@ _URL_CREDENTIALS = re.compile(
 _KEYWORD_PASSWORD = re.compile(r"(?P<key>\bpassword\s*=\s*)(?P<pw>'[^']*'|[^\s&]+)", re.IGNORECASE)
 
 
+# A secret a migration writes as a literal: a role's PASSWORD '...' (ENCRYPTED too) and the
+# string arguments of vault.create_secret(...) / vault.update_secret(...).
+_SQL_PASSWORD = re.compile(r"(?P<key>\bpassword\s+)(?P<literal>[eE]?'(?:[^']|'')*')", re.IGNORECASE)
+_VAULT_CALL = re.compile(
+    r"\bvault\s*\.\s*(?:create|update)_secret\s*\((?P<args>[^;]*)", re.IGNORECASE
+)
+_LITERAL = re.compile(r"[eE]?'(?:[^']|'')*'")
+
+
+def mask_sql_secrets(text: str) -> str:
+    """``text`` with the secrets SQL sets from literals masked: ``password '***'`` and
+    ``vault.create_secret('***', '***')``."""
+    text = _SQL_PASSWORD.sub(lambda m: f"{m.group('key')}'{MASK}'", text)
+    return _VAULT_CALL.sub(
+        lambda m: (
+            m.group(0)[: m.start("args") - m.start()] + _LITERAL.sub(f"'{MASK}'", m.group("args"))
+        ),
+        text,
+    )
+
+
 def remember_secret(secret: str | None) -> None:
     """Register a secret so that :func:`redact_text` scrubs it from any text later."""
     if secret and len(secret) >= 6 and secret not in _LOCAL_DEFAULTS:
@@ -48,9 +69,11 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Mask URL passwords, ``password=`` settings and every remembered secret in ``text``."""
+    """Mask URL passwords, ``password=`` settings, the secrets SQL sets from literals and
+    every remembered secret in ``text``."""
     text = _URL_CREDENTIALS.sub(_mask_url_credentials, text)
     text = _KEYWORD_PASSWORD.sub(lambda m: m.group("key") + MASK, text)
+    text = mask_sql_secrets(text)
     for secret in sorted(_known_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text

@@ -15,7 +15,7 @@ from dbflow.validate.findings import Finding, ValidationReport
 
 CACHE_FILE = "validate.json"  # the model cache
 REPORT_FILE = "validate-report.json"  # the last report, beside it
-REPORT_FORMAT = 1
+REPORT_FORMAT = 2  # 2: secrets in findings masked
 
 
 def report_key(

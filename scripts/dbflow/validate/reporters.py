@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from dbflow import __version__
+from dbflow.redact import mask_sql_secrets
 from dbflow.validate.findings import Finding, ValidationReport
 
 DOCS = "docs/wiki/validation-rules.md"
@@ -55,11 +56,11 @@ def render_text(report: ValidationReport, root: Path, *, colour: bool = False) -
             severity = f"\x1b[{styles[finding.severity]}m{severity}\x1b[0m"
         lines.append(
             f"{finding.path}:{finding.line}:{finding.column}: {severity} "
-            f"{finding.rule_id} {finding.rule_name}: {finding.message}"
+            f"{finding.rule_id} {finding.rule_name}: {mask_sql_secrets(finding.message)}"
         )
         source = texts.setdefault(finding.path, _read_lines(root / finding.path))
         if 0 < finding.line <= len(source):
-            code = source[finding.line - 1].rstrip()
+            code = mask_sql_secrets(source[finding.line - 1].rstrip())
             gutter = f"{finding.line:>5} | "
             lines.append(f"{gutter}{code}")
             lines.append(" " * (len(gutter) - 2) + "| " + " " * (finding.column - 1) + "^")
@@ -82,11 +83,11 @@ def _finding_json(finding: Finding) -> dict[str, object]:
         "rule": finding.rule_id,
         "name": finding.rule_name,
         "severity": finding.severity,
-        "message": finding.message,
+        "message": mask_sql_secrets(finding.message),
         "file": finding.path,
         "line": finding.line,
         "column": finding.column,
-        "statement": finding.statement,
+        "statement": mask_sql_secrets(finding.statement),
         "fix": finding.fix,
         "fingerprint": finding.fingerprint,
     }
@@ -132,7 +133,7 @@ def render_github(report: ValidationReport) -> str:
                 f"title={_escape_property(finding.rule_id + ' ' + finding.rule_name)}",
             ]
         )
-        message = _escape_data(f"{finding.message}. Fix: {finding.fix}")
+        message = _escape_data(f"{mask_sql_secrets(finding.message)}. Fix: {finding.fix}")
         lines.append(f"::{command[finding.severity]} {properties}::{message}")
     lines.append(summary_line(report))
     return "\n".join(lines)
@@ -161,7 +162,7 @@ def render_sarif(report: ValidationReport) -> str:
                 "ruleId": finding.rule_id,
                 "ruleIndex": index.get(finding.rule_id, 0),
                 "level": _SARIF_LEVEL[finding.severity],
-                "message": {"text": finding.message},
+                "message": {"text": mask_sql_secrets(finding.message)},
                 "locations": [
                     {
                         "physicalLocation": {

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dbflow.progress import Notify
+from dbflow.redact import mask_sql_secrets
 from dbflow.validate.cache import Span, cache_fingerprint, load_cache, save_cache
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.declared import DeclaredSchema
@@ -133,10 +134,10 @@ def _finding(hit: RawHit, display: str, config: ValidateConfig) -> Finding:
         rule_id=rule.id,
         rule_name=rule.name,
         severity=level,
-        message=hit.message or rule.message,
+        message=mask_sql_secrets(hit.message or rule.message),
         path=display,
         line=hit.line,
         column=hit.column,
-        statement=hit.statement,
+        statement=mask_sql_secrets(hit.statement),
         fix=rule.fix,
     )
