@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "dbflow.progress",
             "dbflow.platform_schemas",
             "dbflow.webhook",
+            "dbflow.output_files",
         ),
     ),
     ("engine", ("dbflow.engine", "dbflow.bootstrap", "dbflow.connection", "dbflow.pgtools")),

@@ -16,6 +16,7 @@ from pathlib import Path
 from dbflow.config import Settings, resolve_target
 from dbflow.diff import DiffResult, diff_databases, drift_summary, render_json
 from dbflow.errors import ConfigError
+from dbflow.output_files import write_output
 from dbflow.webhook import post_json
 
 COMPARISONS = (("migrations", "staging"), ("migrations", "production"), ("production", "staging"))
@@ -45,7 +46,7 @@ def check_drift(
             continue
         result = diff_databases(settings, source, target)
         report = report_dir / f"{target}-vs-{source}.json"
-        report.write_text(render_json(result) + "\n", encoding="utf-8")
+        write_output(report, render_json(result) + "\n")
         check.results.append(result)
         check.reports.append(report)
         note(f"drift: {drift_summary(result)}" if result.drifted else f"{target} matches {source}")

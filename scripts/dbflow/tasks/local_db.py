@@ -91,16 +91,16 @@ def reset(
 )
 def down(c: Context, steps: int = 1, output: str | None = None) -> None:
     """Write a down migration for the last migrations, proven on throwaway copies."""
-    from pathlib import Path
 
+    from dbflow.output_files import check_output_file, write_output
     from dbflow.rollback import default_path, down_migration, render_down
 
     project = settings()
     with user_errors(), progress("building the schemas before and after") as notify:
+        chosen = check_output_file(output, "--output") if output else None
         result = down_migration(project, steps, notify)
-    path = Path(output) if output else default_path(project, result)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_down(result), encoding="utf-8")
+        path = chosen or check_output_file(default_path(project, result), "--output")
+    write_output(path, render_down(result))
     state = "proven" if result.proven else "NOT proven (see the top of the file)"
     say(f"wrote {path}: {len(result.statements)} statement(s), {state}")
     if result.data_loss:

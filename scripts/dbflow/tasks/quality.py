@@ -128,18 +128,19 @@ def advisors(
 ) -> None:
     """The platform's Security and Performance Advisor lints against a live database,
     read-only: exit 1 on ERROR-level findings."""
-    from pathlib import Path
 
     from dbflow.advisors import render_advisors, run_advisors
+    from dbflow.output_files import check_output_file, write_output
 
     if format not in ("text", "json", "sarif"):
         usage_error("--format must be text, json or sarif")
     with user_errors():
+        path = check_output_file(output, "--output") if output else None
         report = run_advisors(settings(), target, only=tuple(only or ()))
     rendered = render_advisors(report, format)
     print(rendered)
-    if output:
-        Path(output).write_text(rendered + "\n", encoding="utf-8")
+    if path is not None:
+        write_output(path, rendered + "\n")
     if report.count("ERROR"):
         raise Exit(code=1)
 
@@ -169,6 +170,7 @@ def trace(
     the locks it takes, rewrites, scans and how long it blocks (exit 1 when one is flagged)."""
     from pathlib import Path
 
+    from dbflow.output_files import check_output_file, write_output
     from dbflow.trace import TraceRequest, render_trace, trace_migrations
     from dbflow.validate.run import changed_since
 
@@ -181,6 +183,7 @@ def trace(
         usage_error(f"--threshold-ms {threshold_ms!r} is not a number of milliseconds")
     project = settings()
     with user_errors(), progress("tracing migrations") as notify:
+        path = check_output_file(output, "--output") if output else None
         files = [Path(item).resolve() for item in file or []]
         if since:
             files += sorted(
@@ -195,9 +198,9 @@ def trace(
         report = trace_migrations(project, request, notify)
     rendered = render_trace(report, format)
     print(rendered)
-    if output:  # the readable report (with --format github: without the annotations)
+    if path is not None:  # the readable report (with --format github: without annotations)
         kept = render_trace(report, "text") if format == "github" else rendered
-        Path(output).write_text(kept + "\n", encoding="utf-8")
+        write_output(path, kept + "\n")
     if report.flagged:
         raise Exit(code=1)
 

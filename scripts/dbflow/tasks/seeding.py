@@ -99,9 +99,9 @@ seed_test = _seed_task(
 
 def run_seed(mode: str, flags: SeedFlags) -> None:
     """Both seed tasks: parse the flags, then plan (dry run), export (--sql) or load."""
-    from pathlib import Path
 
     from dbflow.connection import connect
+    from dbflow.output_files import check_output_file
     from dbflow.seed.export import write_sql
     from dbflow.seed.run import (
         SeedOptions,
@@ -137,8 +137,9 @@ def run_seed(mode: str, flags: SeedFlags) -> None:
             say("dry run: nothing was written")
             return
         if flags.sql:
-            with connect(seed_url(project, options), autocommit=True) as conn:
-                written = write_sql(conn, plan_seed(conn, options), Path(flags.sql))
+            path = check_output_file(flags.sql, "--sql")
+            with connect(seed_url(project, options), autocommit=True) as conn, conn.transaction():
+                written = write_sql(conn, plan_seed(conn, options), path)
             say(f"wrote {written} rows as INSERT statements to {flags.sql}")
             return
         with _row_progress() as progress:

@@ -43,13 +43,14 @@ def push(
 ) -> None:
     """Ship pending migrations to staging or production: validate, back up, confirm, apply."""
     import os
-    from pathlib import Path
 
     from dbflow.deploy import PushOptions, push, push_message, push_report, render_push
+    from dbflow.output_files import check_output_file, write_output
     from dbflow.webhook import post_json
 
     project = settings()
     with user_errors(), progress(f"pushing to {target}") as notify:
+        report_path = check_output_file(report, "--report") if report else None
         result = push(
             project,
             PushOptions(target, dry_run, yes, no_backup, allow_out_of_order),
@@ -58,8 +59,8 @@ def push(
         )
     for line in render_push(result, project.project_root):
         say(line)
-    if report:
-        Path(report).write_text(push_report(result, project.project_root), encoding="utf-8")
+    if report_path is not None:
+        write_output(report_path, push_report(result, project.project_root))
     hook = webhook or project.env.get("DEPLOY_WEBHOOK_URL") or os.environ.get("DEPLOY_WEBHOOK_URL")
     if hook:
         problem = post_json(hook, push_message(result))
@@ -87,13 +88,16 @@ def dump(
 
     from dbflow.dump import DumpKind, backup_path
     from dbflow.dump import dump as dump_database
+    from dbflow.output_files import check_output_file
     from dbflow.targets import clear
 
     project = settings()
     kind: DumpKind = "schema" if schema_only else "data" if data_only else "full"
     with user_errors():
+        path = check_output_file(
+            Path(file) if file else backup_path(project.project_root, target), "--file"
+        )
         url = clear(project, "dump", target).url
-        path = Path(file) if file else backup_path(project.project_root, target)
         written = dump_database(url, path, kind=kind, pg_bin_dir=project.pg_bin_dir)
     say(f"wrote {written}")
 
@@ -140,7 +144,6 @@ def diff_task(
     include_managed: bool = False,
 ) -> None:
     """Compare two schemas (or one against the migrations): exit 1 on drift."""
-    from pathlib import Path
 
     from dbflow.diff import (
         diff_databases,
@@ -150,13 +153,15 @@ def diff_task(
         render_migration,
         render_report,
     )
+    from dbflow.output_files import check_output_file, write_output
 
     with user_errors():
+        sql_path = check_output_file(sql, "--sql") if sql else None
         result = diff_databases(settings(), from_, to, include_managed=include_managed)
     print(render_json(result) if json_ else render_report(result))
-    if sql:
+    if sql_path is not None:
         migration = migration_sql(result)
-        Path(sql).write_text(render_migration(result, migration), encoding="utf-8")
+        write_output(sql_path, render_migration(result, migration))
         say(
             f"wrote {len(migration.statements)} statement(s) to {sql}; "
             f"{len(migration.not_expressed)} difference(s) left to write by hand"
@@ -190,15 +195,16 @@ def types(
     from pathlib import Path
 
     from dbflow.connection import connect
+    from dbflow.output_files import check_output_file, write_output
     from dbflow.targets import clear
     from dbflow.typegen import generate_types
 
     project = settings()
-    path = Path(output) if output else project.types_path
-    with user_errors(), connect(clear(project, "types", target).url, autocommit=True) as conn:
-        text = generate_types(conn, schema or list(project.api_schemas), specific=specific)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with user_errors():
+        path = check_output_file(Path(output) if output else project.types_path, "--output")
+        with connect(clear(project, "types", target).url, autocommit=True) as conn:
+            text = generate_types(conn, schema or list(project.api_schemas), specific=specific)
+    write_output(path, text)
     say(f"wrote {path}")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dbflow.config import load_settings
 from dbflow.errors import DbflowError
+from dbflow.output_files import check_output_file
 from dbflow.progress import Notify, quiet
 from dbflow.validate.findings import write_baseline
 from dbflow.validate.flags import FLAGS, FORMATS, argument_parser
@@ -49,6 +50,9 @@ def validate_command(
         print(f"error: --fail-on must be one of {', '.join(severities)}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        baseline_out = (
+            check_output_file(write_baseline_to, "--write-baseline") if write_baseline_to else None
+        )
         settings = load_settings()
         request = Request(
             files=tuple(Path(file) for file in files),
@@ -62,8 +66,8 @@ def validate_command(
         return EXIT_USAGE
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
-    if write_baseline_to:
-        write_baseline(Path(write_baseline_to), report)
+    if baseline_out is not None:
+        write_baseline(baseline_out, report)
         print(f"wrote {len(report.findings)} finding(s) to {write_baseline_to}")
         return EXIT_CLEAN
     colour = chosen == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbflow.output_files import write_output
 from dbflow.validate.options import Severity
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -60,4 +61,4 @@ def load_baseline(path: Path) -> set[str]:
 
 def write_baseline(path: Path, report: ValidationReport) -> None:
     data = {"fingerprints": sorted({finding.fingerprint for finding in report.findings})}
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_output(path, json.dumps(data, indent=2) + "\n")
