@@ -137,3 +137,22 @@ def test_push_validates_a_large_broken_file_without_crashing(
     assert_no_traceback(result)
     assert result.returncode == 1
     assert "validation found" in result.stderr and "nothing was pushed" in result.stderr
+
+
+def test_status_and_stop_do_not_read_the_migrations() -> None:
+    """A migration that is not UTF-8 stops the commands that read migrations, with its name;
+    db.status and db.stop read none, so they work."""
+    with project_dir("dbflow-binary-migration-") as root:
+        folder = root / "supabase" / "migrations"
+        folder.mkdir(parents=True)
+        (folder / "20250101000000_ok.sql").write_text("create schema private;\n")
+        assert run(root, INV, "db.start").returncode == 0
+        (folder / "20250102000000_binary.sql").write_bytes(b"select \xff\xfe;\n")
+        status = run(root, INV, "db.status")
+        assert_no_traceback(status)
+        assert status.returncode == 0 and "running" in status.stdout, status.stderr
+        stopped = run(root, INV, "db.stop")
+        assert stopped.returncode == 0 and "stopped" in stopped.stdout, stopped.stderr
+        up = run(root, INV, "db.up")
+        assert up.returncode == 1 and "20250102000000_binary.sql" in up.stderr
+        assert "not UTF-8" in up.stderr

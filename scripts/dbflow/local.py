@@ -38,6 +38,7 @@ from dbflow.engine.cluster import (
     StartOutcome,
 )
 from dbflow.engine.overlay import shipped_standins
+from dbflow.errors import DbflowError
 from dbflow.migrations.requirements import extensions_created
 from dbflow.redact import redact_url
 
@@ -75,12 +76,19 @@ class StatusReport:
         return redact_url(self.url) if self.url else None
 
 
-def engine_choice(settings: Settings) -> EngineChoice:
-    """The engine for this project's migrations, and why."""
+def engine_choice(settings: Settings, *, lenient: bool = False) -> EngineChoice:
+    """The engine for this project's migrations, and why. ``lenient``: commands that do not
+    read migrations (status, stop) choose as if they needed nothing when one cannot be read."""
+    try:
+        needed = extensions_created(settings.migrations_dir)
+    except DbflowError:
+        if not lenient:
+            raise
+        needed = frozenset()
     return choose_engine(
         settings.engine,
         settings.pg_bin_dir,
-        extensions_created(settings.migrations_dir),
+        needed,
         project_major=supabase_major_version(settings.project_root),
         standins=[standin.name for standin in shipped_standins()],
     )
@@ -156,7 +164,7 @@ def stop_local(settings: Settings) -> bool | None:
     points elsewhere (not ours to stop)."""
     if external_url(settings) is not None:
         return None
-    engine = local_engine(settings)
+    engine = local_engine(settings, engine_choice(settings, lenient=True))
     stopped = engine.stop()
     for other in other_clusters(settings, engine):
         stopped = other.stop() or stopped
@@ -182,9 +190,13 @@ def describe_local(settings: Settings) -> StatusReport:
     url = external_url(settings)
     if url is not None:
         return _describe_server("DATABASE_URL", url, None, None, None)
-    choice = engine_choice(settings)
+    choice = engine_choice(settings, lenient=True)
     engine = local_engine(settings, choice)
     state = engine.state()
+    if not state.running:  # the migrations could not be read: the cluster that runs is it
+        running = [other for other in other_clusters(settings, engine) if other.state().running]
+        if running:
+            engine, state = running[0], running[0].state()
     kind = state.info.get("kind") or choice.binaries.kind
     if not state.running:
         return StatusReport(
