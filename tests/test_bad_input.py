@@ -156,3 +156,38 @@ def test_status_and_stop_do_not_read_the_migrations() -> None:
         up = run(root, INV, "db.up")
         assert up.returncode == 1 and "20250102000000_binary.sql" in up.stderr
         assert "not UTF-8" in up.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "supabase/config.toml",
+            b"[db]\nmajor_version = 17\n[api\nschemas = ['x']\n",
+            "supabase/config.toml: not valid TOML: Expected ']' at the end of a table "
+            "declaration (at line 3, column 5)",
+        ),
+        ("supabase/config.toml", b"\xff\xfe[db]\n", "not UTF-8 text (byte 0xff at line 1"),
+        (
+            "supabase/config.toml",
+            b"[db]\nmajor_version = '17'\n",
+            "[db] major_version must be a whole number (15 or 17), not '17'",
+        ),
+        (".env", b"DBFLOW_PORT=1\n\x00\x01\x02", ".env: the file is binary"),
+        (".env", b"A=1\n\xff\n", ".env: not UTF-8 text (byte 0xff at line 2, column 1)"),
+        ("pyproject.toml", b"[tool.dbflow\n", "pyproject.toml: not valid TOML"),
+    ],
+)
+def test_a_settings_file_that_cannot_be_read_is_one_line(
+    name: str, content: bytes, expected: str
+) -> None:
+    with project_dir("dbflow-bad-settings-") as root:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        for command in (("db.status",), ("db.validate",), ("db.reset", "--no-seed")):
+            result = run(root, INV, *command)
+            assert_no_traceback(result)
+            assert result.returncode != 0, (command, result.stdout)
+            assert expected in result.stderr, (command, result.stderr)
+            assert len(result.stderr.strip().splitlines()) <= 2, result.stderr

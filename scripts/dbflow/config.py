@@ -7,6 +7,7 @@ is loaded, so no printout of dbflow's can carry it.
 
 from __future__ import annotations
 
+import io
 import os
 import tomllib
 from collections.abc import Mapping
@@ -97,20 +98,49 @@ class Target:
 
 
 def supabase_config(root: Path) -> Mapping[str, object]:
-    """``supabase/config.toml`` (the Supabase CLI's settings) when present and readable."""
+    """``supabase/config.toml`` (the Supabase CLI's settings); empty when there is none. One
+    that cannot be read is an error naming the file and the place: its ``[api] schemas`` and
+    ``[db] major_version`` change what dbflow does, so it is never skipped in silence."""
     path = root / "supabase" / "config.toml"
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+    if not path.is_file():
         return {}
+    return read_toml(path)
+
+
+def read_toml(path: Path) -> dict[str, object]:
+    """A TOML file, or one line that names the file and where it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: {_not_utf8(data, exc)}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return f"not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {column})"
 
 
 def supabase_major_version(root: Path) -> int | None:
     """``[db] major_version`` of supabase/config.toml: the platform's PostgreSQL major."""
     database = supabase_config(root).get("db", {})
     value = database.get("major_version") if isinstance(database, dict) else None
-    return value if isinstance(value, int) else None
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(
+            f"{root / 'supabase' / 'config.toml'}: [db] major_version must be a whole number "
+            f"(15 or 17), not {value!r}"
+        )
+    return value
 
 
 # The platform major assumed where supabase/config.toml does not say (the validator's too).
@@ -146,7 +176,15 @@ def _read_dotenv(path: Path) -> dict[str, str]:
         return {}
     from dotenv import dotenv_values
 
-    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: {_not_utf8(data, exc)}") from None
+    if "\0" in text:
+        raise ConfigError(f"{path}: the file is binary (it contains NUL bytes), not settings")
+    values = dotenv_values(stream=io.StringIO(text))
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def load_settings(
@@ -196,12 +234,8 @@ def _read_pyproject_table(root: Path) -> Mapping[str, object]:
     path = root / "pyproject.toml"
     if not path.is_file():
         return {}
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read [tool.dbflow]: {exc}") from None
-    table = document.get("tool", {}).get("dbflow", {})
+    tool = read_toml(path).get("tool", {})
+    table = tool.get("dbflow", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.dbflow] must be a table")
     return table
