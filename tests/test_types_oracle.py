@@ -12,7 +12,7 @@ import pytest
 
 from dbflow.connection import connect
 from dbflow.typegen import generate_types
-from tests.conftest import differences, postgres_meta_types
+from tests.conftest import differences, postgres_meta_types, tsc
 
 # Every feature the generator has to get right: overloads (and the ones PostgREST cannot tell
 # apart), composites, domains, arrays of enums, enums of another schema, views, materialized
@@ -40,4 +40,30 @@ def test_every_feature_as_postgres_meta_writes_it(
         conn.execute(KITCHEN_SINK)
         ours = generate_types(conn, schemas)
     theirs = postgres_meta_types(postgres_meta, bare_db_url, schemas)
+    assert differences(postgres_meta, ours, theirs) == []
+
+
+ODD_NAMES = (
+    "create type public.\"Status Kind\" as enum ('on', 'off');\n"
+    'create table public."Mixed Case" ("Id" bigint primary key, "Col Name" text,\n'
+    '    "we\'ird" int, status public."Status Kind");\n'
+    'create table public."we\'ird ""tbl""" (id bigint primary key,\n'
+    '    mixed_id bigint references public."Mixed Case" ("Id"));\n'
+    'create view public."View Of" as select "Id", "Col Name" from public."Mixed Case";\n'
+    'create function public."do Thing"("the arg" int) returns int language sql\n'
+    "    as $$ select 1 $$;\n"
+)
+
+
+def test_names_that_need_quotes(postgres_meta: Path, bare_db_url: str, typescript: Path) -> None:
+    """Tables, columns, enums, views and functions whose names are not plain identifiers are
+    quoted, so the file compiles, and match postgres-meta's output."""
+    with connect(bare_db_url, autocommit=True) as conn:
+        conn.execute(ODD_NAMES)
+        ours = generate_types(conn, ["public"])
+    assert '"Mixed Case": {' in ours and '"we\'ird \\"tbl\\"": {' in ours
+    (typescript / "database.ts").write_text(ours)
+    compiled = tsc(typescript, "import type { Database } from './database'\nexport {}\n")
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    theirs = postgres_meta_types(postgres_meta, bare_db_url, ["public"])
     assert differences(postgres_meta, ours, theirs) == []

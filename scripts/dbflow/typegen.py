@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -55,6 +56,15 @@ _HEADER = """export type Json =
 """
 
 
+_PLAIN_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+def prop(name: str) -> str:
+    """A property name as TypeScript takes it: plain where it is an identifier, quoted
+    otherwise (``"Mixed Case"``, ``"we'ird \\"tbl\\""``)."""
+    return name if _PLAIN_NAME.match(name) else json.dumps(name, ensure_ascii=False)
+
+
 @dataclass
 class _Context:
     catalog: Catalog
@@ -85,18 +95,24 @@ class _Context:
         enum = self._named(type_name, preferred, self.enums)
         if enum is not None:
             if enum[0] in self.schemas:
-                return f'Database["{enum[0]}"]["Enums"]["{enum[1]}"]'
+                return f'Database[{json.dumps(enum[0])}]["Enums"][{json.dumps(enum[1])}]'
             return " | ".join(json.dumps(label) for label in self.enums[enum])
         composite = self._named(type_name, preferred, self.catalog.composite_types)
         if composite is not None:
             if composite[0] in self.schemas:
-                return f'Database["{composite[0]}"]["CompositeTypes"]["{composite[1]}"]'
+                return (
+                    f'Database[{json.dumps(composite[0])}]["CompositeTypes"]'
+                    f"[{json.dumps(composite[1])}]"
+                )
             return "unknown"
         for kind, relations in (("Tables", self.catalog.tables), ("Views", self.catalog.views)):
             relation = self._named(type_name, preferred, relations)
             if relation is not None:
                 if relation[0] in self.schemas:
-                    return f'Database["{relation[0]}"]["{kind}"]["{relation[1]}"]["Row"]'
+                    return (
+                        f"Database[{json.dumps(relation[0])}][{json.dumps(kind)}]"
+                        f'[{json.dumps(relation[1])}]["Row"]'
+                    )
                 return "unknown"
         return "unknown"
 
@@ -145,7 +161,7 @@ def _schema(context: _Context, schema: str) -> list[str]:
     functions = _callable(context, schema)
     tables = [t for key, t in sorted(catalog.tables.items()) if key[0] == schema]
     views = [v for key, v in sorted(catalog.views.items()) if key[0] == schema]
-    lines = [f"  {schema}: {{", "    Tables: {"]
+    lines = [f"  {prop(schema)}: {{", "    Tables: {"]
     for table in tables:
         lines.extend(_table(context, schema, table, functions))
     lines.extend(["      [_ in never]: never"] if not tables else [])
@@ -160,7 +176,7 @@ def _schema(context: _Context, schema: str) -> list[str]:
         (name, labels) for (owner, name), labels in context.enums.items() if owner == schema
     )
     for name, labels in enums:
-        lines.append(f"      {name}: {' | '.join(json.dumps(label) for label in labels)}")
+        lines.append(f"      {prop(name)}: {' | '.join(json.dumps(label) for label in labels)}")
     lines.extend(["      [_ in never]: never"] if not enums else [])
     lines.extend(["    }", "    CompositeTypes: {"])
     composites = sorted(
@@ -169,9 +185,11 @@ def _schema(context: _Context, schema: str) -> list[str]:
         if owner == schema
     )
     for name, attributes in composites:
-        lines.append(f"      {name}: {{")
+        lines.append(f"      {prop(name)}: {{")
         for attribute, type_name in attributes:
-            lines.append(f"        {attribute}: {nullable(context.ts(type_name, schema), True)}")
+            lines.append(
+                f"        {prop(attribute)}: {nullable(context.ts(type_name, schema), True)}"
+            )
         lines.append("      }")
     lines.extend(["      [_ in never]: never"] if not composites else [])
     lines.extend(["    }", "  }"])
@@ -182,22 +200,22 @@ def _table(
     context: _Context, schema: str, table: Table, functions: list[tuple[Function, list[int]]]
 ) -> list[str]:
     columns = sorted(table.columns, key=lambda column: column.name)
-    lines = [f"      {table.key[1]}: {{", "        Row: {"]
+    lines = [f"      {prop(table.key[1])}: {{", "        Row: {"]
     for column in columns:
-        lines.append(f"          {column.name}: {context.column(column, schema)}")
+        lines.append(f"          {prop(column.name)}: {context.column(column, schema)}")
     lines.extend(_computed_fields(context, schema, table.key[1], functions))
     lines.append("        }")
     for section in ("Insert", "Update"):
         lines.append(f"        {section}: {{")
         for column in columns:
             if column.generated or column.identity == "a":
-                lines.append(f"          {column.name}?: never")
+                lines.append(f"          {prop(column.name)}?: never")
                 continue
             optional = section == "Update" or (
                 not column.not_null or column.has_default or bool(column.identity)
             )
             marker = "?" if optional else ""
-            lines.append(f"          {column.name}{marker}: {context.column(column, schema)}")
+            lines.append(f"          {prop(column.name)}{marker}: {context.column(column, schema)}")
         lines.append("        }")
     lines.extend(_relationship_lines(context, table.key))
     lines.append("      }")
@@ -291,10 +309,10 @@ def _view(
     context: _Context, schema: str, view: View, functions: list[tuple[Function, list[int]]]
 ) -> list[str]:
     columns = sorted(view.columns, key=lambda column: column.name)
-    lines = [f"      {view.key[1]}: {{", "        Row: {"]
+    lines = [f"      {prop(view.key[1])}: {{", "        Row: {"]
     for column in columns:
         kind = context.column_type(column, schema)
-        lines.append(f"          {column.name}: {nullable(kind, True)}")
+        lines.append(f"          {prop(column.name)}: {nullable(kind, True)}")
     lines.extend(_computed_fields(context, schema, view.key[1], functions))
     lines.append("        }")
     for section, enabled in (("Insert", view.insertable), ("Update", view.updatable)):
@@ -303,10 +321,10 @@ def _view(
         lines.append(f"        {section}: {{")
         for column in columns:
             if column.name not in view.updatable_columns:
-                lines.append(f"          {column.name}?: never")
+                lines.append(f"          {prop(column.name)}?: never")
                 continue
             kind = context.column_type(column, schema)
-            lines.append(f"          {column.name}?: {nullable(kind, True)}")
+            lines.append(f"          {prop(column.name)}?: {nullable(kind, True)}")
         lines.append("        }")
     lines.extend(_relationship_lines(context, view.key))
     lines.append("      }")
@@ -367,7 +385,7 @@ def _functions(
             _signature(context, schema, function, inputs, _conflict(schema, overloads, function))
             for function, inputs in overloads
         ]
-        lines.append(f"      {name}:")
+        lines.append(f"      {prop(name)}:")
         lines.append(
             "\n        | ".join(signatures) if len(signatures) > 1 else f"        {signatures[0]}"
         )
@@ -562,7 +580,7 @@ def _computed_fields(
     for function, inputs in functions:
         if len(inputs) == 1 and _argument_relation(function, inputs[0]) == relation:
             kind = nullable(_returns(context, schema, function), True)
-            lines.append(f"          {function.name}: {kind}")
+            lines.append(f"          {prop(function.name)}: {kind}")
     return lines
 
 
@@ -578,11 +596,11 @@ def _helpers(default_schema: str) -> str:
 def _constants(context: _Context) -> str:
     lines = ["export const Constants = {"]
     for schema in context.schemas:
-        lines.extend([f"  {schema}: {{", "    Enums: {"])
+        lines.extend([f"  {prop(schema)}: {{", "    Enums: {"])
         for (owner, name), labels in sorted(context.enums.items()):
             if owner == schema:
                 values = ", ".join(json.dumps(label) for label in labels)
-                lines.append(f"      {name}: [{values}],")
+                lines.append(f"      {prop(name)}: [{values}],")
         lines.extend(["    },", "  },"])
     lines.append("} as const")
     return "\n".join(lines)

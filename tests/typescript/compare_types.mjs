@@ -26,7 +26,9 @@ function read(file) {
   return top
 }
 
+// A property's name as its value: "a", 'a' and a are one name, and so are "we'ird" and 'we\'ird'.
 function name(node) {
+  if (ts.isStringLiteral(node) || ts.isIdentifier(node) || ts.isNumericLiteral(node)) return node.text
   return node.getText().replace(/^["']|["']$/g, "")
 }
 
@@ -56,6 +58,12 @@ function canon(node) {
   if (ts.isTypeReferenceNode(node) && node.typeArguments) {
     return { ref: node.typeName.getText(), args: node.typeArguments.map(canon) }
   }
+  if (ts.isLiteralTypeNode(node) && ts.isStringLiteral(node.literal)) {
+    return JSON.stringify(node.literal.text) // one string, however it is quoted and escaped
+  }
+  if (ts.isIndexedAccessTypeNode(node)) {
+    return { index: [canon(node.objectType), canon(node.indexType)] }
+  }
   return text(node)
 }
 
@@ -80,6 +88,7 @@ function canonValue(node) {
     return { object: out }
   }
   if (ts.isArrayLiteralExpression(node)) return { tuple: node.elements.map(canonValue) }
+  if (ts.isStringLiteral(node)) return JSON.stringify(node.text)
   return text(node)
 }
 
