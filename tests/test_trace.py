@@ -215,3 +215,25 @@ def test_every_migration_of_the_example_app_traces() -> None:
         statements = _trace(root, "--file", profiles)["statements"]
         trigger = next(s for s in statements if "on_auth_user_created" in s["sql"])
         assert _locks(trigger, "auth.users") == {"ShareRowExclusiveLock"}  # as CREATE TRIGGER
+
+
+def test_tables_whose_names_need_quotes_are_traced() -> None:
+    """A table named "Users" (mixed case) is seeded and traced like any other."""
+    with project_dir("dbflow-trace-quoted-") as root:
+        folder = root / "supabase" / "migrations"
+        folder.mkdir(parents=True)
+        (folder / "20250101000000_users.sql").write_text(
+            'create table public."Users" (id bigint primary key, "Full Name" text);\n'
+            'alter table public."Users" enable row level security;\n'
+        )
+        assert run(root, INV, "db.reset", "--no-seed").returncode == 0
+        (folder / "20250102000000_index.sql").write_text(
+            'alter table public."Users" add column email text;\n'
+        )
+        traced = run(root, INV, "db.trace", "--rows", "2000", "--format", "json")
+        assert_no_traceback(traced)
+        assert traced.returncode in (0, 1), traced.stderr
+        assert '"public.\\"Users\\"": 2000' in traced.stdout, traced.stdout[:2000]
+        seeded = run(root, INV, "db.seed-dev", "--rows", 'public."Users"=7', "--fixed",
+                     '"Users"."Full Name"=Ada')  # fmt: skip
+        assert seeded.returncode == 0, seeded.stderr

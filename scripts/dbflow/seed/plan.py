@@ -189,8 +189,8 @@ def build_plan(
     foreign keys point at that dbflow does not seed (``storage.buckets`` a migration filled)."""
     tables = {key: table for key, table in catalog.tables.items() if key[0] not in NOT_SEEDED}
     order, cycle_breaks, unordered = seed_order(tables, strict=strict)
-    _check_counts(counts, tables)
-    _check_fixed(fixed, tables)
+    counts = _resolve_counts(counts, tables)
+    fixed = _resolve_fixed(fixed, tables)
     plans: dict[TableKey, TablePlan] = {
         key: TablePlan(Table(key), 0, [], TableRules(), extra_rows=list(rows), outside=True)
         for key, rows in (outside or {}).items()
@@ -201,9 +201,7 @@ def build_plan(
         table = tables[key]
         count = row_count(table, counts, users, orgs, default_rows, plans)
         overridden = {
-            name.rsplit(".", 1)[-1]
-            for name in fixed
-            if name.rsplit(".", 1)[0] in (key[1], f"{key[0]}.{key[1]}")
+            name[len(table.name) + 1 :] for name in fixed if name.startswith(f"{table.name}.")
         }
         rules = table_rules(table, overridden)
         found: list[str] = []
@@ -269,32 +267,75 @@ def unseedable(problems: list[str]) -> SeedPlanError:
     )
 
 
-def _check_counts(counts: Mapping[str, int], tables: dict[TableKey, Table]) -> None:
-    names = {key[1] for key in tables} | {f"{key[0]}.{key[1]}" for key in tables}
+def name_parts(name: str) -> list[str]:
+    """A dotted name as its parts, PostgreSQL's way: ``public."Users"`` is ``public``,
+    ``Users``; a quoted part keeps its case and its dots, ``""`` inside it is a quote."""
+    parts, current, quoted, index = [], [], False, 0
+    while index < len(name):
+        char = name[index]
+        if char == '"':
+            if quoted and name[index + 1 : index + 2] == '"':
+                current.append('"')
+                index += 2
+                continue
+            quoted = not quoted
+        elif char == "." and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _table_for(parts: list[str], tables: dict[TableKey, Table]) -> Table | None:
+    """The table ``parts`` (``[table]`` or ``[schema, table]``) names: as written, else as
+    PostgreSQL folds an unquoted name (to lower case)."""
+    for candidate in (parts, [part.lower() for part in parts]):
+        if len(candidate) == 2 and tuple(candidate) in tables:
+            return tables[(candidate[0], candidate[1])]
+        if len(candidate) == 1:
+            matches = [table for key, table in tables.items() if key[1] == candidate[0]]
+            if matches:
+                return sorted(matches, key=lambda table: table.key[0] != "public")[0]
+    return None
+
+
+def _resolve_counts(counts: Mapping[str, int], tables: dict[TableKey, Table]) -> dict[str, int]:
+    """``--rows`` names (``skills``, ``public.skills``, ``public."Users"``) as ``schema.table``."""
+    resolved: dict[str, int] = {}
     for name, count in counts.items():
-        if name not in names:
+        table = _table_for(name_parts(name), tables)
+        if table is None:
             raise SeedPlanError(f"--rows {name}={count}: no table {name!r} to seed")
         if count < 0:
             raise SeedPlanError(f"--rows {name}={count}: a count cannot be negative")
+        resolved[table.name] = count
+    return resolved
 
 
-def _check_fixed(fixed: Mapping[str, str], tables: dict[TableKey, Table]) -> None:
-    """Every --fixed TABLE.COLUMN names a table to seed and one of its columns."""
+def _resolve_fixed(fixed: Mapping[str, str], tables: dict[TableKey, Table]) -> dict[str, str]:
+    """``--fixed TABLE.COLUMN`` names (quoted parts allowed) as ``schema.table.column``."""
+    resolved: dict[str, str] = {}
     for name, value in fixed.items():
-        table_name, dot, column_name = name.rpartition(".")
-        matches = [
-            table for key, table in tables.items() if table_name in (key[1], f"{key[0]}.{key[1]}")
-        ]
-        if not dot or not table_name:
+        parts = name_parts(name)
+        if len(parts) < 2 or not parts[0]:
             raise SeedPlanError(f"--fixed {name}={value}: name a column as TABLE.COLUMN")
-        if not matches:
+        table_name = ".".join(parts[:-1])
+        table = _table_for(parts[:-1], tables)
+        if table is None:
             raise SeedPlanError(f"--fixed {name}={value}: no table {table_name!r} to seed")
-        if not any(column.name == column_name for column in matches[0].columns):
-            known = ", ".join(column.name for column in matches[0].columns)
+        columns = {column.name for column in table.columns}
+        column = parts[-1] if parts[-1] in columns else parts[-1].lower()
+        if column not in columns:
+            known = ", ".join(column.name for column in table.columns)
             raise SeedPlanError(
-                f"--fixed {name}={value}: table {matches[0].name} has no column {column_name!r}",
+                f"--fixed {name}={value}: table {table.name} has no column {parts[-1]!r}",
                 hint=f"its columns: {known}",
             )
+        resolved[f"{table.name}.{column}"] = value
+    return resolved
 
 
 def _plan_columns(
@@ -325,9 +366,7 @@ def _plan_columns(
         if column.generated:
             continue
         column_plan = ColumnPlan(column, position, unique=column.name in unique_single)
-        override = fixed.get(
-            f"{table.key[1]}.{column.name}", fixed.get(f"{table.name}.{column.name}")
-        )
+        override = fixed.get(f"{table.name}.{column.name}")
         if override is not None:
             try:
                 column_plan.fixed, column_plan.has_fixed = coerce_fixed(column, override), True
