@@ -125,3 +125,34 @@ def test_pull_refuses_a_history_it_has_no_files_for(dbflow_databases: Any) -> No
         assert result.returncode == 1
         assert "history has 1 migration(s) with no file here: 20260101000000" in result.stderr
         assert not list((project / "supabase" / "migrations").glob("*remote_schema*"))
+
+
+def test_an_interrupted_pull_is_finished_by_the_next(dbflow_databases: Any) -> None:
+    """A pull stopped after recording its migration on the target but before the file was in
+    place leaves the file waiting beside it: the next pull puts it in place and finds nothing
+    more to pull. One stopped before recording leaves nothing the next pull keeps."""
+    with (
+        project_dir("dbflow-pull-") as project,
+        dbflow_databases.clone(dbflow_databases.app_template) as staging,
+    ):
+        shutil.copytree(REPO / "supabase", project / "supabase")
+        env = {"STAGING_DATABASE_URL": staging}
+        migrations = project / "supabase" / "migrations"
+        with connect(staging, autocommit=True) as conn:
+            conn.execute("create schema private; create table private.hotfix (id int primary key)")
+        stale = migrations / ".20990101000000_old_pull.sql.pulling"
+        stale.write_text("create table public.never_recorded ();\n")
+        first = run(project, INV, "db.pull", "--target", "staging", "--yes", env=env)
+        assert first.returncode == 0, first.stderr
+        assert not stale.exists()  # stopped before recording: nothing was pulled then
+        (written,) = migrations.glob("*_remote_schema.sql")
+        # As if the pull had stopped between recording and putting the file in place:
+        waiting = migrations / f".{written.name}.pulling"
+        written.replace(waiting)
+        second = run(project, INV, "db.pull", "--target", "staging", "--yes", env=env)
+        assert_no_traceback(second)
+        assert second.returncode == 0, second.stderr
+        assert written.exists() and not waiting.exists()
+        assert "nothing to pull" in second.stdout + second.stderr
+        listed = run(project, INV, "db.list", "--target", "staging", "--json", env=env)
+        assert '"pending"' not in listed.stdout, listed.stdout  # recorded there

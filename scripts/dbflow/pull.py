@@ -29,10 +29,11 @@ from dbflow.diff import (
     side_url,
 )
 from dbflow.errors import DbflowError
-from dbflow.migrations.discovery import discover
+from dbflow.migrations.discovery import MigrationFile, discover
 from dbflow.migrations.history import read_history, who_applies
 from dbflow.migrations.new import check_identifier
 from dbflow.migrations.repair import mark_applied
+from dbflow.output_files import write_output
 from dbflow.progress import Notify, quiet
 from dbflow.targets import Confirm, clear, record
 from dbflow.validate.findings import ValidationReport
@@ -71,6 +72,7 @@ def pull(
 ) -> Pull:
     check_identifier(name, "migration name")
     clearance = clear(settings, "pull", target, deferred=True)
+    finish_interrupted_pulls(settings, clearance.url, report)
     _check_history(settings, clearance.url, target)
     template = side_url(settings, "migrations")
     with connect(clearance.url, autocommit=True) as conn:
@@ -95,19 +97,47 @@ def pull(
     if dry_run:
         return pulled
     clearance.confirm(yes=yes, confirm=confirm)
-    path = _write(settings, name, render_pull(pulled))
-    pulled.path = path
-    pulled.validation = run_validation(settings, Request(files=(path,)))
-    migration_file = next(m for m in discover(settings.migrations_dir).migrations if m.path == path)
+    # The file is written beside its place, recorded on the target, then put in place: an
+    # interrupted pull leaves either nothing recorded (the next pull starts again) or a
+    # recorded file the next pull puts in place (finish_interrupted_pulls).
+    migration_file = _new_file(settings, name, render_pull(pulled))
+    partial = _partial_path(migration_file.path)
+    write_output(partial, migration_file.text)
+    by = who_applies(settings.project_root)
     with connect(clearance.url, autocommit=True) as conn:
-        mark_applied(conn, migration_file, f"pull by {who_applies(settings.project_root)}")
-    record(
-        clearance,
-        clearance.url,
-        by=who_applies(settings.project_root),
-        versions=(migration_file.version,),
-    )
+        mark_applied(conn, migration_file, f"pull by {by}")
+    record(clearance, clearance.url, by=by, versions=(migration_file.version,))
+    partial.replace(migration_file.path)
+    pulled.path = migration_file.path
+    pulled.validation = run_validation(settings, Request(files=(migration_file.path,)))
     return pulled
+
+
+_PARTIAL_SUFFIX = ".pulling"
+
+
+def _partial_path(path: Path) -> Path:
+    """Where a pulled migration waits until the target has recorded it (hidden, and not a
+    ``.sql`` file, so no command reads it as a migration)."""
+    return path.with_name(f".{path.name}{_PARTIAL_SUFFIX}")
+
+
+def finish_interrupted_pulls(settings: Settings, url: str, report: Notify = quiet) -> None:
+    """A pull stopped between recording its migration and putting the file in place: the
+    file goes in place now; one stopped before recording is removed (nothing was pulled)."""
+    folder = settings.migrations_dir
+    waiting = sorted(folder.glob(f".*.sql{_PARTIAL_SUFFIX}")) if folder.is_dir() else []
+    if not waiting:
+        return
+    with connect(url, autocommit=True) as conn:
+        applied = read_history(conn)
+    for partial in waiting:
+        final = partial.with_name(partial.name[1 : -len(_PARTIAL_SUFFIX)])
+        if final.name.split("_", 1)[0] in applied and not final.exists():
+            partial.replace(final)
+            report(f"finished an interrupted pull: wrote {final.name}, recorded before it stopped")
+        else:
+            partial.unlink()
 
 
 def _check_history(settings: Settings, url: str, target: str) -> None:
@@ -160,7 +190,8 @@ def render_pull(pulled: Pull) -> str:
     return "\n".join(lines) + "\n\n" + "\n\n".join(body) + "\n"
 
 
-def _write(settings: Settings, name: str, text: str) -> Path:
+def _new_file(settings: Settings, name: str, text: str) -> MigrationFile:
+    """The pulled migration, versioned after every file there (not written yet)."""
     folder = settings.migrations_dir
     existing = discover(folder).migrations
     moment = dt.datetime.now(dt.UTC)
@@ -168,7 +199,4 @@ def _write(settings: Settings, name: str, text: str) -> Path:
     newest = max((m.version for m in existing), default="")
     if version <= newest:  # a second after the newest: the pull must come after every file
         version = str(int(newest) + 1)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{version}_{name}.sql"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return MigrationFile(version, name, folder / f"{version}_{name}.sql", text)
