@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("engine", ("dbflow.engine", "dbflow.bootstrap", "dbflow.connection", "dbflow.pgtools")),
     ("sql and catalog", ("dbflow.sql", "dbflow.catalog")),
     ("migrations", ("dbflow.migrations",)),
-    ("places", ("dbflow.local", "dbflow.targets")),
+    ("places", ("dbflow.local", "dbflow.targets", "dbflow.project_lock")),
     (
         "domains",
         (

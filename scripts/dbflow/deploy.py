@@ -18,6 +18,7 @@ from dbflow.migrations.render import render_run
 from dbflow.migrations.repair import RepairStatus, repair
 from dbflow.migrations.runner import RunOptions, RunResult, migrate
 from dbflow.progress import Notify, quiet
+from dbflow.project_lock import project_lock
 from dbflow.redact import redact_url
 from dbflow.targets import Clearance, Confirm, PushJournal, Refused, clear, record
 from dbflow.validate.findings import ValidationReport
@@ -157,7 +158,10 @@ def apply_pending(
     options = replace(
         RunOptions.from_settings(settings), dry_run=dry_run, allow_out_of_order=allow_out_of_order
     )
-    return migrate(clearance.url, settings.migrations_dir, options, report)
+    if clearance.place != "local" or dry_run:
+        return migrate(clearance.url, settings.migrations_dir, options, report)
+    with project_lock(settings, "db.up", report):  # not while a reset or a seed runs
+        return migrate(clearance.url, settings.migrations_dir, options, report)
 
 
 def repair_history(

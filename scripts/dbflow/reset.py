@@ -29,6 +29,7 @@ from dbflow.migrations.discovery import discover
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.templates import ensure_templates
 from dbflow.progress import Notify
+from dbflow.project_lock import project_lock
 from dbflow.redact import redact_url
 from dbflow.seed.files import run_seed_files
 from dbflow.seed.run import SeedOptions, seed_within, skip_lines, warning_count
@@ -66,9 +67,18 @@ def reset_local(
     """Recreate the local database from the migrations (and seed it); ``to`` stops after that
     version. The gate refuses any database that is not certainly on this machine. The
     project's seed files always run (one failing is an error); generated data is best effort
-    per table unless ``strict``."""
-    started = time.perf_counter()
+    per table unless ``strict``. One command at a time: a second reset (or a db.up, a seed)
+    waits for this one."""
     clear(settings, "reset", target)
+    with project_lock(settings, "db.reset", report):
+        return _reset(settings, seed=seed, report=report, target=target, to=to, strict=strict)
+
+
+def _reset(
+    settings: Settings, *, seed: bool, report: Notify, target: str, to: str | None, strict: bool
+) -> ResetResult:
+    """The reset itself, under the project's lock."""
+    started = time.perf_counter()
     up_to = _known_version(settings, to) if to is not None else None
     options = replace(RunOptions.from_settings(settings), up_to=up_to)
     url = external_url(settings)

@@ -20,9 +20,13 @@ from dbflow.tasks.output import (
 )
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from rich.progress import Progress, TaskID
 
+    from dbflow.config import Settings
     from dbflow.seed.plan import TablePlan
+    from dbflow.seed.run import SeedOptions
 
 HELP = {
     "users": "auth users to create (dev default 50, test default 5; the first 3 are fixtures)",
@@ -142,13 +146,25 @@ def run_seed(mode: str, flags: SeedFlags) -> None:
                 written = write_sql(conn, plan_seed(conn, options), path)
             say(f"wrote {written} rows as INSERT statements to {flags.sql}")
             return
-        with _row_progress() as progress:
+        with _row_progress() as progress, _seed_lock(project, options, mode):
             result = seed_database(project, options, progress)
     table, closing = render_seed(result, project.project_root)
     show(table)
     for line in skip_lines(result):
         warn(line)
     say(closing)
+
+
+def _seed_lock(project: Settings, options: SeedOptions, mode: str) -> AbstractContextManager[None]:
+    """The project's lock for a seed of the local database (not while a reset or db.up runs)."""
+    from contextlib import nullcontext
+
+    from dbflow.project_lock import project_lock
+    from dbflow.targets import place_of
+
+    if place_of(project, options.target)[0] != "local":
+        return nullcontext()
+    return project_lock(project, f"db.seed-{mode}")
 
 
 def _row_progress() -> RowBars:
