@@ -17,6 +17,8 @@ from dbflow.validate.docs import REFERENCE_PATH, render_reference
 from dbflow.validate.options import Options
 from dbflow.validate.pipeline import validate_files
 from dbflow.validate.reporters import render
+from tests.cli_helpers import INV, project_dir
+from tests.cli_helpers import run as cli_run
 from tests.validate_helpers import rule_ids, run, write_migrations
 
 REPO = Path(__file__).resolve().parents[1]
@@ -378,3 +380,27 @@ def test_cached_runs_give_the_same_findings(project: Path) -> None:
     assert appended == [*cold, ("DAT05", "supabase/migrations/20250101000300_c.sql", 1)]
     (folder / "20250101000100_a.sql").write_text("select 1;\n")  # an earlier file changed
     assert ("DAT02", "supabase/migrations/20250101000100_a.sql", 1) not in findings()
+
+
+def test_links_future_versions_and_versions_out_of_order_are_warned(tmp_path: Path) -> None:
+    """A migration that is a symbolic link (to a file outside the project), a version in the
+    future (which blocks db.new), and versions whose lengths make name order and time order
+    disagree: each is a warning through inv db.validate, and db.up says so of a link."""
+    outside = tmp_path / "elsewhere.sql"
+    outside.write_text("create schema shared;\n")
+    with project_dir("dbflow-hygiene-") as root:
+        folder = root / "supabase" / "migrations"
+        folder.mkdir(parents=True)
+        (folder / "20250101000000_linked.sql").symlink_to(outside)
+        (folder / "9_early.sql").write_text("create schema early;\n")
+        (folder / "20990101000000_later.sql").write_text("create schema later;\n")
+        result = cli_run(root, INV, "db.validate", "--format", "json")
+        assert result.returncode == 0, result.stderr
+        found = {f["rule"]: f for f in json.loads(result.stdout)["findings"]}
+        assert found["HYG08"]["severity"] == "warning"
+        assert str(outside) in found["HYG08"]["message"]
+        assert found["HYG09"]["file"].endswith("20990101000000_later.sql")
+        assert found["HYG10"]["severity"] == "warning"
+        up = cli_run(root, INV, "db.up")
+        assert up.returncode == 0, up.stderr
+        assert f"20250101000000_linked.sql is a symbolic link to {outside}" in up.stderr

@@ -94,6 +94,12 @@ def migrate(
         )
     for path in found.skipped:
         report(f"warning: {path} does not match <version>_<name>.sql and will be skipped")
+    for migration in found.migrations:
+        if migration.path.is_symlink():
+            report(
+                f"warning: {migration.path.name} is a symbolic link to "
+                f"{migration.path.resolve()}: that file is what runs"
+            )
     with connect(url, autocommit=True) as conn:
         reset_session(conn)
         if options.dry_run:

@@ -1,8 +1,9 @@
 """File hygiene: file names the runner skips or sorts badly, duplicate versions, empty and
-unreadable files."""
+unreadable files, symbolic links, versions in the future."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -102,3 +103,90 @@ def empty_migration(ctx: FileContext) -> Iterator[Hit]:
 def unreadable_file(ctx: FileContext) -> Iterator[Hit]:
     if ctx.problem is not None:
         yield Hit(f"{unreadable_file.message}: {ctx.problem}", 1)
+
+
+@rule(
+    id="HYG08",
+    name="linked-migration",
+    severity="warning",
+    message="The migration file is a symbolic link",
+    why="""What runs is the file the link points at, which may lie outside the repository: a
+    review of the migrations folder does not see it, and it can change without a commit here.""",
+    bad="-- supabase/migrations/20250101000000_shared.sql -> /opt/shared/schema.sql",
+    good="-- supabase/migrations/20250101000000_shared.sql (a file of its own)",
+    fix="Copy the file into the migrations folder (cp --remove-destination TARGET LINK).",
+    scope="file",
+)
+def linked_migration(ctx: FileContext) -> Iterator[Hit]:
+    path = ctx.source.path
+    if path.is_symlink():
+        yield Hit(f"{path.name} is a symbolic link to {path.resolve()}", 1, 1)
+
+
+@rule(
+    id="HYG09",
+    name="future-version",
+    severity="warning",
+    message="The migration's version is a time in the future",
+    why="""Versions are UTC timestamps and must grow: inv db.new (like supabase migration new)
+    refuses to write a migration older than the newest file, so one dated in the future blocks
+    every new migration until that date.""",
+    bad="-- file: supabase/migrations/20990101000000_later.sql\nselect 1;",
+    good="-- file: supabase/migrations/20250101120000_now.sql\nselect 1;",
+    fix="Rename the file to the time it was written (inv db.new gives one); if it is applied "
+    "somewhere, repair the history there (inv db.repair).",
+    scope="file",
+)
+def future_version(ctx: FileContext) -> Iterator[Hit]:
+    match = MIGRATION_FILE_NAME.match(ctx.source.path.name)
+    if match is None or not _TIMESTAMP.match(match["version"]):
+        return
+    moment = dt.datetime.strptime(match["version"], "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    if moment > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+        yield Hit(
+            f"{ctx.source.path.name} is dated {moment:%Y-%m-%d %H:%M} UTC, in the future: "
+            "no migration can be created after it until then",
+            1,
+            1,
+        )
+
+
+@rule(
+    id="HYG10",
+    name="version-order",
+    severity="warning",
+    message="Versions of different lengths: the order files run in is not their time order",
+    why="""The runner and the Supabase CLI apply migrations in the order of their versions as
+    text. Versions of different lengths (1, 8, 14 digits) then run out of numeric and time order:
+    `10_b.sql` runs before `9_a.sql`.""",
+    given="create table public.orders (id bigint primary key);",
+    bad="-- file: supabase/migrations/9_add_index.sql\n"
+    "create index orders_id_idx on public.orders (id);",
+    good="-- file: supabase/migrations/20250101130000_add_index.sql\n"
+    "create index orders_id_idx on public.orders (id);",
+    fix="Rename the files to 14-digit UTC timestamps in the order they must run, and repair the "
+    "history where they are applied.",
+    scope="file",
+    cross_file=True,
+)
+def version_order(ctx: FileContext) -> Iterator[Hit]:
+    match = MIGRATION_FILE_NAME.match(ctx.source.path.name)
+    if match is None:
+        return
+    mine = match["version"]
+    wrong = sorted(
+        other
+        for other in ctx.names_by_version
+        if other.isdigit()
+        and len(other) != len(mine)
+        and (other < mine) != (int(other) < int(mine))
+    )
+    if wrong:
+        names = ctx.names_by_version[wrong[0]]
+        yield Hit(
+            f"{ctx.source.path.name} runs {'after' if wrong[0] < mine else 'before'} "
+            f"{names[0] if names else wrong[0]}, though its version is "
+            f"{'smaller' if int(mine) < int(wrong[0]) else 'larger'} as a number",
+            1,
+            1,
+        )
