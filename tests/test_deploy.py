@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +28,11 @@ class Environments:
     root: Path
 
     def reload(self, **environ: str) -> Settings:
-        env = {"STAGING_DATABASE_URL": self.staging, "PRODUCTION_DATABASE_URL": self.production}
+        env = {
+            "STAGING_DATABASE_URL": self.staging,
+            "PRODUCTION_DATABASE_URL": self.production,
+            "DBFLOW_STAGING_SOAK": "0",  # what staging held is test_staging_soak's subject
+        }
         env.update(environ)
         return load_settings(self.root, environ=env)
 
@@ -178,3 +183,40 @@ def test_dump_kinds_and_restore_into_local(envs: Environments, dbflow_databases:
         restore(local, full)
         with connect(local) as conn:
             assert conn.execute("SELECT name FROM public.skills").fetchall() == [("sql",)]
+
+
+def test_staging_soak(envs: Environments) -> None:
+    """Nothing reaches production that staging has not held for staging_soak (24 h by
+    default): the refusal names each migration and when it reached staging; 0 turns it off."""
+    settings = envs.reload(DBFLOW_STAGING_SOAK="24h")
+    approved = PushOptions("production", yes=True, no_backup=True)
+    no_staging = load_settings(envs.root, environ={"PRODUCTION_DATABASE_URL": envs.production})
+    with pytest.raises(PushRefused, match="STAGING_DATABASE_URL is not set"):
+        push(no_staging, PushOptions("production", dry_run=True), report=_quiet, confirm=None)
+    with pytest.raises(PushRefused) as error:
+        push(settings, approved, report=_quiet, confirm=None)
+    assert "5 migration(s) have not been on staging for 24 h" in str(error.value)
+    assert "20250101000000_updated_at_trigger.sql: not on staging" in str(error.value)
+    push(settings, PushOptions("staging"), report=_quiet, confirm=None)
+    with pytest.raises(PushRefused) as error:  # pushed a moment ago: not a day yet
+        push(settings, PushOptions("production", dry_run=True), report=_quiet, confirm=None)
+    assert "reached staging" in str(error.value) and "0.0 h ago" in str(error.value)
+    with connect(envs.staging, autocommit=True) as conn:
+        conn.execute(
+            "update supabase_migrations.dbflow_applied set applied_at = now() - "
+            "interval '25 hours' where version <> '20250101000400'"
+        )
+    with pytest.raises(PushRefused) as error:
+        push(settings, PushOptions("production", dry_run=True), report=_quiet, confirm=None)
+    assert "1 migration(s) have not been on staging" in str(error.value)
+    assert "20250101000400_avatars_bucket.sql: reached staging" in str(error.value)
+    with connect(envs.staging, autocommit=True) as conn:
+        conn.execute(
+            "update supabase_migrations.dbflow_applied set applied_at = now() - interval '25 hours'"
+        )
+    os.environ["DBFLOW_APPROVED_TARGET"] = "production"
+    try:
+        result = push(settings, approved, report=_quiet, confirm=None)
+    finally:
+        del os.environ["DBFLOW_APPROVED_TARGET"]
+    assert result.applied is not None and len(result.applied.applied) == 5

@@ -79,7 +79,8 @@ def places(dbflow_databases: Any) -> Iterator[dict[str, Place]]:
             "production": Place(
                 "production",
                 "production",
-                {"PRODUCTION_DATABASE_URL": production},
+                # what staging held is test_deploy.py's subject: not checked here
+                {"PRODUCTION_DATABASE_URL": production, "DBFLOW_STAGING_SOAK": "0"},
                 production,
                 project,
             ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ _ENV_OVERRIDES: dict[str, str] = {
     "DBFLOW_STATEMENT_TIMEOUT": "statement_timeout",
     "DBFLOW_LOCK_WAIT_SECONDS": "lock_wait_seconds",
     "DBFLOW_ENGINE": "engine",
+    "DBFLOW_STAGING_SOAK": "staging_soak",
 }
 
 
@@ -60,6 +62,7 @@ class Settings:
     lock_timeout: str = "10s"
     statement_timeout: str = "15min"
     lock_wait_seconds: float = 60.0
+    staging_soak_seconds: float = 24 * 3600.0  # how long staging holds a migration first
     engine: str = "auto"  # auto, system or embedded: which PostgreSQL runs the local database
     types_path: Path = Path("types/database.ts")
     validate: Mapping[str, object] = field(default_factory=dict)
@@ -256,6 +259,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         "lock_timeout",
         "statement_timeout",
         "lock_wait_seconds",
+        "staging_soak",
         "validate",
         "types_path",
         "engine",
@@ -283,6 +287,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         lock_timeout=_as_str(raw, "lock_timeout", "10s"),
         statement_timeout=_as_str(raw, "statement_timeout", "15min"),
         lock_wait_seconds=_as_seconds(raw.get("lock_wait_seconds", 60.0)),
+        staging_soak_seconds=_as_duration(raw.get("staging_soak", "24h"), "staging_soak"),
         engine=_as_str(raw, "engine", "auto"),
         types_path=root / _as_str(raw, "types_path", "types/database.ts"),
         validate=_as_table(raw.get("validate", {}), "validate"),
@@ -337,6 +342,22 @@ def _as_seconds(value: object) -> float:
     if seconds < 0:
         raise ConfigError(f"lock_wait_seconds {value!r} must be a number of seconds (0 or more)")
     return seconds
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|minutes?|s|seconds?)?\s*$")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def _as_duration(value: object, key: str) -> float:
+    """A duration as seconds: ``24h``, ``90min``, ``2d``, ``0``; a bare number is hours."""
+    match = _DURATION.match(str(value).lower())
+    if match is None or isinstance(value, bool):
+        raise ConfigError(
+            f"[tool.dbflow] {key} {value!r} must be a duration such as 24h, 90min or 2d "
+            "(0 turns it off)"
+        )
+    unit = (match.group(2) or "h")[0]
+    return float(match.group(1)) * _UNIT_SECONDS[unit]
 
 
 def _as_table(value: object, key: str) -> Mapping[str, object]:

@@ -8,12 +8,16 @@ asks; the others ask before they do anything.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dbflow.config import Settings
+from dbflow.config import Settings, resolve_target
+from dbflow.connection import connect
 from dbflow.dump import backup_path, dump, restore
-from dbflow.migrations.history import who_applies
+from dbflow.errors import ConfigError
+from dbflow.migrations.discovery import MigrationFile
+from dbflow.migrations.history import read_history, who_applies
 from dbflow.migrations.render import render_run
 from dbflow.migrations.repair import RepairStatus, repair
 from dbflow.migrations.runner import RunOptions, RunResult, migrate
@@ -71,6 +75,8 @@ def push(
         RunOptions.from_settings(settings), allow_out_of_order=options.allow_out_of_order
     )
     plan = migrate(url, settings.migrations_dir, replace(runner, dry_run=True))
+    if clearance.requirement.soak and plan.planned:
+        check_soak(settings, [item.migration for item in plan.planned])
     where = f"{options.target} ({redact_url(url)})"
     if options.dry_run or not plan.planned:
         return PushResult(validation, plan, None, None, where)
@@ -96,6 +102,55 @@ def push(
 def _one_line(exc: BaseException) -> str:
     text = str(getattr(exc, "message", "") or exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def check_soak(settings: Settings, migrations: list[MigrationFile]) -> None:
+    """Nothing reaches production that staging has not held for ``staging_soak`` (the
+    workflow's "tested in staging for 24+ hours"): each migration must be in staging's
+    history for that long; the refusal names each one and when it reached staging."""
+    soak = settings.staging_soak_seconds
+    if soak <= 0:
+        return
+    try:
+        staging = resolve_target(settings, "staging").url
+    except ConfigError:
+        staging = None
+    hours = f"{soak / 3600:g} h"
+    if staging is None:
+        raise PushRefused(
+            "refusing to push to production: staging_soak asks that staging held each "
+            f"migration for {hours}, and STAGING_DATABASE_URL is not set to check it",
+            hint="set STAGING_DATABASE_URL for the production push (its job in "
+            "deploy-production.yml does), or set staging_soak = 0 in [tool.dbflow]",
+        )
+    with connect(staging, autocommit=True) as conn:
+        history = read_history(conn)
+    now = dt.datetime.now(dt.UTC)
+    waiting = []
+    for migration in migrations:
+        held = history.get(migration.version)
+        if held is None:
+            waiting.append(f"{migration.path.name}: not on staging")
+        elif held.applied_at is None:
+            waiting.append(
+                f"{migration.path.name}: on staging, but its history does not say since when "
+                "(applied there by another tool)"
+            )
+        elif now - held.applied_at < dt.timedelta(seconds=soak):
+            age = (now - held.applied_at).total_seconds() / 3600
+            waiting.append(
+                f"{migration.path.name}: reached staging {held.applied_at:%Y-%m-%d %H:%M} UTC, "
+                f"{age:.1f} h ago"
+            )
+    if waiting:
+        raise PushRefused(
+            f"refusing to push to production: {len(waiting)} migration(s) have not been on "
+            f"staging for {hours} (staging_soak)",
+            detail="\n".join(waiting),
+            hint="push them to staging (inv db.push --target staging) and push to production "
+            "once they have held there; staging_soak in [tool.dbflow] sets the time (0 turns "
+            "it off)",
+        )
 
 
 def render_push(result: PushResult, root: Path) -> list[str]:

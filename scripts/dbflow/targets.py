@@ -83,6 +83,7 @@ class Requirement:
     validation: bool = False  # the validator runs first; an error stops the action
     backup: bool = False  # a pg_dump archive of the target first (--no-backup skips, recorded)
     record: bool = False  # a row in supabase_migrations.dbflow_pushes afterwards
+    soak: bool = False  # every migration held by staging for staging_soak first
 
     @property
     def allowed(self) -> bool:
@@ -95,6 +96,8 @@ class Requirement:
         parts = []
         if self.opt_in:
             parts.append(self.opt_in)
+        if self.soak:
+            parts.append("held on staging first")
         if self.validation:
             parts.append("validation")
         if self.backup:
@@ -126,7 +129,7 @@ POLICY: dict[tuple[Action, Place], Requirement] = {
     ),
     ("push", "staging"): Requirement(validation=True, record=True),
     ("push", "production"): Requirement(
-        validation=True, backup=True, confirmation="approved", record=True
+        validation=True, backup=True, confirmation="approved", record=True, soak=True
     ),
     ("repair", "local"): _OK,
     ("repair", "shared"): Requirement(confirmation="typed"),
