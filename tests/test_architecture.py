@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "dbflow.diff_sql",
             "dbflow.typegen",
             "dbflow.dump",
+            "dbflow.dump_crypto",
             "dbflow.scratch",
             "dbflow.advisors",
         ),

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 
 from dbflow.connection import connect
@@ -123,6 +124,7 @@ def test_every_documented_flag_works_from_the_command_line(
         )
     approved = {"DBFLOW_APPROVED_TARGET": "production", "CI": "true"}
     inv("db.push", "--target", "production", "--yes", "--no-backup", extra=approved)
+    inv("db.push", "--target", "production", "--yes", "--plaintext", extra=approved)
     with connect(env["STAGING_DATABASE_URL"], autocommit=True) as conn:  # a hotfix by hand
         conn.execute("create table public.hotfix (id int primary key)")
     assert "create table public.hotfix" in inv("db.pull", "--target", "staging", "--dry-run")
@@ -150,6 +152,17 @@ def test_every_documented_flag_works_from_the_command_line(
     staging_archive = root / "staging.dump"
     inv("db.dump", "--target", "staging", "--file", str(staging_archive))
     inv("db.restore", str(staging_archive), "--target", "staging", "--yes")
+    admin = pyrage.x25519.Identity.generate()
+    (root / "admin.key").write_text(f"{admin}\n")
+    sealed = root / "production.dump.age"
+    inv("db.dump", "--target", "production", "--file", str(sealed),
+        extra={"DBFLOW_BACKUP_RECIPIENTS": str(admin.to_public())})  # fmt: skip
+    inv("db.restore", str(sealed), "--target", "production", "--identity",
+        str(root / "admin.key"), "--yes",
+        extra={**approved, "DBFLOW_BACKUP_RECIPIENTS": str(admin.to_public())})  # fmt: skip
+    inv("db.dump", "--target", "production", "--plaintext", "--file", str(root / "plain.dump"))
+    inv("db.restore", str(root / "plain.dump"), "--target", "production", "--plaintext", "--yes",
+        extra=approved)  # fmt: skip
 
     inv("db.diff", "--from", "migrations", "--to", "staging", "--json", codes=(0, 1))
     inv(

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
 from dbflow.deploy import PushOptions, PushRefused, push
 from dbflow.dump import dump, restore
+from dbflow.errors import DbflowError
 from dbflow.migrations.plan import MigrationError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,12 +28,15 @@ class Environments:
     staging: str
     production: str
     root: Path
+    identity: Path = Path()  # the admins' age identity: production's archives are theirs
+    recipient: str = ""
 
     def reload(self, **environ: str) -> Settings:
         env = {
             "STAGING_DATABASE_URL": self.staging,
             "PRODUCTION_DATABASE_URL": self.production,
             "DBFLOW_STAGING_SOAK": "0",  # what staging held is test_staging_soak's subject
+            "DBFLOW_BACKUP_RECIPIENTS": self.recipient,
         }
         env.update(environ)
         return load_settings(self.root, environ=env)
@@ -47,6 +52,10 @@ def envs(dbflow_databases: Any, tmp_path: Path) -> Iterator[Environments]:
         dbflow_databases.clone(dbflow_databases.base_template) as production,
     ):
         environments = Environments(load_settings(root, environ={}), staging, production, root)
+        key = pyrage.x25519.Identity.generate()
+        environments.identity = tmp_path / "admin.key"
+        environments.identity.write_text(f"{key}\n")
+        environments.recipient = str(key.to_public())
         environments.settings = environments.reload()
         yield environments
 
@@ -140,10 +149,13 @@ def test_production_needs_confirmation_and_takes_a_backup(
     )
     assert result.backup is not None and result.backup.is_file()
     assert result.backup.parent == envs.root / "backups"
-    assert result.backup.name.startswith("production-") and result.backup.suffix == ".dump"
+    assert result.backup.name.startswith("production-") and result.backup.name.endswith(".dump.age")
+    assert result.backup.read_bytes().startswith(b"age-encryption.org/v1")
     assert len(_versions(envs.production)) == 5
     with dbflow_databases.clone(dbflow_databases.base_template) as scratch:
-        restore(scratch, result.backup)
+        with pytest.raises(DbflowError, match="encrypted"):
+            restore(scratch, result.backup)
+        restore(scratch, result.backup, identity=envs.identity)
         assert "precious" in _tables(scratch)
         assert "profiles" not in _tables(scratch)  # the backup is from before the push
 

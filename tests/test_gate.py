@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 
 from dbflow.config import load_settings
@@ -39,6 +40,12 @@ class Place:
         return result
 
 
+def _identity(place: Place) -> list[str]:
+    """Production's archives are encrypted to the admins: a restore gives their identity."""
+    key = place.project / "admin.key"
+    return ["--identity", str(key)] if place.target == "production" else []
+
+
 def _command(action: str, place: Place) -> list[str]:
     target = ["--target", place.target]
     return {
@@ -46,7 +53,7 @@ def _command(action: str, place: Place) -> list[str]:
         "push": ["db.push", *target],
         "pull": ["db.pull", *target],
         "repair": ["db.repair", FIRST_VERSION, "--status", "applied", *target],
-        "restore": ["db.restore", str(place.archive), *target],
+        "restore": ["db.restore", str(place.archive), *target, *_identity(place)],
         "reset": ["db.reset", "--no-seed"] + ([] if place.target == "local" else target),
         "seed": ["db.seed-test", *target],
         "test": ["db.test", *target],
@@ -80,7 +87,11 @@ def places(dbflow_databases: Any) -> Iterator[dict[str, Place]]:
                 "production",
                 "production",
                 # what staging held is test_deploy.py's subject: not checked here
-                {"PRODUCTION_DATABASE_URL": production, "DBFLOW_STAGING_SOAK": "0"},
+                {
+                    "PRODUCTION_DATABASE_URL": production,
+                    "DBFLOW_STAGING_SOAK": "0",
+                    "DBFLOW_BACKUP_RECIPIENTS": _admin_key(project),
+                },
                 production,
                 project,
             ),
@@ -91,6 +102,13 @@ def places(dbflow_databases: Any) -> Iterator[dict[str, Place]]:
             dumped = place.run("db.dump", "--target", place.target, "--file", str(place.archive))
             assert dumped.returncode == 0, dumped.stderr
         yield found
+
+
+def _admin_key(project: Path) -> str:
+    """An age identity for the project's admins (in admin.key); its public key."""
+    key = pyrage.x25519.Identity.generate()
+    (project / "admin.key").write_text(f"{key}\n")
+    return str(key.to_public())
 
 
 def _records(place: Place, action: str) -> int:
@@ -107,7 +125,11 @@ def _records(place: Place, action: str) -> int:
 
 
 def _backups(place: Place) -> list[Path]:
-    return sorted((place.project / "backups").glob(f"{place.target}-*.dump"))
+    found = (place.project / "backups").glob(f"{place.target}-*.dump*")  # .dump.age: encrypted
+    if place.target == "production":
+        assert all(path.name.endswith(".dump.age") for path in found)
+        found = (place.project / "backups").glob(f"{place.target}-*.dump*")
+    return sorted(found)
 
 
 def _made_by_hand(place: Place) -> None:

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 
 from dbflow.connection import connect
@@ -275,3 +276,61 @@ def test_the_validator_and_the_runner_never_print_a_literal_secret() -> None:
         assert_no_traceback(failed)
         assert failed.returncode == 1 and "no_such_role" in failed.stderr, failed.stderr
         assert "Hunter-Secret-9931" not in failed.stdout + failed.stderr
+
+
+def test_production_archives_are_encrypted_to_the_admins(dbflow_databases: Any) -> None:
+    """A dump of production (and the backup before a production push) is age-encrypted to
+    backup_recipients; without recipients it is refused unless --plaintext; db.restore reads
+    it only with an identity that is one of them."""
+    admin = pyrage.x25519.Identity.generate()
+    stranger = pyrage.x25519.Identity.generate()
+    with (
+        project_dir("dbflow-encrypted-", app=True) as root,
+        dbflow_databases.clone(dbflow_databases.base_template) as production,
+    ):
+        (root / "admin.key").write_text(f"{admin}\n")
+        (root / "stranger.key").write_text(f"{stranger}\n")
+        with connect(production, autocommit=True) as conn:
+            conn.execute("create table public.customers (email text)")
+            conn.execute("insert into public.customers values ('ceo@customer-secret.example')")
+        env = {"PRODUCTION_DATABASE_URL": production, "DBFLOW_STAGING_SOAK": "0"}
+        refused = run(root, INV, "db.dump", "--target", "production", env=env)
+        assert_no_traceback(refused)
+        assert refused.returncode == 1 and "backup_recipients is not set" in refused.stderr
+        assert not (root / "backups").exists()
+        schema = run(root, INV, "db.dump", "--target", "production", "--schema-only", env=env)
+        assert schema.returncode == 0, schema.stderr  # no rows: nothing to encrypt
+        plain = run(root, INV, "db.dump", "--target", "production", "--plaintext",
+                    "--file", str(root / "plain.dump"), env=env)  # fmt: skip
+        assert plain.returncode == 0, plain.stderr
+        pushed = run(root, INV, "db.push", "--target", "production", "--yes", env={
+            **env, "DBFLOW_APPROVED_TARGET": "production", "CI": "true"})  # fmt: skip
+        assert pushed.returncode == 1 and "backup_recipients is not set" in pushed.stderr
+        listed = run(root, INV, "db.list", "--target", "production", "--json", env=env)
+        assert '"ok"' not in listed.stdout  # refused before anything was applied
+
+        env["DBFLOW_BACKUP_RECIPIENTS"] = str(admin.to_public())
+        dumped = run(root, INV, "db.dump", "--target", "production", env=env)
+        assert dumped.returncode == 0, dumped.stderr
+        (archive,) = (root / "backups").glob("production-*.dump.age")
+        content = archive.read_bytes()
+        assert content.startswith(b"age-encryption.org/v1")
+        assert b"customer-secret" not in content
+        assert oct(archive.stat().st_mode & 0o777) == "0o600"
+        local = run(root, INV, "db.restore", str(archive), env=env)
+        assert local.returncode == 1 and "is encrypted (age)" in local.stderr, local.stderr
+        wrong = run(root, INV, "db.restore", str(archive), "--identity",
+                    str(root / "stranger.key"), env=env)  # fmt: skip
+        assert wrong.returncode == 1 and "cannot decrypt it" in wrong.stderr, wrong.stderr
+        restored = run(root, INV, "db.restore", str(archive), "--identity",
+                       str(root / "admin.key"), env=env)  # fmt: skip
+        assert restored.returncode == 0, restored.stderr
+        status = run(root, INV, "db.status", "--env").stdout.strip().split("=", 1)[1]
+        with connect(status) as conn:
+            assert conn.execute("select email from public.customers").fetchall() == [
+                ("ceo@customer-secret.example",)
+            ]
+        approved = {**env, "DBFLOW_APPROVED_TARGET": "production", "CI": "true"}
+        pushed = run(root, INV, "db.push", "--target", "production", "--yes", env=approved)
+        assert pushed.returncode == 0, pushed.stderr
+        assert len(list((root / "backups").glob("production-*.dump.age"))) == 2

@@ -41,6 +41,7 @@ _ENV_OVERRIDES: dict[str, str] = {
     "DBFLOW_LOCK_WAIT_SECONDS": "lock_wait_seconds",
     "DBFLOW_ENGINE": "engine",
     "DBFLOW_STAGING_SOAK": "staging_soak",
+    "DBFLOW_BACKUP_RECIPIENTS": "backup_recipients",
 }
 
 
@@ -63,6 +64,8 @@ class Settings:
     statement_timeout: str = "15min"
     lock_wait_seconds: float = 60.0
     staging_soak_seconds: float = 24 * 3600.0  # how long staging holds a migration first
+    # age (age1...) or SSH public keys production archives are encrypted to
+    backup_recipients: tuple[str, ...] = ()
     engine: str = "auto"  # auto, system or embedded: which PostgreSQL runs the local database
     types_path: Path = Path("types/database.ts")
     validate: Mapping[str, object] = field(default_factory=dict)
@@ -260,6 +263,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         "statement_timeout",
         "lock_wait_seconds",
         "staging_soak",
+        "backup_recipients",
         "validate",
         "types_path",
         "engine",
@@ -288,6 +292,7 @@ def _build_settings(root: Path, raw: Mapping[str, object], env: Mapping[str, str
         statement_timeout=_as_str(raw, "statement_timeout", "15min"),
         lock_wait_seconds=_as_seconds(raw.get("lock_wait_seconds", 60.0)),
         staging_soak_seconds=_as_duration(raw.get("staging_soak", "24h"), "staging_soak"),
+        backup_recipients=_as_strings(raw, "backup_recipients", ()),
         engine=_as_str(raw, "engine", "auto"),
         types_path=root / _as_str(raw, "types_path", "types/database.ts"),
         validate=_as_table(raw.get("validate", {}), "validate"),

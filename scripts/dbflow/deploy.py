@@ -15,6 +15,7 @@ from pathlib import Path
 from dbflow.config import Settings, resolve_target
 from dbflow.connection import connect
 from dbflow.dump import backup_path, dump, restore
+from dbflow.dump_crypto import archive_recipients, is_encrypted
 from dbflow.errors import ConfigError
 from dbflow.migrations.discovery import MigrationFile
 from dbflow.migrations.history import read_history, who_applies
@@ -38,6 +39,7 @@ class PushOptions:
     yes: bool = False
     no_backup: bool = False
     allow_out_of_order: bool = False
+    plaintext: bool = False  # an unencrypted backup of production, on purpose
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,10 @@ def push(
     where = f"{options.target} ({redact_url(url)})"
     if options.dry_run or not plan.planned:
         return PushResult(validation, plan, None, None, where)
+    if clearance.requirement.backup and not options.no_backup:
+        archive_recipients(settings, clearance.place, options.plaintext)  # before confirming
     clearance.confirm(yes=options.yes, confirm=confirm)
-    backup = _backup(settings, clearance, options.no_backup, report)
+    backup = _backup(settings, clearance, options.no_backup, report, options.plaintext)
     journal = PushJournal(
         clearance,
         by=who_applies(settings.project_root),
@@ -243,28 +247,41 @@ def restore_archive(
     yes: bool = False,
     confirm: Confirm | None = None,
     report: Notify = quiet,
+    identity: Path | None = None,
+    plaintext: bool = False,
 ) -> Path | None:
-    """``db.restore``: restore ``archive`` into ``target``; return the backup taken first."""
+    """``db.restore``: restore ``archive`` into ``target`` (an encrypted one with
+    ``identity``); return the backup taken first."""
     clearance = clear(settings, "restore", target, deferred=True)
     if not archive.is_file():
         raise Refused(
             f"{archive}: no such archive", hint="inv db.dump writes archives to backups/ by default"
         )
+    if is_encrypted(archive) and identity is None:
+        raise Refused(
+            f"{archive} is encrypted (age): nothing was restored",
+            hint=f"inv db.restore {archive} --identity KEYFILE (an age identity file, or an SSH "
+            "private key whose public key is in backup_recipients)",
+        )
+    archive_recipients(settings, clearance.place, plaintext)  # before anything is done
     clearance.confirm(yes=yes, confirm=confirm)
-    backup = _backup(settings, clearance, False, report)
-    restore(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir)
+    backup = _backup(settings, clearance, False, report, plaintext)
+    restore(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir, identity=identity)
     _record(settings, clearance, (), backup, False)
     return backup
 
 
-def _backup(settings: Settings, clearance: Clearance, skip: bool, report: Notify) -> Path | None:
+def _backup(
+    settings: Settings, clearance: Clearance, skip: bool, report: Notify, plaintext: bool = False
+) -> Path | None:
     if not clearance.requirement.backup:
         return None
     if skip:
         report("no backup taken (--no-backup): recorded in supabase_migrations.dbflow_pushes")
         return None
-    archive = backup_path(settings.project_root, clearance.target)
-    path = dump(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir)
+    keys = archive_recipients(settings, clearance.place, plaintext)
+    archive = backup_path(settings.project_root, clearance.target, encrypted=bool(keys))
+    path = dump(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir, recipients=keys)
     report(f"backup written to {path.relative_to(settings.project_root)}")
     return path
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+from dbflow.dump_crypto import ENCRYPTED_SUFFIX, decrypted, encrypt_stream
 from dbflow.errors import DbflowError
 from dbflow.pgtools import ToolFailed, find_tool, libpq_command_target, run_tool, server_major
 
@@ -26,26 +28,39 @@ _DAMAGE = re.compile(
 )
 
 
-def backup_path(project_root: Path, target: str) -> Path:
+def backup_path(project_root: Path, target: str, *, encrypted: bool = False) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-    return project_root / "backups" / f"{target}-{stamp}.dump"
+    suffix = ".dump" + (ENCRYPTED_SUFFIX if encrypted else "")
+    return project_root / "backups" / f"{target}-{stamp}{suffix}"
 
 
-def dump(url: str, path: Path, *, kind: DumpKind = "full", pg_bin_dir: Path | None = None) -> Path:
+def dump(
+    url: str,
+    path: Path,
+    *,
+    kind: DumpKind = "full",
+    pg_bin_dir: Path | None = None,
+    recipients: Sequence[str] = (),
+) -> Path:
     """Write a custom-format archive of the database at ``url`` to ``path``, readable by its
     owner only; a failed dump leaves nothing behind (and an earlier file at ``path`` as it was).
+    With ``recipients`` (age or SSH public keys) the archive is encrypted to them as it streams.
     """
     tool = find_tool("pg_dump", server_major(url), pg_bin_dir)
     make_private_dir(path.parent)
     partial = path.with_name(f".{path.name}.partial")
     target, env = libpq_command_target(url)
-    command = [str(tool), "--format=custom", f"--file={partial}", "--no-password"]
+    command = [str(tool), "--format=custom", "--no-password"]
     if kind == "schema":
         command.append("--schema-only")
     elif kind == "data":
         command.append("--data-only")
     try:
-        run_tool([*command, target], env, "pg_dump", umask=0o077)
+        if recipients:
+            partial.touch(mode=0o600)
+            encrypt_stream([*command, target], env, partial, recipients)
+        else:
+            run_tool([*command, f"--file={partial}", target], env, "pg_dump", umask=0o077)
         partial.chmod(0o600)
         partial.replace(path)
     finally:
@@ -62,8 +77,11 @@ def make_private_dir(folder: Path) -> None:
     folder.chmod(0o700)
 
 
-def restore(url: str, path: Path, *, pg_bin_dir: Path | None = None) -> None:
-    """Restore a custom-format archive into ``url`` (objects in the archive are replaced)."""
+def restore(
+    url: str, path: Path, *, pg_bin_dir: Path | None = None, identity: Path | None = None
+) -> None:
+    """Restore a custom-format archive into ``url`` (objects in the archive are replaced); an
+    encrypted one is decrypted with ``identity`` first."""
     if not path.is_file():
         raise DbflowError(
             f"{path}: no such archive", hint="inv db.dump writes archives to backups/ by default"
@@ -71,7 +89,8 @@ def restore(url: str, path: Path, *, pg_bin_dir: Path | None = None) -> None:
     tool = find_tool("pg_restore", server_major(url), pg_bin_dir)
     target, env = libpq_command_target(url)
     try:
-        _run_restore(tool, target, env, path)
+        with decrypted(path, identity) as plain:
+            _run_restore(tool, target, env, plain)
     except ToolFailed as failed:
         if failed.returncode < 0 or _DAMAGE.search(failed.stderr):
             raise DbflowError(

@@ -24,6 +24,7 @@ from dbflow.tasks.output import (
         "dry-run": "validate and print the pending migrations and their SQL; change nothing",
         "yes": YES,
         "no-backup": "push to production without a backup (recorded with the push)",
+        "plaintext": "write production's backup unencrypted (without backup_recipients)",
         "allow-out-of-order": "apply local migrations older than the newest applied one",
         "report": "write what was pushed (or would be) as Markdown to this file (for a job "
         "summary or a pull-request comment)",
@@ -40,6 +41,7 @@ def push(
     allow_out_of_order: bool = False,
     report: str | None = None,
     webhook: str | None = None,
+    plaintext: bool = False,
 ) -> None:
     """Ship pending migrations to staging or production: validate, back up, confirm, apply."""
     import os
@@ -53,7 +55,7 @@ def push(
         report_path = check_output_file(report, "--report") if report else None
         result = push(
             project,
-            PushOptions(target, dry_run, yes, no_backup, allow_out_of_order),
+            PushOptions(target, dry_run, yes, no_backup, allow_out_of_order, plaintext),
             report=notify,
             confirm=terminal_confirm(),
         )
@@ -73,7 +75,9 @@ def push(
         "target": "local (default), staging or production",
         "schema-only": "only the schema (no rows)",
         "data-only": "only the rows",
-        "file": "where to write (default backups/<target>-<UTC timestamp>.dump)",
+        "file": "where to write (default backups/<target>-<UTC timestamp>.dump, .dump.age "
+        "when encrypted)",
+        "plaintext": "write production's rows unencrypted (without backup_recipients)",
     }
 )
 def dump(
@@ -82,24 +86,30 @@ def dump(
     schema_only: bool = False,
     data_only: bool = False,
     file: str | None = None,
+    plaintext: bool = False,
 ) -> None:
-    """Write a pg_dump archive (custom format) of a target."""
+    """Write a pg_dump archive (custom format) of a target; production's rows are encrypted
+    to backup_recipients."""
     from pathlib import Path
 
     from dbflow.dump import DumpKind, backup_path
     from dbflow.dump import dump as dump_database
+    from dbflow.dump_crypto import archive_recipients
     from dbflow.output_files import check_output_file
-    from dbflow.targets import clear
+    from dbflow.targets import clear, place_of
 
     project = settings()
     kind: DumpKind = "schema" if schema_only else "data" if data_only else "full"
     with user_errors():
-        path = check_output_file(
-            Path(file) if file else backup_path(project.project_root, target), "--file"
-        )
+        place = place_of(project, target)[0]
+        keys = archive_recipients(project, place, plaintext or kind == "schema")
+        default = backup_path(project.project_root, target, encrypted=bool(keys))
+        path = check_output_file(Path(file) if file else default, "--file")
         url = clear(project, "dump", target).url
-        written = dump_database(url, path, kind=kind, pg_bin_dir=project.pg_bin_dir)
-    say(f"wrote {written}")
+        written = dump_database(
+            url, path, kind=kind, pg_bin_dir=project.pg_bin_dir, recipients=keys
+        )
+    say(f"wrote {written}" + (f" (encrypted to {len(keys)} recipient(s))" if keys else ""))
 
 
 @task(
@@ -107,9 +117,18 @@ def dump(
         "file": "the archive to restore (made by inv db.dump or db.push)",
         "target": "local (default), staging or production (backed up first, confirmed)",
         "yes": YES,
+        "identity": "the age identity (or SSH private key) that decrypts an encrypted archive",
+        "plaintext": "write production's backup unencrypted (without backup_recipients)",
     }
 )
-def restore(c: Context, file: str, target: str = "local", yes: bool = False) -> None:
+def restore(
+    c: Context,
+    file: str,
+    target: str = "local",
+    yes: bool = False,
+    identity: str | None = None,
+    plaintext: bool = False,
+) -> None:
     """Restore an archive into a target (the emergency path: prefer fixing forward)."""
     from pathlib import Path
 
@@ -117,7 +136,14 @@ def restore(c: Context, file: str, target: str = "local", yes: bool = False) -> 
 
     with user_errors(), progress(f"restoring {file}") as notify:
         backup = restore_archive(
-            settings(), target, Path(file), yes=yes, confirm=terminal_confirm(), report=notify
+            settings(),
+            target,
+            Path(file),
+            yes=yes,
+            confirm=terminal_confirm(),
+            report=notify,
+            identity=Path(identity) if identity else None,
+            plaintext=plaintext,
         )
     say(f"restored {file} into {target}" + (f" (backup first: {backup})" if backup else ""))
 
