@@ -28,9 +28,9 @@ from pathlib import Path
 
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect, create_database, drop_database
-from dbflow.local import local_engine, stop_local
 from dbflow.migrations.discovery import discover
-from dbflow.reset import reset_local
+from dbflow.places.local import local_engine, stop_local
+from dbflow.workflows.reset import reset_local
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from dbflow.advisors import LINTS, advise
+from dbflow.checks.advisors import LINTS, advise
 from dbflow.connection import connect
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run
 

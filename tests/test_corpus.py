@@ -27,7 +27,7 @@ import pytest
 
 from dbflow.config import load_settings
 from dbflow.connection import connect, create_database, drop_database
-from dbflow.local import local_engine, local_url
+from dbflow.places.local import local_engine, local_url
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run, supabase_push
 from tests.conftest import differences, postgres_meta_types, tsc
 

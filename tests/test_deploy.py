@@ -14,10 +14,10 @@ import pytest
 
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
-from dbflow.deploy import PushOptions, PushRefused, push
-from dbflow.dump import dump, restore
 from dbflow.errors import DbflowError
 from dbflow.migrations.plan import MigrationError
+from dbflow.schema.dump import dump, restore
+from dbflow.workflows.deploy import PushOptions, PushRefused, push
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,5 @@
 """The gate's whole table, walked through the command line: every action on every place
-does exactly what its cell of dbflow.targets.POLICY says, and the README shows that table."""
+does exactly what its cell of dbflow.places.gate.POLICY says, and the README shows that table."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 
 from dbflow.config import load_settings
 from dbflow.connection import connect
-from dbflow.local import target_url
-from dbflow.targets import ACTIONS, PLACES, POLICY, Requirement, policy_table
+from dbflow.places.gate import ACTIONS, PLACES, POLICY, Requirement, policy_table
+from dbflow.places.local import target_url
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run
 
 FIRST_VERSION = sorted(REPO.glob("supabase/migrations/*.sql"))[0].name.split("_", 1)[0]

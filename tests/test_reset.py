@@ -19,10 +19,10 @@ import pytest
 from dbflow.config import Settings, load_settings
 from dbflow.connection import connect
 from dbflow.errors import DbflowError
-from dbflow.local import local_engine, local_url, stop_local
 from dbflow.migrations.new import new_migration
-from dbflow.reset import reset_local
+from dbflow.places.local import local_engine, local_url, stop_local
 from dbflow.testing.plugin import free_port, scratch_dir
+from dbflow.workflows.reset import reset_local
 from tests.cli_helpers import INV, assert_no_traceback, project_dir, run
 
 REPO = Path(__file__).resolve().parents[1]

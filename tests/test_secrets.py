@@ -20,7 +20,7 @@ import pyrage
 import pytest
 
 from dbflow.connection import connect
-from dbflow.pgtools import find_tool
+from dbflow.engine.pgtools import find_tool
 from tests.cli_helpers import INV, assert_no_traceback, project_dir, run
 
 DBFLOW_VALIDATE = str(Path(sys.executable).with_name("dbflow-validate"))

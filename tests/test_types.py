@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dbflow.connection import connect
-from dbflow.typegen import generate_types
+from dbflow.schema.typegen import generate_types
 from tests.conftest import tsc
 
 USAGE = """

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dbflow.connection import connect
-from dbflow.typegen import generate_types
+from dbflow.schema.typegen import generate_types
 from tests.conftest import differences, postgres_meta_types, tsc
 
 # Every feature the generator has to get right: overloads (and the ones PostgREST cannot tell

@@ -7,7 +7,7 @@ from pathlib import Path
 from psycopg import sql
 
 from dbflow.connection import Conn
-from dbflow.output_files import output_stream
+from dbflow.report.files import output_stream
 from dbflow.seed.load import rows
 from dbflow.seed.plan import SeedPlan
 

@@ -16,6 +16,7 @@ from dbflow.catalog.read import read_catalog
 from dbflow.config import Settings
 from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError
+from dbflow.places.gate import clear
 from dbflow.seed.auth import (
     act_as_first_user,
     add_identities,
@@ -39,7 +40,6 @@ from dbflow.seed.load import (
 from dbflow.seed.plan import NOT_SEEDED, SeedPlan, TablePlan, build_plan, settle_parents
 from dbflow.seed.values import EPOCH
 from dbflow.seed.verify import verify_plan
-from dbflow.targets import clear
 
 if TYPE_CHECKING:
     from rich.table import Table

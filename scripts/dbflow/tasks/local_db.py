@@ -12,7 +12,7 @@ from dbflow.tasks.output import fail, progress, say, settings, user_errors, warn
 @task
 def start(c: Context) -> None:
     """Start the local PostgreSQL (made to look like Supabase) and install the bootstrap."""
-    from dbflow.local import render_start, start_local
+    from dbflow.places.local import render_start, start_local
 
     with user_errors():
         report = start_local(settings())
@@ -23,7 +23,7 @@ def start(c: Context) -> None:
 @task
 def stop(c: Context) -> None:
     """Stop the local PostgreSQL started by `db.start`."""
-    from dbflow.local import stop_local
+    from dbflow.places.local import stop_local
 
     with user_errors():
         stopped = stop_local(settings())
@@ -36,7 +36,7 @@ def stop(c: Context) -> None:
 @task(help={"env": "print DATABASE_URL=... (unredacted, for scripts) instead of the report"})
 def status(c: Context, env: bool = False) -> None:
     """Show the local database: engine, version, data dir, URL, extensions, bootstrap."""
-    from dbflow.local import describe_local, render_status
+    from dbflow.places.local import describe_local, render_status
 
     with user_errors():
         report = describe_local(settings())
@@ -70,7 +70,7 @@ def reset(
     strict: bool = False,
 ) -> None:
     """Rebuild the local database from the migrations and seed it (local only)."""
-    from dbflow.reset import render_reset, reset_local
+    from dbflow.workflows.reset import render_reset, reset_local
 
     with user_errors(), progress("resetting the local database") as notify:
         result = reset_local(
@@ -92,8 +92,8 @@ def reset(
 def down(c: Context, steps: int = 1, output: str | None = None) -> None:
     """Write a down migration for the last migrations, proven on throwaway copies."""
 
-    from dbflow.output_files import check_output_file, write_output
-    from dbflow.rollback import default_path, down_migration, render_down
+    from dbflow.report.files import check_output_file, write_output
+    from dbflow.workflows.down import default_path, down_migration, render_down
 
     project = settings()
     with user_errors(), progress("building the schemas before and after") as notify:

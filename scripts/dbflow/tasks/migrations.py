@@ -59,8 +59,8 @@ def up(
     """Apply pending migrations to the local database in order, one transaction per file.
 
     Staging and production get their migrations through db.push."""
-    from dbflow.deploy import apply_pending
     from dbflow.migrations.render import render_run
+    from dbflow.workflows.deploy import apply_pending
 
     with user_errors(), progress("applying migrations") as notify:
         result = apply_pending(
@@ -73,7 +73,7 @@ def up(
     for line in render_run(result):
         say(line)
     if target == "local":
-        from dbflow.local import engine_major_note
+        from dbflow.places.local import engine_major_note
 
         note = engine_major_note(settings())
         if note is not None:
@@ -87,7 +87,7 @@ def list_(c: Context, target: str = "local", json_: bool = False) -> None:
 
     from dbflow.migrations.render import render_rows
     from dbflow.migrations.status import migration_rows
-    from dbflow.targets import clear
+    from dbflow.places.gate import clear
 
     project = settings()
     with user_errors():
@@ -110,7 +110,7 @@ def list_(c: Context, target: str = "local", json_: bool = False) -> None:
 )
 def repair(c: Context, version: str, status: str, target: str = "local", yes: bool = False) -> None:
     """Mark a migration applied or reverted in the history, without running its SQL."""
-    from dbflow.deploy import repair_history
+    from dbflow.workflows.deploy import repair_history
 
     if status not in ("applied", "reverted"):
         usage_error("--status must be applied or reverted")
@@ -144,9 +144,9 @@ def pull(
 ) -> None:
     """Write a migration with the schema a database has and the migrations lack (no data),
     proven, validated and recorded as applied there."""
-    from dbflow.pull import pull as pull_schema
-    from dbflow.pull import render_pull
     from dbflow.validate.reporters import render_text
+    from dbflow.workflows.pull import pull as pull_schema
+    from dbflow.workflows.pull import render_pull
 
     project = settings()
     with user_errors(), progress(f"pulling the schema of {target}") as notify:

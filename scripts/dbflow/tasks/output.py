@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from dbflow.config import Settings
-    from dbflow.targets import Confirm
+    from dbflow.places.gate import Confirm
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 _consoles: dict[str, Console] = {}

@@ -61,7 +61,7 @@ def validate_docs(c: Context) -> None:
 def lint(c: Context, format: str = "text") -> None:
     """plpgsql_check over every PL/pgSQL function and trigger of the migrated database, on a
     throwaway copy: exit 1 on errors, 2 when the engine has no plpgsql_check."""
-    from dbflow.function_lint import lint_functions, render_lint
+    from dbflow.checks.function_lint import lint_functions, render_lint
 
     if format not in ("text", "json", "github"):
         usage_error("--format must be text, json or github")
@@ -92,7 +92,7 @@ def test_task(
 ) -> None:
     """Run the pgTAP tests in supabase/tests: N passed, N failed (exit 1 when any fails, 2
     without pgTAP)."""
-    from dbflow.sqltest import render_run, run_tests
+    from dbflow.checks.sql_tests import render_run, run_tests
 
     with user_errors(), progress("running the pgTAP tests") as notify:
         result = run_tests(
@@ -129,8 +129,8 @@ def advisors(
     """The platform's Security and Performance Advisor lints against a live database,
     read-only: exit 1 on ERROR-level findings."""
 
-    from dbflow.advisors import render_advisors, run_advisors
-    from dbflow.output_files import check_output_file, write_output
+    from dbflow.checks.advisors import render_advisors, run_advisors
+    from dbflow.report.files import check_output_file, write_output
 
     if format not in ("text", "json", "sarif"):
         usage_error("--format must be text, json or sarif")
@@ -170,8 +170,8 @@ def trace(
     the locks it takes, rewrites, scans and how long it blocks (exit 1 when one is flagged)."""
     from pathlib import Path
 
-    from dbflow.output_files import check_output_file, write_output
-    from dbflow.trace import TraceRequest, render_trace, trace_migrations
+    from dbflow.checks.trace import TraceRequest, render_trace, trace_migrations
+    from dbflow.report.files import check_output_file, write_output
     from dbflow.validate.run import changed_since
 
     if format not in ("text", "json", "github"):

@@ -105,7 +105,7 @@ def run_seed(mode: str, flags: SeedFlags) -> None:
     """Both seed tasks: parse the flags, then plan (dry run), export (--sql) or load."""
 
     from dbflow.connection import connect
-    from dbflow.output_files import check_output_file
+    from dbflow.report.files import check_output_file
     from dbflow.seed.export import write_sql
     from dbflow.seed.run import (
         SeedOptions,
@@ -159,8 +159,8 @@ def _seed_lock(project: Settings, options: SeedOptions, mode: str) -> AbstractCo
     """The project's lock for a seed of the local database (not while a reset or db.up runs)."""
     from contextlib import nullcontext
 
-    from dbflow.project_lock import project_lock
-    from dbflow.targets import place_of
+    from dbflow.places.gate import place_of
+    from dbflow.places.project_lock import project_lock
 
     if place_of(project, options.target)[0] != "local":
         return nullcontext()

@@ -1,5 +1,5 @@
 """``db.push``, ``db.dump``, ``db.restore``, ``db.diff`` and ``db.types``: beyond the local
-database, every one through the gate (:mod:`dbflow.targets`)."""
+database, every one through the gate (:mod:`dbflow.places.gate`)."""
 
 from __future__ import annotations
 
@@ -46,9 +46,9 @@ def push(
     """Ship pending migrations to staging or production: validate, back up, confirm, apply."""
     import os
 
-    from dbflow.deploy import PushOptions, push, push_message, push_report, render_push
-    from dbflow.output_files import check_output_file, write_output
+    from dbflow.report.files import check_output_file, write_output
     from dbflow.webhook import post_json
+    from dbflow.workflows.deploy import PushOptions, push, push_message, push_report, render_push
 
     project = settings()
     with user_errors(), progress(f"pushing to {target}") as notify:
@@ -92,11 +92,11 @@ def dump(
     to backup_recipients."""
     from pathlib import Path
 
-    from dbflow.dump import DumpKind, backup_path
-    from dbflow.dump import dump as dump_database
-    from dbflow.dump_crypto import archive_recipients
-    from dbflow.output_files import check_output_file
-    from dbflow.targets import clear, place_of
+    from dbflow.places.gate import clear, place_of
+    from dbflow.report.files import check_output_file
+    from dbflow.schema.dump import DumpKind, backup_path
+    from dbflow.schema.dump import dump as dump_database
+    from dbflow.schema.dump_crypto import archive_recipients
 
     project = settings()
     kind: DumpKind = "schema" if schema_only else "data" if data_only else "full"
@@ -132,7 +132,7 @@ def restore(
     """Restore an archive into a target (the emergency path: prefer fixing forward)."""
     from pathlib import Path
 
-    from dbflow.deploy import restore_archive
+    from dbflow.workflows.deploy import restore_archive
 
     with user_errors(), progress(f"restoring {file}") as notify:
         backup = restore_archive(
@@ -171,7 +171,8 @@ def diff_task(
 ) -> None:
     """Compare two schemas (or one against the migrations): exit 1 on drift."""
 
-    from dbflow.diff import (
+    from dbflow.report.files import check_output_file, write_output
+    from dbflow.schema.diff.compare import (
         diff_databases,
         migration_sql,
         post_webhook,
@@ -179,7 +180,6 @@ def diff_task(
         render_migration,
         render_report,
     )
-    from dbflow.output_files import check_output_file, write_output
 
     with user_errors():
         sql_path = check_output_file(sql, "--sql") if sql else None
@@ -221,9 +221,9 @@ def types(
     from pathlib import Path
 
     from dbflow.connection import connect
-    from dbflow.output_files import check_output_file, write_output
-    from dbflow.targets import clear
-    from dbflow.typegen import generate_types
+    from dbflow.places.gate import clear
+    from dbflow.report.files import check_output_file, write_output
+    from dbflow.schema.typegen import generate_types
 
     project = settings()
     with user_errors():
@@ -247,7 +247,7 @@ def drift(c: Context, report: str = "drift-report", webhook: str | None = None) 
     import os
     from pathlib import Path
 
-    from dbflow.drift import alert, check_drift
+    from dbflow.workflows.drift import alert, check_drift
 
     project = settings()
     with user_errors():

@@ -24,8 +24,8 @@ from dbflow.config import Settings, load_settings
 from dbflow.connection import Conn, connect, create_database, drop_database
 from dbflow.engine.cluster import APP_DATABASE, LocalEngine
 from dbflow.errors import DbflowError
-from dbflow.local import engine_choice, engine_major_note
 from dbflow.migrations.templates import ensure_templates
+from dbflow.places.local import engine_choice, engine_major_note
 from dbflow.urls import database_name
 
 # Durability is not wanted in a throwaway cluster; speed is.

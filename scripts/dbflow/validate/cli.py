@@ -15,8 +15,8 @@ from pathlib import Path
 
 from dbflow.config import load_settings
 from dbflow.errors import DbflowError
-from dbflow.output_files import check_output_file
 from dbflow.progress import Notify, quiet
+from dbflow.report.files import check_output_file
 from dbflow.validate.findings import write_baseline
 from dbflow.validate.flags import FLAGS, FORMATS, argument_parser
 from dbflow.validate.reporters import render

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dbflow.output_files import write_output
+from dbflow.report.files import write_output
 from dbflow.validate.options import Severity
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}

@@ -1,6 +1,6 @@
 """Changing a database other than by a reset: ``db.up``, ``db.push``, ``db.repair``, ``db.restore``.
 
-Each asks the gate (:mod:`dbflow.targets`) first and does what its cell of the policy asks:
+Each asks the gate (:mod:`dbflow.places.gate`) first and does what its cell of the policy asks:
 validation, a backup, a confirmation, a record. ``db.push`` shows what it would run before it
 asks; the others ask before they do anything.
 """
@@ -14,18 +14,18 @@ from pathlib import Path
 
 from dbflow.config import Settings, resolve_target
 from dbflow.connection import connect
-from dbflow.dump import backup_path, dump, restore
-from dbflow.dump_crypto import archive_recipients, is_encrypted
 from dbflow.errors import ConfigError
 from dbflow.migrations.discovery import MigrationFile
 from dbflow.migrations.history import read_history, who_applies
 from dbflow.migrations.render import render_run
 from dbflow.migrations.repair import RepairStatus, repair
 from dbflow.migrations.runner import RunOptions, RunResult, migrate
+from dbflow.places.gate import Clearance, Confirm, PushJournal, Refused, clear, record
+from dbflow.places.project_lock import project_lock
 from dbflow.progress import Notify, quiet
-from dbflow.project_lock import project_lock
 from dbflow.redact import redact_url
-from dbflow.targets import Clearance, Confirm, PushJournal, Refused, clear, record
+from dbflow.schema.dump import backup_path, dump, restore
+from dbflow.schema.dump_crypto import archive_recipients, is_encrypted
 from dbflow.validate.findings import ValidationReport
 from dbflow.validate.run import Request, run_validation
 

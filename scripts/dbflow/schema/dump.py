@@ -12,9 +12,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from dbflow.dump_crypto import ENCRYPTED_SUFFIX, decrypted, encrypt_stream
+from dbflow.engine.pgtools import (
+    ToolFailed,
+    find_tool,
+    libpq_command_target,
+    run_tool,
+    server_major,
+)
 from dbflow.errors import DbflowError
-from dbflow.pgtools import ToolFailed, find_tool, libpq_command_target, run_tool, server_major
+from dbflow.schema.dump_crypto import ENCRYPTED_SUFFIX, decrypted, encrypt_stream
 
 DumpKind = Literal["full", "schema", "data"]
 

@@ -20,7 +20,15 @@ from pathlib import Path
 from dbflow.catalog.snapshot import take_snapshot
 from dbflow.config import Settings
 from dbflow.connection import connect
-from dbflow.diff import (
+from dbflow.errors import DbflowError
+from dbflow.migrations.discovery import MigrationFile, discover
+from dbflow.migrations.history import read_history, who_applies
+from dbflow.migrations.new import check_identifier
+from dbflow.migrations.repair import mark_applied
+from dbflow.places.gate import Confirm, clear, record
+from dbflow.progress import Notify, quiet
+from dbflow.report.files import write_output
+from dbflow.schema.diff.compare import (
     Difference,
     DiffResult,
     compare_snapshots,
@@ -28,14 +36,6 @@ from dbflow.diff import (
     prove_on_migrations,
     side_url,
 )
-from dbflow.errors import DbflowError
-from dbflow.migrations.discovery import MigrationFile, discover
-from dbflow.migrations.history import read_history, who_applies
-from dbflow.migrations.new import check_identifier
-from dbflow.migrations.repair import mark_applied
-from dbflow.output_files import write_output
-from dbflow.progress import Notify, quiet
-from dbflow.targets import Confirm, clear, record
 from dbflow.validate.findings import ValidationReport
 from dbflow.validate.run import Request, run_validation
 

@@ -5,7 +5,7 @@ database is a clone of the migrations template (:mod:`dbflow.migrations.template
 in so that no interruption leaves the cluster without one; seeds run after the clone, so they
 are fresh on every reset. A ``DATABASE_URL`` on this machine (e.g. the Supabase CLI's local
 stack) is reset by dropping the user's objects and replaying the migrations; the gate
-(:mod:`dbflow.targets`) refuses any other.
+(:mod:`dbflow.places.gate`) refuses any other.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from dbflow.connection import (
 )
 from dbflow.engine.cluster import APP_DATABASE, MAINTENANCE_DATABASE, LocalEngine
 from dbflow.errors import DbflowError
-from dbflow.local import external_url, local_engine, start_local
 from dbflow.migrations.discovery import discover
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.templates import ensure_templates
+from dbflow.places.gate import clear
+from dbflow.places.local import external_url, local_engine, start_local
+from dbflow.places.project_lock import project_lock
 from dbflow.progress import Notify
-from dbflow.project_lock import project_lock
 from dbflow.redact import redact_url
 from dbflow.seed.files import run_seed_files
 from dbflow.seed.run import SeedOptions, seed_within, skip_lines, warning_count
-from dbflow.targets import clear
 
 
 @dataclass(frozen=True)

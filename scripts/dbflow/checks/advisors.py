@@ -16,8 +16,8 @@ from typing import Literal
 from dbflow.config import Settings
 from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError
+from dbflow.places.gate import clear
 from dbflow.platform_schemas import MANAGED_SCHEMAS
-from dbflow.targets import clear
 from dbflow.validate.reporters import sarif_log
 
 Level = Literal["ERROR", "WARN", "INFO"]

@@ -16,17 +16,17 @@ from pathlib import Path
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
 from dbflow.connection import connect
-from dbflow.diff import (
+from dbflow.errors import DbflowError
+from dbflow.migrations.discovery import MigrationFile, discover
+from dbflow.places.scratch import copy_up_to, migrated_copy
+from dbflow.progress import Notify, quiet
+from dbflow.schema.diff.compare import (
     Difference,
     DiffResult,
     compare_snapshots,
     migration_sql,
     prove_on_migrations,
 )
-from dbflow.errors import DbflowError
-from dbflow.migrations.discovery import MigrationFile, discover
-from dbflow.progress import Notify, quiet
-from dbflow.scratch import copy_up_to, migrated_copy
 
 _LOSSY = ("drop table", "drop column", "drop type", "drop materialized view", " type ")
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbflow.config import Settings, resolve_target
-from dbflow.diff import DiffResult, diff_databases, drift_summary, render_json
 from dbflow.errors import ConfigError
-from dbflow.output_files import write_output
+from dbflow.report.files import write_output
+from dbflow.schema.diff.compare import DiffResult, diff_databases, drift_summary, render_json
 from dbflow.webhook import post_json
 
 COMPARISONS = (("migrations", "staging"), ("migrations", "production"), ("production", "staging"))

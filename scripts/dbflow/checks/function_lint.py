@@ -18,8 +18,8 @@ from dbflow.config import Settings
 from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError, ToolMissing
 from dbflow.migrations.discovery import discover
+from dbflow.places.scratch import migrated_copy
 from dbflow.progress import Notify, quiet
-from dbflow.scratch import migrated_copy
 from dbflow.sql.parse import language_and_body
 from dbflow.sql.tree import names
 

@@ -19,7 +19,11 @@ from dbflow.catalog.model import Column
 from dbflow.catalog.snapshot import Snapshot, take_snapshot
 from dbflow.config import Settings
 from dbflow.connection import connect
-from dbflow.diff_sql import (
+from dbflow.migrations.templates import ensure_templates
+from dbflow.places.gate import clear
+from dbflow.places.local import local_engine, start_local
+from dbflow.places.scratch import migrated_copy
+from dbflow.schema.diff.changes import (
     add_column,
     column_change,
     comment_change,
@@ -33,11 +37,7 @@ from dbflow.diff_sql import (
     sequence_change,
     view_change,
 )
-from dbflow.local import local_engine, start_local
-from dbflow.migrations.templates import ensure_templates
-from dbflow.scratch import migrated_copy
 from dbflow.sql.tree import quote_ident
-from dbflow.targets import clear
 from dbflow.webhook import post_json
 
 Change = Literal["missing", "extra", "changed"]

@@ -26,12 +26,12 @@ import psycopg
 from dbflow.config import Settings
 from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError, ToolMissing
-from dbflow.local import local_engine
+from dbflow.places.gate import Confirm, clear
+from dbflow.places.local import local_engine
+from dbflow.places.scratch import clone, migrated_copy
 from dbflow.progress import Notify, quiet
-from dbflow.scratch import clone, migrated_copy
 from dbflow.seed.run import SeedOptions, seed_within
 from dbflow.sql.parse import split_statements
-from dbflow.targets import Confirm, clear
 
 PACKAGE = "postgresql-15-pgtap"
 _OK = re.compile(r"^(not )?ok\b\s*(\d*)\s*(.*)$")

@@ -23,9 +23,9 @@ from typing import Literal, get_args
 from dbflow.config import Settings, resolve_target
 from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError
-from dbflow.local import target_url
 from dbflow.migrations.history import ensure_history
 from dbflow.migrations.plan import PlannedMigration
+from dbflow.places.local import target_url
 from dbflow.redact import redact_url
 from dbflow.urls import is_local_url
 

@@ -12,9 +12,9 @@ from dataclasses import replace
 from dbflow.config import Settings
 from dbflow.connection import create_database, drop_database
 from dbflow.engine.cluster import MAINTENANCE_DATABASE, LocalEngine
-from dbflow.local import local_engine, start_local
 from dbflow.migrations.runner import RunOptions, migrate
 from dbflow.migrations.templates import ensure_templates
+from dbflow.places.local import local_engine, start_local
 from dbflow.progress import Notify, quiet
 
 

@@ -589,7 +589,9 @@ def _helpers(default_schema: str) -> str:
     return (
         '\ntype DatabaseWithoutInternals = Omit<Database, "__InternalSupabase">\n\n'
         f"type DefaultSchema = DatabaseWithoutInternals[Extract<keyof Database, {schema}>]\n\n"
-        + resources.files("dbflow").joinpath("typegen_helpers.ts").read_text(encoding="utf-8")
+        + resources.files("dbflow.schema")
+        .joinpath("typegen_helpers.ts")
+        .read_text(encoding="utf-8")
     )
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from dbflow.config import Settings
+from dbflow.engine.pgtools import ToolFailed
 from dbflow.errors import DbflowError
-from dbflow.pgtools import ToolFailed
 
 ENCRYPTED_SUFFIX = ".age"
 _AGE_HEADER = b"age-encryption.org/v1"

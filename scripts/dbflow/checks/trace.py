@@ -30,12 +30,12 @@ from pathlib import Path
 from dbflow.config import Settings
 from dbflow.connection import Conn, connect
 from dbflow.errors import DbflowError
-from dbflow.local import target_url
 from dbflow.migrations.discovery import MigrationFile, discover
 from dbflow.migrations.history import read_history
+from dbflow.places.local import target_url
+from dbflow.places.scratch import copy_up_to
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.progress import Notify, quiet
-from dbflow.scratch import copy_up_to
 from dbflow.seed.run import SeedOptions, seed_within
 from dbflow.sql.classify import needs_autocommit
 from dbflow.sql.parse import Statement
