@@ -9,13 +9,9 @@ import pytest
 
 from dbflow.catalog.snapshot import take_snapshot
 from dbflow.connection import connect
-from dbflow.schema.diff.compare import (
-    DiffResult,
-    compare_snapshots,
-    migration_sql,
-    post_webhook,
-    render_report,
-)
+from dbflow.schema.diff.compare import DiffResult, compare_snapshots
+from dbflow.schema.diff.migration import migration_sql
+from dbflow.schema.diff.report import post_webhook, render_report
 from tests.cli_helpers import posted_json
 
 

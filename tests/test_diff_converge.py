@@ -14,7 +14,8 @@ import pytest
 
 from dbflow.catalog.snapshot import take_snapshot
 from dbflow.connection import connect
-from dbflow.schema.diff.compare import DiffResult, compare_snapshots, migration_sql
+from dbflow.schema.diff.compare import DiffResult, compare_snapshots
+from dbflow.schema.diff.migration import migration_sql
 
 # (name, SQL that makes the drift, whether migra needs --with-privileges to see it)
 # An enum value can be added or renamed by ALTER TYPE, never removed: a value only the

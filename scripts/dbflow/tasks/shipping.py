@@ -172,14 +172,9 @@ def diff_task(
     """Compare two schemas (or one against the migrations): exit 1 on drift."""
 
     from dbflow.report.files import check_output_file, write_output
-    from dbflow.schema.diff.compare import (
-        diff_databases,
-        migration_sql,
-        post_webhook,
-        render_json,
-        render_migration,
-        render_report,
-    )
+    from dbflow.schema.diff.compare import diff_databases
+    from dbflow.schema.diff.migration import migration_sql, render_migration
+    from dbflow.schema.diff.report import post_webhook, render_json, render_report
 
     with user_errors():
         sql_path = check_output_file(sql, "--sql") if sql else None

@@ -24,9 +24,9 @@ from dbflow.schema.diff.compare import (
     Difference,
     DiffResult,
     compare_snapshots,
-    migration_sql,
     prove_on_migrations,
 )
+from dbflow.schema.diff.migration import migration_sql
 
 _LOSSY = ("drop table", "drop column", "drop type", "drop materialized view", " type ")
 

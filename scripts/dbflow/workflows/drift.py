@@ -16,7 +16,8 @@ from pathlib import Path
 from dbflow.config import Settings, resolve_target
 from dbflow.errors import ConfigError
 from dbflow.report.files import write_output
-from dbflow.schema.diff.compare import DiffResult, diff_databases, drift_summary, render_json
+from dbflow.schema.diff.compare import DiffResult, diff_databases
+from dbflow.schema.diff.report import drift_summary, render_json
 from dbflow.webhook import post_json
 
 COMPARISONS = (("migrations", "staging"), ("migrations", "production"), ("production", "staging"))

@@ -32,10 +32,10 @@ from dbflow.schema.diff.compare import (
     Difference,
     DiffResult,
     compare_snapshots,
-    migration_sql,
     prove_on_migrations,
     side_url,
 )
+from dbflow.schema.diff.migration import migration_sql
 from dbflow.validate.findings import ValidationReport
 from dbflow.validate.run import Request, run_validation
 
