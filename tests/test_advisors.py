@@ -11,7 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from dbflow.checks.advisors import LINTS, advise
+from dbflow.checks.advisors.lints import LINTS
+from dbflow.checks.advisors.run import advise
 from dbflow.connection import connect
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run
 

@@ -20,6 +20,7 @@ from dbflow.errors import DbflowError, ToolMissing
 from dbflow.migrations.discovery import discover
 from dbflow.places.scratch import migrated_copy
 from dbflow.progress import Notify, quiet
+from dbflow.report.annotations import Level, annotation
 from dbflow.sql.parse import language_and_body
 from dbflow.sql.tree import names
 
@@ -198,9 +199,10 @@ def render_lint(report: LintReport, fmt: str) -> str:
         on = f" on {f.table}" if f.table else ""
         text = f"{f.function}{on}: {f.message}" + (f" ({f.detail})" if f.detail else "")
         if fmt == "github":
-            place = f"file={f.file},line={f.line}," if f.file else ""
-            kind = "error" if f.severity == "error" else "warning"
-            lines.append(f"::{kind} {place}title=plpgsql_check {f.level}::{text}")
+            kind: Level = "error" if f.severity == "error" else "warning"
+            lines.append(
+                annotation(kind, text, file=f.file, line=f.line, title=f"plpgsql_check {f.level}")
+            )
         else:
             lines.append(f"{where}: {f.severity} [{f.level}] {text}")
             if f.hint:

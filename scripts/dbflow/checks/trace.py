@@ -36,6 +36,7 @@ from dbflow.places.local import target_url
 from dbflow.places.scratch import copy_up_to
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.progress import Notify, quiet
+from dbflow.report.annotations import annotation
 from dbflow.seed.run import SeedOptions, seed_within
 from dbflow.sql.classify import needs_autocommit
 from dbflow.sql.parse import Statement
@@ -316,7 +317,9 @@ def render_trace(report: TraceReport, fmt: str) -> str:
     if fmt == "github":
         for s in report.flagged:
             for flag in s.flags:
-                lines.append(f"::warning file={s.file},line={s.line},title=db.trace::{flag}")
+                lines.append(
+                    annotation("warning", flag, file=s.file, line=s.line, title="db.trace")
+                )
     seeded = ", ".join(f"{t} {n}" for t, n in report.seeded.items()) or "no table touched"
     lines.append(f"traced {len(report.traced)} migration(s) on a copy with rows ({seeded})")
     for s in report.statements:

@@ -1,0 +1,1 @@
+"""What checks write for people and for CI: files written whole, GitHub annotations, SARIF."""

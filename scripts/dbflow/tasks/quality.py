@@ -129,7 +129,8 @@ def advisors(
     """The platform's Security and Performance Advisor lints against a live database,
     read-only: exit 1 on ERROR-level findings."""
 
-    from dbflow.checks.advisors import render_advisors, run_advisors
+    from dbflow.checks.advisors.render import render_advisors
+    from dbflow.checks.advisors.run import run_advisors
     from dbflow.report.files import check_output_file, write_output
 
     if format not in ("text", "json", "sarif"):

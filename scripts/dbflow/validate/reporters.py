@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dbflow import __version__
 from dbflow.redact import mask_sql_secrets
+from dbflow.report.annotations import Level, annotation
+from dbflow.report.sarif import LEVELS, sarif_log
 from dbflow.validate.findings import Finding, ValidationReport
 
 DOCS = "docs/wiki/validation-rules.md"
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def render(report: ValidationReport, fmt: str, root: Path, *, colour: bool = False) -> str:
@@ -112,29 +112,20 @@ def render_json(report: ValidationReport) -> str:
     return f"{head}[\n    {rows}\n  ]\n}}" if rows else f"{head}[]\n}}"
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def render_github(report: ValidationReport) -> str:
     """GitHub Actions workflow commands: one annotation per finding."""
-    command = {"error": "error", "warning": "warning", "info": "notice"}
-    lines = []
-    for finding in report.findings:
-        properties = ",".join(
-            [
-                f"file={_escape_property(finding.path)}",
-                f"line={finding.line}",
-                f"col={finding.column}",
-                f"title={_escape_property(finding.rule_id + ' ' + finding.rule_name)}",
-            ]
+    command: dict[str, Level] = {"error": "error", "warning": "warning", "info": "notice"}
+    lines = [
+        annotation(
+            command[finding.severity],
+            f"{mask_sql_secrets(finding.message)}. Fix: {finding.fix}",
+            file=finding.path,
+            line=finding.line,
+            column=finding.column,
+            title=f"{finding.rule_id} {finding.rule_name}",
         )
-        message = _escape_data(f"{mask_sql_secrets(finding.message)}. Fix: {finding.fix}")
-        lines.append(f"::{command[finding.severity]} {properties}::{message}")
+        for finding in report.findings
+    ]
     lines.append(summary_line(report))
     return "\n".join(lines)
 
@@ -153,7 +144,7 @@ def render_sarif(report: ValidationReport) -> str:
                 "shortDescription": {"text": rule.message},
                 "fullDescription": {"text": rule.why},
                 "help": {"text": rule.fix},
-                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+                "defaultConfiguration": {"level": LEVELS[rule.severity]},
             }
             for rule in rules
         ],
@@ -161,7 +152,7 @@ def render_sarif(report: ValidationReport) -> str:
             {
                 "ruleId": finding.rule_id,
                 "ruleIndex": index.get(finding.rule_id, 0),
-                "level": _SARIF_LEVEL[finding.severity],
+                "level": LEVELS[finding.severity],
                 "message": {"text": mask_sql_secrets(finding.message)},
                 "locations": [
                     {
@@ -176,25 +167,3 @@ def render_sarif(report: ValidationReport) -> str:
             for finding in report.findings
         ],
     )
-
-
-def sarif_log(tool: str, rules: list[dict[str, object]], results: list[dict[str, object]]) -> str:
-    """A SARIF 2.1.0 log of one run of ``tool`` (code scanning reads it)."""
-    document = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": tool,
-                        "version": __version__,
-                        "informationUri": "https://pypi.org/project/dbflow/",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
-    return json.dumps(document, indent=2)

@@ -1,0 +1,1 @@
+"""The platform's advisor lints: the lints as data, the runner, the renderers."""
