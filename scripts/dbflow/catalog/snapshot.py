@@ -23,6 +23,7 @@ class Snapshot:
     # name -> (the quoted table it is on, the object), for ALTER TABLE ADD and CREATE POLICY
     columns: dict[str, tuple[str, Column]] = field(default_factory=dict)
     policies: dict[str, tuple[str, Policy]] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)  # name -> the table (its RLS flags)
 
     def add(self, kind: str, name: str, definition: str) -> None:
         self.objects.setdefault(kind, {})[name] = definition
@@ -56,6 +57,7 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
     for table in tables:
         name = _name(table.key)
         snapshot.add("table", name, f"rls={_bool(table.rls)} force={_bool(table.force_rls)}")
+        snapshot.tables[name] = table
         snapshot.add("grant", name, _access(table.acl))
         for constraint in table.constraints:
             if constraint.kind == "n":

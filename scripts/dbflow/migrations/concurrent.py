@@ -19,6 +19,7 @@ from psycopg import sql
 from dbflow.connection import Conn
 from dbflow.migrations.plan import MigrationError, PlannedMigration
 from dbflow.sql.parse import Statement, first_statement
+from dbflow.sql.tree import quote_ident
 
 Resume = Literal["build", "present"]
 
@@ -34,7 +35,7 @@ class ExistingIndex:
 
     @property
     def qualified(self) -> str:
-        return f"{_quote(self.schema)}.{_quote(self.name)}"
+        return f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
 
 
 def resume_index(conn: Conn, plan: PlannedMigration, statement: Statement, report: Any) -> Resume:
@@ -163,9 +164,3 @@ def _index_statement(text: str) -> dict[str, Any] | None:
     if statement is None or statement.kind != "IndexStmt":
         return None
     return statement.node
-
-
-def _quote(identifier: str) -> str:
-    if identifier and identifier == identifier.lower() and identifier.replace("_", "a").isalnum():
-        return identifier
-    return '"' + identifier.replace('"', '""') + '"'

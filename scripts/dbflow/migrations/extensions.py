@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from dbflow.bootstrap.platform import install_hint, platform_default_version
 from dbflow.connection import Conn
 from dbflow.errors import BootstrapError
 from dbflow.sql.parse import Statement
+from dbflow.sql.tree import function_calls, string_value
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class ExtensionUse:
     line: int
 
 
-def extensions_created(files: Iterable[tuple[Path, Iterable[Statement]]]) -> list[ExtensionUse]:
+def extension_uses(files: Iterable[tuple[Path, Iterable[Statement]]]) -> list[ExtensionUse]:
     """Every ``CREATE EXTENSION`` among the parsed statements of ``files``, in file order."""
     uses = []
     for path, statements in files:
@@ -36,26 +36,15 @@ def extensions_installed_by_tle(files: Iterable[tuple[Path, Iterable[Statement]]
     names: set[str] = set()
     for _, statements in files:
         for statement in statements:
-            if "install_extension" in statement.text:
-                names.update(_tle_names(statement.node))
+            if "install_extension" not in statement.text:
+                continue
+            for parts, call in function_calls(statement.node):
+                args = call.get("args") or []
+                if parts[-1:] == ("install_extension",) and args:
+                    name = string_value(args[0])
+                    if name:
+                        names.add(name)
     return names
-
-
-def _tle_names(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        call = value.get("FuncCall")
-        if call is not None:
-            name = [part.get("String", {}).get("sval") for part in call.get("funcname", [])]
-            args = call.get("args", [])
-            if name[-1:] == ["install_extension"] and args:
-                constant = args[0].get("A_Const", {}).get("sval", {}).get("sval")
-                if constant:
-                    yield constant
-        for child in value.values():
-            yield from _tle_names(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _tle_names(child)
 
 
 def check_extensions_available(
@@ -66,7 +55,7 @@ def check_extensions_available(
     available = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
     available |= extensions_installed_by_tle(files)
     major = conn.info.server_version // 10000
-    for use in extensions_created(files):
+    for use in extension_uses(files):
         if use.name not in available:
             raise _not_available(use, major)
 

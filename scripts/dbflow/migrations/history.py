@@ -117,17 +117,21 @@ def forget_applied(conn: Conn, version: str) -> bool:
 
 
 def who_applies(project_root: Path | None = None) -> str:
-    """The person applying: git's user.name/email where set, else the OS account."""
+    """The person applying: git's user.email where set, else the operating system account."""
+    return git_setting("user.email", project_root) or getpass.getuser()
+
+
+def git_setting(key: str, where: Path | None = None) -> str:
+    """``git config KEY`` as seen from ``where`` (empty when git or the setting is missing)."""
     try:
         result = subprocess.run(
-            ["git", "config", "user.email"],
+            ["git", "config", key],
             capture_output=True,
             text=True,
-            cwd=project_root,
+            cwd=where if where is not None and where.is_dir() else None,
             timeout=5,
             check=False,
         )
-        email = result.stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
-        email = ""
-    return email or getpass.getuser()
+        return ""
+    return result.stdout.strip()

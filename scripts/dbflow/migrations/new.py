@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from pathlib import Path
 
 from dbflow.errors import DbflowError
 from dbflow.migrations.discovery import discover
+from dbflow.migrations.history import git_setting
 
 # A plain identifier: what the file name and the object names in templates are built from.
 _PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -129,21 +129,7 @@ def check_identifier(value: str, what: str) -> None:
 
 
 def _author(where: Path) -> str:
-    parts = []
-    for key in ("user.name", "user.email"):
-        try:
-            result = subprocess.run(
-                ["git", "config", key],
-                capture_output=True,
-                text=True,
-                cwd=where if where.is_dir() else None,
-                timeout=5,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if result.stdout.strip():
-            parts.append(result.stdout.strip())
+    parts = [value for key in ("user.name", "user.email") if (value := git_setting(key, where))]
     if len(parts) == 2:
         return f"{parts[0]} <{parts[1]}>"
     return parts[0] if parts else "TODO: your name"

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dbflow.sql.parse import parse_expression
-from dbflow.sql.tree import Node
+from dbflow.sql.tree import Node, names, walk
 
 
 class _Unknown:
@@ -158,22 +158,18 @@ def read_condition(definition: str, domain_column: str | None = None) -> Expr:
 def _read(node: Node, domain: str | None) -> Expr:
     kind, body = next(iter(node.items()))
     if kind == "ColumnRef":
-        parts = [f["String"]["sval"] for f in body.get("fields", []) if "String" in f]
-        if not parts:
-            return Opaque(frozenset())
-        if domain and parts == ["value"]:
-            return Col(domain)
-        return Col(parts[-1])
+        name = _column_name(body, domain)
+        return Opaque(frozenset()) if name is None else Col(name)
     if kind == "A_Const":
         return Const(_constant(body))
     if kind == "TypeCast":
-        names = [n["String"]["sval"] for n in body.get("typeName", {}).get("names", [])]
-        type_name = names[-1] if names else ""
+        parts = names(body.get("typeName", {}).get("names"))
+        type_name = parts[-1] if parts else ""
         if body.get("typeName", {}).get("arrayBounds"):
             type_name += "[]"
         return Cast(_read(body["arg"], domain), type_name)
     if kind == "FuncCall":
-        name = [part["String"]["sval"] for part in body.get("funcname", [])][-1]
+        name = names(body.get("funcname"))[-1]
         if body.get("agg_star") or body.get("over"):
             return _opaque(node, domain)
         return Func(name.lower(), tuple(_read(arg, domain) for arg in body.get("args", [])))
@@ -263,20 +259,21 @@ def _read_operator(node: Node, body: Node, domain: str | None) -> Expr:
 
 
 def _opaque(node: Node, domain: str | None) -> Opaque:
-    found: set[str] = set()
-    stack: list[Any] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            reference = current.get("ColumnRef")
-            if reference:
-                parts = [f["String"]["sval"] for f in reference.get("fields", []) if "String" in f]
-                if parts:
-                    found.add(domain if domain and parts == ["value"] else parts[-1])
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
+    """What the reader cannot model, with the columns it reads (the server decides it)."""
+    found = {
+        name
+        for kind, body in walk(node)
+        if kind == "ColumnRef" and (name := _column_name(body, domain)) is not None
+    }
     return Opaque(frozenset(found))
+
+
+def _column_name(reference: Node, domain: str | None) -> str | None:
+    """A ColumnRef's column (a domain check's ``VALUE`` reads as ``domain``)."""
+    parts = names(reference.get("fields"))
+    if not parts:
+        return None
+    return domain if domain and parts == ["value"] else parts[-1]
 
 
 def _constant(body: Node) -> Any:

@@ -211,127 +211,165 @@ def _on_a_view(definition: str, expected: Snapshot) -> bool:
     return found is not None and found.group(1) in expected.objects.get("view", {})
 
 
+Writer = Callable[[Difference, Snapshot, Snapshot], "list[str] | None"]
+
+
 def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
-    kind, name, change = item.kind, item.name, item.change
-    if kind == "schema":
-        if change == "missing":
-            return [f"create schema {name}"]
-        if change == "extra":
-            return [f"drop schema {name} cascade"]  # its objects are dropped before it
-        return [f"alter schema {name} owner to {quote_ident(item.expected or '')}"]
-    if kind == "table" and change != "changed":
-        if change == "extra":
-            # CASCADE reaches only what cannot exist on the expected side either (foreign keys
-            # to this table, views over it), so the tables go in any order.
-            return [f"drop table {name} cascade"]
-        statements = [f"create table {name} ()"]
-        if "rls=t" in (item.expected or ""):
-            statements.append(f"alter table {name} enable row level security")
-        if (item.expected or "").endswith("force=t"):
-            statements.append(f"alter table {name} force row level security")
-        return statements
-    if change == "extra" and _on_dropped_table(kind, name, expected, actual):
+    """The statements that settle one difference (None: not expressible here)."""
+    if item.kind == "schema":
+        return _schema(item)
+    if item.kind == "table":
+        return _table(item, expected)
+    if item.change == "extra" and _on_dropped_table(item.kind, item.name, expected, actual):
         return []  # gone with its table
-    if kind == "column":
-        if change == "missing":
-            table, column = expected.columns[name]
-            return add_column(table, column)
-        if change == "extra":
-            table, column = actual.columns[name]
-            return [f"alter table {table} drop column {quote_ident(column.name)}"]
-        table, wanted = expected.columns[name]
-        return column_change(table, wanted, actual.columns[name][1])
-    if kind == "enum":
-        return enum_change(name, item.expected, item.actual)
-    if kind == "extension":
-        return extension_change(name, item.expected, item.actual)
-    if kind == "sequence":
-        return sequence_change(name, item.expected, item.actual)
-    if kind == "view":
-        return view_change(name, item.expected, item.actual)
     if (
-        kind in ("comment", "privilege")
-        and change == "extra"
-        and _goes_with_a_drop(name, expected, actual)
+        item.kind in ("comment", "privilege")
+        and item.change == "extra"
+        and _goes_with_a_drop(item.name, expected, actual)
     ):
         return []
-    if kind == "comment":
-        return [comment_change(name, item.expected)]
-    if kind == "publication":
-        dropped = _dropped_relations(expected, actual)
-        return [
-            statement
-            for statement in publication_change(name, item.expected, item.actual)
-            if not (" drop table " in statement and statement.rsplit(" ", 1)[-1] in dropped)
-        ]  # a dropped table leaves its publications by itself
-    if kind == "privilege":
-        word, _, bare = name.partition(" ")
-        if change == "missing" and word in ("function", "procedure", "schema", "sequence"):
-            made_kind = "function" if word == "procedure" else word
-            if _only_in_target(made_kind, bare, actual, expected):  # created above
-                return created_object_privileges(
-                    name, item.expected or "", _all_grantees(expected, actual)
-                )
-        return object_privileges_change(name, item.expected or "", item.actual or "")
-    if kind == "grant":
-        relation_kinds = ("table", "view")
-        exists = any(name in actual.objects.get(k, {}) for k in relation_kinds)
-        made = name in expected.objects.get("view", {}) or name in expected.objects.get(
-            "table", {}
-        )  # views and tables are created above
-        if change == "missing" and not (exists or made):
-            return None
-        if change == "extra" and name in _dropped_relations(expected, actual):
-            return []  # the table or view is dropped above, its privileges with it
-        if change == "missing" and made and not exists:
-            return created_object_privileges(  # GRANT ... ON TABLE names views too
-                f"table {name}", item.expected or "", _all_grantees(expected, actual)
-            )
-        return privileges_change(name, item.expected or "", item.actual or "")
-    if kind == "index":
-        drop = [f"drop index if exists {name}"] if change != "missing" else []
-        create = [item.expected] if change != "extra" and item.expected else []
-        return drop + create
-    if kind == "constraint":
-        table, constraint = name.rsplit(".", 1)
-        drop = [f"alter table {table} drop constraint {constraint}"] if change != "missing" else []
-        add = (
-            [f"alter table {table} add constraint {constraint} {item.expected}"]
-            if change != "extra"
-            else []
-        )
-        return drop + add
-    if kind == "policy":
-        table, source = expected.policies.get(name) or actual.policies[name]
-        drop = [f"drop policy {quote_ident(source.name)} on {table}"] if change != "missing" else []
-        if change == "extra":
-            return drop
-        table, policy = expected.policies[name]
-        sql = (
-            f"create policy {quote_ident(policy.name)} on {table} as {policy.permissive} "
-            f"for {policy.command} to {', '.join(policy.roles)}"
-        )
-        if policy.using is not None:
-            sql += f" using ({policy.using})"
-        if policy.check is not None:
-            sql += f" with check ({policy.check})"
-        return [*drop, sql]
-    if kind == "function":
-        if change == "extra":
-            return [f"drop function {name}"]
-        return [item.expected.rstrip().rstrip(";")] if item.expected else None
-    if kind == "trigger":
-        table, trigger = name.rsplit(".", 1)
-        drop = [f"drop trigger {trigger} on {table}"] if change != "missing" else []
-        return drop + ([item.expected] if change != "extra" and item.expected else [])
-    if kind == "table" and change == "changed" and item.expected:
-        statements = []
-        rls = "enable" if "rls=t " in item.expected else "disable"
-        force = "force" if item.expected.endswith("force=t") else "no force"
-        statements.append(f"alter table {name} {rls} row level security")
-        statements.append(f"alter table {name} {force} row level security")
+    write = _WRITERS.get(item.kind)
+    return write(item, expected, actual) if write is not None else None
+
+
+def _schema(item: Difference) -> list[str]:
+    if item.change == "missing":
+        return [f"create schema {item.name}"]
+    if item.change == "extra":
+        return [f"drop schema {item.name} cascade"]  # its objects are dropped before it
+    return [f"alter schema {item.name} owner to {quote_ident(item.expected or '')}"]
+
+
+def _table(item: Difference, expected: Snapshot) -> list[str] | None:
+    name = item.name
+    if item.change == "extra":
+        # CASCADE reaches only what cannot exist on the expected side either (foreign keys
+        # to this table, views over it), so the tables go in any order.
+        return [f"drop table {name} cascade"]
+    table = expected.tables.get(name)
+    if table is None:
+        return None
+    if item.change == "missing":
+        statements = [f"create table {name} ()"]
+        if table.rls:
+            statements.append(f"alter table {name} enable row level security")
+        if table.force_rls:
+            statements.append(f"alter table {name} force row level security")
         return statements
-    return None
+    return [
+        f"alter table {name} {'enable' if table.rls else 'disable'} row level security",
+        f"alter table {name} {'force' if table.force_rls else 'no force'} row level security",
+    ]
+
+
+def _column(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
+    if item.change == "missing":
+        table, column = expected.columns[item.name]
+        return add_column(table, column)
+    if item.change == "extra":
+        table, column = actual.columns[item.name]
+        return [f"alter table {table} drop column {quote_ident(column.name)}"]
+    table, wanted = expected.columns[item.name]
+    return column_change(table, wanted, actual.columns[item.name][1])
+
+
+def _publication(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str]:
+    dropped = _dropped_relations(expected, actual)
+    return [
+        statement
+        for statement in publication_change(item.name, item.expected, item.actual)
+        if not (" drop table " in statement and statement.rsplit(" ", 1)[-1] in dropped)
+    ]  # a dropped table leaves its publications by itself
+
+
+def _privilege(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str]:
+    word, _, bare = item.name.partition(" ")
+    if item.change == "missing" and word in ("function", "procedure", "schema", "sequence"):
+        made_kind = "function" if word == "procedure" else word
+        if _only_in_target(made_kind, bare, actual, expected):  # created above
+            return created_object_privileges(
+                item.name, item.expected or "", _all_grantees(expected, actual)
+            )
+    return object_privileges_change(item.name, item.expected or "", item.actual or "")
+
+
+def _grant(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
+    name, change = item.name, item.change
+    exists = any(name in actual.objects.get(kind, {}) for kind in ("table", "view"))
+    made = name in expected.objects.get("view", {}) or name in expected.objects.get("table", {})
+    if change == "missing" and not (exists or made):
+        return None  # views and tables are created above; this one is not among them
+    if change == "extra" and name in _dropped_relations(expected, actual):
+        return []  # the table or view is dropped above, its privileges with it
+    if change == "missing" and made and not exists:
+        return created_object_privileges(  # GRANT ... ON TABLE names views too
+            f"table {name}", item.expected or "", _all_grantees(expected, actual)
+        )
+    return privileges_change(name, item.expected or "", item.actual or "")
+
+
+def _index(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str]:
+    drop = [f"drop index if exists {item.name}"] if item.change != "missing" else []
+    create = [item.expected] if item.change != "extra" and item.expected else []
+    return drop + create
+
+
+def _constraint(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str]:
+    table, constraint = item.name.rsplit(".", 1)
+    drop = [f"alter table {table} drop constraint {constraint}"]
+    add = [f"alter table {table} add constraint {constraint} {item.expected}"]
+    return (drop if item.change != "missing" else []) + (add if item.change != "extra" else [])
+
+
+def _policy(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str]:
+    table, source = expected.policies.get(item.name) or actual.policies[item.name]
+    drop = [f"drop policy {quote_ident(source.name)} on {table}"]
+    if item.change == "extra":
+        return drop
+    table, policy = expected.policies[item.name]
+    sql = (
+        f"create policy {quote_ident(policy.name)} on {table} as {policy.permissive} "
+        f"for {policy.command} to {', '.join(policy.roles)}"
+    )
+    if policy.using is not None:
+        sql += f" using ({policy.using})"
+    if policy.check is not None:
+        sql += f" with check ({policy.check})"
+    return [*(drop if item.change != "missing" else []), sql]
+
+
+def _function(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str] | None:
+    if item.change == "extra":
+        return [f"drop function {item.name}"]
+    return [item.expected.rstrip().rstrip(";")] if item.expected else None
+
+
+def _trigger(item: Difference, expected: Snapshot, actual: Snapshot) -> list[str]:
+    table, trigger = item.name.rsplit(".", 1)
+    drop = [f"drop trigger {trigger} on {table}"] if item.change != "missing" else []
+    return drop + ([item.expected] if item.change != "extra" and item.expected else [])
+
+
+_WRITERS: dict[str, Writer] = {
+    "column": _column,
+    "enum": lambda item, expected, actual: enum_change(item.name, item.expected, item.actual),
+    "extension": lambda item, expected, actual: extension_change(
+        item.name, item.expected, item.actual
+    ),
+    "sequence": lambda item, expected, actual: sequence_change(
+        item.name, item.expected, item.actual
+    ),
+    "view": lambda item, expected, actual: view_change(item.name, item.expected, item.actual),
+    "comment": lambda item, expected, actual: [comment_change(item.name, item.expected)],
+    "publication": _publication,
+    "privilege": _privilege,
+    "grant": _grant,
+    "index": _index,
+    "constraint": _constraint,
+    "policy": _policy,
+    "function": _function,
+    "trigger": _trigger,
+}
 
 
 def _all_grantees(expected: Snapshot, actual: Snapshot) -> set[str]:
