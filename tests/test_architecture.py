@@ -97,3 +97,16 @@ def test_at_most_ten_modules_lie_loose() -> None:
     """Only the base's modules lie loose in the package: the folders are the layers' rooms."""
     loose = sorted(path.stem for path in PACKAGE.glob("*.py") if path.name != "__init__.py")
     assert len(loose) <= 10, loose
+
+
+def test_no_function_is_over_80_lines() -> None:
+    long = [
+        f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}"
+        f" ({node.end_lineno - node.lineno + 1} lines)"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > 80
+    ]
+    assert long == [], "\n".join(long)

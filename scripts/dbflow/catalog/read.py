@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from psycopg.rows import kwargs_row
+
 from dbflow.catalog.annotations import read_comments, read_privileges, read_sequences
 from dbflow.catalog.model import (
     Catalog,
@@ -171,24 +173,30 @@ ORDER BY n.nspname, c.relname
 """
 
 _FUNCTIONS = """
-SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid),
-       p.prokind, coalesce(p.proargnames, '{}'),
-       coalesce(p.proargmodes::text[], '{}'),
+SELECT n.nspname AS schema, p.proname AS name,
+       pg_get_function_identity_arguments(p.oid) AS identity_arguments,
+       pg_get_functiondef(p.oid) AS definition, p.prokind AS kind,
+       coalesce(p.proargnames, '{}') AS argument_names,
+       coalesce(p.proargmodes::text[], '{}') AS argument_modes,
        ARRAY(SELECT typname FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
-             WITH ORDINALITY u(oid, i) JOIN pg_type ON pg_type.oid = u.oid ORDER BY i),
-       p.pronargdefaults, rt.typname, p.proretset,
-       rtn.nspname, coalesce((SELECT rc.relname FROM pg_class rc WHERE rc.oid = rt.typrelid
-                              AND rc.relkind IN ('r', 'v', 'm', 'f', 'p')), ''),
-       p.prorows,
+             WITH ORDINALITY u(oid, i) JOIN pg_type ON pg_type.oid = u.oid ORDER BY i)
+         AS argument_types,
+       coalesce(p.pronargdefaults, 0)::int AS defaults, rt.typname AS returns,
+       p.proretset AS returns_set, rtn.nspname AS returns_schema,
+       coalesce((SELECT rc.relname FROM pg_class rc WHERE rc.oid = rt.typrelid
+                 AND rc.relkind IN ('r', 'v', 'm', 'f', 'p')), '') AS returns_relation,
+       coalesce(p.prorows, 0)::float8 AS rows,
        ARRAY(SELECT coalesce((SELECT c.relname FROM pg_class c WHERE c.oid = at.typrelid
                               AND c.relkind IN ('r', 'v', 'm', 'f', 'p')), '')
              FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
-             WITH ORDINALITY u(oid, i) JOIN pg_type at ON at.oid = u.oid ORDER BY i),
+             WITH ORDINALITY u(oid, i) JOIN pg_type at ON at.oid = u.oid ORDER BY i)
+         AS argument_relations,
        ARRAY(SELECT atn.nspname
              FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]))
              WITH ORDINALITY u(oid, i) JOIN pg_type at ON at.oid = u.oid
-             JOIN pg_namespace atn ON atn.oid = at.typnamespace ORDER BY i),
-       coalesce(p.proallargtypes, p.proargtypes::oid[])::int8[]
+             JOIN pg_namespace atn ON atn.oid = at.typnamespace ORDER BY i)
+         AS argument_schemas,
+       coalesce(p.proallargtypes, p.proargtypes::oid[])::int8[] AS argument_type_oids
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_type rt ON rt.oid = p.prorettype
 JOIN pg_namespace rtn ON rtn.oid = rt.typnamespace
@@ -264,6 +272,38 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
     platform's tables."""
     wanted = list(schemas) if schemas is not None else user_schemas(conn)
     catalog = Catalog()
+    _read_tables(conn, catalog, wanted)
+    params = {"schemas": wanted}
+    catalog.schemas = dict(conn.execute(_SCHEMAS, params).fetchall())
+    for schema, name, table_schema, table_name, definition in conn.execute(_INDEXES, params):
+        catalog.indexes.append(Index((schema, name), (table_schema, table_name), definition))
+    _read_views(conn, catalog, wanted)
+    catalog.view_keys = read_view_keys(conn, wanted)
+    catalog.comments = read_comments(conn, wanted)
+    catalog.privileges = read_privileges(conn, wanted)
+    catalog.sequences = read_sequences(conn, wanted)
+    catalog.extension_tables = {
+        (str(schema), str(name)) for schema, name in conn.execute(_EXTENSION_TABLES, params)
+    }
+    functions = conn.cursor(row_factory=kwargs_row(_function))
+    catalog.functions = functions.execute(_FUNCTIONS, params).fetchall()
+    catalog.enums = {
+        (schema, name): tuple(labels) for schema, name, labels in conn.execute(_ENUMS, params)
+    }
+    catalog.composite_types = {
+        (schema, name): tuple(zip(attributes, types, strict=True))
+        for schema, name, attributes, types in conn.execute(_COMPOSITE_TYPES, params)
+    }
+    for extension, schema, version in conn.execute(_EXTENSIONS):
+        catalog.extensions[extension] = schema
+        catalog.extension_versions[extension] = version
+    catalog.publications = {name: tuple(tables) for name, tables in conn.execute(_PUBLICATIONS)}
+    return catalog
+
+
+def _read_tables(conn: Conn, catalog: Catalog, wanted: list[str]) -> None:
+    """The tables of ``wanted`` with their columns, constraints, flags, triggers and
+    policies, and the platform's tables users add triggers and policies to."""
     by_oid: dict[int, Table] = {}
     for oid, schema, name in conn.execute(_TABLES, {"schemas": wanted}):
         table = Table((schema, name))
@@ -292,78 +332,28 @@ def read_catalog(conn: Conn, schemas: Iterable[str] | None = None) -> Catalog:
         ).fetchall()
     )
     _read_policies(conn, {**by_oid, **outside})
-    params = {"schemas": wanted}
-    catalog.schemas = dict(conn.execute(_SCHEMAS, params).fetchall())
-    for schema, name, table_schema, table_name, definition in conn.execute(_INDEXES, params):
-        catalog.indexes.append(Index((schema, name), (table_schema, table_name), definition))
-    _read_views(conn, catalog, wanted)
-    catalog.view_keys = read_view_keys(conn, wanted)
-    catalog.comments = read_comments(conn, wanted)
-    catalog.privileges = read_privileges(conn, wanted)
-    catalog.sequences = read_sequences(conn, wanted)
-    catalog.extension_tables = {
-        (str(schema), str(name))
-        for schema, name in conn.execute(
-            "SELECT n.nspname, c.relname FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid "
-            "AND d.deptype = 'e' WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)",
-            params,
-        )
-    }
-    for row in conn.execute(_FUNCTIONS, params):
-        (
-            schema,
-            name,
-            identity,
-            definition,
-            kind,
-            arg_names,
-            arg_modes,
-            arg_types,
-            defaults,
-            returns,
-            returns_set,
-            returns_schema,
-            returns_relation,
-            rows,
-            arg_relations,
-            arg_schemas,
-            arg_oids,
-        ) = row
-        catalog.functions.append(
-            Function(
-                schema,
-                name,
-                identity,
-                definition,
-                kind,
-                tuple(arg_names),
-                tuple(arg_modes),
-                tuple(arg_types),
-                defaults or 0,
-                returns,
-                bool(returns_set),
-                returns_schema,
-                returns_relation,
-                float(rows or 0),
-                tuple(arg_relations),
-                tuple(arg_schemas),
-                tuple(int(oid) for oid in arg_oids),
-            )
-        )
-    catalog.enums = {
-        (schema, name): tuple(labels) for schema, name, labels in conn.execute(_ENUMS, params)
-    }
-    catalog.composite_types = {
-        (schema, name): tuple(zip(attributes, types, strict=True))
-        for schema, name, attributes, types in conn.execute(_COMPOSITE_TYPES, params)
-    }
-    for extension, schema, version in conn.execute(_EXTENSIONS):
-        catalog.extensions[extension] = schema
-        catalog.extension_versions[extension] = version
-    catalog.publications = {name: tuple(tables) for name, tables in conn.execute(_PUBLICATIONS)}
-    return catalog
+
+
+_ARRAYS = (
+    "argument_names",
+    "argument_modes",
+    "argument_types",
+    "argument_relations",
+    "argument_schemas",
+    "argument_type_oids",
+)
+
+
+def _function(**row: Any) -> Function:
+    """A function's row as the model keeps it (its arrays as tuples)."""
+    return Function(**{**row, **{name: tuple(row[name]) for name in _ARRAYS}})
+
+
+_EXTENSION_TABLES = (
+    "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+    "AND d.deptype = 'e' WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)"
+)
 
 
 def _read_columns(conn: Conn, by_oid: dict[int, Table]) -> None:

@@ -24,6 +24,7 @@ from psycopg.types.range import Range
 
 from dbflow.catalog.model import Table, UniqueKey
 from dbflow.connection import Conn
+from dbflow.seed.checks import CheckCondition
 from dbflow.seed.condition import Expr, columns_of, holds, read_condition
 from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
 from dbflow.seed.values import row_digest
@@ -119,45 +120,65 @@ def keep_rows(
     excluded: list[list[dict[str, Any]]] = [[] for _ in exclusions]
     sources: list[int] = []
     for row in range(asked):
-        digest = row_digest(seed_plan.seed, table.name, row + plan.row_offset)
-        why = _missing_parent(plan, parents, row, digest, len(sources))
         named: dict[str, Any] = {}
+        why = _missing_parent(
+            plan, parents, row, row_digest(seed_plan.seed, table.name, row + plan.row_offset),
+            len(sources),
+        )  # fmt: skip
         if why is None and columns:
             values = row_values(seed_plan, plan, columns, row)
             named = {c.column.name: value for c, value in zip(columns, values, strict=True)}
-            why = _refusal(named, keys, existing, taken, merge_key)
-        if why is None and exclusions:
-            why = _overlap(named, exclusions, excluded)
-        if why is None and conditions:
-            why = next(
-                (
-                    f"CHECK {condition.check.name}"
-                    for condition in conditions
-                    if condition.columns <= named.keys() and holds(condition.expr, named) is False
-                ),
-                None,
+            why = _refusal(named, keys, existing, taken, merge_key) or _overlap(
+                named, exclusions, excluded
             )
+        if why is None and conditions:
+            why = _check_refusing(named, conditions)
         if why is not None:
             kept.reasons[why] = kept.reasons.get(why, 0) + 1
             continue
         sources.append(row)
-        for key in keys:
-            value = _key_value(named, key)
-            if value is not None:
-                taken[key.name].add(value)
-        for found, exclusion in zip(excluded, exclusions, strict=True):
-            found.append({column: named.get(column) for column, _ in exclusion.elements})
+        _take(named, keys, taken, exclusions, excluded)
     if len(sources) < asked:
-        planned = plan.planned if plan.planned >= 0 else plan.count
-        plan.count = sum(1 for source in sources if source < planned)
-        plan.edge_rows = len(sources) - plan.count
-        plan.planned = planned
-        plan.reserved = sum(1 for source in sources if source < plan.reserved)
-        plan.source_rows = sources
-        plan.shrunk = True
+        _keep_only(seed_plan, plan, sources)
         kept.rows = len(sources)
-        seed_plan.key_cache.clear()
     return kept
+
+
+def _keep_only(seed_plan: SeedPlan, plan: TablePlan, sources: list[int]) -> None:
+    """The plan sends only the rows built from ``sources`` (edge rows still follow the
+    planned ones; the named fixtures among them keep their place)."""
+    planned = plan.planned if plan.planned >= 0 else plan.count
+    plan.count = sum(1 for source in sources if source < planned)
+    plan.edge_rows = len(sources) - plan.count
+    plan.planned = planned
+    plan.reserved = sum(1 for source in sources if source < plan.reserved)
+    plan.source_rows = sources
+    plan.shrunk = True
+    seed_plan.key_cache.clear()
+
+
+def _check_refusing(named: dict[str, Any], conditions: list[CheckCondition]) -> str | None:
+    """The CHECK (an order between parents) the row breaks, if one."""
+    for condition in conditions:
+        if condition.columns <= named.keys() and holds(condition.expr, named) is False:
+            return f"CHECK {condition.check.name}"
+    return None
+
+
+def _take(
+    named: dict[str, Any],
+    keys: list[KeyRule],
+    taken: dict[str, set[tuple[Any, ...]]],
+    exclusions: list[Exclusion],
+    excluded: list[list[dict[str, Any]]],
+) -> None:
+    """A kept row's key values and exclusion values, for the rows after it."""
+    for key in keys:
+        value = _key_value(named, key)
+        if value is not None:
+            taken[key.name].add(value)
+    for found, exclusion in zip(excluded, exclusions, strict=True):
+        found.append({column: named.get(column) for column, _ in exclusion.elements})
 
 
 def _parents_shrunk(seed_plan: SeedPlan, plan: TablePlan) -> bool:

@@ -196,41 +196,16 @@ def build_plan(
         for key, rows in (outside or {}).items()
         if key not in tables
     }
+    ask = _Ask(seed, realistic, counts, users, orgs, default_rows, fixed, edge_rows, fixture_ids)
     problems: list[str] = []
     for key in order:
-        table = tables[key]
-        count = row_count(table, counts, users, orgs, default_rows, plans)
-        overridden = {
-            name[len(table.name) + 1 :] for name in fixed if name.startswith(f"{table.name}.")
-        }
-        rules = table_rules(table, overridden)
-        found: list[str] = []
-        if count:  # an empty table (--rows TABLE=0) needs no satisfiable CHECK
-            found.extend(rules.problems)
+        found = [unordered[key]] if key in unordered else []
         deferred = {fk.name for table_key, fk in cycle_breaks if table_key == key}
-        edges = edge_rows if key != AUTH_USERS else 0
-        limit = fk_limit(table, plans)
-        if limit is not None and count + edges > limit:
-            edges = min(edges, limit)
-            count = limit - edges
-        plan = TablePlan(table, count, [], rules, edge_rows=edges)
+        plan = _plan_table(catalog, tables[key], ask, plans, deferred, found)
         plan.extra_rows = list((existing or {}).get(key, ()))
-        plan.live = list(range(len(rules.branches)))
-        plan.branch_salt = int.from_bytes(row_digest(seed, table.name, -1)[:2], "big")
-        for source, trigger in catalog.feeding_triggers(key):
-            plan.notes.append(
-                f"rows also arrive through trigger {trigger.name} on {source.name}: "
-                "they are completed, not inserted twice"
-            )
-        if key == AUTH_USERS and fixture_ids is not None:
-            plan.reserved = min(len(fixture_ids), count)
-        plans[key] = plan
-        if key in unordered:
-            found.append(unordered[key])
-        _plan_columns(plan, seed, realistic, fixed, deferred, found)
         _plan_foreign_keys(plan, plans, deferred)
         _enumerate_small_keys(plan, plans)
-        if found and count:
+        if found and plan.planned:
             if strict:
                 problems.extend(found)
             else:
@@ -250,6 +225,58 @@ def build_plan(
     if fixture_ids is not None and AUTH_USERS in plans:
         _pin_fixture_ids(plans[AUTH_USERS], fixture_ids)
     return seed_plan
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What the seed was asked for, the same for every table."""
+
+    seed: int
+    realistic: bool
+    counts: Mapping[str, int]
+    users: int
+    orgs: int
+    default_rows: int
+    fixed: Mapping[str, str]
+    edge_rows: int
+    fixture_ids: list[Any] | None
+
+
+def _plan_table(
+    catalog: Catalog,
+    table: Table,
+    ask: _Ask,
+    plans: dict[TableKey, TablePlan],
+    deferred: set[str],
+    found: list[str],
+) -> TablePlan:
+    """One table's count, the branches of its CHECKs and its columns' producers; what stops
+    it from being filled goes into ``found``. ``planned`` holds the asked count for now."""
+    key = table.key
+    count = row_count(table, ask.counts, ask.users, ask.orgs, ask.default_rows, plans)
+    prefix = f"{table.name}."
+    overridden = {name[len(prefix) :] for name in ask.fixed if name.startswith(prefix)}
+    rules = table_rules(table, overridden)
+    if count:  # an empty table (--rows TABLE=0) needs no satisfiable CHECK
+        found.extend(rules.problems)
+    edges = ask.edge_rows if key != AUTH_USERS else 0
+    limit = fk_limit(table, plans)
+    if limit is not None and count + edges > limit:
+        edges = min(edges, limit)
+        count = limit - edges
+    plan = TablePlan(table, count, [], rules, edge_rows=edges, planned=count)
+    plan.live = list(range(len(rules.branches)))
+    plan.branch_salt = int.from_bytes(row_digest(ask.seed, table.name, -1)[:2], "big")
+    for source, trigger in catalog.feeding_triggers(key):
+        plan.notes.append(
+            f"rows also arrive through trigger {trigger.name} on {source.name}: "
+            "they are completed, not inserted twice"
+        )
+    if key == AUTH_USERS and ask.fixture_ids is not None:
+        plan.reserved = min(len(ask.fixture_ids), count)
+    plans[key] = plan
+    _plan_columns(plan, ask.seed, ask.realistic, ask.fixed, deferred, found)
+    return plan
 
 
 def _without_hint(problem: str) -> str:
@@ -398,37 +425,53 @@ def _plan_columns(
             column_plan.person = (source, field_name)
             column_plan.producer = _row_person(seed, table.name, field_name, column)
         else:
-            unique = column_plan.unique or column.name in table.primary_key
-
-            def factory(
-                rule: ColumnRule, column: Column = column, unique: bool = unique
-            ) -> Producer:
-                return scalar_producer(
-                    column, rule, unique=unique, table=table.key[1], realistic=realistic, seed=seed
-                )
-
-            try:
-                column_plan.producer = factory(rules.columns.get(column.name, NO_RULE))
-            except UnknownType as exc:
-                if column.not_null and not column.has_default:
-                    problems.append(
-                        f"{table.name}.{column.name}: {exc.message}; give it a value with "
-                        f"--fixed {table.key[1]}.{column.name}=VALUE"
-                    )
-                    continue
-                plan.notes.append(f"{column.name} left to its default ({exc.message})")
+            factory = _drawn(plan, column, column_plan, seed, realistic, problems)
+            if factory is None:
                 continue
-            except DbflowError as exc:
-                # The first branch of the CHECKs may leave no value (``x > 0`` and ``x < 1``
-                # for an integer) where another does: each branch gets its own producer.
-                fallback = _any_branch(factory, rules, column.name)
-                if fallback is None:
-                    problems.append(f"{table.name}.{column.name}: {exc.message}")
-                    continue
-                column_plan.producer = fallback
             factories[column.name] = factory
         plan.columns.append(column_plan)
     _branch_producers(plan, factories, seed, problems)
+
+
+def _drawn(
+    plan: TablePlan,
+    column: Column,
+    column_plan: ColumnPlan,
+    seed: int,
+    realistic: bool,
+    problems: list[str],
+) -> Callable[[ColumnRule], Producer] | None:
+    """A column drawn from its type within its CHECK's rule: its producer is set, and the
+    factory that makes one for each branch of the CHECKs is returned (None: the column is
+    left out, to its default or with a problem said)."""
+    table, rules = plan.table, plan.rules
+    unique = column_plan.unique or column.name in table.primary_key
+
+    def factory(rule: ColumnRule) -> Producer:
+        return scalar_producer(
+            column, rule, unique=unique, table=table.key[1], realistic=realistic, seed=seed
+        )
+
+    try:
+        column_plan.producer = factory(rules.columns.get(column.name, NO_RULE))
+    except UnknownType as exc:
+        if column.not_null and not column.has_default:
+            problems.append(
+                f"{table.name}.{column.name}: {exc.message}; give it a value with "
+                f"--fixed {table.key[1]}.{column.name}=VALUE"
+            )
+        else:
+            plan.notes.append(f"{column.name} left to its default ({exc.message})")
+        return None
+    except DbflowError as exc:
+        # The first branch of the CHECKs may leave no value (``x > 0`` and ``x < 1`` for an
+        # integer) where another does: each branch gets its own producer.
+        fallback = _any_branch(factory, rules, column.name)
+        if fallback is None:
+            problems.append(f"{table.name}.{column.name}: {exc.message}")
+            return None
+        column_plan.producer = fallback
+    return factory
 
 
 NO_RULE = ColumnRule()
