@@ -117,7 +117,7 @@ def largest_corpus_project() -> Path | None:
 def corpus_rate(folder: Path) -> str:
     """Whole-graph rate on a real project, set up as a user would (`inv db.reset`)."""
     from dbflow.catalog.read import read_catalog
-    from dbflow.seed.plan import NOT_SEEDED
+    from dbflow.seed.model import NOT_SEEDED
 
     project = Path(tempfile.mkdtemp(prefix="dbflow-bench-corpus-"))
     project.chmod(0o755)

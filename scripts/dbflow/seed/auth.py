@@ -16,8 +16,8 @@ from psycopg.types.json import Jsonb
 
 from dbflow.connection import Conn
 from dbflow.seed.fixtures import PASSWORD
+from dbflow.seed.model import TablePlan
 from dbflow.seed.people import person
-from dbflow.seed.plan import TablePlan
 from dbflow.seed.values import EPOCH
 
 INSTANCE_ID = uuid.UUID(int=0)

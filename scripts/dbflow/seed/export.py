@@ -9,7 +9,7 @@ from psycopg import sql
 from dbflow.connection import Conn
 from dbflow.report.files import output_stream
 from dbflow.seed.load import rows
-from dbflow.seed.plan import SeedPlan
+from dbflow.seed.model import SeedPlan
 
 BATCH = 1000
 

@@ -26,7 +26,7 @@ from dbflow.catalog.model import Table, UniqueKey
 from dbflow.connection import Conn
 from dbflow.seed.checks import CheckCondition
 from dbflow.seed.condition import Expr, columns_of, holds, read_condition
-from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
+from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan
 from dbflow.seed.values import row_digest
 
 CHECKED_UP_TO = 50_000  # rows; a bigger table without rows already there is sent as built

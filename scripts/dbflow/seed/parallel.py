@@ -19,7 +19,7 @@ from typing import Any
 from psycopg import Copy
 from psycopg.types.json import Json, Jsonb
 
-from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan
+from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan
 
 try:  # psycopg's own binary row encoder (C when psycopg is the binary build)
     from psycopg._copy_base import (

@@ -37,7 +37,9 @@ from dbflow.seed.load import (
     rows_already_there,
     rows_outside,
 )
-from dbflow.seed.plan import NOT_SEEDED, SeedPlan, TablePlan, build_plan, settle_parents
+from dbflow.seed.model import NOT_SEEDED, SeedPlan, TablePlan
+from dbflow.seed.parents import settle_parents
+from dbflow.seed.plan import build_plan
 from dbflow.seed.values import EPOCH
 from dbflow.seed.verify import verify_plan
 

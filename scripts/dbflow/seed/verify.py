@@ -19,7 +19,8 @@ from dbflow.connection import Conn
 from dbflow.seed.checks import CheckCondition
 from dbflow.seed.condition import check_expression, holds
 from dbflow.seed.load import copy_format, copy_type, plain_values
-from dbflow.seed.plan import ColumnPlan, SeedPlan, TablePlan, branch_of, unseedable
+from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan, branch_of
+from dbflow.seed.plan import unseedable
 from dbflow.seed.values import column_hash, row_digest
 
 SAMPLES = 6

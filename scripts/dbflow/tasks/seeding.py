@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from dbflow.config import Settings
-    from dbflow.seed.plan import TablePlan
+    from dbflow.seed.model import TablePlan
     from dbflow.seed.run import SeedOptions
 
 HELP = {
