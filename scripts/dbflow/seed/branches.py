@@ -33,8 +33,8 @@ from dbflow.seed.condition import (
     Op,
     Opaque,
     compare,
-    like_pattern,
 )
+from dbflow.seed.evaluate import like_pattern
 
 MAX_BRANCHES = 64
 

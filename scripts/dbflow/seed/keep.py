@@ -25,7 +25,8 @@ from psycopg.types.range import Range
 from dbflow.catalog.model import Table, UniqueKey
 from dbflow.connection import Conn
 from dbflow.seed.checks import CheckCondition
-from dbflow.seed.condition import Expr, columns_of, holds, read_condition
+from dbflow.seed.condition import Expr, columns_of, read_condition
+from dbflow.seed.evaluate import holds
 from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan
 from dbflow.seed.values import row_digest
 

@@ -14,7 +14,7 @@ from psycopg.types.json import Json, Jsonb
 
 from dbflow.catalog.model import Column, Table, TableKey
 from dbflow.connection import Conn
-from dbflow.seed.condition import holds
+from dbflow.seed.evaluate import holds
 from dbflow.seed.keep import describe_kept, keep_rows
 from dbflow.seed.model import NO_RULE, ColumnPlan, SeedPlan, TablePlan, person_value
 from dbflow.seed.parallel import copy_in_parallel, worker_count

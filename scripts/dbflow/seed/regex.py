@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from dbflow.seed.condition import python_pattern
+from dbflow.seed.evaluate import python_pattern
 
 sre_parse: Any = importlib.import_module("re._parser")  # Python's own parser of patterns
 sre_constants: Any = importlib.import_module("re._constants")

@@ -17,7 +17,8 @@ from psycopg import sql
 
 from dbflow.connection import Conn
 from dbflow.seed.checks import CheckCondition
-from dbflow.seed.condition import check_expression, holds
+from dbflow.seed.condition import check_expression
+from dbflow.seed.evaluate import holds
 from dbflow.seed.load import copy_format, copy_type, plain_values
 from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan, branch_of
 from dbflow.seed.plan import unseedable
