@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import Any
 
 from psycopg.types.json import Jsonb
 
@@ -18,6 +17,7 @@ from dbflow.connection import Conn
 from dbflow.seed.fixtures import PASSWORD
 from dbflow.seed.model import TablePlan
 from dbflow.seed.people import person
+from dbflow.seed.value import Value
 from dbflow.seed.values import EPOCH
 
 INSTANCE_ID = uuid.UUID(int=0)
@@ -82,7 +82,7 @@ def shape_auth_users(plan: TablePlan, hashed: str, seed: int) -> None:
     def created(row: int, h: int) -> dt.datetime:
         return EPOCH - dt.timedelta(days=400) + dt.timedelta(minutes=row)
 
-    constants: dict[str, Any] = {
+    constants: dict[str, Value] = {
         "instance_id": INSTANCE_ID,
         "aud": "authenticated",
         "role": "authenticated",
@@ -129,7 +129,7 @@ def add_identities(conn: Conn) -> int:
     return cursor.rowcount
 
 
-def act_as_first_user(conn: Conn, user_id: Any) -> None:
+def act_as_first_user(conn: Conn, user_id: Value) -> None:
     """Until the seed's transaction ends, ``auth.uid()`` is the first seeded user (the admin
     fixture), as when a signed-in user writes: triggers that stamp ``created_by =
     auth.uid()`` or refuse anonymous writes see a real user."""

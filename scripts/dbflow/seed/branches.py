@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from dbflow.seed.condition import (
     BoolOp,
@@ -35,6 +34,7 @@ from dbflow.seed.condition import (
     compare,
 )
 from dbflow.seed.evaluate import like_pattern
+from dbflow.seed.value import Value
 
 MAX_BRANCHES = 64
 
@@ -57,7 +57,7 @@ class TooComplex(Exception):
 class ColumnRule:
     """What a column's values must be in one branch."""
 
-    choices: list[Any] | None = None
+    choices: list[Value] | None = None
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     exclusive_minimum: bool = False
@@ -68,7 +68,7 @@ class ColumnRule:
     json_kind: str | None = None
     not_null: bool = False
     null: bool = False
-    excluded: list[Any] = field(default_factory=list)
+    excluded: list[Value] = field(default_factory=list)
     patterns: list[tuple[str, bool]] = field(default_factory=list)  # (regex, ignore case)
     not_patterns: list[tuple[str, bool]] = field(default_factory=list)
     case: str | None = None  # "lower" or "upper": the value equals lower(value)/upper(value)
@@ -378,7 +378,7 @@ def _operator(rules: BranchRules, op: str, left: Expr, right: Expr) -> bool:
 _NOT_CONSTANT = object()
 
 
-def _constant(expr: Expr) -> Any:
+def _constant(expr: Expr) -> Value:
     if isinstance(expr, Const):
         return expr.value
     if isinstance(expr, Cast):
@@ -454,7 +454,7 @@ def interval_seconds(text: str) -> Decimal | None:
     return total if found else None
 
 
-def _length(rule: ColumnRule, op: str, value: Any) -> bool:
+def _length(rule: ColumnRule, op: str, value: Value) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         return False
     value = int(value)
@@ -473,7 +473,7 @@ def _length(rule: ColumnRule, op: str, value: Any) -> bool:
     return True
 
 
-def _bound(rule: ColumnRule, op: str, value: Any) -> bool:
+def _bound(rule: ColumnRule, op: str, value: Value) -> bool:
     if op == "=":
         if rule.choices is None:
             rule.choices = [value]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from dbflow.catalog.model import AUTH_USERS, Column, ForeignKey, Table
 from dbflow.errors import DbflowError
@@ -16,6 +15,7 @@ from dbflow.seed.model import NO_RULE, ColumnPlan, TablePlan
 from dbflow.seed.orders import branch_producers
 from dbflow.seed.people import person_field, person_field_producer
 from dbflow.seed.shape import one_to_one, unique_column_sets
+from dbflow.seed.value import Value
 from dbflow.seed.values import (
     Producer,
     UnknownType,
@@ -229,12 +229,12 @@ def _in_foreign_key(table: Table, columns: tuple[str, ...]) -> bool:
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def pin_fixture_ids(plan: TablePlan, fixture_ids: list[Any]) -> None:
+def pin_fixture_ids(plan: TablePlan, fixture_ids: list[Value]) -> None:
     for column_plan in plan.columns:
         if column_plan.column.name == "id" and column_plan.producer is not None:
             generated = column_plan.producer
 
-            def pinned(row: int, h: int, generated: Producer = generated) -> Any:
+            def pinned(row: int, h: int, generated: Producer = generated) -> Value:
                 return fixture_ids[row] if row < len(fixture_ids) else generated(row, h)
 
             column_plan.producer = pinned

@@ -11,8 +11,8 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from dbflow.seed.value import Value
 from dbflow.sql.parse import parse_expression
 from dbflow.sql.tree import Node, names, walk
 
@@ -24,7 +24,7 @@ class _Unknown:
         return "UNKNOWN"
 
 
-UNKNOWN: Any = _Unknown()
+UNKNOWN: Value = _Unknown()
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Col:
 
 @dataclass(frozen=True)
 class Const:
-    value: Any  # None, bool, int, Decimal, str
+    value: Value  # None, bool, int, Decimal, str
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ COMPARISONS = {
 }
 
 
-def compare(left: Any, right: Any, op: str) -> bool:
+def compare(left: Value, right: Value, op: str) -> bool:
     """``left op right`` for a comparison operator of SQL (``=``, ``<>``, ``<``...)."""
     return bool(COMPARISONS[op](left, right))
 
@@ -273,7 +273,7 @@ def _column_name(reference: Node, domain: str | None) -> str | None:
     return domain if domain and parts == ["value"] else parts[-1]
 
 
-def _constant(body: Node) -> Any:
+def _constant(body: Node) -> Value:
     if body.get("isnull"):
         return None
     if "sval" in body:

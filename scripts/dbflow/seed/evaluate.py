@@ -8,7 +8,6 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from dbflow.seed.condition import (
     COMPARISONS,
@@ -28,11 +27,12 @@ from dbflow.seed.condition import (
     Opaque,
     compare,
 )
+from dbflow.seed.value import Value
 
 NOW = dt.datetime.now(dt.UTC)
 
 
-def holds(expr: Expr, row: Mapping[str, Any]) -> bool | None:
+def holds(expr: Expr, row: Mapping[str, Value]) -> bool | None:
     """True when the CHECK accepts ``row`` (true or NULL), False when it refuses it, None
     when dbflow cannot tell."""
     value = evaluate(expr, row)
@@ -41,7 +41,7 @@ def holds(expr: Expr, row: Mapping[str, Any]) -> bool | None:
     return value is None or value is True
 
 
-def evaluate(expr: Expr, row: Mapping[str, Any]) -> Any:
+def evaluate(expr: Expr, row: Mapping[str, Value]) -> Value:
     """The value of ``expr`` for ``row``: a Python value, None for SQL NULL, or UNKNOWN."""
     try:
         return _evaluate(expr, row)
@@ -49,7 +49,7 @@ def evaluate(expr: Expr, row: Mapping[str, Any]) -> Any:
         return UNKNOWN
 
 
-def _evaluate(expr: Expr, row: Mapping[str, Any]) -> Any:
+def _evaluate(expr: Expr, row: Mapping[str, Value]) -> Value:
     if isinstance(expr, Col):
         return _plain(row[expr.name]) if expr.name in row else UNKNOWN
     if isinstance(expr, Const):
@@ -101,12 +101,12 @@ def _evaluate(expr: Expr, row: Mapping[str, Any]) -> Any:
     return UNKNOWN
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Value) -> Value:
     obj = getattr(value, "obj", value)  # psycopg's Jsonb wrapper
     return obj
 
 
-def _boolean(expr: BoolOp, row: Mapping[str, Any]) -> Any:
+def _boolean(expr: BoolOp, row: Mapping[str, Value]) -> Value:
     values = [_evaluate(arg, row) for arg in expr.args]
     if expr.kind == "not":
         value = values[0]
@@ -121,7 +121,7 @@ def _boolean(expr: BoolOp, row: Mapping[str, Any]) -> Any:
     return not decisive
 
 
-def _in_list(expr: InList, row: Mapping[str, Any]) -> Any:
+def _in_list(expr: InList, row: Mapping[str, Value]) -> Value:
     value = _evaluate(expr.arg, row)
     items = [_evaluate(item, row) for item in expr.items]
     if value is UNKNOWN or any(item is UNKNOWN for item in items):
@@ -136,7 +136,7 @@ def _in_list(expr: InList, row: Mapping[str, Any]) -> Any:
     return not found if expr.negated else found
 
 
-def _align(left: Any, right: Any) -> tuple[Any, Any]:
+def _align(left: Value, right: Value) -> tuple[Value, Value]:
     """Compare as PostgreSQL would after coercing an untyped literal to the other side."""
     if left is None or right is None:
         return left, right
@@ -177,7 +177,7 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _as_bool(value: Any) -> bool:
+def _as_bool(value: Value) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("t", "true", "yes", "on", "1", "y"):
@@ -198,7 +198,7 @@ _INT_TYPES = {"int2", "int4", "int8", "integer", "bigint", "smallint", "int"}
 _DECIMAL_TYPES = {"numeric", "decimal", "float4", "float8", "real", "double precision"}
 
 
-def _cast(value: Any, type_name: str) -> Any:
+def _cast(value: Value, type_name: str) -> Value:
     if value is None or value is UNKNOWN:
         return value
     name = type_name.lower()
@@ -227,7 +227,7 @@ def _cast(value: Any, type_name: str) -> Any:
     return UNKNOWN
 
 
-def _function(expr: Func, row: Mapping[str, Any]) -> Any:
+def _function(expr: Func, row: Mapping[str, Value]) -> Value:
     name = expr.name
     if name in ("now", "current_timestamp", "statement_timestamp", "transaction_timestamp"):
         return NOW
@@ -279,7 +279,7 @@ def _function(expr: Func, row: Mapping[str, Any]) -> Any:
     return UNKNOWN
 
 
-def _json_type(value: Any) -> str:
+def _json_type(value: Value) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -293,7 +293,7 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
-def _operator(expr: Op, row: Mapping[str, Any]) -> Any:
+def _operator(expr: Op, row: Mapping[str, Value]) -> Value:
     left, right = _evaluate(expr.left, row), _evaluate(expr.right, row)
     if left is UNKNOWN or right is UNKNOWN:
         return UNKNOWN
@@ -316,7 +316,7 @@ def _operator(expr: Op, row: Mapping[str, Any]) -> Any:
     return UNKNOWN
 
 
-def _arithmetic(op: str, left: Any, right: Any) -> Any:
+def _arithmetic(op: str, left: Value, right: Value) -> Value:
     if isinstance(left, dt.date | dt.datetime) or isinstance(right, dt.date | dt.datetime):
         return UNKNOWN
     a, b = Decimal(str(left)), Decimal(str(right))

@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from dbflow.seed import regex
 from dbflow.seed.condition import BoolOp, Cast, Col, Const, Expr, Func
+from dbflow.seed.value import Document
 from dbflow.seed.values import Producer
 
 _MATCHERS = ("jsonb_matches_schema", "json_matches_schema")
@@ -38,9 +38,9 @@ _FORMATS = {
 }
 
 
-def schema_columns(conditions: list[Expr]) -> dict[str, Any]:
+def schema_columns(conditions: list[Expr]) -> dict[str, Document]:
     """The columns a CHECK holds to a JSON Schema (in a conjunct), with the schema."""
-    found: dict[str, Any] = {}
+    found: dict[str, Document] = {}
     stack = list(conditions)
     while stack:
         expr = stack.pop()
@@ -64,21 +64,21 @@ def schema_columns(conditions: list[Expr]) -> dict[str, Any]:
     return found
 
 
-def schema_producer(schema: Any) -> Producer:
+def schema_producer(schema: Document) -> Producer:
     """Instances of ``schema``, one per row (varying with the row and its hash)."""
     return lambda row, h: Jsonb(instance(schema, row, h))
 
 
-def instance(schema: Any, row: int, h: int) -> Any:
+def instance(schema: Document, row: int, h: int) -> Document:
     """One document ``schema`` accepts, a pure function of (schema, row, hash)."""
     return _Builder(schema).build(schema, row, h, 0)
 
 
 class _Builder:
-    def __init__(self, root: Any) -> None:
+    def __init__(self, root: Document) -> None:
         self.root = root
 
-    def build(self, schema: Any, row: int, h: int, depth: int) -> Any:
+    def build(self, schema: Document, row: int, h: int, depth: int) -> Document:
         if schema is True or not isinstance(schema, Mapping) or not schema:
             return f"value {row}"
         schema = self._resolved(schema, depth)
@@ -106,11 +106,11 @@ class _Builder:
             return h % 2 == 0
         return None
 
-    def _resolved(self, schema: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
+    def _resolved(self, schema: Mapping[str, Document], depth: int) -> Mapping[str, Document]:
         """``$ref`` within the document and ``allOf`` merged into one schema."""
         reference = schema.get("$ref")
         if isinstance(reference, str) and reference.startswith("#") and depth < _DEPTH:
-            target: Any = self.root
+            target: Document = self.root
             for part in reference.lstrip("#").strip("/").split("/"):
                 if part and isinstance(target, Mapping):
                     target = target.get(part.replace("~1", "/").replace("~0", "~"), {})
@@ -118,7 +118,7 @@ class _Builder:
             schema = {**(target if isinstance(target, Mapping) else {}), **rest}
         parts = schema.get("allOf")
         if isinstance(parts, list):
-            merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+            merged: dict[str, Document] = {k: v for k, v in schema.items() if k != "allOf"}
             for piece in parts:
                 if not isinstance(piece, Mapping):
                     continue
@@ -132,7 +132,7 @@ class _Builder:
             schema = merged
         return schema
 
-    def _kind(self, schema: Mapping[str, Any], h: int) -> str:
+    def _kind(self, schema: Mapping[str, Document], h: int) -> str:
         kind = schema.get("type")
         if isinstance(kind, list):
             usable = [k for k in kind if k != "null"] or kind
@@ -147,10 +147,10 @@ class _Builder:
             return "number"
         return "string"
 
-    def _object(self, schema: Mapping[str, Any], row: int, h: int, depth: int) -> Any:
+    def _object(self, schema: Mapping[str, Document], row: int, h: int, depth: int) -> Document:
         properties = schema.get("properties") or {}
         required = set(schema.get("required") or [])
-        result: dict[str, Any] = {}
+        result: dict[str, Document] = {}
         for index, (name, sub) in enumerate(properties.items()):
             if name in required or (h >> (index % 24)) % 3 != 0:
                 result[name] = self.build(sub, row, _mixed(h, index), depth + 1)
@@ -167,7 +167,7 @@ class _Builder:
                 )
         return result
 
-    def _array(self, schema: Mapping[str, Any], row: int, h: int, depth: int) -> Any:
+    def _array(self, schema: Mapping[str, Document], row: int, h: int, depth: int) -> Document:
         prefix = schema.get("prefixItems")
         items = schema.get("items", {})
         if isinstance(items, list):  # draft 4's tuple form
@@ -199,13 +199,13 @@ def _mixed(h: int, index: int) -> int:
     return value ^ (value >> 13)
 
 
-def _scalar_fallback(kind: str, row: int) -> Any:
+def _scalar_fallback(kind: str, row: int) -> Document:
     return {"object": {}, "array": [], "integer": 0, "number": 0, "boolean": False}.get(
         kind, f"value {row}"
     )
 
 
-def _string(schema: Mapping[str, Any], row: int, h: int) -> str:
+def _string(schema: Mapping[str, Document], row: int, h: int) -> str:
     low = int(schema.get("minLength", 0))
     high = schema.get("maxLength")
     pattern = schema.get("pattern")
@@ -222,7 +222,7 @@ def _string(schema: Mapping[str, Any], row: int, h: int) -> str:
     return text
 
 
-def _number(schema: Mapping[str, Any], h: int, integer: bool) -> Any:
+def _number(schema: Mapping[str, Document], h: int, integer: bool) -> Document:
     low, high = schema.get("minimum"), schema.get("maximum")
     exclusive_low, exclusive_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
     if isinstance(exclusive_low, bool):  # draft 4: a flag on minimum

@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from psycopg import sql
 from psycopg.types.range import Range
@@ -28,13 +27,14 @@ from dbflow.seed.checks import CheckCondition
 from dbflow.seed.condition import Expr, columns_of, read_condition
 from dbflow.seed.evaluate import holds
 from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan
+from dbflow.seed.value import Value
 from dbflow.seed.values import row_digest
 
 CHECKED_UP_TO = 50_000  # rows; a bigger table without rows already there is sent as built
 _EXISTING_READ = 200_000  # values of a key read from the rows already there
 
 # The values of one generated row, by the row number it is built from (seed.load's row_values).
-RowValues = Callable[[SeedPlan, TablePlan, list[ColumnPlan], int], list[Any]]
+RowValues = Callable[[SeedPlan, TablePlan, list[ColumnPlan], int], list[Value]]
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,11 @@ def keep_rows(
     existing = {
         key.name: _existing_values(conn, table, key, merge_key) if has_rows else {} for key in keys
     }
-    taken: dict[str, set[tuple[Any, ...]]] = {key.name: set() for key in keys}
-    excluded: list[list[dict[str, Any]]] = [[] for _ in exclusions]
+    taken: dict[str, set[tuple[Value, ...]]] = {key.name: set() for key in keys}
+    excluded: list[list[dict[str, Value]]] = [[] for _ in exclusions]
     sources: list[int] = []
     for row in range(asked):
-        named: dict[str, Any] = {}
+        named: dict[str, Value] = {}
         why = _missing_parent(
             plan, parents, row, row_digest(seed_plan.seed, table.name, row + plan.row_offset),
             len(sources),
@@ -158,7 +158,7 @@ def _keep_only(seed_plan: SeedPlan, plan: TablePlan, sources: list[int]) -> None
     seed_plan.key_cache.clear()
 
 
-def _check_refusing(named: dict[str, Any], conditions: list[CheckCondition]) -> str | None:
+def _check_refusing(named: dict[str, Value], conditions: list[CheckCondition]) -> str | None:
     """The CHECK (an order between parents) the row breaks, if one."""
     for condition in conditions:
         if condition.columns <= named.keys() and holds(condition.expr, named) is False:
@@ -167,11 +167,11 @@ def _check_refusing(named: dict[str, Any], conditions: list[CheckCondition]) -> 
 
 
 def _take(
-    named: dict[str, Any],
+    named: dict[str, Value],
     keys: list[KeyRule],
-    taken: dict[str, set[tuple[Any, ...]]],
+    taken: dict[str, set[tuple[Value, ...]]],
     exclusions: list[Exclusion],
-    excluded: list[list[dict[str, Any]]],
+    excluded: list[list[dict[str, Value]]],
 ) -> None:
     """A kept row's key values and exclusion values, for the rows after it."""
     for key in keys:
@@ -240,7 +240,7 @@ def describe_kept(kept: Kept) -> str:
 
 def _missing_parent(
     plan: TablePlan,
-    parents: list[tuple[Any, TablePlan | None]],
+    parents: list[tuple[Value, TablePlan | None]],
     row: int,
     digest: bytes,
     kept_so_far: int,
@@ -265,10 +265,10 @@ def _missing_parent(
 
 
 def _refusal(
-    named: dict[str, Any],
+    named: dict[str, Value],
     keys: list[KeyRule],
-    existing: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]],
-    taken: dict[str, set[tuple[Any, ...]]],
+    existing: dict[str, dict[tuple[Value, ...], tuple[Value, ...]]],
+    taken: dict[str, set[tuple[Value, ...]]],
     merge_key: tuple[str, ...],
 ) -> str | None:
     own = tuple(_plain(named.get(column)) for column in merge_key)
@@ -285,7 +285,7 @@ def _refusal(
     return None
 
 
-def _key_value(named: dict[str, Any], key: KeyRule) -> tuple[Any, ...] | None:
+def _key_value(named: dict[str, Value], key: KeyRule) -> tuple[Value, ...] | None:
     """The row's value of ``key``, or None where the key does not bind it (a NULL in it, a
     row outside a partial key's predicate)."""
     value = tuple(_plain(named.get(column)) for column in key.columns)
@@ -296,7 +296,7 @@ def _key_value(named: dict[str, Any], key: KeyRule) -> tuple[Any, ...] | None:
     return value
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Value) -> Value:
     """One form for values from generators and from the server: ``char(n)`` without its
     padding, numbers as exact decimals, times in UTC."""
     if isinstance(value, str):
@@ -347,7 +347,7 @@ def _predicate(unique: UniqueKey) -> Expr | None:
 
 def _existing_values(
     conn: Conn, table: Table, key: KeyRule, merge_key: tuple[str, ...]
-) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+) -> dict[tuple[Value, ...], tuple[Value, ...]]:
     """The key's values among the rows already there, each with the merge key of its row."""
     columns = sql.SQL(", ").join(sql.Identifier(column) for column in key.columns)
     merge = (
@@ -366,7 +366,7 @@ def _existing_values(
         sql.Literal(_EXISTING_READ),
     )
     width = len(key.columns)
-    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    found: dict[tuple[Value, ...], tuple[Value, ...]] = {}
     for record in conn.execute(query):
         value = tuple(_plain(part) for part in record[:width])
         found[value] = tuple(_plain(part) for part in record[width:])
@@ -416,7 +416,7 @@ def _split_top(text: str) -> list[str]:
 
 
 def _overlap(
-    named: dict[str, Any], exclusions: list[Exclusion], kept: list[list[dict[str, Any]]]
+    named: dict[str, Value], exclusions: list[Exclusion], kept: list[list[dict[str, Value]]]
 ) -> str | None:
     for exclusion, earlier in zip(exclusions, kept, strict=True):
         for other in earlier:
@@ -428,7 +428,7 @@ def _overlap(
     return None
 
 
-def _conflicts(mine: Any, theirs: Any, op: str) -> bool:
+def _conflicts(mine: Value, theirs: Value, op: str) -> bool:
     if mine is None or theirs is None:
         return False
     if op == "=":
@@ -436,7 +436,7 @@ def _conflicts(mine: Any, theirs: Any, op: str) -> bool:
     return ranges_overlap(mine, theirs)
 
 
-def ranges_overlap(a: Any, b: Any) -> bool:
+def ranges_overlap(a: Value, b: Value) -> bool:
     """``&&`` of two ranges (psycopg ``Range``); anything else counts as overlapping."""
     if not isinstance(a, Range) or not isinstance(b, Range):
         return True
@@ -445,7 +445,7 @@ def ranges_overlap(a: Any, b: Any) -> bool:
     return _before(a, b) is False and _before(b, a) is False
 
 
-def _before(a: Range[Any], b: Range[Any]) -> bool:
+def _before(a: Range[Value], b: Range[Value]) -> bool:
     """Whether all of ``a`` lies before all of ``b``."""
     if a.upper is None or b.lower is None:
         return False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -20,6 +19,7 @@ from dbflow.seed.model import NO_RULE, ColumnPlan, SeedPlan, TablePlan, person_v
 from dbflow.seed.parallel import copy_in_parallel, worker_count
 from dbflow.seed.shape import join_keys, one_to_one
 from dbflow.seed.type_forms import TEXT_FORM_TYPES
+from dbflow.seed.value import Value
 from dbflow.seed.values import column_hashes, edge_values, row_digest
 
 RowProgress = Callable[[TablePlan, int], None]  # (table, rows written so far)
@@ -61,7 +61,7 @@ def rows(
     columns: list[ColumnPlan],
     first: int = 0,
     last: int | None = None,
-) -> Iterator[list[Any]]:
+) -> Iterator[list[Value]]:
     """The plan's rows ``first`` to ``last`` (all by default), one list of values per row,
     generated on the fly."""
     last = plan.total if last is None else last
@@ -91,7 +91,7 @@ def rows(
 
 def row_values(
     seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan], row: int
-) -> list[Any]:
+) -> list[Value]:
     """Row ``row`` of the plan (an edge-case row past ``plan.count``), as COPY takes it."""
     row = plan.source(row)
     variant = row - (plan.planned if plan.planned >= 0 else plan.count)
@@ -110,7 +110,7 @@ def row_values(
     return plain if _refused_columns(plan, columns, mixed) else mixed
 
 
-def _refused_columns(plan: TablePlan, columns: list[ColumnPlan], values: list[Any]) -> set[str]:
+def _refused_columns(plan: TablePlan, columns: list[ColumnPlan], values: list[Value]) -> set[str]:
     named = {c.column.name: value for c, value in zip(columns, values, strict=True)}
     return {
         name
@@ -122,11 +122,11 @@ def _refused_columns(plan: TablePlan, columns: list[ColumnPlan], values: list[An
 
 def plain_values(
     seed_plan: SeedPlan, plan: TablePlan, columns: list[ColumnPlan], row: int, variant: int
-) -> list[Any]:
+) -> list[Value]:
     digest = row_digest(seed_plan.seed, plan.table.name, row + plan.row_offset)
     hashes = column_hashes(digest, max((c.position for c in columns), default=0) + 1)
     rules = plan.rules.columns
-    values: list[Any] = []
+    values: list[Value] = []
     for column_plan in columns:
         if column_plan.has_fixed:
             values.append(column_plan.fixed)
@@ -355,7 +355,7 @@ def _remember_written_rows(
     ][:_EXTRA_ROWS_KEPT]
 
 
-def rows_already_there(conn: Conn, tables: list[Table]) -> dict[TableKey, list[dict[str, Any]]]:
+def rows_already_there(conn: Conn, tables: list[Table]) -> dict[TableKey, list[dict[str, Value]]]:
     """The rows tables with a primary key hold before anything is generated (a lookup table a
     migration filled, a seed file's rows), up to a thousand each, in key order."""
     keyed = [table for table in tables if table.primary_key]
@@ -368,7 +368,7 @@ def rows_already_there(conn: Conn, tables: list[Table]) -> dict[TableKey, list[d
         for index, table in enumerate(keyed)
     )
     filled = [keyed[int(row[0])] for row in conn.execute(probe)]
-    found: dict[TableKey, list[dict[str, Any]]] = {}
+    found: dict[TableKey, list[dict[str, Value]]] = {}
     for table in filled:
         order = sql.SQL(", ").join(
             sql.SQL("{}::text").format(sql.Identifier(name)) for name in table.primary_key
@@ -382,7 +382,7 @@ def rows_already_there(conn: Conn, tables: list[Table]) -> dict[TableKey, list[d
     return found
 
 
-def rows_outside(conn: Conn, tables: list[Table]) -> dict[TableKey, list[dict[str, Any]]]:
+def rows_outside(conn: Conn, tables: list[Table]) -> dict[TableKey, list[dict[str, Value]]]:
     """The rows of tables that foreign keys point at but dbflow does not seed (a bucket a
     migration made in ``storage.buckets``): their key columns, up to a thousand rows each."""
     seeded = {table.key for table in tables}
@@ -391,7 +391,7 @@ def rows_outside(conn: Conn, tables: list[Table]) -> dict[TableKey, list[dict[st
         for fk in table.foreign_keys:
             if fk.target not in seeded:
                 wanted.setdefault(fk.target, set()).update(fk.target_columns)
-    found: dict[TableKey, list[dict[str, Any]]] = {}
+    found: dict[TableKey, list[dict[str, Value]]] = {}
     for key, columns in sorted(wanted.items()):
         names = sorted(columns)
         listed = sql.SQL(", ").join(sql.Identifier(name) for name in names)
@@ -408,7 +408,7 @@ def rows_outside(conn: Conn, tables: list[Table]) -> dict[TableKey, list[dict[st
     return found
 
 
-def primary_keys(conn: Conn, plan: TablePlan) -> set[tuple[Any, ...]]:
+def primary_keys(conn: Conn, plan: TablePlan) -> set[tuple[Value, ...]]:
     """The primary keys of the rows a table holds now."""
     primary = plan.table.primary_key
     if not primary:
@@ -555,7 +555,7 @@ _CLOCK_TYPES = {
 }
 
 
-def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Any) -> None:
+def normalize_clock(conn: Conn, seed_plan: SeedPlan, epoch: Value) -> None:
     """Time values a default or a trigger took from now() become a fixed epoch.
 
     now() is constant within the seed's transaction, so a value equal to it was not written

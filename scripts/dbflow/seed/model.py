@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from dbflow.catalog.model import Column, ForeignKey, Table, TableKey
 from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules
 from dbflow.seed.people import person
+from dbflow.seed.value import Value
 from dbflow.seed.values import (
     Producer,
     column_hash,
@@ -38,7 +38,7 @@ class ColumnPlan:
     producer: Producer | None = None
     foreign_key: ForeignKey | None = None
     fk_index: int = 0  # which column of the foreign key this is
-    fixed: Any = None
+    fixed: Value = None
     has_fixed: bool = False
     unique: bool = False
     deferred: bool = False  # NULL first, filled after every table (cycle break)
@@ -53,7 +53,7 @@ class TablePlan:
     count: int
     columns: list[ColumnPlan]
     rules: TableRules
-    fk_choosers: dict[str, Any] = field(default_factory=dict)
+    fk_choosers: dict[str, Value] = field(default_factory=dict)
     edge_rows: int = 0
     reserved: int = 0  # leading rows that are named fixtures: never picked at random
     row_offset: int = 0  # numbered tables that already have rows: generated rows come after
@@ -62,8 +62,8 @@ class TablePlan:
     branch_salt: int = 0
     branch_producers: list[dict[str, Producer]] = field(default_factory=list)
     # rows already there before the generated ones (a migration's, a seed file's): parents too
-    extra_rows: list[dict[str, Any]] = field(default_factory=list)
-    seed_file_keys: set[tuple[Any, ...]] = field(default_factory=set)  # their primary keys
+    extra_rows: list[dict[str, Value]] = field(default_factory=list)
+    seed_file_keys: set[tuple[Value, ...]] = field(default_factory=set)  # their primary keys
     skipped: str | None = None  # why the table is left empty (a warning), when it is
     # The generated rows kept, by the row number they were built from (None: all of them);
     # rows a unique key, an exclusion constraint or a missing parent refuses are left out.
@@ -118,9 +118,9 @@ class SeedPlan:
     by_key: dict[TableKey, TablePlan]
     cycle_breaks: list[tuple[TableKey, ForeignKey]]
 
-    key_cache: dict[tuple[TableKey, str], dict[int, Any]] = field(default_factory=dict)
+    key_cache: dict[tuple[TableKey, str], dict[int, Value]] = field(default_factory=dict)
 
-    def key_value(self, key: TableKey, row: int, column: str) -> Any:
+    def key_value(self, key: TableKey, row: int, column: str) -> Value:
         """The value generated row ``row`` of table ``key`` has in ``column`` (memoised, since
         children look their parents up again and again)."""
         cache = self.key_cache.setdefault((key, column), {})
@@ -136,7 +136,7 @@ class SeedPlan:
         return value
 
 
-def row_value(seed_plan: SeedPlan, plan: TablePlan, row: int, column_plan: ColumnPlan) -> Any:
+def row_value(seed_plan: SeedPlan, plan: TablePlan, row: int, column_plan: ColumnPlan) -> Value:
     """The value of ``column_plan`` in the row built from row number ``row``."""
     if column_plan.has_fixed:
         return column_plan.fixed
@@ -160,7 +160,7 @@ NO_RULE = ColumnRule()
 
 def person_value(
     seed_plan: SeedPlan, plan: TablePlan, column_plan: ColumnPlan, row: int, digest: bytes
-) -> Any:
+) -> Value:
     """A person column: the person of the user the row points at, or the row's own person."""
     source, field_name = column_plan.person or (None, "")
     if source is not None and source.name in plan.fk_choosers:

@@ -7,11 +7,11 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from dbflow.errors import DbflowError
 from dbflow.seed.checks import ColumnOrder, ColumnRule
 from dbflow.seed.model import NO_RULE, ColumnPlan, TablePlan, branch_of
+from dbflow.seed.value import Value
 from dbflow.seed.values import (
     Producer,
     column_hash,
@@ -99,7 +99,7 @@ def branch_producers(
 
 
 def _dispatch(plan: TablePlan, name: str) -> Producer:
-    def produce(row: int, h: int) -> Any:
+    def produce(row: int, h: int) -> Value:
         return plan.branch_producers[branch_of(plan, row - plan.row_offset)][name](row, h)
 
     return produce
@@ -173,7 +173,7 @@ def _derive(
     left_is_smaller = op in ("<", "<=")
     strict = op in ("<", ">")
 
-    def pair(row: int) -> tuple[Any, Any]:
+    def pair(row: int) -> tuple[Value, Value]:
         digest = row_digest(seed, table, row)
         a = draw_left(row, column_hash(digest, left_position))
         b = draw_right(row, column_hash(digest, right_position))
@@ -193,7 +193,7 @@ def _derive(
     return (lambda row, h: pair(row)[0]), (lambda row, h: pair(row)[1])
 
 
-def _widen(low: Any, h: int) -> Any:
+def _widen(low: Value, h: int) -> Value:
     step = 1000 if low >= 10_000 else 1
     extra = low * (10 + h % 41) // 100 if isinstance(low, int) else low * (10 + h % 41) / 100
     if isinstance(low, int):
@@ -201,7 +201,7 @@ def _widen(low: Any, h: int) -> Any:
     return (low + extra).quantize(low) if isinstance(low, Decimal) else low + extra
 
 
-def _like(value: Any, original: Any, rounding: Callable[[Any], int]) -> Any:
+def _like(value: Value, original: Value, rounding: Callable[[Value], int]) -> Value:
     """``value`` in the type of the column's own draw (an integer column ordered against a
     numeric one stays an integer)."""
     if isinstance(original, int) and not isinstance(original, bool) and not isinstance(value, int):
@@ -209,7 +209,7 @@ def _like(value: Any, original: Any, rounding: Callable[[Any], int]) -> Any:
     return value
 
 
-def _next(value: Any) -> Any:
+def _next(value: Value) -> Value:
     if isinstance(value, dt.datetime):
         return value + dt.timedelta(seconds=1)
     if isinstance(value, dt.date):

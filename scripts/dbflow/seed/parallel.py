@@ -14,12 +14,12 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from psycopg import Copy
 from psycopg.types.json import Json, Jsonb
 
 from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan
+from dbflow.seed.value import Value
 
 try:  # psycopg's own binary row encoder (C when psycopg is the binary build)
     from psycopg._copy_base import (
@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - another psycopg layout: one process th
 PARALLEL_FROM = 50_000  # rows: below this, forking costs more than it saves
 CHUNK = 8_000
 
-RowSource = Callable[[SeedPlan, TablePlan, list[ColumnPlan], int, int], Iterator[list[Any]]]
+RowSource = Callable[[SeedPlan, TablePlan, list[ColumnPlan], int, int], Iterator[list[Value]]]
 
 
 def worker_count(plan: TablePlan, binary: bool) -> int:
@@ -95,12 +95,12 @@ def copy_in_parallel(
 
 
 def _work(
-    send: Any,
+    send: Value,
     seed_plan: SeedPlan,
     plan: TablePlan,
     columns: list[ColumnPlan],
     source: RowSource,
-    transformer: Any,
+    transformer: Value,
     json_positions: list[int],
     ranges: list[tuple[int, int]],
 ) -> None:

@@ -6,12 +6,12 @@ rows."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from dbflow.catalog.model import ForeignKey, Table, TableKey
 from dbflow.seed.checks import TableRules
 from dbflow.seed.model import NO_RULE, Chooser, ColumnPlan, SeedPlan, TablePlan, branch_of
 from dbflow.seed.shape import join_keys, one_to_one, unique_column_sets
+from dbflow.seed.value import Value
 from dbflow.seed.values import (
     column_hash,
 )
@@ -180,7 +180,7 @@ def enumerate_small_keys(plan: TablePlan, plans: dict[TableKey, TablePlan]) -> N
         plan.walked.append(frozenset(columns))
 
 
-def _finite_domain(column_plan: ColumnPlan, rules: TableRules) -> list[Any] | None:
+def _finite_domain(column_plan: ColumnPlan, rules: TableRules) -> list[Value] | None:
     column = column_plan.column
     if column_plan.has_fixed or column.is_array:
         return None
@@ -231,7 +231,7 @@ def _lead_within(
     lead_parent = seed_plan.by_key[lead.target]
     allowed: list[int] = []
 
-    def present(other: ForeignKey, shared: list[str]) -> set[tuple[Any, ...]]:
+    def present(other: ForeignKey, shared: list[str]) -> set[tuple[Value, ...]]:
         targets = [other.target_columns[other.columns.index(c)] for c in shared]
         parent = seed_plan.by_key[other.target]
         return {
@@ -239,7 +239,7 @@ def _lead_within(
             for r in range(parent.total + len(parent.extra_rows))
         }
 
-    def followed(lead_row: int, sets: list[set[tuple[Any, ...]]]) -> bool:
+    def followed(lead_row: int, sets: list[set[tuple[Value, ...]]]) -> bool:
         for (_, shared), values in zip(followers, sets, strict=True):
             lead_targets = [lead.target_columns[lead.columns.index(c)] for c in shared]
             wanted = tuple(seed_plan.key_value(lead.target, lead_row, c) for c in lead_targets)
@@ -270,7 +270,7 @@ def _matching_parent(
     lead_targets = [lead.target_columns[lead.columns.index(c)] for c in shared]
     other_targets = [other.target_columns[other.columns.index(c)] for c in shared]
     parent = seed_plan.by_key[other.target]
-    by_values: dict[tuple[Any, ...], list[int]] = {}
+    by_values: dict[tuple[Value, ...], list[int]] = {}
 
     def choose(row: int, digest: bytes) -> int | None:
         lead_row = plan.fk_choosers[lead.name](row, digest)  # the lead's, as it is at the end
@@ -309,7 +309,7 @@ def _branch_nulls(plan: TablePlan, plans: dict[TableKey, TablePlan]) -> None:
         def choose(
             row: int,
             digest: bytes,
-            chooser: Any = chooser,
+            chooser: Value = chooser,
             null: list[bool] = null,
             present: list[bool] = present,
             fallback: int = fallback,
@@ -323,8 +323,8 @@ def _branch_nulls(plan: TablePlan, plans: dict[TableKey, TablePlan]) -> None:
         plan.fk_choosers[fk.name] = choose
 
 
-def random_parent(parent: TablePlan, column: str, table: Table, nullable: bool) -> Any:
-    """Any parent row: generated (past the named fixtures) or written by a seed file (known
+def random_parent(parent: TablePlan, column: str, table: Table, nullable: bool) -> Value:
+    """Value parent row: generated (past the named fixtures) or written by a seed file (known
     once the parent is loaded, before its children are generated)."""
     position = next(i for i, c in enumerate(table.columns) if c.name == column)
     first = parent.reserved if parent.total > parent.reserved else 0
@@ -339,7 +339,7 @@ def random_parent(parent: TablePlan, column: str, table: Table, nullable: bool) 
     return choose
 
 
-def _self_reference(nullable: bool) -> Any:
+def _self_reference(nullable: bool) -> Value:
     def choose(row: int, digest: bytes) -> int | None:
         if row == 0:
             return None if nullable else 0

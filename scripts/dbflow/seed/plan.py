@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from dbflow.catalog.model import AUTH_USERS, Catalog, Table, TableKey
 from dbflow.errors import SeedPlanError
@@ -27,6 +26,7 @@ from dbflow.seed.parents import (
     share_overlapping_keys,
 )
 from dbflow.seed.shape import fk_limit, row_count
+from dbflow.seed.value import Value
 from dbflow.seed.values import (
     row_digest,
 )
@@ -43,9 +43,9 @@ def build_plan(
     default_rows: int,
     fixed: Mapping[str, str],
     edge_rows: int = 0,
-    fixture_ids: list[Any] | None = None,
-    existing: Mapping[TableKey, list[dict[str, Any]]] | None = None,
-    outside: Mapping[TableKey, list[dict[str, Any]]] | None = None,
+    fixture_ids: list[Value] | None = None,
+    existing: Mapping[TableKey, list[dict[str, Value]]] | None = None,
+    outside: Mapping[TableKey, list[dict[str, Value]]] | None = None,
     strict: bool = False,
 ) -> SeedPlan:
     """Order the tables, choose counts, and give every column a way to get its value.
@@ -107,7 +107,7 @@ class _Ask:
     default_rows: int
     fixed: Mapping[str, str]
     edge_rows: int
-    fixture_ids: list[Any] | None
+    fixture_ids: list[Value] | None
 
 
 def _plan_table(

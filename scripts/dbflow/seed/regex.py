@@ -17,7 +17,9 @@ from typing import Any
 
 from dbflow.seed.evaluate import python_pattern
 
-sre_parse: Any = importlib.import_module("re._parser")  # Python's own parser of patterns
+# Python's own parser of patterns, and what it parses into (its modules are private: no types)
+Parsed = Any
+sre_parse: Any = importlib.import_module("re._parser")
 sre_constants: Any = importlib.import_module("re._constants")
 _PREFERRED = "abcdefghijklmnopqrstuvwxyz0123456789"
 _OPEN_REPEAT = 6  # at most this many more than the minimum for * + {n,}
@@ -43,7 +45,7 @@ def compiled(pattern: str, ignore_case: bool) -> re.Pattern[str] | None:
 
 
 @lru_cache(maxsize=256)
-def _parsed(pattern: str) -> Any:
+def _parsed(pattern: str) -> Parsed:
     try:
         return sre_parse.parse(python_pattern(pattern))
     except re.error:
@@ -81,7 +83,7 @@ class _NotGenerated(Exception):
     pass
 
 
-def _walk(items: Any, draw: _Draw, stretch: int) -> str:
+def _walk(items: Parsed, draw: _Draw, stretch: int) -> str:
     out: list[str] = []
     for op, value in items:
         name = str(op)
@@ -122,7 +124,7 @@ _CATEGORIES = {
 }
 
 
-def _from_class(items: Any, draw: _Draw) -> str:
+def _from_class(items: Parsed, draw: _Draw) -> str:
     negate = False
     allowed: list[str] = []
     for op, value in items:

@@ -18,14 +18,14 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from psycopg.types.multirange import Multirange
 from psycopg.types.range import Range
 
 from dbflow.catalog.model import Column
+from dbflow.seed.value import Value
 
-Producer = Callable[[int, int], Any]  # (row number, 32-bit hash) -> value
+Producer = Callable[[int, int], Value]  # (row number, 32-bit hash) -> value
 
 # Types whose values only the server makes: no input can name one.
 UNSEEDABLE: dict[str, str] = {
@@ -305,7 +305,7 @@ _MULTIRANGES = {
 _EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
-def _bound(subtype: str, step: int) -> Any:
+def _bound(subtype: str, step: int) -> Value:
     if subtype == "int":
         return step
     if subtype == "numeric":
@@ -326,7 +326,7 @@ def range_producer(column: Column, disjoint: bool) -> Producer | None:
     if subtype is None:
         return None
 
-    def one(row: int, h: int) -> Range[Any]:
+    def one(row: int, h: int) -> Range[Value]:
         if disjoint:
             start, width = row * 12, 1 + h % 10
         else:

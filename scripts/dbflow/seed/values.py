@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
 
 from psycopg.types.json import Jsonb
 
@@ -27,9 +26,10 @@ from dbflow.errors import DbflowError
 from dbflow.seed import regex, words
 from dbflow.seed.checks import ColumnRule
 from dbflow.seed.type_forms import is_range, range_producer, text_form, unseedable
+from dbflow.seed.value import Value
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-Producer = Callable[[int, int], Any]  # (row number, 32-bit hash) -> value
+Producer = Callable[[int, int], Value]  # (row number, 32-bit hash) -> value
 
 _INT_RANGES = {
     "int2": (-32768, 32767),
@@ -81,7 +81,7 @@ class UnknownType(DbflowError):
     pass
 
 
-def _pick(options: tuple[str, ...] | list[Any], h: int) -> Any:
+def _pick(options: tuple[str, ...] | list[Value], h: int) -> Value:
     return options[h % len(options)]
 
 
@@ -311,14 +311,14 @@ def number_producer(column: Column, rule: ColumnRule, unique: bool, offset: int)
             for value in (min(max(Decimal(whole) + cent, lower), upper) for cent in cents)
         ]
 
-        def price(row: int, h: int) -> Any:
+        def price(row: int, h: int) -> Value:
             return prices[h % len(prices)]
 
         if not unique and len(prices) <= 300_000:
             return price
     span_units = int((upper - lower) / quantum) + 1
 
-    def decimal_value(row: int, h: int) -> Any:
+    def decimal_value(row: int, h: int) -> Value:
         value = (lower + quantum * (h % span_units)).quantize(Decimal(1).scaleb(-scale))
         if base in ("float4", "float8"):
             return float(value)
@@ -497,7 +497,7 @@ def _respecting(produce: Producer, rule: ColumnRule) -> Producer:
     if not excluded and case is None:
         return produce
 
-    def respected(row: int, h: int) -> Any:
+    def respected(row: int, h: int) -> Value:
         value = produce(row, h)
         tries = 0
         while excluded and value in excluded and tries < 8:
@@ -587,7 +587,7 @@ def _why_none(column: Column) -> str:
     return ""
 
 
-def edge_values(column: Column, rule: ColumnRule, variant: int) -> Any:
+def edge_values(column: Column, rule: ColumnRule, variant: int) -> Value:
     """Boundary values for seed-test's edge-case rows, or ... when no edge applies."""
     base = column.base_type
     if variant == 0 and not column.not_null and not rule.not_null:
@@ -622,7 +622,7 @@ def edge_values(column: Column, rule: ColumnRule, variant: int) -> Any:
     return ...
 
 
-def _as_column_value(column: Column, value: Any) -> Any:
+def _as_column_value(column: Column, value: Value) -> Value:
     """A constant from a CHECK as the value binary COPY needs for ``column``."""
     if isinstance(value, str) and column.base_type not in _TEXT_LIKE and not column.enum_labels:
         try:
@@ -641,7 +641,7 @@ def _as_column_value(column: Column, value: Any) -> Any:
 _TEXT_LIKE = ("text", "varchar", "bpchar", "citext", "name")
 
 
-def coerce_fixed(column: Column, text: str) -> Any:
+def coerce_fixed(column: Column, text: str) -> Value:
     """A --fixed TABLE.COLUMN=VALUE string as the Python value binary COPY needs."""
     base = column.base_type
     if text.upper() == "NULL":

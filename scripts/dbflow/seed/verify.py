@@ -10,7 +10,6 @@ dropped; a table left with none stops the seed, naming the CHECK and a refused v
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -22,6 +21,7 @@ from dbflow.seed.evaluate import holds
 from dbflow.seed.load import copy_format, copy_type, plain_values
 from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan, branch_of
 from dbflow.seed.plan import unseedable
+from dbflow.seed.value import Value
 from dbflow.seed.values import column_hash, row_digest
 
 SAMPLES = 6
@@ -45,14 +45,14 @@ def verify_plan(conn: Conn, seed_plan: SeedPlan, *, strict: bool = True) -> None
         raise unseedable(problems)
 
 
-Sample = tuple[int, int, dict[str, Any], list[Any]]  # (branch, row, values by name, values)
+Sample = tuple[int, int, dict[str, Value], list[Value]]  # (branch, row, values by name, values)
 
 
 def _verify_table(
     conn: Conn, seed_plan: SeedPlan, plan: TablePlan, repaired: bool = False
 ) -> str | None:
     names = [c.column.name for c in plan.columns]
-    refused: dict[int, tuple[CheckCondition, dict[str, Any]]] = {}
+    refused: dict[int, tuple[CheckCondition, dict[str, Value]]] = {}
     undecided: list[tuple[Sample, CheckCondition]] = []
     # Orders between parents (``user_a < user_b``) hold for some pairs of parents and not
     # others: the rows that break one are left out before loading (seed.keep).
@@ -124,7 +124,7 @@ def _ask_server(
 def server_refusals(
     conn: Conn,
     columns: list[ColumnPlan],
-    rows: dict[int, list[Any]],
+    rows: dict[int, list[Value]],
     conditions: list[CheckCondition],
 ) -> dict[str, set[int]]:
     """For each CHECK, the numbers of the ``rows`` (values of ``columns``) it refuses, as the
@@ -193,8 +193,8 @@ def _repair_from_pool(
     ):
         return False
     producer = column_plan.producer
-    candidates: list[Any] = []
-    seen: set[Any] = set()
+    candidates: list[Value] = []
+    seen: set[Value] = set()
     for row in range(_POOL_DRAWS):
         digest = row_digest(seed_plan.seed, plan.table.name, row)
         drawn = producer(row, column_hash(digest, column_plan.position))
@@ -221,7 +221,7 @@ def _repair_from_pool(
     return True
 
 
-def _variants(value: Any) -> list[Any]:
+def _variants(value: Value) -> list[Value]:
     if not isinstance(value, str):
         return [value]
     slug = "-".join(value.lower().split())
