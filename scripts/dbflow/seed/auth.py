@@ -14,10 +14,10 @@ import uuid
 from psycopg.types.json import Jsonb
 
 from dbflow.connection import Conn
+from dbflow.seed.aliases import Value
 from dbflow.seed.fixtures import PASSWORD
 from dbflow.seed.model import TablePlan
 from dbflow.seed.people import person
-from dbflow.seed.value import Value
 from dbflow.seed.values import EPOCH
 
 INSTANCE_ID = uuid.UUID(int=0)

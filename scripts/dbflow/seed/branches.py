@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dbflow.seed.aliases import Value
 from dbflow.seed.condition import (
     BoolOp,
     BoolTest,
@@ -34,7 +35,6 @@ from dbflow.seed.condition import (
     compare,
 )
 from dbflow.seed.evaluate import like_pattern
-from dbflow.seed.value import Value
 
 MAX_BRANCHES = 64
 

@@ -9,13 +9,13 @@ from collections.abc import Callable, Mapping
 
 from dbflow.catalog.model import AUTH_USERS, Column, ForeignKey, Table
 from dbflow.errors import DbflowError
+from dbflow.seed.aliases import Value
 from dbflow.seed.checks import ColumnRule, TableRules
 from dbflow.seed.json_schema import schema_columns, schema_producer
 from dbflow.seed.model import NO_RULE, ColumnPlan, TablePlan
 from dbflow.seed.orders import branch_producers
 from dbflow.seed.people import person_field, person_field_producer
 from dbflow.seed.shape import one_to_one, unique_column_sets
-from dbflow.seed.value import Value
 from dbflow.seed.values import (
     Producer,
     UnknownType,

@@ -12,7 +12,7 @@ import operator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dbflow.seed.value import Value
+from dbflow.seed.aliases import Value
 from dbflow.sql.parse import parse_expression
 from dbflow.sql.tree import Node, names, walk
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from dbflow.seed.aliases import Value
 from dbflow.seed.condition import (
     COMPARISONS,
     UNKNOWN,
@@ -27,7 +28,6 @@ from dbflow.seed.condition import (
     Opaque,
     compare,
 )
-from dbflow.seed.value import Value
 
 NOW = dt.datetime.now(dt.UTC)
 

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from psycopg.types.json import Jsonb
 
 from dbflow.seed import regex
+from dbflow.seed.aliases import Document
 from dbflow.seed.condition import BoolOp, Cast, Col, Const, Expr, Func
-from dbflow.seed.value import Document
 from dbflow.seed.values import Producer
 
 _MATCHERS = ("jsonb_matches_schema", "json_matches_schema")

@@ -23,11 +23,11 @@ from psycopg.types.range import Range
 
 from dbflow.catalog.model import Table, UniqueKey
 from dbflow.connection import Conn
+from dbflow.seed.aliases import Value
 from dbflow.seed.checks import CheckCondition
 from dbflow.seed.condition import Expr, columns_of, read_condition
 from dbflow.seed.evaluate import holds
 from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan
-from dbflow.seed.value import Value
 from dbflow.seed.values import row_digest
 
 CHECKED_UP_TO = 50_000  # rows; a bigger table without rows already there is sent as built

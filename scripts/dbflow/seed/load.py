@@ -13,13 +13,13 @@ from psycopg.types.json import Json, Jsonb
 
 from dbflow.catalog.model import Column, Table, TableKey
 from dbflow.connection import Conn
+from dbflow.seed.aliases import Value
 from dbflow.seed.evaluate import holds
 from dbflow.seed.keep import describe_kept, keep_rows
 from dbflow.seed.model import NO_RULE, ColumnPlan, SeedPlan, TablePlan, person_value
 from dbflow.seed.parallel import copy_in_parallel, worker_count
 from dbflow.seed.shape import join_keys, one_to_one
 from dbflow.seed.type_forms import TEXT_FORM_TYPES
-from dbflow.seed.value import Value
 from dbflow.seed.values import column_hashes, edge_values, row_digest
 
 RowProgress = Callable[[TablePlan, int], None]  # (table, rows written so far)

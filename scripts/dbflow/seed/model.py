@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dbflow.catalog.model import Column, ForeignKey, Table, TableKey
+from dbflow.seed.aliases import Value
 from dbflow.seed.checks import ColumnOrder, ColumnRule, TableRules
 from dbflow.seed.people import person
-from dbflow.seed.value import Value
 from dbflow.seed.values import (
     Producer,
     column_hash,

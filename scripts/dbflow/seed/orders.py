@@ -9,9 +9,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from dbflow.errors import DbflowError
+from dbflow.seed.aliases import Value
 from dbflow.seed.checks import ColumnOrder, ColumnRule
 from dbflow.seed.model import NO_RULE, ColumnPlan, TablePlan, branch_of
-from dbflow.seed.value import Value
 from dbflow.seed.values import (
     Producer,
     column_hash,

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from psycopg import Copy
 from psycopg.types.json import Json, Jsonb
 
+from dbflow.seed.aliases import Value
 from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan
-from dbflow.seed.value import Value
 
 try:  # psycopg's own binary row encoder (C when psycopg is the binary build)
     from psycopg._copy_base import (

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dbflow.catalog.model import ForeignKey, Table, TableKey
+from dbflow.seed.aliases import Value
 from dbflow.seed.checks import TableRules
 from dbflow.seed.model import NO_RULE, Chooser, ColumnPlan, SeedPlan, TablePlan, branch_of
 from dbflow.seed.shape import join_keys, one_to_one, unique_column_sets
-from dbflow.seed.value import Value
 from dbflow.seed.values import (
     column_hash,
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dbflow.catalog.model import AUTH_USERS, Catalog, Table, TableKey
 from dbflow.errors import SeedPlanError
+from dbflow.seed.aliases import Value
 from dbflow.seed.checks import TableRules, table_rules
 from dbflow.seed.columns import pin_fixture_ids, plan_columns
 from dbflow.seed.model import NOT_SEEDED, SeedPlan, TablePlan
@@ -26,7 +27,6 @@ from dbflow.seed.parents import (
     share_overlapping_keys,
 )
 from dbflow.seed.shape import fk_limit, row_count
-from dbflow.seed.value import Value
 from dbflow.seed.values import (
     row_digest,
 )

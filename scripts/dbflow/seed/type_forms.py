@@ -23,7 +23,7 @@ from psycopg.types.multirange import Multirange
 from psycopg.types.range import Range
 
 from dbflow.catalog.model import Column
-from dbflow.seed.value import Value
+from dbflow.seed.aliases import Value
 
 Producer = Callable[[int, int], Value]  # (row number, 32-bit hash) -> value
 

@@ -24,9 +24,9 @@ from psycopg.types.json import Jsonb
 from dbflow.catalog.model import Column
 from dbflow.errors import DbflowError
 from dbflow.seed import regex, words
+from dbflow.seed.aliases import Value
 from dbflow.seed.checks import ColumnRule
 from dbflow.seed.type_forms import is_range, range_producer, text_form, unseedable
-from dbflow.seed.value import Value
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 Producer = Callable[[int, int], Value]  # (row number, 32-bit hash) -> value

@@ -15,13 +15,13 @@ import psycopg
 from psycopg import sql
 
 from dbflow.connection import Conn
+from dbflow.seed.aliases import Value
 from dbflow.seed.checks import CheckCondition
 from dbflow.seed.condition import check_expression
 from dbflow.seed.evaluate import holds
 from dbflow.seed.load import copy_format, copy_type, plain_values
 from dbflow.seed.model import ColumnPlan, SeedPlan, TablePlan, branch_of
 from dbflow.seed.plan import unseedable
-from dbflow.seed.value import Value
 from dbflow.seed.values import column_hash, row_digest
 
 SAMPLES = 6
