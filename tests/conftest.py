@@ -1,4 +1,30 @@
-"""Fixtures shared by test modules (the database fixtures come from dbflow's pytest plugin)."""
+"""Fixtures shared by test modules (the database fixtures come from dbflow's pytest plugin),
+and the ``db`` marker.
+
+Where the tests are, by what they test (tests/README.md has the whole map):
+
+- the validator: test_validate.py, test_validate_rules.py (every rule's examples and
+  cases), test_validate_vs_squawk.py, test_applied_edits.py
+- the seeder: test_seed.py, test_seed_checks.py, test_seed_shapes.py (through inv db.reset),
+  test_seed_types.py (every type), test_seed_property.py (random schemas), test_seed_solver.py
+  (the CHECK solver, no database)
+- the engine and bootstrap: test_engine.py, test_engine_choice.py, test_embedded_engine.py,
+  test_bootstrap.py, test_platform_image.py, test_platform_version.py, test_standins.py,
+  test_source_builds.py, test_supabase_compat.py, test_transaction_control.py
+- the runner and workflows: test_runner.py, test_reset.py, test_deploy.py, test_push_record.py,
+  test_gate.py, test_pull.py, test_down.py, test_drift.py, test_project_lock.py
+- the schema: test_diff.py, test_diff_converge.py, test_types.py, test_types_oracle.py
+- the checks: test_advisors.py, test_function_lint.py, test_sql_tests.py, test_trace.py
+- the command line and files: test_tasks.py, test_cli_flags.py, test_bad_input.py,
+  test_output_files.py, test_secrets.py, test_config.py, test_docs.py, test_nox.py,
+  test_progress.py, test_onboarding.py
+- real projects: test_corpus.py; the layers: test_architecture.py
+
+Tests that start a database or a program (``inv``, npm's tools) carry the ``db`` marker,
+given here from the fixtures they use and the helpers they import, never by hand:
+``pytest -m "not db"`` runs the others (the validator's rules, the solver, settings, the
+layers) in seconds, with no PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +32,43 @@ import json
 import os
 import shutil
 import subprocess
+import types
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Fixtures that start PostgreSQL or a program, directly or through another fixture.
+_STARTS_SOMETHING = {
+    "dbflow_engine", "dbflow_databases", "db_url", "bare_db_url", "db", "supabase_cli",
+    "typescript", "postgres_meta", "embedded_url", "embedded_18",
+}  # fmt: skip
+# What a test module uses that runs a program: the command-line helpers, subprocess.
+_RUNNERS = {"tests.cli_helpers", "subprocess"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "db: starts a database or a program (given by conftest)")
+
+
+def _uses(module: object) -> set[str]:
+    """The modules a test module imports, or imports names from."""
+    found = set()
+    for value in vars(module).values():
+        if isinstance(value, types.ModuleType):
+            found.add(value.__name__)
+        else:
+            found.add(getattr(value, "__module__", None) or "")
+    return found
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        runs = module is not None and bool(_uses(module) & _RUNNERS)
+        if runs or set(getattr(item, "fixturenames", ())) & _STARTS_SOMETHING:
+            item.add_marker(pytest.mark.db)
+
 
 SUPABASE_CLI_VERSION = "2.117.0"
 POSTGRES_META_VERSION = "0.99.0"  # the generator `supabase gen types typescript` runs

@@ -88,10 +88,10 @@ def _quiet(_: str) -> None:
 
 
 def test_push_to_staging_applies_and_records(envs: Environments) -> None:
-    dry = push(envs.settings, PushOptions("staging", dry_run=True), report=_quiet, confirm=None)
+    dry = push(envs.settings, PushOptions("staging", dry_run=True), notify=_quiet, confirm=None)
     assert len(dry.plan.planned) == 5 and dry.applied is None
     assert _versions(envs.staging) == []
-    result = push(envs.settings, PushOptions("staging"), report=_quiet, confirm=None)
+    result = push(envs.settings, PushOptions("staging"), notify=_quiet, confirm=None)
     assert result.applied is not None and len(result.applied.applied) == 5
     assert result.backup is None
     assert {"profiles", "organizations", "memberships"} <= _tables(envs.staging)
@@ -100,12 +100,12 @@ def test_push_to_staging_applies_and_records(envs: Environments) -> None:
             "SELECT target, cardinality(versions), no_backup FROM supabase_migrations.dbflow_pushes"
         ).fetchone()
     assert row == ("staging", 5, False)
-    again = push(envs.settings, PushOptions("staging"), report=_quiet, confirm=None)
+    again = push(envs.settings, PushOptions("staging"), notify=_quiet, confirm=None)
     assert again.applied is None and again.plan.planned == ()
 
 
 def test_failing_migration_leaves_staging_unchanged(envs: Environments) -> None:
-    push(envs.settings, PushOptions("staging"), report=_quiet, confirm=None)
+    push(envs.settings, PushOptions("staging"), notify=_quiet, confirm=None)
     before = _versions(envs.staging)
     (envs.settings.migrations_dir / "20250201000000_broken.sql").write_text(
         "create table public.half (id bigint primary key);\n"
@@ -114,7 +114,7 @@ def test_failing_migration_leaves_staging_unchanged(envs: Environments) -> None:
         "insert into public.nowhere values (1);\n"
     )
     with pytest.raises(MigrationError, match=r'relation "public\.nowhere" does not exist'):
-        push(envs.settings, PushOptions("staging"), report=_quiet, confirm=None)
+        push(envs.settings, PushOptions("staging"), notify=_quiet, confirm=None)
     assert _versions(envs.staging) == before
     assert "half" not in _tables(envs.staging)
 
@@ -124,7 +124,7 @@ def test_validation_errors_stop_the_push(envs: Environments) -> None:
         "drop table public.skills;\n"
     )
     with pytest.raises(PushRefused) as error:
-        push(envs.settings, PushOptions("staging"), report=_quiet, confirm=None)
+        push(envs.settings, PushOptions("staging"), notify=_quiet, confirm=None)
     assert "validation found 1 error(s)" in str(error.value)
     assert "DAT01" in str(error.value)
     assert _versions(envs.staging) == []
@@ -135,9 +135,9 @@ def test_production_needs_confirmation_and_takes_a_backup(
 ) -> None:
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(PushRefused, match="needs a confirmation"):
-        push(envs.settings, PushOptions("production"), report=_quiet, confirm=None)
+        push(envs.settings, PushOptions("production"), notify=_quiet, confirm=None)
     with pytest.raises(PushRefused, match="did not match"):
-        push(envs.settings, PushOptions("production"), report=_quiet, confirm=lambda p: "prod")
+        push(envs.settings, PushOptions("production"), notify=_quiet, confirm=lambda p: "prod")
     assert _versions(envs.production) == []
     assert not (envs.root / "backups").exists()
     with connect(envs.production, autocommit=True) as conn:
@@ -145,7 +145,7 @@ def test_production_needs_confirmation_and_takes_a_backup(
             "CREATE TABLE public.precious (id int); INSERT INTO public.precious VALUES (7)"
         )
     result = push(
-        envs.settings, PushOptions("production"), report=_quiet, confirm=lambda p: "production"
+        envs.settings, PushOptions("production"), notify=_quiet, confirm=lambda p: "production"
     )
     assert result.backup is not None and result.backup.is_file()
     assert result.backup.parent == envs.root / "backups"
@@ -166,13 +166,13 @@ def test_ci_yes_needs_the_environment_approval(
     monkeypatch.setenv("CI", "true")
     monkeypatch.delenv("DBFLOW_APPROVED_TARGET", raising=False)
     with pytest.raises(PushRefused, match="needs the deployment's approval"):
-        push(envs.settings, PushOptions("production", yes=True), report=_quiet, confirm=None)
+        push(envs.settings, PushOptions("production", yes=True), notify=_quiet, confirm=None)
     monkeypatch.setenv("DBFLOW_APPROVED_TARGET", "production")
     messages: list[str] = []
     result = push(
         envs.settings,
         PushOptions("production", yes=True, no_backup=True),
-        report=messages.append,
+        notify=messages.append,
         confirm=None,
     )
     assert result.backup is None
@@ -185,7 +185,7 @@ def test_ci_yes_needs_the_environment_approval(
 
 
 def test_dump_kinds_and_restore_into_local(envs: Environments, dbflow_databases: Any) -> None:
-    push(envs.settings, PushOptions("staging"), report=_quiet, confirm=None)
+    push(envs.settings, PushOptions("staging"), notify=_quiet, confirm=None)
     with connect(envs.staging, autocommit=True) as conn:
         conn.execute("INSERT INTO public.skills (name) VALUES ('sql')")
     schema = dump(envs.staging, envs.root / "schema.dump", kind="schema")
@@ -204,14 +204,14 @@ def test_staging_soak(envs: Environments) -> None:
     approved = PushOptions("production", yes=True, no_backup=True)
     no_staging = load_settings(envs.root, environ={"PRODUCTION_DATABASE_URL": envs.production})
     with pytest.raises(PushRefused, match="STAGING_DATABASE_URL is not set"):
-        push(no_staging, PushOptions("production", dry_run=True), report=_quiet, confirm=None)
+        push(no_staging, PushOptions("production", dry_run=True), notify=_quiet, confirm=None)
     with pytest.raises(PushRefused) as error:
-        push(settings, approved, report=_quiet, confirm=None)
+        push(settings, approved, notify=_quiet, confirm=None)
     assert "5 migration(s) have not been on staging for 24 h" in str(error.value)
     assert "20250101000000_updated_at_trigger.sql: not on staging" in str(error.value)
-    push(settings, PushOptions("staging"), report=_quiet, confirm=None)
+    push(settings, PushOptions("staging"), notify=_quiet, confirm=None)
     with pytest.raises(PushRefused) as error:  # pushed a moment ago: not a day yet
-        push(settings, PushOptions("production", dry_run=True), report=_quiet, confirm=None)
+        push(settings, PushOptions("production", dry_run=True), notify=_quiet, confirm=None)
     assert "reached staging" in str(error.value) and "0.0 h ago" in str(error.value)
     with connect(envs.staging, autocommit=True) as conn:
         conn.execute(
@@ -219,7 +219,7 @@ def test_staging_soak(envs: Environments) -> None:
             "interval '25 hours' where version <> '20250101000400'"
         )
     with pytest.raises(PushRefused) as error:
-        push(settings, PushOptions("production", dry_run=True), report=_quiet, confirm=None)
+        push(settings, PushOptions("production", dry_run=True), notify=_quiet, confirm=None)
     assert "1 migration(s) have not been on staging" in str(error.value)
     assert "20250101000400_avatars_bucket.sql: reached staging" in str(error.value)
     with connect(envs.staging, autocommit=True) as conn:
@@ -228,7 +228,7 @@ def test_staging_soak(envs: Environments) -> None:
         )
     os.environ["DBFLOW_APPROVED_TARGET"] = "production"
     try:
-        result = push(settings, approved, report=_quiet, confirm=None)
+        result = push(settings, approved, notify=_quiet, confirm=None)
     finally:
         del os.environ["DBFLOW_APPROVED_TARGET"]
     assert result.applied is not None and len(result.applied.applied) == 5

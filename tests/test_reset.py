@@ -54,7 +54,7 @@ def _scalar(settings: Settings, query: str) -> object:
 def test_cold_then_warm_reset_and_rebuild_after_a_new_migration(project: Path) -> None:
     settings = _settings(project)
     messages: list[str] = []
-    cold = reset_local(settings, report=messages.append)
+    cold = reset_local(settings, notify=messages.append)
     assert not cold.warm
     assert any(m.startswith("built the migrations template: 5 migration(s)") for m in messages)
     assert _scalar(settings, "SELECT count(*) FROM supabase_migrations.schema_migrations") == 5
@@ -62,14 +62,14 @@ def test_cold_then_warm_reset_and_rebuild_after_a_new_migration(project: Path) -
 
     with connect(local_engine(settings).url(), autocommit=True) as conn:
         conn.execute("CREATE TABLE public.scratch (id int)")
-    warm = reset_local(settings, report=messages.append)
+    warm = reset_local(settings, notify=messages.append)
     assert warm.warm
     assert _scalar(settings, "SELECT to_regclass('public.scratch')") is None
     assert _scalar(settings, "SELECT current_setting('app.settings.jwt_exp', true)") == "3600"
 
     new_migration(settings.migrations_dir, "add_notes", template="table", table="notes")
     messages.clear()
-    rebuilt = reset_local(settings, report=messages.append)
+    rebuilt = reset_local(settings, notify=messages.append)
     assert not rebuilt.warm
     assert not any(m.startswith("built the bootstrap template") for m in messages)
     assert _scalar(settings, "SELECT to_regclass('public.notes') IS NOT NULL") is True
@@ -89,7 +89,7 @@ def test_seeds_run_after_migrations_and_a_failing_seed_writes_nothing(project: P
         "insert into public.skills (name) values ('python');\n"
     )
     settings = _settings(project)
-    result = reset_local(settings, report=lambda _: None)
+    result = reset_local(settings, notify=lambda _: None)
     assert [path.name for path in result.seed_files] == ["seed.sql", "001_more.sql"]
     names = str(_scalar(settings, "SELECT string_agg(name, ',' ORDER BY name) FROM public.skills"))
     assert {"python", "sql"} <= set(names.split(","))  # hand-written, then generated around them
@@ -100,7 +100,7 @@ def test_seeds_run_after_migrations_and_a_failing_seed_writes_nothing(project: P
         "insert into public.skills (name) values ('go');\ninsert into public.nowhere values (1);\n"
     )
     with pytest.raises(DbflowError) as error:
-        reset_local(settings, report=lambda _: None)
+        reset_local(settings, notify=lambda _: None)
     assert '002_bad.sql:2:13: relation "public.nowhere" does not exist' in str(error.value)
     assert "no seed data was written" in str(error.value)
     assert _scalar(settings, "SELECT count(*) FROM public.skills") == 0
@@ -109,7 +109,7 @@ def test_seeds_run_after_migrations_and_a_failing_seed_writes_nothing(project: P
 def test_reset_refuses_a_database_url_that_is_not_local(project: Path) -> None:
     url = "postgresql://postgres:pw-Not-Printed-9@db.example.test:5432/postgres"
     with pytest.raises(DbflowError) as error:
-        reset_local(_settings(project, DATABASE_URL=url), report=lambda _: None)
+        reset_local(_settings(project, DATABASE_URL=url), notify=lambda _: None)
     message = str(error.value)
     assert "refusing to reset postgresql://postgres:***@db.example.test:5432/postgres" in message
     assert "pw-Not-Printed-9" not in message
@@ -123,7 +123,7 @@ def test_reset_of_a_local_database_url_drops_user_objects_and_replays(db_url: st
             "INSERT INTO auth.users (id, email) VALUES (gen_random_uuid(), 'x@example.test')"
         )
     settings = load_settings(REPO, environ={"DATABASE_URL": db_url})
-    result = reset_local(settings, report=lambda _: None)
+    result = reset_local(settings, notify=lambda _: None)
     assert not result.warm
     with connect(db_url) as conn:
         assert conn.execute("SELECT to_regclass('public.junk')").fetchone() == (None,)

@@ -3,6 +3,8 @@ more cases declared beside the rule (``cases=``)."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -35,10 +37,33 @@ def _example_findings(tmp_path: Path, rule: Rule, example: str) -> list[tuple[st
     return [(f.rule_id, f.path, f.line) for f in report.findings]
 
 
+# What each rule says, where: its bad example's and its flagged cases' findings (line and
+# message), kept as a snapshot beside the tests, as squawk snapshots its violations. A change
+# to a message or a line shows in review; DBFLOW_UPDATE_SNAPSHOTS=1 writes the file anew.
+SNAPSHOT = Path(__file__).parent / "snapshots" / "validate_rules.json"
+_UPDATE = os.environ.get("DBFLOW_UPDATE_SNAPSHOTS") == "1"
+_snapshot: dict[str, list[list[object]]] = (
+    json.loads(SNAPSHOT.read_text(encoding="utf-8")) if SNAPSHOT.exists() and not _UPDATE else {}
+)
+
+
+def _said(key: str, findings: list[list[object]]) -> None:
+    """The rule's findings are what the snapshot says (or become it, when updating)."""
+    if _UPDATE:
+        _snapshot[key] = findings
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(_snapshot, indent=1, sort_keys=True) + "\n", "utf-8")
+        return
+    assert key in _snapshot, f"{key}: not in {SNAPSHOT.name} (DBFLOW_UPDATE_SNAPSHOTS=1 adds it)"
+    assert findings == _snapshot[key], key
+
+
 @pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
 def test_bad_example_is_flagged(tmp_path: Path, rule: Rule) -> None:
-    found = _example_findings(tmp_path, rule, rule.bad)
-    assert rule.id in [rule_id for rule_id, _, _ in found], found
+    report = run(tmp_path, *_files(rule, rule.bad), options=EXAMPLE_OPTIONS.get(rule.id))
+    found = [[f.line, f.message] for f in report.findings if f.rule_id == rule.id]
+    assert found, [(f.rule_id, f.line) for f in report.findings]
+    _said(f"{rule.id} bad", found)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
@@ -72,6 +97,7 @@ def test_case(tmp_path: Path, rule: Rule, case: Case) -> None:
         assert example, f"{rule.id} should flag: {case.note}\n{found}"
         severities = {item[4] for item in example}
         assert severities == {"info"} if case.info_only else "info" not in severities, found
+        _said(f"{rule.id} case: {case.note}", [[item[2], item[3]] for item in example])
     else:
         assert not [item for item in found if item[0] == rule.id], f"{case.note}\n{found}"
 

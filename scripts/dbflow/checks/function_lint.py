@@ -82,10 +82,10 @@ FROM dbflow_lint.plpgsql_check_function_tb(%(function)s::regprocedure, %(table)s
 """
 
 
-def lint_functions(settings: Settings, report: Notify = quiet) -> LintReport:
+def lint_functions(settings: Settings, notify: Notify = quiet) -> LintReport:
     sources = function_sources(settings)
     with (
-        migrated_copy(settings, "dbflow_lint", report, superuser=True) as url,
+        migrated_copy(settings, "dbflow_lint", notify, superuser=True) as url,
         connect(url, autocommit=True) as conn,
     ):
         _install_checker(conn)
@@ -121,7 +121,7 @@ def lint_functions(settings: Settings, report: Notify = quiet) -> LintReport:
                             line + lineno - 1 if line is not None and lineno else line,
                         )
                     )
-        report(f"{result.checked} function(s) checked")
+        notify(f"{result.checked} function(s) checked")
         return result
 
 

@@ -99,7 +99,7 @@ def run_tests(
     seed: bool = True,
     yes: bool = False,
     confirm: Confirm | None = None,
-    report: Notify = quiet,
+    notify: Notify = quiet,
 ) -> TestRun:
     paths = test_files(settings, files or [])
     if not paths:
@@ -110,7 +110,7 @@ def run_tests(
     clearance = clear(settings, "test", target, yes=yes, confirm=confirm)
     run = TestRun(target)
     if clearance.place == "local" and target == "local":
-        with _seeded_template(settings, seed, report) as template:
+        with _seeded_template(settings, seed, notify) as template:
             engine = local_engine(settings)
             for path in paths:
                 with (
@@ -118,20 +118,20 @@ def run_tests(
                     connect(url, autocommit=True) as conn,
                 ):
                     run.files.append(run_file(conn, path, settings.project_root))
-                report(f"{path.name}: done")
+                notify(f"{path.name}: done")
         return run
     with connect(clearance.url, autocommit=True) as conn:
         for path in paths:
             run.files.append(run_file(conn, path, settings.project_root))
-            report(f"{path.name}: done (rolled back)")
+            notify(f"{path.name}: done (rolled back)")
     return run
 
 
 @contextmanager
-def _seeded_template(settings: Settings, seed: bool, report: Notify) -> Iterator[str]:
+def _seeded_template(settings: Settings, seed: bool, notify: Notify) -> Iterator[str]:
     """A template database: the migrations, and the test seed unless ``seed`` is false."""
     name = "dbflow_test_template"
-    with migrated_copy(settings, name, report) as url:
+    with migrated_copy(settings, name, notify) as url:
         if seed:
             with connect(url, autocommit=True) as conn:
                 seed_within(conn, settings, SeedOptions(mode="test"), lambda plan, rows: None)

@@ -98,7 +98,7 @@ class TraceRequest:
 
 
 def trace_migrations(
-    settings: Settings, request: TraceRequest, report: Notify = quiet
+    settings: Settings, request: TraceRequest, notify: Notify = quiet
 ) -> TraceReport:
     migrations = discover(settings.migrations_dir).migrations
     traced = _chosen(settings, migrations, request.files)
@@ -109,12 +109,12 @@ def trace_migrations(
     last = migrations.index(traced[-1])
     before = migrations[first - 1].version if first > 0 else None
     with (
-        copy_up_to(settings, "dbflow_trace", before, report) as url,
+        copy_up_to(settings, "dbflow_trace", before, notify) as url,
         connect(url, autocommit=True) as conn,
     ):
         touched = _touched_tables(conn, traced)
         if touched and request.rows > 0:
-            report(f"seeding {len(touched)} table(s) with {request.rows} rows each")
+            notify(f"seeding {len(touched)} table(s) with {request.rows} rows each")
             options = SeedOptions(mode="dev", rows={t: request.rows for t in touched})
             seed_within(conn, settings, options, lambda plan, rows: None, seed_files=False)
             for table in touched:
@@ -124,7 +124,7 @@ def trace_migrations(
         for migration in migrations[first : last + 1]:
             if migration in traced:
                 result.traced.append(_shown(migration.path, settings.project_root))
-                report(f"tracing {migration.path.name}")
+                notify(f"tracing {migration.path.name}")
                 result.statements += _trace_file(conn, migration, settings.project_root)
             else:
                 _apply(conn, migration)

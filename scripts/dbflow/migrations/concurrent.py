@@ -38,7 +38,7 @@ class ExistingIndex:
         return f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
 
 
-def resume_index(conn: Conn, plan: PlannedMigration, statement: Statement, report: Any) -> Resume:
+def resume_index(conn: Conn, plan: PlannedMigration, statement: Statement, notify: Any) -> Resume:
     """Whether to build the index of ``statement`` (a CREATE INDEX CONCURRENTLY of ``plan``) or
     to go on without it, after cleaning up what an interrupted earlier run left."""
     wanted = _index_statement(statement.text)
@@ -60,7 +60,7 @@ def resume_index(conn: Conn, plan: PlannedMigration, statement: Statement, repor
                 detail="nothing was applied",
                 hint="wait for that build to finish, then run again",
             )
-        report(
+        notify(
             f"{existing.qualified} is an INVALID index left by an interrupted build: "
             "dropping it and building it again"
         )
@@ -71,7 +71,7 @@ def resume_index(conn: Conn, plan: PlannedMigration, statement: Statement, repor
         )
         return "build"
     if _same_index(wanted, existing):
-        report(
+        notify(
             f"{existing.qualified} already exists, valid and as {plan.migration.path.name} "
             "defines it (an earlier run stopped before recording it): not built again"
         )

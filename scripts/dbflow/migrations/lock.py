@@ -83,7 +83,7 @@ class LockHolder:
 
 
 @contextmanager
-def advisory_lock(conn: Conn, wait_seconds: float, report: Notify) -> Iterator[None]:
+def advisory_lock(conn: Conn, wait_seconds: float, notify: Notify) -> Iterator[None]:
     """Hold dbflow's session advisory lock; poll with a try-lock, never block on it.
 
     A lock whose holder is a runner on this machine that no longer exists (killed while its
@@ -98,7 +98,7 @@ def advisory_lock(conn: Conn, wait_seconds: float, report: Notify) -> Iterator[N
             break
         holder = lock_holder(conn)
         if holder is not None and holder.client_gone():
-            _end_orphaned_session(conn, holder, report)
+            _end_orphaned_session(conn, holder, notify)
             continue
         described = f" ({holder.describe()})" if holder else ""
         if time.monotonic() >= deadline:
@@ -109,7 +109,7 @@ def advisory_lock(conn: Conn, wait_seconds: float, report: Notify) -> Iterator[N
                 hint="wait for it to finish and run again, or raise lock_wait_seconds",
             )
         if not announced:
-            report(
+            notify(
                 f"waiting for another migration runner{described} to finish, "
                 f"up to {wait_seconds:g} s"
             )
@@ -136,8 +136,8 @@ def lock_holder(conn: Conn) -> LockHolder | None:
     return LockHolder(int(row[0]), str(row[1]), str(row[2]))
 
 
-def _end_orphaned_session(conn: Conn, holder: LockHolder, report: Notify) -> None:
-    report(
+def _end_orphaned_session(conn: Conn, holder: LockHolder, notify: Notify) -> None:
+    notify(
         f"the runner holding the lock ({holder.application}) is gone; ending its server "
         f"session (pid {holder.backend_pid}), which rolls back what it had not committed"
     )

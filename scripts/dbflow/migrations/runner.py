@@ -82,7 +82,7 @@ def migrate(
     url: str,
     migrations_dir: Path,
     options: RunOptions,
-    report: Notify = quiet,
+    notify: Notify = quiet,
     journal: RunJournal | None = None,
 ) -> RunResult:
     """Apply (or, with ``dry_run``, only plan) every pending migration in ``migrations_dir``;
@@ -93,10 +93,10 @@ def migrate(
             [m for m in found.migrations if int(m.version) <= int(options.up_to)], found.skipped
         )
     for path in found.skipped:
-        report(f"warning: {path} does not match <version>_<name>.sql and will be skipped")
+        notify(f"warning: {path} does not match <version>_<name>.sql and will be skipped")
     for migration in found.migrations:
         if migration.path.is_symlink():
-            report(
+            notify(
                 f"warning: {migration.path.name} is a symbolic link to "
                 f"{migration.path.resolve()}: that file is what runs"
             )
@@ -105,13 +105,13 @@ def migrate(
         if options.dry_run:
             planned = _check_and_plan(conn, found, options)
             return RunResult(tuple(planned), (), tuple(found.skipped), True)
-        with advisory_lock(conn, options.lock_wait_seconds, report):
+        with advisory_lock(conn, options.lock_wait_seconds, notify):
             ensure_history(conn)
             planned = _check_and_plan(conn, found, options)
-            _warn_empty(planned, report)
+            _warn_empty(planned, notify)
             if journal is not None and planned:
                 journal.opened(conn, planned)
-            applied = _apply_all(conn, planned, report, journal)
+            applied = _apply_all(conn, planned, notify, journal)
     return RunResult(tuple(planned), tuple(applied), tuple(found.skipped), False)
 
 
@@ -138,10 +138,10 @@ def _check_and_plan(conn: Conn, found: Discovery, options: RunOptions) -> list[P
     return planned
 
 
-def _warn_empty(planned: list[PlannedMigration], report: Notify) -> None:
+def _warn_empty(planned: list[PlannedMigration], notify: Notify) -> None:
     for plan in planned:
         if not plan.statements:
-            report(
+            notify(
                 f"warning: {plan.migration.path.name} has no SQL statements (empty or comments "
                 "only): it is recorded as applied, as the Supabase CLI records it; if you meant "
                 f"to write it first, run inv db.repair {plan.migration.version} --status reverted "
@@ -198,18 +198,18 @@ def _refuse_history_problems(statuses: list[MigrationStatus], options: RunOption
 
 
 def _apply_all(
-    conn: Conn, planned: list[PlannedMigration], report: Notify, journal: RunJournal | None
+    conn: Conn, planned: list[PlannedMigration], notify: Notify, journal: RunJournal | None
 ) -> list[AppliedFile]:
     applied: list[AppliedFile] = []
     applied_by = who_applies(planned[0].migration.path.parent if planned else None)
     for plan in planned:
         started = time.perf_counter()
-        report(f"applying {plan.migration.path.name} ({plan.mode})")
+        notify(f"applying {plan.migration.path.name} ({plan.mode})")
         if len(plan.segments) > 1:
-            report(f"warning: {plan.migration.path.name}: {plan.notes[-1]}")
+            notify(f"warning: {plan.migration.path.name}: {plan.notes[-1]}")
         done: list[Segment] = []
         try:
-            _apply_one(conn, plan, applied_by, started, report, done, journal)
+            _apply_one(conn, plan, applied_by, started, notify, done, journal)
         except _StatementFailed as failed:
             raise _failure(conn, plan, failed.error, failed.statement, applied, done) from None
         except psycopg.Error as exc:
@@ -226,7 +226,7 @@ def _apply_one(
     plan: PlannedMigration,
     applied_by: str,
     started: float,
-    report: Notify,
+    notify: Notify,
     done: list[Segment],
     journal: RunJournal | None = None,
 ) -> None:
@@ -257,7 +257,7 @@ def _apply_one(
                 if index == last:
                     record()
         else:
-            _run_outside_transaction(conn, plan, segment.statements[0], segment.reason, report)
+            _run_outside_transaction(conn, plan, segment.statements[0], segment.reason, notify)
             if index == last:
                 with conn.transaction():
                     record()
@@ -369,9 +369,9 @@ def _run_outside_transaction(
     plan: PlannedMigration,
     statement: Statement,
     reason: str | None,
-    report: Notify,
+    notify: Notify,
 ) -> None:
-    if reason == CONCURRENT_INDEX and resume_index(conn, plan, statement, report) == "present":
+    if reason == CONCURRENT_INDEX and resume_index(conn, plan, statement, notify) == "present":
         return
     _set_timeouts(conn, plan, local=False)
     try:

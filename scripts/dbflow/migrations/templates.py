@@ -54,7 +54,7 @@ def migrations_key(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def ensure_templates(engine: LocalEngine, settings: Settings, report: Notify) -> Templates:
+def ensure_templates(engine: LocalEngine, settings: Settings, notify: Notify) -> Templates:
     """The base and app templates for the current files, built if missing."""
     base = BASE_PREFIX + bootstrap_key(settings.strict, settings.platform_major)[:16]
     app = APP_PREFIX + migrations_key(settings)[:16]
@@ -71,7 +71,7 @@ def ensure_templates(engine: LocalEngine, settings: Settings, report: Notify) ->
             platform_major=settings.platform_major,
         )
         _rename(admin, building, base)
-        report(f"built the bootstrap template ({time.perf_counter() - started:.2f} s)")
+        notify(f"built the bootstrap template ({time.perf_counter() - started:.2f} s)")
         built = True
     if not database_exists(admin, app):
         started = time.perf_counter()
@@ -82,7 +82,7 @@ def ensure_templates(engine: LocalEngine, settings: Settings, report: Notify) ->
             engine.url(building), settings.migrations_dir, RunOptions.from_settings(settings)
         )
         _rename(admin, building, app)
-        report(
+        notify(
             f"built the migrations template: {len(result.applied)} migration(s) "
             f"({time.perf_counter() - started:.2f} s)"
         )

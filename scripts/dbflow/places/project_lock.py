@@ -28,7 +28,7 @@ class ProjectBusy(DbflowError):
 
 
 @contextlib.contextmanager
-def project_lock(settings: Settings, command: str, report: Notify = quiet) -> Iterator[None]:
+def project_lock(settings: Settings, command: str, notify: Notify = quiet) -> Iterator[None]:
     """Hold the project's lock for ``command`` (``db.reset``...), waiting for another holder
     up to ``settings.lock_wait_seconds``."""
     if sys.platform == "win32":  # no advisory file locks there: the runner's lock remains
@@ -56,7 +56,7 @@ def project_lock(settings: Settings, command: str, report: Notify = quiet) -> It
                         "[tool.dbflow] sets how long to wait)",
                     ) from None
                 if not said:
-                    report(f"waiting for {holder} to finish")
+                    notify(f"waiting for {holder} to finish")
                     said = True
                 time.sleep(_POLL_SECONDS)
         os.ftruncate(descriptor, 0)

@@ -20,21 +20,21 @@ from dbflow.progress import Notify, quiet
 
 @contextmanager
 def migrated_copy(
-    settings: Settings, name: str, report: Notify = quiet, *, superuser: bool = False
+    settings: Settings, name: str, notify: Notify = quiet, *, superuser: bool = False
 ) -> Iterator[str]:
     """A fresh database named ``name`` with every migration applied; yields its URL (the
     ``postgres`` role, as migrations run, or the engine's superuser) and drops it on exit."""
-    with _copy(settings, name, report, every_migration=True, superuser=superuser) as url:
+    with _copy(settings, name, notify, every_migration=True, superuser=superuser) as url:
         yield url
 
 
 @contextmanager
 def copy_up_to(
-    settings: Settings, name: str, version: str | None, report: Notify = quiet
+    settings: Settings, name: str, version: str | None, notify: Notify = quiet
 ) -> Iterator[str]:
     """A fresh database named ``name`` with the migrations up to ``version`` applied (None:
     none of them, the bootstrap only); yields its URL and drops it on exit."""
-    with _copy(settings, name, report, every_migration=False, superuser=False) as url:
+    with _copy(settings, name, notify, every_migration=False, superuser=False) as url:
         if version is not None:
             options = replace(RunOptions.from_settings(settings), up_to=version)
             migrate(url, settings.migrations_dir, options)
@@ -58,11 +58,11 @@ def clone(
 
 @contextmanager
 def _copy(
-    settings: Settings, name: str, report: Notify, *, every_migration: bool, superuser: bool
+    settings: Settings, name: str, notify: Notify, *, every_migration: bool, superuser: bool
 ) -> Iterator[str]:
     start_local(settings)
     engine = local_engine(settings)
-    templates = ensure_templates(engine, settings, report)
+    templates = ensure_templates(engine, settings, notify)
     template = templates.app if every_migration else templates.base
     with clone(engine, template, name, superuser=superuser) as url:
         yield url

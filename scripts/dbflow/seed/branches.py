@@ -426,7 +426,7 @@ _INTERVAL_UNITS = {
     "week": Decimal(604800),
     "mon": Decimal(2592000),
     "month": Decimal(2592000),
-    "year": Decimal(31557600),
+    "year": Decimal(31104000),
 }  # fmt: skip  (units as PostgreSQL compares them: a month is 30 days)
 _INTERVAL_PART = re.compile(
     r"([+-]?\d+(?:\.\d+)?)\s*([a-z]+)|([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d+)?))?"

@@ -1,4 +1,4 @@
-"""``db.start``, ``db.stop``, ``db.status`` and ``db.reset``: the local database."""
+"""``db.start``, ``db.stop``, ``db.status``, ``db.reset`` and ``db.down``: the local database."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def reset(
 
     with user_errors(), progress("resetting the local database") as notify:
         result = reset_local(
-            settings(), seed=seed, report=notify, target=target, to=to, strict=strict
+            settings(), seed=seed, notify=notify, target=target, to=to, strict=strict
         )
     for line in render_reset(result):
         if line.startswith("warning:"):

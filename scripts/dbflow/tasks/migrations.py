@@ -68,7 +68,7 @@ def up(
             target,
             dry_run=dry_run,
             allow_out_of_order=allow_out_of_order,
-            report=notify,
+            notify=notify,
         )
     for line in render_run(result):
         say(line)
@@ -157,7 +157,7 @@ def pull(
             dry_run=dry_run,
             yes=yes,
             confirm=terminal_confirm(),
-            report=notify,
+            notify=notify,
         )
     if not pulled.statements:
         say(f"nothing to pull: the migrations already build what {target} has")

@@ -1,5 +1,6 @@
-"""``db.validate`` and ``db.validate-docs``: the validator, as the task and the console script
-share it (one specification of the flags, :data:`dbflow.validate.cli.FLAGS`)."""
+"""The checks: ``db.validate`` and ``db.validate-docs`` (the validator, its flags specified
+once for the task and the console script, :data:`dbflow.validate.flags.FLAGS`), ``db.lint``,
+``db.test``, ``db.advisors`` and ``db.trace``."""
 
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def test_task(
             seed=not no_seed,
             yes=yes,
             confirm=terminal_confirm(),
-            report=notify,
+            notify=notify,
         )
     for line in render_run(result):
         say(line)

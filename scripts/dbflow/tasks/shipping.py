@@ -1,5 +1,5 @@
-"""``db.push``, ``db.dump``, ``db.restore``, ``db.diff`` and ``db.types``: beyond the local
-database, every one through the gate (:mod:`dbflow.places.gate`)."""
+"""``db.push``, ``db.dump``, ``db.restore``, ``db.diff``, ``db.types`` and ``db.drift``: beyond
+the local database, every one through the gate (:mod:`dbflow.places.gate`)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def push(
         result = push(
             project,
             PushOptions(target, dry_run, yes, no_backup, allow_out_of_order, plaintext),
-            report=notify,
+            notify=notify,
             confirm=terminal_confirm(),
         )
     for line in render_push(result, project.project_root):
@@ -141,7 +141,7 @@ def restore(
             Path(file),
             yes=yes,
             confirm=terminal_confirm(),
-            report=notify,
+            notify=notify,
             identity=Path(identity) if identity else None,
             plaintext=plaintext,
         )

@@ -124,7 +124,7 @@ def dbflow_databases(dbflow_engine: LocalEngine, dbflow_settings: Settings) -> T
         strict=dbflow_settings.strict,
         platform_major=dbflow_settings.platform_major,
     )
-    templates = ensure_templates(dbflow_engine, dbflow_settings, report=lambda _: None)
+    templates = ensure_templates(dbflow_engine, dbflow_settings, notify=lambda _: None)
     return TemplateDatabases(dbflow_engine, templates.base, templates.app)
 
 

@@ -33,13 +33,13 @@ def validate_files(
     report_only: set[Path] | None = None,
     baseline: set[str] | None = None,
     cache_path: Path | None = None,
-    report: Notify = quiet,
+    notify: Notify = quiet,
 ) -> ValidationReport:
     """Validate the migration history ``paths`` (in apply order).
 
     With ``cache_path``, files before the first changed one are not parsed again: their
     findings, statement spans and the model after them come from the cache; when nothing
-    changed at all, the last report is the answer.
+    changed at all, the last notify is the answer.
     """
     started = time.perf_counter()
     base = os.path.abspath(root) + os.sep
@@ -58,7 +58,7 @@ def validate_files(
         report_only=report_only,
         baseline=baseline or set(),
         cache_path=cache_path,
-        report=report,
+        notify=notify,
     )
     seconds = time.perf_counter() - started
     result = ValidationReport(findings, len(reported), statements, seconds, notes)

@@ -82,9 +82,9 @@ def replay_history(
     rules: RuleSet,
     config: ValidateConfig,
     cache: ValidationCache,
-    report: Notify = quiet,
+    notify: Notify = quiet,
 ) -> Replayed:
-    """Check and replay ``files`` in order, reusing and then updating ``cache``; ``report``
+    """Check and replay ``files`` in order, reusing and then updating ``cache``; ``notify``
     hears of each file that is parsed and checked."""
     keys = cache.prefix_keys([(file.display, file.sha) for file in files])
     summary_keys = [f"{file.display}|{file.sha}" for file in files]
@@ -104,7 +104,7 @@ def replay_history(
             count, hits = cache.findings[keys[index]]
         else:
             cache.changed = True
-            report(f"validating {index + 1}/{len(files)}: {file.display}")
+            notify(f"validating {index + 1}/{len(files)}: {file.display}")
             source = _parsed(file) if file.applies else _unparsed(file)
             context = FileContext(source, index, config.options, names_by_version, file.problem)
             if file.applies:

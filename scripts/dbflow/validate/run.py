@@ -67,7 +67,7 @@ def changed_since(settings: Settings, ref: str) -> set[Path]:
 
 
 def run_validation(
-    settings: Settings, request: Request, report: Notify = quiet
+    settings: Settings, request: Request, notify: Notify = quiet
 ) -> ValidationReport:
     config = load_validate_config(settings)
     paths = history(settings)  # absolute: the folder is made absolute once
@@ -106,7 +106,7 @@ def run_validation(
         report_only=report_only,
         baseline=baseline,
         cache_path=settings.data_dir / "cache" / CACHE_FILE,
-        report=report,
+        notify=notify,
     )
 
 

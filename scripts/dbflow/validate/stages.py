@@ -33,13 +33,13 @@ def check_history(
     report_only: set[Path] | None,
     baseline: set[str],
     cache_path: Path | None,
-    report: Notify,
+    notify: Notify,
 ) -> tuple[list[Finding], int, list[str]]:
     """Every finding of the files asked for (minus the baseline), in place order; how many
     statements were checked; notes about the run."""
     rules = RuleSet.enabled(config)
     cache = load_cache(cache_path, cache_fingerprint(repr(config)))
-    replayed = replay_history(files, rules, config, cache, report)
+    replayed = replay_history(files, rules, config, cache, notify)
     save_cache(cache_path, cache)
     standing = [hit for hit in replayed.hits if not _overtaken(hit, replayed.model)]
     hits = standing + _check_history(rules.history, replayed, config)

@@ -55,7 +55,7 @@ def push(
     settings: Settings,
     options: PushOptions,
     *,
-    report: Notify,
+    notify: Notify,
     confirm: Confirm | None,
 ) -> PushResult:
     """Push pending migrations to ``options.target``; ``confirm`` is None when not interactive."""
@@ -85,7 +85,7 @@ def push(
     if clearance.requirement.backup and not options.no_backup:
         archive_recipients(settings, clearance.place, options.plaintext)  # before confirming
     clearance.confirm(yes=options.yes, confirm=confirm)
-    backup = _backup(settings, clearance, options.no_backup, report, options.plaintext)
+    backup = _backup(settings, clearance, options.no_backup, notify, options.plaintext)
     journal = PushJournal(
         clearance,
         by=who_applies(settings.project_root),
@@ -93,7 +93,7 @@ def push(
         no_backup=options.no_backup,
     )
     try:
-        applied = migrate(url, settings.migrations_dir, runner, report, journal)
+        applied = migrate(url, settings.migrations_dir, runner, notify, journal)
     except BaseException as exc:  # the record says how the push ended, then the error goes on
         stopped = isinstance(exc, KeyboardInterrupt | SystemExit)
         with contextlib.suppress(Exception):
@@ -210,7 +210,7 @@ def apply_pending(
     *,
     dry_run: bool = False,
     allow_out_of_order: bool = False,
-    report: Notify = quiet,
+    notify: Notify = quiet,
 ) -> RunResult:
     """``db.up``: apply (or plan) the pending migrations of a local or shared database."""
     clearance = clear(settings, "up", target, dry_run=dry_run)
@@ -218,9 +218,9 @@ def apply_pending(
         RunOptions.from_settings(settings), dry_run=dry_run, allow_out_of_order=allow_out_of_order
     )
     if clearance.place != "local" or dry_run:
-        return migrate(clearance.url, settings.migrations_dir, options, report)
-    with project_lock(settings, "db.up", report):  # not while a reset or a seed runs
-        return migrate(clearance.url, settings.migrations_dir, options, report)
+        return migrate(clearance.url, settings.migrations_dir, options, notify)
+    with project_lock(settings, "db.up", notify):  # not while a reset or a seed runs
+        return migrate(clearance.url, settings.migrations_dir, options, notify)
 
 
 def repair_history(
@@ -246,7 +246,7 @@ def restore_archive(
     *,
     yes: bool = False,
     confirm: Confirm | None = None,
-    report: Notify = quiet,
+    notify: Notify = quiet,
     identity: Path | None = None,
     plaintext: bool = False,
 ) -> Path | None:
@@ -265,24 +265,24 @@ def restore_archive(
         )
     archive_recipients(settings, clearance.place, plaintext)  # before anything is done
     clearance.confirm(yes=yes, confirm=confirm)
-    backup = _backup(settings, clearance, False, report, plaintext)
+    backup = _backup(settings, clearance, False, notify, plaintext)
     restore(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir, identity=identity)
     _record(settings, clearance, (), backup, False)
     return backup
 
 
 def _backup(
-    settings: Settings, clearance: Clearance, skip: bool, report: Notify, plaintext: bool = False
+    settings: Settings, clearance: Clearance, skip: bool, notify: Notify, plaintext: bool = False
 ) -> Path | None:
     if not clearance.requirement.backup:
         return None
     if skip:
-        report("no backup taken (--no-backup): recorded in supabase_migrations.dbflow_pushes")
+        notify("no backup taken (--no-backup): recorded in supabase_migrations.dbflow_pushes")
         return None
     keys = archive_recipients(settings, clearance.place, plaintext)
     archive = backup_path(settings.project_root, clearance.target, encrypted=bool(keys))
     path = dump(clearance.url, archive, pg_bin_dir=settings.pg_bin_dir, recipients=keys)
-    report(f"backup written to {path.relative_to(settings.project_root)}")
+    notify(f"backup written to {path.relative_to(settings.project_root)}")
     return path
 
 

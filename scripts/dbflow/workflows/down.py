@@ -48,7 +48,7 @@ class DownMigration:
         return [s for s in self.statements if any(word in s.lower() for word in _LOSSY)]
 
 
-def down_migration(settings: Settings, steps: int, report: Notify = quiet) -> DownMigration:
+def down_migration(settings: Settings, steps: int, notify: Notify = quiet) -> DownMigration:
     migrations = discover(settings.migrations_dir).migrations
     if steps < 1 or steps > len(migrations):
         raise DbflowError(
@@ -58,8 +58,8 @@ def down_migration(settings: Settings, steps: int, report: Notify = quiet) -> Do
     reverses = migrations[-steps:]
     before = migrations[-steps - 1].version if steps < len(migrations) else None
     with (
-        copy_up_to(settings, "dbflow_down_before", before, report) as earlier,
-        migrated_copy(settings, "dbflow_down_after", report) as later,
+        copy_up_to(settings, "dbflow_down_before", before, notify) as earlier,
+        migrated_copy(settings, "dbflow_down_after", notify) as later,
     ):
         expected, actual = _snapshot(earlier), _snapshot(later)
     result = DiffResult("before", "after", compare_snapshots(expected, actual), expected, actual)
@@ -68,7 +68,7 @@ def down_migration(settings: Settings, steps: int, report: Notify = quiet) -> Do
     down.remaining, down.failure = prove_on_migrations(
         settings, down.statements, expected, scratch="dbflow_down_proof"
     )
-    report(f"down migration for {len(reverses)} migration(s): {len(down.statements)} statement(s)")
+    notify(f"down migration for {len(reverses)} migration(s): {len(down.statements)} statement(s)")
     return down
 
 

@@ -68,11 +68,11 @@ def pull(
     dry_run: bool = False,
     yes: bool = False,
     confirm: Confirm | None = None,
-    report: Notify = quiet,
+    notify: Notify = quiet,
 ) -> Pull:
     check_identifier(name, "migration name")
     clearance = clear(settings, "pull", target, deferred=True)
-    finish_interrupted_pulls(settings, clearance.url, report)
+    finish_interrupted_pulls(settings, clearance.url, notify)
     _check_history(settings, clearance.url, target)
     template = side_url(settings, "migrations")
     with connect(clearance.url, autocommit=True) as conn:
@@ -83,7 +83,7 @@ def pull(
     migration = migration_sql(result)
     pulled = Pull(target, migration.statements, migration.not_expressed)
     if not result.drifted:
-        report(f"nothing to pull: the migrations build what {target} has")
+        notify(f"nothing to pull: the migrations build what {target} has")
         return pulled
     pulled.remaining, pulled.failure = prove_on_migrations(settings, migration.statements, wanted)
     if not pulled.proven:
@@ -93,7 +93,7 @@ def pull(
             hint="write what is listed by hand in a new migration (inv db.new), push it, then "
             "pull again",
         )
-    report(f"{len(pulled.statements)} statement(s) pulled from {target}, proven on a copy")
+    notify(f"{len(pulled.statements)} statement(s) pulled from {target}, proven on a copy")
     if dry_run:
         return pulled
     clearance.confirm(yes=yes, confirm=confirm)
@@ -122,7 +122,7 @@ def _partial_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{_PARTIAL_SUFFIX}")
 
 
-def finish_interrupted_pulls(settings: Settings, url: str, report: Notify = quiet) -> None:
+def finish_interrupted_pulls(settings: Settings, url: str, notify: Notify = quiet) -> None:
     """A pull stopped between recording its migration and putting the file in place: the
     file goes in place now; one stopped before recording is removed (nothing was pulled)."""
     folder = settings.migrations_dir
@@ -135,7 +135,7 @@ def finish_interrupted_pulls(settings: Settings, url: str, report: Notify = quie
         final = partial.with_name(partial.name[1 : -len(_PARTIAL_SUFFIX)])
         if final.name.split("_", 1)[0] in applied and not final.exists():
             partial.replace(final)
-            report(f"finished an interrupted pull: wrote {final.name}, recorded before it stopped")
+            notify(f"finished an interrupted pull: wrote {final.name}, recorded before it stopped")
         else:
             partial.unlink()
 

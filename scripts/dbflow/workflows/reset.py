@@ -30,7 +30,7 @@ from dbflow.migrations.templates import ensure_templates
 from dbflow.places.gate import clear
 from dbflow.places.local import external_url, local_engine, start_local
 from dbflow.places.project_lock import project_lock
-from dbflow.progress import Notify
+from dbflow.progress import Notify, quiet
 from dbflow.redact import redact_url
 from dbflow.seed.files import run_seed_files
 from dbflow.seed.run import SeedOptions, seed_within, skip_lines, warning_count
@@ -59,7 +59,7 @@ def reset_local(
     settings: Settings,
     *,
     seed: bool = True,
-    report: Notify = print,
+    notify: Notify = quiet,
     target: str = "local",
     to: str | None = None,
     strict: bool = False,
@@ -70,12 +70,12 @@ def reset_local(
     per table unless ``strict``. One command at a time: a second reset (or a db.up, a seed)
     waits for this one."""
     clear(settings, "reset", target)
-    with project_lock(settings, "db.reset", report):
-        return _reset(settings, seed=seed, report=report, target=target, to=to, strict=strict)
+    with project_lock(settings, "db.reset", notify):
+        return _reset(settings, seed=seed, notify=notify, to=to, strict=strict)
 
 
 def _reset(
-    settings: Settings, *, seed: bool, report: Notify, target: str, to: str | None, strict: bool
+    settings: Settings, *, seed: bool, notify: Notify, to: str | None, strict: bool
 ) -> ResetResult:
     """The reset itself, under the project's lock."""
     started = time.perf_counter()
@@ -85,31 +85,31 @@ def _reset(
     seed_files = _seed_files(settings) if seed else []
     major_note = None
     if url is not None:
-        _wipe_user_objects(url, report)
-        result = migrate(url, settings.migrations_dir, options, report)
-        report(f"applied {len(result.applied)} migration(s)")
+        _wipe_user_objects(url, notify)
+        result = migrate(url, settings.migrations_dir, options, notify)
+        notify(f"applied {len(result.applied)} migration(s)")
         warm = False
-        target = url
+        database = url
     else:
         major_note = start_local(settings).major_note
         engine = local_engine(settings)
-        templates = ensure_templates(engine, settings, report)
+        templates = ensure_templates(engine, settings, notify)
         warm = not templates.built
         clone_started = time.perf_counter()
         if up_to is None:
             _replace_database(engine, APP_DATABASE, templates.app)
         else:
-            _replace_up_to(engine, templates.base, settings, options, report)
-        report(
+            _replace_up_to(engine, templates.base, settings, options, notify)
+        notify(
             f"recreated the database from {'the cached' if warm else 'a fresh'} template "
             f"({time.perf_counter() - clone_started:.2f} s)" + (f", up to {up_to}" if up_to else "")
         )
-        target = engine.url()
+        database = engine.url()
     summary = None
     warnings: list[str] = []
     if seed:
         seed_started = time.perf_counter()
-        with connect(target, autocommit=True) as conn:
+        with connect(database, autocommit=True) as conn:
             seeded = seed_within(
                 conn,
                 settings,
@@ -143,7 +143,7 @@ def _known_version(settings: Settings, version: str) -> str:
 
 
 def _replace_up_to(
-    engine: LocalEngine, base: str, settings: Settings, options: RunOptions, report: Notify
+    engine: LocalEngine, base: str, settings: Settings, options: RunOptions, notify: Notify
 ) -> None:
     """The database rebuilt from the bootstrap template and the migrations up to a version
     (built under a scratch name first, then swapped in like a template clone)."""
@@ -153,7 +153,7 @@ def _replace_up_to(
     create_database(admin, scratch, template=base)
     try:
         result = migrate(engine.url(scratch), settings.migrations_dir, options)
-        report(f"applied {len(result.applied)} migration(s), up to {options.up_to}")
+        notify(f"applied {len(result.applied)} migration(s), up to {options.up_to}")
         _replace_database(engine, APP_DATABASE, scratch)
     finally:
         drop_database(admin, scratch)
@@ -270,9 +270,9 @@ $wipe$;
 """
 
 
-def _wipe_user_objects(url: str, report: Notify) -> None:
+def _wipe_user_objects(url: str, notify: Notify) -> None:
     started = time.perf_counter()
     with connect(url, autocommit=True) as conn, conn.transaction():
         conn.execute("CREATE SCHEMA IF NOT EXISTS supabase_migrations")
         conn.execute(_WIPE_SQL.encode())
-    report(f"dropped the user objects of {redact_url(url)} ({time.perf_counter() - started:.2f} s)")
+    notify(f"dropped the user objects of {redact_url(url)} ({time.perf_counter() - started:.2f} s)")

@@ -72,7 +72,7 @@ def side_url(settings: Settings, side: str) -> str:
     if side == "migrations":
         start_local(settings)
         engine = local_engine(settings)
-        templates = ensure_templates(engine, settings, report=lambda _: None)
+        templates = ensure_templates(engine, settings, notify=lambda _: None)
         return engine.url(templates.app)
     return clear(settings, "diff", side).url
 
