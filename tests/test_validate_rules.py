@@ -107,3 +107,20 @@ def test_every_rule_documents_itself() -> None:
         assert rule.message and rule.why and rule.bad and rule.good and rule.fix, rule.id
         assert rule.severity in ("error", "warning", "info")
         assert rule.message[0].isupper() and not rule.message.endswith("."), rule.id
+
+
+def test_every_rule_is_found_from_its_id() -> None:
+    """A rule's function has the rule's name, the reference names its file, and the numbers
+    of a family no rule has are listed rather than left as gaps."""
+    from dbflow.validate.docs import source_file
+    from dbflow.validate.rules import FAMILIES, UNASSIGNED
+
+    rules = all_rules()
+    for rule in rules:
+        assert rule.check.__name__ == rule.name.replace("-", "_"), rule.id
+        assert (Path(__file__).parents[1] / source_file(rule)).is_file(), rule.id
+    taken = {rule.id for rule in rules}
+    assert not taken & set(UNASSIGNED)
+    for family in FAMILIES:
+        numbers = [int(rule_id[3:]) for rule_id in taken | set(UNASSIGNED) if rule_id[:3] == family]
+        assert sorted(numbers) == list(range(1, max(numbers) + 1)), family

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
-from dbflow.validate.rules import FAMILIES, all_rules
+from dbflow.validate.rules import FAMILIES, UNASSIGNED, Rule, all_rules
 
 REFERENCE_PATH = Path("docs/wiki/validation-rules.md")
 
@@ -47,14 +48,27 @@ files later" is not a missing-RLS error.
 """
 
 
+def source_file(rule: Rule) -> str:
+    """Where the rule's function is, from the repository's root."""
+    module = inspect.getmodule(rule.check)
+    name = module.__name__ if module is not None else ""
+    return "scripts/" + name.replace(".", "/") + ".py"
+
+
 def render_reference() -> str:
     rules = all_rules()
-    parts = [_HEADER, "| id | name | severity | what breaks |\n|---|---|---|---|\n"]
+    parts = [_HEADER, "| id | name | severity | what breaks | source |\n|---|---|---|---|---|\n"]
     for rule in rules:
+        source = source_file(rule)
         parts.append(
             f"| [{rule.id}](#{rule.id.lower()}) | {rule.name} | {rule.severity} | "
-            f"{rule.message} |\n"
+            f"{rule.message} | `{source.rsplit('/', 1)[-1]}` |\n"
         )
+    parts.append(
+        "\nNumbers no rule has (never given, so that an id always means one rule): "
+        + ", ".join(UNASSIGNED)
+        + ".\n"
+    )
     for family, title in FAMILIES.items():
         members = [rule for rule in rules if rule.family == family]
         if not members:
@@ -68,6 +82,7 @@ def render_reference() -> str:
             parts.append(f"\nFlagged:\n\n```sql\n{rule.bad}\n```\n")
             parts.append(f"\nInstead:\n\n```sql\n{rule.good}\n```\n")
             parts.append(f"\nFix: {rule.fix}\n")
+            parts.append(f"\nSource: `{source_file(rule)}`, function `{rule.check.__name__}`.\n")
     return "".join(parts)
 
 

@@ -190,3 +190,21 @@ def version_order(ctx: FileContext) -> Iterator[Hit]:
             1,
             1,
         )
+
+
+@rule(
+    id="TXN05",  # its first number, kept for the suppressions that name it
+    name="syntax-error",
+    severity="error",
+    message="Syntax error: this file would fail when deployed",
+    why="PostgreSQL's own parser rejects the statement; the migration cannot apply.",
+    bad="create tabel public.t (id bigint primary key);",
+    good="create table public.t (id bigint primary key);",
+    fix="Fix the statement at the reported line and column.",
+    scope="file",
+)
+def syntax_error(ctx: FileContext) -> Iterator[Hit]:
+    for problem in ctx.source.syntax_problems:
+        yield Hit(
+            f"Syntax error: {problem.message}", problem.position.line, problem.position.column
+        )

@@ -272,7 +272,7 @@ def _personal_data(literal: str) -> str | None:
         ),
     ],
 )
-def personal_data(ctx: StatementContext) -> Iterator[Hit]:
+def personal_data_in_migration(ctx: StatementContext) -> Iterator[Hit]:
     if not _ANY_PERSONAL.search(ctx.statement.text):
         return  # nothing shaped like an address or a number: no literal needs reading
     for literal in ctx.literals:

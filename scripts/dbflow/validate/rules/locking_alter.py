@@ -220,7 +220,7 @@ def volatile_default(ctx: StatementContext) -> Iterator[Hit]:
     fix="Add a plain column, backfill it in batches, then add the default or identity.",
     kinds=["AlterTableStmt"],
 )
-def add_serial_column(ctx: StatementContext) -> Iterator[Hit]:
+def add_serial_or_generated_column(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data():
         return
     for column in added_columns(ctx.node):

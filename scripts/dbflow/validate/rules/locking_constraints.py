@@ -104,7 +104,7 @@ def _constraint_name(constraint: Node) -> str:
         ),
     ],
 )
-def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
+def validate_in_same_transaction(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data():
         return
     validated = {
@@ -145,7 +145,7 @@ def validate_in_same_file(ctx: StatementContext) -> Iterator[Hit]:
     constraint USING INDEX.""",
     kinds=["AlterTableStmt"],
 )
-def unique_without_index(ctx: StatementContext) -> Iterator[Hit]:
+def unique_constraint_without_index(ctx: StatementContext) -> Iterator[Hit]:
     for constraint in _added_constraints(ctx, "CONSTR_UNIQUE", "CONSTR_PRIMARY"):
         if not constraint.get("indexname"):
             kind = "primary key" if constraint.get("contype") == "CONSTR_PRIMARY" else "unique"

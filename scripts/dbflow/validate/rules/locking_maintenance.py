@@ -128,7 +128,7 @@ def reindex_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     fix="Use CONCURRENTLY (the view needs a unique index), alone in its own migration file.",
     kinds=["RefreshMatViewStmt"],
 )
-def refresh_matview(ctx: StatementContext) -> Iterator[Hit]:
+def refresh_materialized_view_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     view = qualified(ctx.node.get("relation"))
     yield from once(not ctx.node.flag("concurrent") and not ctx.new_in_file(("view", *view)))
 
@@ -144,7 +144,7 @@ def refresh_matview(ctx: StatementContext) -> Iterator[Hit]:
     fix="Use pg_repack (or REPACK on recent PostgreSQL) outside migrations.",
     kinds=["VacuumStmt", "ClusterStmt"],
 )
-def vacuum_full(ctx: StatementContext) -> Iterator[Hit]:
+def vacuum_full_or_cluster(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.kind == "ClusterStmt":
         yield Hit()
         return

@@ -97,7 +97,7 @@ def view_exposes_auth_users(ctx: StatementContext) -> Iterator[Hit]:
     fix="Put it in a schema that is not exposed, and serve it through a function if needed.",
     scope="history",
 )
-def materialized_view_exposed(ctx: HistoryContext) -> Iterator[Hit]:
+def materialized_view_in_exposed_schema(ctx: HistoryContext) -> Iterator[Hit]:
     for view in ctx.model.views.values():
         if view.materialized and view.key[0] in ctx.exposed:
             yield Hit(location=view.created)

@@ -126,7 +126,7 @@ def _search_path_hit(ctx: StatementContext, what: str, danger: str) -> Iterator[
         ),
     ],
 )
-def definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]:
+def security_definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]:
     definer, search_path = _function_facts(ctx.node)
     if definer and not search_path:
         yield from _search_path_hit(
@@ -254,7 +254,7 @@ def _spliced(expression: object, parameters: set[str]) -> list[str]:
         ),
     ],
 )
-def definer_dynamic_sql(ctx: StatementContext) -> Iterator[Hit]:
+def definer_dynamic_sql_from_arguments(ctx: StatementContext) -> Iterator[Hit]:
     definer, _ = _function_facts(ctx.node)
     parameters = _text_parameters(ctx.node)
     if not definer or not parameters:

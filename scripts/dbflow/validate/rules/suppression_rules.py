@@ -20,7 +20,7 @@ from dbflow.validate.rules import RULES, FileContext, Hit, SuppressionContext, r
     fix="Use the id printed with the finding (e.g. DAT01).",
     scope="file",
 )
-def unknown_rule(ctx: FileContext) -> Iterator[Hit]:
+def unknown_rule_in_suppression(ctx: FileContext) -> Iterator[Hit]:
     for suppression in ctx.suppressions:
         if not suppression.rule_ids:
             yield Hit("The suppression names no rule id", suppression.line)

@@ -29,7 +29,7 @@ def _server_version(ctx: FileContext | StatementContext) -> int:
     fix="Move the statement into a migration file of its own.",
     scope="file",
 )
-def non_transactional_shares_file(ctx: FileContext) -> Iterator[Hit]:
+def non_transactional_statement_shares_file(ctx: FileContext) -> Iterator[Hit]:
     statements = ctx.source.statements
     if len(statements) < 2:
         return
@@ -57,7 +57,7 @@ def non_transactional_shares_file(ctx: FileContext) -> Iterator[Hit]:
     fix="Remove BEGIN; and COMMIT;.",
     scope="file",
 )
-def explicit_wrapper(ctx: FileContext) -> Iterator[Hit]:
+def explicit_transaction_wrapper(ctx: FileContext) -> Iterator[Hit]:
     controls = [transaction_control(s.kind, s.node) for s in ctx.source.statements]
     wrapped = len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit"
     if wrapped and controls[1:-1].count(None) == len(controls) - 2:
@@ -103,7 +103,7 @@ def transaction_control_inside_file(ctx: FileContext) -> Iterator[Hit]:
     fix="Add IF NOT EXISTS (create) or IF EXISTS (drop).",
     kinds=["IndexStmt", "DropStmt"],
 )
-def non_idempotent(ctx: StatementContext) -> Iterator[Hit]:
+def non_idempotent_outside_transaction(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
     if not node.get("concurrent") or len(ctx.source.statements) != 1:
         return
@@ -111,24 +111,6 @@ def non_idempotent(ctx: StatementContext) -> Iterator[Hit]:
         yield Hit("CREATE INDEX CONCURRENTLY without IF NOT EXISTS fails on a rerun")
     if ctx.kind == "DropStmt" and not node.get("missing_ok"):
         yield Hit("DROP INDEX CONCURRENTLY without IF EXISTS fails on a rerun")
-
-
-@rule(
-    id="TXN05",
-    name="syntax-error",
-    severity="error",
-    message="Syntax error: this file would fail when deployed",
-    why="PostgreSQL's own parser rejects the statement; the migration cannot apply.",
-    bad="create tabel public.t (id bigint primary key);",
-    good="create table public.t (id bigint primary key);",
-    fix="Fix the statement at the reported line and column.",
-    scope="file",
-)
-def syntax_error(ctx: FileContext) -> Iterator[Hit]:
-    for problem in ctx.source.syntax_problems:
-        yield Hit(
-            f"Syntax error: {problem.message}", problem.position.line, problem.position.column
-        )
 
 
 @rule(
@@ -245,7 +227,7 @@ def _uses_label(statement: Statement, label: str, type_name_: str, typed: set[st
         ),
     ],
 )
-def new_enum_value_used(ctx: StatementContext) -> Iterator[Hit]:
+def new_enum_value_used_in_same_transaction(ctx: StatementContext) -> Iterator[Hit]:
     label = ctx.node.get("newVal")
     type_key = qualified_from_names(ctx.node.get("typeName"))
     if not label:
