@@ -156,13 +156,13 @@ def run_seed(mode: str, flags: SeedFlags) -> None:
 
 
 def _seed_lock(project: Settings, options: SeedOptions, mode: str) -> AbstractContextManager[None]:
-    """The project's lock for a seed of the local database (not while a reset or db.up runs)."""
+    """The project's lock for a seed of the local database (not while a reset or db.up runs);
+    other targets are the gate's to judge, before anything else."""
     from contextlib import nullcontext
 
-    from dbflow.places.gate import place_of
     from dbflow.places.project_lock import project_lock
 
-    if place_of(project, options.target)[0] != "local":
+    if options.target != "local":
         return nullcontext()
     return project_lock(project, f"db.seed-{mode}")
 
