@@ -1,1 +1,2 @@
-"""``inv db.validate``: a migration linter on PostgreSQL's own parser, with a schema model."""
+"""``inv db.validate``: the validator of migration text, on PostgreSQL's own parser, with a schema
+model replayed over the history."""

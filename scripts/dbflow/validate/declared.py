@@ -1,6 +1,6 @@
 """The schema as the migration files declare it, replayed statement by statement.
 
-This is the linter's model of the history, built from migration text without a database;
+This is the validator's model of the history, built from migration text without a database;
 the live database's schema, read from its catalog, is :mod:`dbflow.catalog` (another thing,
 with other names). What each statement does to it is :mod:`dbflow.validate.effects`.
 
