@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from dbflow.sql.classify import needs_autocommit, transaction_control
 from dbflow.sql.parse import Statement
@@ -58,11 +59,66 @@ def non_transactional_statement_shares_file(ctx: FileContext) -> Iterator[Hit]:
     scope="file",
 )
 def explicit_transaction_wrapper(ctx: FileContext) -> Iterator[Hit]:
-    controls = [transaction_control(s.kind, s.node) for s in ctx.source.statements]
-    wrapped = len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit"
-    if wrapped and controls[1:-1].count(None) == len(controls) - 2:
-        first = ctx.source.statements[0]
+    statements = ctx.source.statements
+    controls = [transaction_control(s.kind, s.node) for s in statements]
+    present = [(index, control) for index, control in enumerate(controls) if control]
+    if (
+        len(present) == 2
+        and present[0][1] == "begin"
+        and present[1] == (len(controls) - 1, "commit")
+        and len(transaction_units(statements)) == 1
+    ):
+        first = statements[present[0][0]]
         yield Hit(None, first.line, first.column)
+
+
+@dataclass(frozen=True)
+class TransactionUnit:
+    """What runs as one transaction under the Supabase CLI: a BEGIN ... COMMIT block, or one
+    statement outside any block (the CLI commits each of those on its own)."""
+
+    start: int  # index of its first statement (the BEGIN of a block)
+    block: bool
+
+
+# Statements that change nothing a failure could leave half done: session settings, as a
+# pg_dump file starts with (SET statement_timeout ..., SELECT pg_catalog.set_config(...)).
+_SESSION_ONLY = ("VariableSetStmt", "VariableShowStmt")
+
+
+def transaction_units(statements: list[Statement]) -> list[TransactionUnit]:
+    """The file's units of work as the Supabase CLI commits them. The file starts inside the
+    CLI's own transaction (a BEGIN there changes nothing); the first COMMIT or ROLLBACK ends
+    it. After that, each BEGIN ... COMMIT block is a unit, and so is each statement outside a
+    block, which is committed on its own. Session settings are no work."""
+    units: list[TransactionUnit] = []
+    first_has_work = False
+    ended_at: int | None = None
+    depth = 0
+    for index, statement in enumerate(statements):
+        control = transaction_control(statement.kind, statement.node)
+        work = control is None and not _session_only(statement)
+        if ended_at is None:  # still the CLI's own transaction
+            if control in ("commit", "rollback"):
+                ended_at = index
+            first_has_work = first_has_work or work
+            continue
+        if control == "begin":
+            if depth == 0:
+                units.append(TransactionUnit(index, True))
+            depth += 1
+        elif control in ("commit", "rollback"):
+            depth = max(depth - 1, 0)
+        elif depth == 0 and work:
+            units.append(TransactionUnit(index, False))
+    return ([TransactionUnit(0, True)] if first_has_work else []) + units
+
+
+def _session_only(statement: Statement) -> bool:
+    if statement.kind in _SESSION_ONLY:
+        return True
+    text = " ".join(statement.text.lower().split())
+    return statement.kind == "SelectStmt" and "set_config(" in text and " from " not in text
 
 
 @rule(
@@ -80,15 +136,51 @@ def explicit_transaction_wrapper(ctx: FileContext) -> Iterator[Hit]:
     "create table public.b (id bigint primary key);",
     fix="Remove the transaction control statements, or split the file into two migrations.",
     scope="file",
+    cases=[
+        passes(
+            "set statement_timeout = 0;\nselect pg_catalog.set_config('search_path', '', false);"
+            "\nbegin;\ncreate table public.a (id bigint primary key);\ncommit;",
+            "a pg_dump file's settings, then one block around the work: nothing is split",
+        ),
+        passes(
+            "begin;\ncreate table public.a (id bigint primary key);\nend;",
+            "BEGIN ... END around the whole file",
+        ),
+        flags(
+            "begin;\ncreate table public.a (id bigint primary key);\ncommit;\nbegin;\n"
+            "create table public.b (id bigint primary key);\ncommit;",
+            "two blocks: the first COMMIT splits the file",
+        ),
+        flags(
+            "begin;\ncreate table public.a (id bigint primary key);",
+            "a BEGIN never closed",
+        ),
+    ],
 )
 def transaction_control_inside_file(ctx: FileContext) -> Iterator[Hit]:
     statements = ctx.source.statements
     controls = [transaction_control(s.kind, s.node) for s in statements]
-    wrapped = len(controls) >= 2 and controls[0] == "begin" and controls[-1] == "commit"
-    for index, (statement, control) in enumerate(zip(statements, controls, strict=True)):
-        if control is None or (wrapped and index in (0, len(controls) - 1)):
-            continue
-        yield Hit(None, statement.line, statement.column)
+    for index, control in enumerate(controls):
+        if control in ("rollback", "other"):  # undoes, or chains: never what the file means
+            yield Hit(None, statements[index].line, statements[index].column)
+    if controls.count("begin") > controls.count("commit") + controls.count("rollback"):
+        opened = max(index for index, control in enumerate(controls) if control == "begin")
+        yield Hit(
+            "BEGIN without its COMMIT: the end of the file may be lost",
+            statements[opened].line,
+            statements[opened].column,
+        )
+        return
+    # A file split in two or more units commits the first even when a later one fails: the
+    # COMMIT that ends the CLI's own transaction is where it splits. Matched blocks around
+    # the whole work (settings before them included) split nothing.
+    split = next((i for i, c in enumerate(controls) if c in ("commit", "rollback")), None)
+    if split is not None and controls[split] == "commit" and len(transaction_units(statements)) > 1:
+        yield Hit(
+            "the file commits in parts from here: what came before stays if what follows fails",
+            statements[split].line,
+            statements[split].column,
+        )
 
 
 @rule(
