@@ -200,3 +200,9 @@ def quote_ident(name: str) -> str:
     if plain and not keyword:
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def is_true(expression: Node | None) -> bool:
+    """True when the expression is the constant true (a policy's USING (true))."""
+    constant = (expression or {}).get("A_Const", {})
+    return "boolval" in constant and bool(constant["boolval"].get("boolval"))

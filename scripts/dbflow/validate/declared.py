@@ -19,18 +19,20 @@ from dataclasses import dataclass, field
 Key = tuple[str, str]
 Subject = tuple[str, ...]  # ("table" | "view" | "function" | "policy" | ..., names...)
 
-# Tables the Supabase platform creates: they exist before any migration and hold data.
-PLATFORM_TABLES: frozenset[Key] = frozenset(
-    {
-        ("auth", "users"),
-        ("auth", "identities"),
-        ("auth", "sessions"),
-        ("auth", "refresh_tokens"),
-        ("storage", "objects"),
-        ("storage", "buckets"),
-        ("realtime", "messages"),
-    }
-)
+# Tables the Supabase platform creates, with their primary keys: they exist before any
+# migration and hold data.
+PLATFORM_TABLES: dict[Key, tuple[str, ...]] = {
+    ("auth", "users"): ("id",),
+    ("auth", "identities"): ("id",),
+    ("auth", "sessions"): ("id",),
+    ("auth", "refresh_tokens"): ("id",),
+    ("storage", "objects"): ("id",),
+    ("storage", "buckets"): ("id",),
+    ("realtime", "messages"): ("id",),
+    # The migration history itself: the Supabase CLI (and dbflow's runner) creates it
+    # before the first migration runs.
+    ("supabase_migrations", "schema_migrations"): ("version",),
+}
 # Schemas and extensions every Supabase database has before its first migration.
 PLATFORM_SCHEMAS = frozenset(
     {
@@ -44,6 +46,7 @@ PLATFORM_SCHEMAS = frozenset(
         "vault",
         "pgbouncer",
         "supabase_functions",
+        "supabase_migrations",
         "_realtime",
         "pg_catalog",
         "information_schema",
@@ -116,6 +119,7 @@ class DeclaredPolicy:
     roles: tuple[str, ...] = ("public",)
     command: str = "all"
     columns: frozenset[str] = frozenset()  # the table's columns its conditions read
+    unrestricted: bool = False  # permissive, and each condition it has is literally true
 
 
 @dataclass
@@ -172,9 +176,9 @@ class DeclaredSchema:
     changes: dict[Subject, tuple[int, int]] = field(default_factory=dict)  # -> (file, line)
 
     def __post_init__(self) -> None:
-        for key in PLATFORM_TABLES:
+        for key, primary_key in PLATFORM_TABLES.items():
             self.tables.setdefault(
-                key, DeclaredTable(key, None, primary_key=("id",), rls_enabled=True)
+                key, DeclaredTable(key, None, primary_key=primary_key, rls_enabled=True)
             )
 
     def table(self, key: Key) -> DeclaredTable | None:

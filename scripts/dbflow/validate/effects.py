@@ -12,6 +12,7 @@ from typing import Any
 from dbflow.sql.tree import (
     Node,
     defelems,
+    is_true,
     names,
     qualified,
     qualified_from_names,
@@ -130,9 +131,15 @@ def _policy(model: DeclaredSchema, node: Node, where: Location) -> None:
         for kind, body in walk(node.get(part))
         if kind == "ColumnRef" and (fields := names(body.get("fields")))
     )
-    if existing is not None and not node.get("qual") and not node.get("with_check"):
-        columns = existing.columns
-    table.policies[name] = DeclaredPolicy(name, where, roles or ("public",), command, columns)
+    conditions = [node[part] for part in ("qual", "with_check") if node.get(part)]
+    unrestricted = bool(conditions) and all(is_true(item) for item in conditions)
+    if existing is not None and not conditions:
+        columns, unrestricted = existing.columns, existing.unrestricted
+    if "cmd_name" in node and not node.get("permissive"):  # CREATE POLICY ... AS RESTRICTIVE
+        unrestricted = False
+    table.policies[name] = DeclaredPolicy(
+        name, where, roles or ("public",), command, columns, unrestricted
+    )
 
 
 def _create_view(model: DeclaredSchema, node: Node, where: Location) -> None:

@@ -18,6 +18,7 @@ from dbflow.validate.declared import DeclaredSchema, Location, Subject
 from dbflow.validate.effects import apply_statement
 from dbflow.validate.guards import runs
 from dbflow.validate.migration_text import MigrationText
+from dbflow.validate.noops import does_nothing
 from dbflow.validate.rules import FileContext, Rule, StatementContext, all_rules
 from dbflow.validate.source import SourceFile, parse_file
 
@@ -150,6 +151,8 @@ def _check_statements(
     for statement in ordered:
         if statement.guards and not runs(statement.guards, model):
             continue  # an IF [NOT] EXISTS around it is known to skip it
+        if does_nothing(statement.kind, statement.node, model):
+            continue  # an IF NOT EXISTS of what the history has: a no-op
         context = StatementContext(statement, source, index, model, config.options)
         in_body = statement.context == "function body"
         for rule in rules.for_statement(statement.kind):

@@ -53,7 +53,7 @@ class Case:
     note: str  # what the example shows
     given: str | None = None  # an earlier migration (None: the rule's own ``given``)
     later: str = ""  # a later migration
-    info_only: bool = False  # reported, but as info (a milder case of the rule)
+    severity: Severity | None = None  # reported at this severity (None: the rule's own)
 
 
 def flags(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
@@ -64,8 +64,14 @@ def passes(sql: str, note: str, *, given: str | None = None, later: str = "") ->
     return Case(sql.strip(), False, note, given, later.strip())
 
 
+def warns(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
+    """Reported as a warning: a milder case of an error rule."""
+    return Case(sql.strip(), True, note, given, later.strip(), severity="warning")
+
+
 def informs(sql: str, note: str, *, given: str | None = None, later: str = "") -> Case:
-    return Case(sql.strip(), True, note, given, later.strip(), info_only=True)
+    """Reported as info: a milder case of the rule."""
+    return Case(sql.strip(), True, note, given, later.strip(), severity="info")
 
 
 _BODY = "function body"  # statements of a function body run when it is called, not now

@@ -6,8 +6,16 @@ from collections.abc import Iterator
 
 from dbflow.platform_schemas import MANAGED_SCHEMAS
 from dbflow.sql.parse import parse_expression, parse_script, plpgsql_expressions, plpgsql_queries
-from dbflow.sql.tree import Node, defelems, names, qualified_from_names, string_value, walk
-from dbflow.validate.rules import Hit, StatementContext, flags, informs, passes, rule
+from dbflow.sql.tree import (
+    Node,
+    defelems,
+    names,
+    qualified_from_names,
+    string_value,
+    type_name,
+    walk,
+)
+from dbflow.validate.rules import Hit, StatementContext, flags, passes, rule, warns
 
 
 def _function_facts(node: Node) -> tuple[bool, bool]:
@@ -53,6 +61,7 @@ def unqualified_names(ctx: StatementContext) -> list[str] | None:
         return None
     functions = {key[1] for key in ctx.model.functions}
     types = {key[1] for key in ctx.model.types}
+    transition = _transition_tables(ctx)
     found: list[str] = []
     for tree in trees:
         nodes = list(walk(tree))
@@ -63,7 +72,8 @@ def unqualified_names(ctx: StatementContext) -> list[str] | None:
             relation = body if kind == "RangeVar" else body.get("relation")
             if kind in ("RangeVar", *_WRITES) and isinstance(relation, dict):
                 name = relation.get("relname", "")
-                if not relation.get("schemaname") and name not in ctes:
+                read_only = transition if kind == "RangeVar" else set()
+                if not relation.get("schemaname") and name not in ctes | read_only:
                     found.append(name)
             elif kind == "FuncCall":
                 parts = names(body.get("funcname"))
@@ -76,22 +86,56 @@ def unqualified_names(ctx: StatementContext) -> list[str] | None:
     return sorted(set(found))
 
 
+def _transition_tables(ctx: StatementContext) -> set[str]:
+    """Names a trigger function may read as transition tables (REFERENCING NEW TABLE AS x):
+    those the file's CREATE TRIGGER statements give, and, in a trigger function, relation
+    names the history never created (a transition table is no object a caller can shadow
+    that the function was meant to reach)."""
+    if type_name(ctx.node.get("returnType")) != "trigger":
+        return set()
+    found = {
+        transition.get("TriggerTransition", {}).get("name", "")
+        for statement in ctx.source.statements
+        if statement.kind == "CreateTrigStmt"
+        for transition in statement.node.get("transitionRels") or []
+    }
+    known = {key[1] for key in ctx.model.tables} | {key[1] for key in ctx.model.views}
+    for tree in _body_trees(ctx) or []:
+        for kind, body in walk(tree):
+            name = body.get("relname", "")
+            if kind == "RangeVar" and not body.get("schemaname") and name not in known:
+                found.add(name)
+    return found
+
+
+ADVISOR = "the platform's Security Advisor warns too (function_search_path_mutable, lint 0011)"
+
+
 def _search_path_hit(ctx: StatementContext, what: str, danger: str) -> Iterator[Hit]:
-    if ctx.node.get("sql_body"):
-        return  # a BEGIN ATOMIC body is bound when created: no name resolves later
     key = qualified_from_names(ctx.node.get("funcname"))
     subject = ("function", *key)
+    if ctx.node.get("sql_body"):
+        yield Hit(
+            f"{what} {key[0]}.{key[1]} has no SET search_path: {ADVISOR}; its BEGIN ATOMIC body "
+            "is bound when created, so SET search_path = '' only silences the advisor",
+            subject=subject,
+            severity="warning",
+        )
+        return
     unqualified = unqualified_names(ctx)
     if unqualified == []:
         yield Hit(
-            f"{what} {key[0]}.{key[1]} has no SET search_path; its body names everything with a "
-            "schema, so set search_path = '' to keep it that way",
+            f"{what} {key[0]}.{key[1]} has no SET search_path: {ADVISOR}; its body names "
+            "everything with a schema, so set search_path = '' to keep it that way",
             subject=subject,
-            severity="info",
+            severity="warning",
         )
         return
     named = f" and names {', '.join(unqualified[:3])} without a schema" if unqualified else ""
-    yield Hit(f"{what} {key[0]}.{key[1]} has no SET search_path{named}: {danger}", subject=subject)
+    yield Hit(
+        f"{what} {key[0]}.{key[1]} has no SET search_path{named}: {danger}; {ADVISOR}",
+        subject=subject,
+    )
 
 
 @rule(
@@ -103,7 +147,10 @@ def _search_path_hit(ctx: StatementContext, what: str, danger: str) -> Iterator[
     caller can create an object with the same name in a schema earlier on their path and have
     the function run it with those rights. (A trigger function on auth.users also fails,
     "relation does not exist", under the auth service's search_path.) A body that names every
-    table, view and own function with its schema is reported as info only.""",
+    table, view and own function with its schema is a warning rather than an error: the
+    platform's Security Advisor still warns on it (function_search_path_mutable, lint 0011).
+    A trigger function's transition tables (REFERENCING NEW TABLE AS ...) are no schema's
+    objects.""",
     bad="create function public.is_admin() returns boolean language sql security definer "
     "as $$ select exists (select 1 from admins where user_id = auth.uid()) $$;",
     good="create function public.is_admin() returns boolean language sql security definer "
@@ -124,6 +171,21 @@ def _search_path_hit(ctx: StatementContext, what: str, danger: str) -> Iterator[
             "return new; end $$;",
             "a PL/pgSQL body with an unqualified table",
         ),
+        warns(
+            "create function public.is_admin() returns boolean language sql security definer "
+            "as $$ select exists (select 1 from public.admins where user_id = auth.uid()) $$;",
+            "a body that qualifies its names: a warning, as the platform's advisor gives",
+        ),
+        warns(
+            "create function public.count_new() returns trigger language plpgsql security "
+            "definer as $$ begin insert into public.audit (n) select count(*) from new_rows; "
+            "return null; end $$;\n"
+            "create trigger orders_audit after insert on public.orders referencing new table as "
+            "new_rows for each statement execute function public.count_new();",
+            "a transition table is not an unqualified name: a warning, not an error",
+            given="create table public.orders (id bigint primary key);\n"
+            "create table public.audit (n bigint);",
+        ),
     ],
 )
 def security_definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]:
@@ -140,9 +202,9 @@ def security_definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]
     severity="warning",
     message="Function without SET search_path resolves names through the caller's path",
     why="""Names in the body resolve through whatever search_path the caller has, so the function
-    can call a different object than the author meant, or fail (Supabase's advisor flags
-    this too). A body that names every table, view and own function with its schema is
-    reported as info only.""",
+    can call a different object than the author meant, or fail. Supabase's Security Advisor
+    warns on every such function (function_search_path_mutable, lint 0011), whatever its body
+    names, and so does this rule.""",
     bad="create function public.order_count() returns bigint language sql "
     "as $$ select count(*) from orders $$;",
     good="create function public.order_count() returns bigint language sql "
@@ -150,19 +212,24 @@ def security_definer_without_search_path(ctx: StatementContext) -> Iterator[Hit]
     fix="Add SET search_path = '' (and qualify names), or SET search_path = public.",
     kinds=["CreateFunctionStmt"],
     cases=[
-        informs(
+        flags(
             "create function public.add_one(i int) returns int language sql as $$ select i + 1 $$;",
-            "only built-in names: info, not a warning",
+            "only built-in names: the platform's advisor still warns",
         ),
-        informs(
+        flags(
             "create function public.order_count() returns bigint language plpgsql as $$ "
             "begin return (select count(*) from public.orders); end $$;",
-            "a PL/pgSQL body that qualifies every name",
+            "a PL/pgSQL body that qualifies every name: the advisor still warns",
+        ),
+        flags(
+            "create function public.order_count() returns bigint language sql "
+            "begin atomic select count(*) from orders; end;",
+            "a BEGIN ATOMIC body is bound when created, but the advisor warns on it",
         ),
         passes(
             "create function public.order_count() returns bigint language sql "
-            "begin atomic select count(*) from orders; end;",
-            "a BEGIN ATOMIC body is bound when created",
+            "set search_path = '' as $$ select count(*) from public.orders $$;",
+            "a fixed search_path",
         ),
     ],
 )

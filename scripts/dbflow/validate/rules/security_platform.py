@@ -14,7 +14,7 @@ from dbflow.sql.tree import (
     string_value,
     table_constraints,
 )
-from dbflow.validate.rules import Hit, StatementContext, passes, rule
+from dbflow.validate.rules import Hit, StatementContext, flags, passes, rule
 
 # User migrations add triggers and policies in the managed schemas, nothing else.
 MANAGED = frozenset(MANAGED_SCHEMAS)
@@ -145,6 +145,17 @@ def _schemas_touched(ctx: StatementContext) -> set[str]:
             "create extension if not exists pg_cron;\ncreate schema if not exists cron;",
             "pg_cron made the cron schema already",
         ),
+        passes(
+            'CREATE SCHEMA IF NOT EXISTS "supabase_migrations";\n'
+            'CREATE TABLE IF NOT EXISTS "supabase_migrations"."schema_migrations" '
+            '("version" "text" NOT NULL, "statements" "text"[], "name" "text");\n'
+            'ALTER TABLE "supabase_migrations"."schema_migrations" OWNER TO "postgres";',
+            "a pg_dump baseline's history table: the CLI made it before the first migration",
+        ),
+        flags(
+            "create table if not exists supabase_migrations.my_log (id bigint primary key);",
+            "a table of your own in the history's schema",
+        ),
     ],
 )
 def managed_schema_change(ctx: StatementContext) -> Iterator[Hit]:
@@ -153,8 +164,15 @@ def managed_schema_change(ctx: StatementContext) -> Iterator[Hit]:
         return  # the schema is there already (pg_cron made cron, say): a no-op
     touched = _schemas_touched(ctx) & MANAGED
     if ctx.kind == "AlterTableStmt":
-        subtypes = {command.get("subtype") for command in alter_commands(ctx.node)}
+        commands = alter_commands(ctx.node)
+        subtypes = {command.get("subtype") for command in commands}
         if subtypes <= {"AT_EnableRowSecurity", "AT_ForceRowSecurity"}:
             return
+        if ctx.relation[0] == "supabase_migrations" and all(
+            command.get("subtype") == "AT_ChangeOwner"
+            and command.get("newowner", {}).get("rolename") == "postgres"
+            for command in commands
+        ):
+            return  # a pg_dump baseline's OWNER TO postgres: postgres owns it already
     for schema in sorted(touched):
         yield Hit(f"This changes the Supabase-managed schema {schema}")

@@ -8,11 +8,20 @@ from collections.abc import Iterator
 from dbflow.sql.tree import (
     Node,
     alter_commands,
+    is_true,
     names,
     qualified,
     walk,
 )
-from dbflow.validate.rules import HistoryContext, Hit, StatementContext, informs, passes, rule
+from dbflow.validate.rules import (
+    HistoryContext,
+    Hit,
+    StatementContext,
+    informs,
+    passes,
+    rule,
+    warns,
+)
 
 
 @rule(
@@ -60,15 +69,28 @@ def rls_not_enabled(ctx: HistoryContext) -> Iterator[Hit]:
     "using ((select auth.uid()) = user_id);",
     fix="Enable row level security on the table.",
     scope="history",
+    cases=[
+        warns(
+            "create table public.notes (id bigint primary key);\n"
+            'create policy "notes: read" on public.notes for select using (true);',
+            "every policy is USING (true): what it allows is what the table gives: a warning",
+        ),
+    ],
 )
 def policy_without_rls(ctx: HistoryContext) -> Iterator[Hit]:
     for table in ctx.model.tables.values():
         if table.created is not None and table.policies and not table.rls_enabled:
             first = next(iter(table.policies.values()))
-            yield Hit(
-                f"Table {table.key[0]}.{table.key[1]} has policies but RLS is not enabled",
-                location=first.location,
-            )
+            name = f"{table.key[0]}.{table.key[1]}"
+            if all(policy.unrestricted for policy in table.policies.values()):
+                yield Hit(
+                    f"Table {name} has policies but RLS is not enabled; each policy is USING "
+                    "(true), so they would open every row anyway: enable RLS, or drop them",
+                    location=first.location,
+                    severity="warning",
+                )
+                continue
+            yield Hit(f"Table {name} has policies but RLS is not enabled", location=first.location)
 
 
 @rule(
@@ -113,20 +135,42 @@ def rls_without_policy(ctx: HistoryContext) -> Iterator[Hit]:
     good="alter table public.notes enable row level security;",
     fix="Keep RLS on; change the policies instead.",
     kinds=["AlterTableStmt"],
+    cases=[
+        passes(
+            "create table public.drafts (id bigint primary key);\n"
+            "alter table public.drafts enable row level security;\n"
+            "alter table public.drafts disable row level security;",
+            "a table this file created: SEC01 judges its RLS at the end",
+        ),
+        warns(
+            'create policy "notes: all" on public.notes for all using (true) with check (true);\n'
+            "alter table public.notes disable row level security;",
+            "every policy was USING (true): a warning, not an error",
+        ),
+    ],
 )
 def rls_disabled(ctx: StatementContext) -> Iterator[Hit]:
     schema, _ = ctx.relation
-    if not ctx.exposed(schema):
-        return
+    table = ctx.table(ctx.relation)
+    if not ctx.exposed(schema) or not ctx.holds_data():
+        return  # a table this file created: SEC01 judges its RLS at the end of the history
+    policies = list(table.policies.values()) if table else []
+    open_anyway = bool(policies) and all(policy.unrestricted for policy in policies)
     for command in alter_commands(ctx.node):
         subtype = command.get("subtype")
-        if subtype in ("AT_DisableRowSecurity", "AT_NoForceRowSecurity"):
+        if subtype == "AT_NoForceRowSecurity":
+            yield Hit(
+                "NO FORCE ROW LEVEL SECURITY lets the table's owner past its policies",
+                severity="warning",
+            )
+        elif subtype == "AT_DisableRowSecurity" and open_anyway:
+            yield Hit(
+                "Disabling row level security on a table whose every policy is USING (true): "
+                "rows were open to the policies' roles already, and now to every role",
+                severity="warning",
+            )
+        elif subtype == "AT_DisableRowSecurity":
             yield Hit()
-
-
-def _is_true(expression: Node | None) -> bool:
-    constant = (expression or {}).get("A_Const", {})
-    return "boolval" in constant and bool(constant["boolval"].get("boolval"))
 
 
 @rule(
@@ -171,7 +215,7 @@ def permissive_write_policy(ctx: StatementContext) -> Iterator[Hit]:
     roles = _roles(node) or (set(declared.roles) if declared else {"public"})
     if command == "select" or roles <= _BYPASS_RLS:
         return
-    if command == "insert" and _is_true(node.get("with_check")):
+    if command == "insert" and is_true(node.get("with_check")):
         who = ", ".join(sorted(roles))
         yield Hit(
             f"Every caller in {who} may insert rows with any values (WITH CHECK (true)); "
@@ -179,7 +223,7 @@ def permissive_write_policy(ctx: StatementContext) -> Iterator[Hit]:
             subject=ctx.policy,
             severity="info",
         )
-    elif _is_true(node.get("qual")) or _is_true(node.get("with_check")):
+    elif is_true(node.get("qual")) or is_true(node.get("with_check")):
         yield Hit(subject=ctx.policy)
 
 

@@ -313,6 +313,17 @@ def _uses_label(statement: Statement, label: str, type_name_: str, typed: set[st
             "an index predicate with the new value",
         ),
         passes(
+            "do $$ begin if not exists (select 1 from pg_enum where enumlabel = 'closed') then "
+            "alter type public.order_status add value 'closed'; end if; end $$;\n"
+            "update public.orders set status = 'closed' where id < 100;",
+            "a guarded ADD VALUE of a value an earlier file has: nothing is added",
+        ),
+        passes(
+            "alter type public.order_status add value if not exists 'open';\n"
+            "insert into public.orders (id, status) values (1, 'open');",
+            "ADD VALUE IF NOT EXISTS of a value the type has: a no-op",
+        ),
+        passes(
             "alter type public.order_status add value 'archived';\ncommit;\n"
             "update public.orders set status = 'archived' where id < 100;",
             "a COMMIT between them starts a new transaction",
@@ -322,8 +333,8 @@ def _uses_label(statement: Statement, label: str, type_name_: str, typed: set[st
 def new_enum_value_used_in_same_transaction(ctx: StatementContext) -> Iterator[Hit]:
     label = ctx.node.get("newVal")
     type_key = qualified_from_names(ctx.node.get("typeName"))
-    if not label:
-        return
+    if not label or label in ctx.model.types.get(type_key, ()):
+        return  # the value is there already (ADD VALUE IF NOT EXISTS, or a guard): nothing new
     for statement in ctx.later:
         if transaction_control(statement.kind, statement.node) == "commit":
             return
