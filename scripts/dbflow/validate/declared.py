@@ -67,6 +67,22 @@ EXTENSION_SCHEMAS = {
 }
 
 
+# Roles that bypass row level security: a policy for them alone lets no client in.
+BYPASS_RLS = frozenset(
+    {
+        "service_role",
+        "postgres",
+        "supabase_admin",
+        "supabase_auth_admin",
+        "supabase_storage_admin",
+        "dashboard_user",
+    }
+)
+# A table the migrations filled with at most this many rows is scanned, indexed or rewritten
+# in milliseconds: a lock it takes is held that long.
+SMALL_TABLE_ROWS = 1000
+
+
 @dataclass(frozen=True)
 class Location:
     file_index: int
@@ -81,6 +97,7 @@ class DeclaredColumn:
     type: str
     not_null: bool = False
     modifiers: tuple[int, ...] = ()
+    added: Location | None = None  # the statement that created it (None: the platform's)
 
 
 @dataclass
@@ -136,6 +153,20 @@ class DeclaredTable:
     constraints: dict[str, DeclaredConstraint] = field(default_factory=dict)
     triggers: set[str] = field(default_factory=set)
     anon_write: Location | None = None  # where anon (or PUBLIC) was granted write access
+    # Rows the migrations themselves wrote with INSERT ... VALUES, and whether anything else
+    # could fill it (INSERT ... SELECT, COPY, a loop, a function a client calls).
+    inserted_rows: int = 0
+    filled_otherwise: bool = False
+
+    def client_writable(self, exposed: tuple[str, ...]) -> bool:
+        """True when API clients may add rows: RLS off in an exposed schema, or a policy
+        that lets a role other than the RLS-bypassing ones insert."""
+        if not self.rls_enabled:
+            return self.key[0] in exposed
+        return any(
+            policy.command in ("all", "insert") and not set(policy.roles) <= BYPASS_RLS
+            for policy in self.policies.values()
+        )
 
     def covered(self, columns: tuple[str, ...]) -> bool:
         """True when a btree or hash index (or the primary key) starts with ``columns``, in
@@ -189,6 +220,21 @@ class DeclaredSchema:
         if table is None:
             return None
         return next((index for index in table.indexes if index.name == key[1]), None)
+
+    def filled_by_history(self, key: Key, exposed: tuple[str, ...]) -> int | None:
+        """The number of rows of a small table that only the migrations fill: they created it,
+        wrote its rows with INSERT ... VALUES, nothing else fills it and clients cannot add
+        rows. None for any other table (it may hold any number of rows)."""
+        table = self.tables.get(key)
+        if (
+            table is None
+            or table.created is None
+            or table.filled_otherwise
+            or not 0 < table.inserted_rows <= SMALL_TABLE_ROWS
+            or table.client_writable(exposed)
+        ):
+            return None
+        return table.inserted_rows
 
     def touch(self, subject: Subject, where: Location) -> None:
         """Record that the statement at ``where`` created, changed or dropped ``subject``."""

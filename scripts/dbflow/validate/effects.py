@@ -34,6 +34,8 @@ from dbflow.validate.effects_tables import (
     alter_table,
     create_index,
     create_table,
+    fill_any_number,
+    insert_rows,
 )
 
 
@@ -190,12 +192,14 @@ def _sets_search_path(options: list[Node] | None) -> bool:
 def _alter_function(model: DeclaredSchema, node: Node, where: Location) -> None:
     key = qualified_from_names(node.get("func", {}).get("objname"))
     function = model.functions.get(key)
-    model.touch(("function", *key), where)
+    sets_search_path = _sets_search_path(node.get("actions"))
+    security = defelems(node.get("actions")).get("security")
+    if sets_search_path or security is not None:  # what the search_path rules judge changed
+        model.touch(("function", *key), where)
     if function is None:
         return
-    if _sets_search_path(node.get("actions")):
+    if sets_search_path:
         function.has_search_path = True
-    security = defelems(node.get("actions")).get("security")
     if security is not None:
         function.security_definer = string_value(security) == "true"
 
@@ -373,4 +377,18 @@ _HANDLERS: dict[str, Callable[[DeclaredSchema, Node, Location], None]] = {
     "AlterObjectSchemaStmt": _set_schema,
     "CommentStmt": _comment,
     "GrantStmt": _grant,
+    "InsertStmt": insert_rows,
+    "CopyStmt": fill_any_number,
+    "MergeStmt": fill_any_number,
 }
+
+# Writes that a DO block or a function body holds: how many times they run is unknown.
+WRITES = frozenset({"InsertStmt", "CopyStmt", "MergeStmt"})
+
+
+def apply_embedded(model: DeclaredSchema, kind: str, node: Node, where: Location) -> None:
+    """The effect of a statement inside a DO block (run now) or a function body (run when
+    called): a DO block's statements change the schema as written; a write in either may run
+    any number of times."""
+    if kind in WRITES:
+        fill_any_number(model, node, where)

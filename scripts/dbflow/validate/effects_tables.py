@@ -53,7 +53,9 @@ def create_table(model: DeclaredSchema, node: Node, where: Location) -> None:
 def _add_column(model: DeclaredSchema, table: DeclaredTable, column: Node, where: Location) -> None:
     name = column.get("colname", "")
     type_node = column.get("typeName")
-    entry = DeclaredColumn(name, type_name(type_node), modifiers=tuple(type_modifiers(type_node)))
+    entry = DeclaredColumn(
+        name, type_name(type_node), modifiers=tuple(type_modifiers(type_node)), added=where
+    )
     table.columns[name] = entry
     for item in column.get("constraints", []) or []:
         constraint = item.get("Constraint", {})
@@ -238,3 +240,28 @@ def descending_columns(params: list[Node]) -> tuple[bool, ...]:
     """Per index column, whether it is DESC; () when every column is ascending."""
     found = tuple(param.get("ordering") == "SORTBY_DESC" for param in params)
     return found if any(found) else ()
+
+
+def insert_rows(model: DeclaredSchema, node: Node, where: Location) -> None:
+    """INSERT ... VALUES counts its rows into the table; INSERT ... SELECT may write any
+    number of them."""
+    table = model.tables.get(qualified(node.get("relation")))
+    if table is None:
+        return
+    select = (node.get("selectStmt") or {}).get("SelectStmt", {})
+    rows = select.get("valuesLists")
+    if not node.get("selectStmt"):  # DEFAULT VALUES
+        table.inserted_rows += 1
+    elif rows and not select.get("fromClause"):
+        table.inserted_rows += len(rows)
+    else:
+        table.filled_otherwise = True
+
+
+def fill_any_number(model: DeclaredSchema, node: Node, where: Location) -> None:
+    """A write whose number of rows is unknown: COPY, MERGE, or an INSERT that a DO block's
+    loop or a function a client calls may run any number of times."""
+    relation = node.get("relation")
+    table = model.tables.get(qualified(relation)) if isinstance(relation, dict) else None
+    if table is not None:
+        table.filled_otherwise = True

@@ -15,7 +15,7 @@ from dbflow.sql.parse import Script
 from dbflow.validate.cache import CachedHit, FileSummary, Span, ValidationCache
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.declared import DeclaredSchema, Location, Subject
-from dbflow.validate.effects import apply_statement
+from dbflow.validate.effects import WRITES, apply_embedded, apply_statement
 from dbflow.validate.guards import runs
 from dbflow.validate.migration_text import MigrationText
 from dbflow.validate.noops import does_nothing
@@ -158,13 +158,16 @@ def _check_statements(
         for rule in rules.for_statement(statement.kind):
             if in_body and not rule.in_function_bodies:
                 continue
-            for hit in rule.check(context):
+            for found in rule.check(context):
+                hit = rule.on_few_rows(context, found)
                 line = hit.line or statement.line
                 column = hit.column or statement.column
                 text = statement.text
                 hits.append((rule.id, hit.message, line, column, text, hit.subject, hit.severity))
-        if not in_body:
-            where = Location(index, source.display, statement.line, statement.column)
+        where = Location(index, source.display, statement.line, statement.column)
+        if statement.context is not None and statement.kind in WRITES:
+            apply_embedded(model, statement.kind, statement.node, where)
+        elif not in_body:
             apply_statement(model, statement.kind, statement.node, where)
     return len(ordered), hits
 

@@ -15,12 +15,12 @@ in the generated reference), and how to fix it. It checks one of four scopes:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
 from dbflow.sql.parse import Statement
-from dbflow.sql.tree import Node, Tree, qualified, string_constants
+from dbflow.sql.tree import Node, Tree, added_columns, qualified, string_constants
 from dbflow.validate.declared import DeclaredSchema, DeclaredTable, Key, Location, Subject
 from dbflow.validate.options import Options, Severity
 from dbflow.validate.source import SourceFile
@@ -145,6 +145,45 @@ class StatementContext:
             return []
         return string_constants(self.node)
 
+    def few_rows(self, key: Key | None = None) -> str | None:
+        """Why a scan, index build or rewrite of the table is cheap: only the migrations fill
+        it, with a handful of rows (a lookup table). None for any other table."""
+        key = self.relation if key is None else key
+        rows = self.model.filled_by_history(key, self.options.exposed_schemas)
+        if rows is None:
+            return None
+        return (
+            f"{key[0]}.{key[1]} holds only the {rows} row{'s' if rows != 1 else ''} the "
+            "migrations inserted and clients cannot add rows, so the lock lasts milliseconds"
+        )
+
+    def added_here(self, columns: Iterable[str], key: Key | None = None) -> str | None:
+        """Why a lock on ``columns`` costs nothing more, when every one of them was added by
+        ADD COLUMN earlier in this file (or by this statement) to a table an earlier file
+        created: the table's ACCESS EXCLUSIVE lock is held to the end of the file already (and
+        the columns held only NULLs or their default). None otherwise."""
+        key = self.relation if key is None else key
+        table = self.model.table(key)
+        wanted = list(dict.fromkeys(columns))
+        if table is None or not wanted or not self.holds_data(key):
+            return None
+        added = set(self.statement_adds)
+        for name in wanted:
+            column = table.columns.get(name)
+            where = column.added if column is not None else None
+            if name not in added and (where is None or where.file_index != self.file_index):
+                return None
+        were = "were" if len(wanted) > 1 else "was"
+        return (
+            f"{', '.join(wanted)} {were} added in this file, whose ADD COLUMN holds the table's "
+            "ACCESS EXCLUSIVE lock to its end anyway"
+        )
+
+    @cached_property
+    def statement_adds(self) -> list[str]:
+        """The columns this statement adds (ALTER TABLE ... ADD COLUMN)."""
+        return [str(column.get("colname", "")) for column in added_columns(self.node)]
+
     def exposed(self, schema: str) -> bool:
         return schema in self.options.exposed_schemas
 
@@ -223,6 +262,18 @@ class Rule:
     cross_file: bool = False  # a file rule that looks at the other files' names too
     cases: tuple[Case, ...] = ()  # more examples, run by the tests (not printed)
     skipped_files: bool = False  # a file rule that also checks files the runner skips
+    # A lock or rewrite whose cost grows with the table's rows: on a small table that only
+    # the migrations fill (a lookup table) it is info, with the reason.
+    scales_with_rows: bool = False
+
+    def on_few_rows(self, ctx: StatementContext, hit: Hit) -> Hit:
+        """``hit``, as info with the reason, when the statement's table is such a table."""
+        if not self.scales_with_rows or hit.severity == "info":
+            return hit
+        reason = ctx.few_rows()
+        if reason is None:
+            return hit
+        return replace(hit, message=f"{hit.message or self.message}; {reason}", severity="info")
 
 
 RULES: dict[str, Rule] = {}
@@ -267,6 +318,7 @@ def rule(
     cross_file: bool = False,
     cases: Iterable[Case] = (),
     skipped_files: bool = False,
+    scales_with_rows: bool = False,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
     """Register the decorated check as a Rule (the module-level name becomes the Rule)."""
 
@@ -291,6 +343,7 @@ def rule(
             cross_file=cross_file,
             cases=tuple(cases),
             skipped_files=skipped_files,
+            scales_with_rows=scales_with_rows,
         )
         RULES[id] = created
         return created

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dbflow.sql.tree import alter_commands, names, qualified
 from dbflow.validate.declared import Key
 from dbflow.validate.effects import dropped_objects
-from dbflow.validate.rules import Hit, StatementContext, once, passes, rule
+from dbflow.validate.rules import Hit, StatementContext, flags, informs, once, passes, rule
 
 _GIVEN_ORDERS = "create table public.orders (id bigint primary key, note text, total int);"
 
@@ -131,10 +131,31 @@ def delete_without_where(ctx: StatementContext) -> Iterator[Hit]:
     good="update public.orders set note = '' where note is null;",
     fix="Limit the rows with WHERE, and backfill large tables in batches outside the migration.",
     kinds=["UpdateStmt"],
+    cases=[
+        informs(
+            "alter table public.orders add column status text;\n"
+            "update public.orders set status = 'open';",
+            "a backfill of a column added earlier in the file",
+        ),
+        flags(
+            "alter table public.orders add column status text;\n"
+            "update public.orders set status = 'open', note = '';",
+            "it also overwrites an old column",
+        ),
+    ],
+    scales_with_rows=True,
 )
 def update_without_where(ctx: StatementContext) -> Iterator[Hit]:
-    key = ctx.relation
-    yield from once(ctx.node.where is None and ctx.holds_data(key))
+    if ctx.node.where is not None or not ctx.holds_data():
+        return
+    targets = [
+        item.get("ResTarget", {}).get("name", "") for item in ctx.node.get("targetList") or []
+    ]
+    reason = ctx.added_here(targets)
+    if reason is not None:
+        yield Hit(f"A backfill of every row; {reason}", severity="info")
+        return
+    yield Hit()
 
 
 @rule(

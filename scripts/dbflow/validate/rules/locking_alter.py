@@ -10,10 +10,11 @@ from dbflow.sql.tree import (
     added_columns,
     alter_commands,
     function_calls,
+    names,
     type_modifiers,
     type_name,
 )
-from dbflow.validate.rules import Hit, StatementContext, flags, once, passes, rule
+from dbflow.validate.rules import Hit, StatementContext, flags, informs, once, passes, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint, note varchar(20));"
 
@@ -64,7 +65,14 @@ _VOLATILE_DEFAULTS = frozenset(
             given=_GIVEN + "\nalter table public.orders add constraint orders_note_nn "
             "check (note is not null) not valid;",
         ),
+        informs(
+            "alter table public.orders add column status text;\n"
+            "update public.orders set status = 'open';\n"
+            "alter table public.orders alter column status set not null;",
+            "a column added earlier in the file: the table is locked already",
+        ),
     ],
+    scales_with_rows=True,
 )
 def set_not_null(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data():
@@ -82,32 +90,73 @@ def set_not_null(ctx: StatementContext) -> Iterator[Hit]:
             for constraint in table.constraints.values()
         ):
             continue  # a validated CHECK (col IS NOT NULL) proves it without a scan
-        yield Hit(f"SET NOT NULL on {ctx.relation[1]}.{name} scans the table under a lock")
+        message = f"SET NOT NULL on {ctx.relation[1]}.{name} scans the table under a lock"
+        reason = ctx.added_here([name])
+        if reason is not None:
+            yield Hit(f"{message}; {reason}", severity="info")
+        else:
+            yield Hit(message)
 
 
-def _safe_type_change(
+# Casts PostgreSQL runs WITHOUT FUNCTION (binary-coercible): the stored bytes are already the
+# new type's, so ALTER COLUMN ... TYPE keeps the table (it rebuilds indexes whose operator
+# class changes). citext declares its casts from and to text and varchar that way.
+_BINARY_COERCIBLE = frozenset(
+    {
+        ("varchar", "text"),
+        ("text", "varchar"),  # only without a length limit (checked below)
+        ("text", "citext"),
+        ("varchar", "citext"),
+        ("citext", "text"),
+        ("citext", "varchar"),
+        ("cidr", "inet"),
+        ("json", "text"),
+        ("xml", "text"),
+    }
+)
+
+
+def _type_change_cost(
     old: tuple[str, tuple[int, ...]], new: tuple[str, tuple[int, ...]], version: int
-) -> bool:
-    """True when PostgreSQL changes the type without rewriting the table or its indexes."""
+) -> str:
+    """ "free" when PostgreSQL changes the type without rewriting the table, "utc" when it
+    rewrites nothing while the session time zone is UTC, "rewrite" otherwise."""
     (old_type, old_mods), (new_type, new_mods) = old, new
     if old_type == new_type and old_mods == new_mods:
-        return True
+        return "free"
     if {old_type, new_type} == {"timestamp", "timestamptz"} and old_mods == new_mods:
-        # PostgreSQL 12+ skips the rewrite when the session time zone is UTC, as on Supabase
-        return version >= 12
-    if old_type in ("varchar", "bpchar", "text") and new_type == "text":
-        return old_type != "bpchar"
+        return "utc" if version >= 12 else "rewrite"
+    if (old_type, new_type) in _BINARY_COERCIBLE:
+        unlimited = new_type != "varchar" or not new_mods
+        return (
+            "free"
+            if unlimited or (old_type == "varchar" and _wider(old_mods, new_mods))
+            else ("rewrite")
+        )
     if old_type == new_type == "varchar":
-        return not new_mods or (bool(old_mods) and new_mods[0] >= old_mods[0])
+        return "free" if _wider(old_mods, new_mods) else "rewrite"
     if old_type == new_type == "numeric":
         if not new_mods:
-            return True
+            return "free"
         if not old_mods:
-            return False
+            return "rewrite"
         old_scale = old_mods[1] if len(old_mods) > 1 else 0
         new_scale = new_mods[1] if len(new_mods) > 1 else 0
-        return new_scale == old_scale and new_mods[0] >= old_mods[0]
-    return (old_type, new_type) in {("cidr", "inet"), ("timestamp", "timestamp")}
+        return "free" if new_scale == old_scale and new_mods[0] >= old_mods[0] else "rewrite"
+    return "rewrite"
+
+
+def _wider(old_mods: tuple[int, ...], new_mods: tuple[int, ...]) -> bool:
+    """True when a length limit grows or goes (varchar(20) to varchar(200) or to varchar)."""
+    return not new_mods or (bool(old_mods) and new_mods[0] >= old_mods[0])
+
+
+def _casts_the_column(using: Node | None, column: str) -> bool:
+    """True when a USING expression is the column itself, or the column cast to a type."""
+    expression = using or {}
+    while "TypeCast" in expression:
+        expression = expression["TypeCast"].get("arg") or {}
+    return names(expression.get("ColumnRef", {}).get("fields"))[-1:] == [column]
 
 
 @rule(
@@ -115,9 +164,11 @@ def _safe_type_change(
     name="changing-column-type",
     severity="warning",
     message="Changing a column's type rewrites the table and its indexes under an exclusive lock",
-    why="""Unless the new type is binary-compatible (varchar(n) to a longer varchar or to text,
-    numeric to a wider precision), ALTER COLUMN ... TYPE rewrites every row while blocking all
-    reads and writes, and breaks clients that expect the old type.""",
+    why="""Unless the new type is binary-coercible (varchar(n) to a longer varchar or to text,
+    text to citext, numeric to a wider precision), ALTER COLUMN ... TYPE rewrites every row
+    while blocking all reads and writes, and breaks clients that expect the old type.
+    timestamp to timestamptz rewrites nothing while the session time zone is UTC (the
+    platform's default): that is info.""",
     given=_GIVEN,
     bad="alter table public.orders alter column customer_id type text;",
     good="alter table public.orders alter column note type varchar(200);",
@@ -125,16 +176,38 @@ def _safe_type_change(
     drop the old column (expand and contract).""",
     kinds=["AlterTableStmt"],
     cases=[
-        passes(
+        informs(
             "alter table public.orders alter column placed_at type timestamptz;",
-            "timestamp to timestamptz is not rewritten in UTC (PostgreSQL 12+)",
+            "timestamp to timestamptz is not rewritten in UTC (PostgreSQL 12+): info, saying so",
             given=_GIVEN + "\nalter table public.orders add column placed_at timestamp;",
+        ),
+        passes(
+            "alter table public.orders alter column note type text;",
+            "varchar to text is binary-coercible",
+        ),
+        passes(
+            "alter table public.orders alter column note type varchar(200);",
+            "a longer varchar keeps the rows",
+        ),
+        passes(
+            "alter table public.orders alter column note type citext;",
+            "citext's cast from varchar is binary-coercible",
+            given=_GIVEN + "\ncreate extension if not exists citext;",
+        ),
+        passes(
+            "alter table public.orders alter column note type text using note::text;",
+            "a USING that only casts the column is the plain change",
+        ),
+        flags(
+            "alter table public.orders alter column note type varchar(5);",
+            "a shorter varchar checks and rewrites",
         ),
         flags(
             "alter table public.orders alter column customer_id type text;",
             "bigint to text rewrites",
         ),
     ],
+    scales_with_rows=True,
 )
 def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
     key = ctx.relation
@@ -149,21 +222,26 @@ def changing_column_type(ctx: StatementContext) -> Iterator[Hit]:
             type_name(column_def.get("typeName")),
             tuple(type_modifiers(column_def.get("typeName"))),
         )
-        column = table.columns.get(command.get("name", "")) if table else None
         name = command.get("name", "")
-        if column is None or column_def.get("raw_default"):
-            how = "with USING" if column_def.get("raw_default") else f"to {new[0]}"
+        column = table.columns.get(name) if table else None
+        using = column_def.get("raw_default")
+        if column is None or (using and not _casts_the_column(using, name)):
+            how = "with USING" if using else f"to {new[0]}"
             yield Hit(
                 f"Changing the type of {key[1]}.{name} {how} rewrites the table under an "
                 "exclusive lock"
             )
-        elif not _safe_type_change(
-            (column.type, column.modifiers), new, ctx.options.postgres_version
-        ):
+            continue
+        cost = _type_change_cost((column.type, column.modifiers), new, ctx.options.postgres_version)
+        change = f"Changing {key[1]}.{column.name} from {column.type} to {new[0]}"
+        if cost == "utc":
             yield Hit(
-                f"Changing {key[1]}.{column.name} from {column.type} to {new[0]} rewrites the "
-                "table under an exclusive lock"
+                f"{change} rewrites nothing while the session time zone is UTC, the platform's "
+                "default (PostgreSQL 12+); under another time zone it rewrites the table",
+                severity="info",
             )
+        elif cost == "rewrite":
+            yield Hit(f"{change} rewrites the table under an exclusive lock")
 
 
 def _default_expression(column: Node) -> Node | None:
@@ -190,6 +268,7 @@ def _default_expression(column: Node) -> Node | None:
     fix="""Add the column without a default, set the default in a separate statement (new rows
     only), and backfill existing rows in batches.""",
     kinds=["AlterTableStmt"],
+    scales_with_rows=True,
 )
 def volatile_default(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data():
@@ -219,6 +298,7 @@ def volatile_default(ctx: StatementContext) -> Iterator[Hit]:
     good="alter table public.orders add column seq bigint;",
     fix="Add a plain column, backfill it in batches, then add the default or identity.",
     kinds=["AlterTableStmt"],
+    scales_with_rows=True,
 )
 def add_serial_or_generated_column(ctx: StatementContext) -> Iterator[Hit]:
     if not ctx.holds_data():

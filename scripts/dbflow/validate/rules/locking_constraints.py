@@ -4,24 +4,42 @@ the lock that adds them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
-from dbflow.sql.tree import (
-    Node,
-    alter_commands,
-)
-from dbflow.validate.rules import Hit, StatementContext, flags, passes, rule
+from dbflow.sql.tree import Node, alter_commands, names, walk
+from dbflow.validate.rules import Hit, StatementContext, flags, informs, passes, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint, note varchar(20));"
 
 
-def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[Node]:
-    """Constraints of ``contypes`` an ALTER TABLE adds to a table that holds data."""
+def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[tuple[Node, str]]:
+    """Constraints of ``contypes`` an ALTER TABLE adds to a table that holds data, each with
+    the column ADD COLUMN gives it in the same command ("" for ADD CONSTRAINT)."""
     if not ctx.holds_data():
         return
     for command in alter_commands(ctx.node):
-        constraint = (command.get("def") or {}).get("Constraint", {})
+        definition = command.get("def") or {}
+        constraint = definition.get("Constraint", {})
         if command.get("subtype") == "AT_AddConstraint" and constraint.get("contype") in contypes:
-            yield constraint
+            yield constraint, ""
+        column = definition.get("ColumnDef", {})
+        if command.get("subtype") == "AT_AddColumn":
+            for item in column.get("constraints") or []:
+                if item.get("Constraint", {}).get("contype") in contypes:
+                    yield item["Constraint"], column.get("colname", "")
+
+
+def _columns(constraint: Node, column: str) -> list[str]:
+    """The columns a constraint is on (its own column for one declared with ADD COLUMN)."""
+    if column:
+        return [column]
+    if constraint.get("contype") == "CONSTR_CHECK":
+        return [
+            fields[-1]
+            for kind, body in walk(constraint.get("raw_expr"))
+            if kind == "ColumnRef" and (fields := names(body.get("fields")))
+        ]
+    return names(constraint.get("keys") or constraint.get("fk_attrs"))
 
 
 @rule(
@@ -63,17 +81,44 @@ def _added_constraints(ctx: StatementContext, *contypes: str) -> Iterator[Node]:
             "end $$;",
             "a guard the history does not satisfy: the statement runs",
         ),
+        informs(
+            "alter table public.orders add column qty int not null default 1 check (qty > 0);",
+            "a CHECK on the column the same command adds: every row holds the default",
+        ),
+        informs(
+            "alter table public.orders add column qty int;\n"
+            "alter table public.orders add constraint orders_qty_check check (qty > 0);",
+            "a CHECK on a column added earlier in the file",
+        ),
+        flags(
+            "alter table public.orders add column qty int;\n"
+            "alter table public.orders add constraint orders_qty_check "
+            "check (qty > 0 and customer_id > 0);",
+            "a CHECK that also reads an old column",
+        ),
+        flags(
+            "alter table public.orders add column buyer_id bigint references public.customers;",
+            "a foreign key also locks the table it references while it checks",
+        ),
     ],
+    scales_with_rows=True,
 )
 def constraint_without_not_valid(ctx: StatementContext) -> Iterator[Hit]:
-    for constraint in _added_constraints(ctx, "CONSTR_CHECK", "CONSTR_FOREIGN"):
-        if not constraint.get("skip_validation"):
-            kind = "foreign key" if constraint.get("contype") == "CONSTR_FOREIGN" else "check"
-            yield ctx.hit_at(
-                constraint,
-                f"Adding {kind} {_constraint_name(constraint)} to {ctx.relation[1]} checks "
-                "every row under a lock: add it NOT VALID",
-            )
+    for constraint, column in _added_constraints(ctx, "CONSTR_CHECK", "CONSTR_FOREIGN"):
+        if constraint.get("skip_validation"):
+            continue
+        foreign = constraint.get("contype") == "CONSTR_FOREIGN"
+        kind = "foreign key" if foreign else "check"
+        message = (
+            f"Adding {kind} {_constraint_name(constraint)} to {ctx.relation[1]} checks every "
+            "row under a lock: add it NOT VALID"
+        )
+        # A foreign key also locks the table it references while it checks: not milder.
+        reason = None if foreign else ctx.added_here(_columns(constraint, column))
+        if reason is not None:
+            yield replace(ctx.hit_at(constraint, f"{message}; {reason}"), severity="info")
+        else:
+            yield ctx.hit_at(constraint, message)
 
 
 def _constraint_name(constraint: Node) -> str:
@@ -94,6 +139,7 @@ def _constraint_name(constraint: Node) -> str:
     good="alter table public.orders add constraint orders_note_check check (note <> '') not valid;",
     fix="Move VALIDATE CONSTRAINT into a later migration file.",
     kinds=["AlterTableStmt"],
+    scales_with_rows=True,
     cases=[
         passes(
             "create table public.refunds (id bigint primary key, total int);\n"
@@ -144,13 +190,34 @@ def validate_in_same_transaction(ctx: StatementContext) -> Iterator[Hit]:
     fix="""Build the unique index with CREATE UNIQUE INDEX CONCURRENTLY first, then add the
     constraint USING INDEX.""",
     kinds=["AlterTableStmt"],
+    cases=[
+        flags(
+            "alter table public.orders add constraint orders_note_key unique (note) deferrable;",
+            "a deferrable unique constraint builds its index the same way",
+        ),
+        informs(
+            "alter table public.orders add column code text unique;",
+            "UNIQUE on the column the same command adds: it holds only NULLs",
+        ),
+        informs(
+            "alter table public.orders add column code text;\n"
+            "alter table public.orders add constraint orders_code_key unique (code);",
+            "UNIQUE on a column added earlier in the file",
+        ),
+    ],
+    scales_with_rows=True,
 )
 def unique_constraint_without_index(ctx: StatementContext) -> Iterator[Hit]:
-    for constraint in _added_constraints(ctx, "CONSTR_UNIQUE", "CONSTR_PRIMARY"):
-        if not constraint.get("indexname"):
-            kind = "primary key" if constraint.get("contype") == "CONSTR_PRIMARY" else "unique"
-            yield ctx.hit_at(
-                constraint,
-                f"Adding {kind} {_constraint_name(constraint)} to {ctx.relation[1]} builds its "
-                "index under a lock",
-            )
+    for constraint, column in _added_constraints(ctx, "CONSTR_UNIQUE", "CONSTR_PRIMARY"):
+        if constraint.get("indexname"):
+            continue
+        kind = "primary key" if constraint.get("contype") == "CONSTR_PRIMARY" else "unique"
+        message = (
+            f"Adding {kind} {_constraint_name(constraint)} to {ctx.relation[1]} builds its "
+            "index under a lock"
+        )
+        reason = ctx.added_here(_columns(constraint, column))
+        if reason is not None:
+            yield replace(ctx.hit_at(constraint, f"{message}; {reason}"), severity="info")
+        else:
+            yield ctx.hit_at(constraint, message)

@@ -6,9 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.sql.tree import qualified, qualified_from_names
-from dbflow.validate.rules import Hit, StatementContext, informs, once, passes, rule
+from dbflow.validate.rules import Hit, StatementContext, flags, informs, once, passes, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint, note varchar(20));"
+# A lookup table: RLS on, clients may only read, and its rows are the migration's own.
+_PLANS = (
+    "create table public.plans (id bigint primary key, name text);\n"
+    "alter table public.plans enable row level security;\n"
+    'create policy "plans: read" on public.plans for select using (true);\n'
+    "insert into public.plans (id, name) values (1, 'free'), (2, 'pro');"
+)
 
 
 @rule(
@@ -42,14 +49,50 @@ _GIVEN = "create table public.orders (id bigint primary key, customer_id bigint,
             "create index order_totals_total_idx on public.order_totals (total);",
             "a materialized view created in the same file",
         ),
+        informs(
+            "alter table public.orders add column shipped_at timestamptz;\n"
+            "create index orders_shipped_at_idx on public.orders (shipped_at);",
+            "a column ADD COLUMN made earlier in the file: the table is locked already",
+        ),
+        flags(
+            "alter table public.orders add column shipped_at timestamptz;\n"
+            "create index orders_note_shipped_idx on public.orders (note, shipped_at);",
+            "an index that also covers an old column builds over real values",
+        ),
+        informs(
+            "create index plans_name_idx on public.plans (name);",
+            "a small table only the migrations fill: the build takes milliseconds",
+            given=_PLANS,
+        ),
+        flags(
+            "create index plans_name_idx on public.plans (name);",
+            "clients may add rows: the table can grow",
+            given=_PLANS + '\ncreate policy "plans: add" on public.plans for insert '
+            "to authenticated with check (true);",
+        ),
+        flags(
+            "create index plans_name_idx on public.plans (name);",
+            "INSERT ... SELECT may write any number of rows",
+            given=_PLANS + "\ninsert into public.plans (id, name) "
+            "select g, 'p' || g from generate_series(3, 9) g;",
+        ),
     ],
+    scales_with_rows=True,
 )
 def create_index_not_concurrently(ctx: StatementContext) -> Iterator[Hit]:
     node = ctx.node
     name = node.get("idxname") or ""
     if name and node.flag("if_not_exists") and ctx.model.index((ctx.relation[0], name)):
         return
-    yield from once(not node.flag("concurrent") and ctx.holds_data())
+    if node.flag("concurrent") or not ctx.holds_data():
+        return
+    params = [element.get("IndexElem", {}) for element in node.get("indexParams") or []]
+    columns = [param.get("name") for param in params]
+    reason = None if None in columns else ctx.added_here(str(column) for column in columns)
+    if reason is not None:
+        yield Hit(f"CREATE INDEX without CONCURRENTLY; {reason}", severity="info")
+        return
+    yield Hit()
 
 
 @rule(
@@ -143,6 +186,7 @@ def refresh_materialized_view_not_concurrently(ctx: StatementContext) -> Iterato
     good="vacuum (analyze) public.orders;",
     fix="Use pg_repack (or REPACK on recent PostgreSQL) outside migrations.",
     kinds=["VacuumStmt", "ClusterStmt"],
+    scales_with_rows=True,
 )
 def vacuum_full_or_cluster(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.kind == "ClusterStmt":

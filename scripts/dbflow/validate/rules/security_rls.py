@@ -13,6 +13,7 @@ from dbflow.sql.tree import (
     qualified,
     walk,
 )
+from dbflow.validate.declared import BYPASS_RLS
 from dbflow.validate.rules import (
     HistoryContext,
     Hit,
@@ -213,7 +214,7 @@ def permissive_write_policy(ctx: StatementContext) -> Iterator[Hit]:
     declared = table.policies.get(ctx.policy[3]) if table else None
     command = node.get("cmd_name") or (declared.command if declared else "all")
     roles = _roles(node) or (set(declared.roles) if declared else {"public"})
-    if command == "select" or roles <= _BYPASS_RLS:
+    if command == "select" or roles <= BYPASS_RLS:
         return
     if command == "insert" and is_true(node.get("with_check")):
         who = ", ".join(sorted(roles))
@@ -225,19 +226,6 @@ def permissive_write_policy(ctx: StatementContext) -> Iterator[Hit]:
         )
     elif is_true(node.get("qual")) or is_true(node.get("with_check")):
         yield Hit(subject=ctx.policy)
-
-
-# Roles that bypass row level security anyway: a policy for them alone opens nothing.
-_BYPASS_RLS = frozenset(
-    {
-        "service_role",
-        "postgres",
-        "supabase_admin",
-        "supabase_auth_admin",
-        "supabase_storage_admin",
-        "dashboard_user",
-    }
-)  # fmt: skip  (a word list, several to a line)
 
 
 def _roles(node: Node) -> set[str]:
