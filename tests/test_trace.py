@@ -25,6 +25,11 @@ create index items_name_idx on public.items (name);
 create materialized view public.item_names as select id, name from public.items;
 create domain public.positive as int;
 create table public.stock (id int primary key, amount public.positive);
+create extension if not exists citext;
+create table public.labels (
+    id int primary key, code varchar(20), title varchar(20), body text, seen timestamp
+);
+create index labels_body_idx on public.labels (body);
 """
 ROWS = "3000"
 
@@ -151,16 +156,29 @@ RULE_CLAIMS: dict[str, tuple[str, str, tuple[str, str, bool, bool]]] = {
 }  # fmt: skip
 
 
+# Type changes the validator leaves quiet (or gives as info) because PostgreSQL rewrites
+# nothing: the trace must find no rewrite of the table.
+NO_REWRITE: dict[str, str] = {
+    "varchar_to_text": "alter table public.labels alter column code type text",
+    "longer_varchar": "alter table public.labels alter column title type varchar(200)",
+    "text_to_citext": "alter table public.labels alter column body type citext",
+    "to_timestamptz": "alter table public.labels alter column seen type timestamptz",
+    "using_a_cast": "alter table public.labels alter column code type text using code::text",
+}
+
+
 def test_the_validators_locking_rules_agree_with_the_trace() -> None:
     samples = {rule.lower(): sql + ";" for rule, (sql, _, _) in RULE_CLAIMS.items()}
+    quiet = {name: sql + ";" for name, sql in NO_REWRITE.items()}
     with project_dir("dbflow-trace-") as root:
-        paths = _project(root, {"fill": "update public.items set note = 'n';", **samples})
+        paths = _project(root, {"fill": "update public.items set note = 'n';", **samples, **quiet})
         assert run(root, INV, "db.reset", "--no-seed", "--to", "20250101000000").returncode == 0
         validated = run(root, INV, "db.validate", "--format", "json",
                         *[arg for path in paths[1:] for arg in ("--file", str(path))])  # fmt: skip
         assert_no_traceback(validated)
+        findings = json.loads(validated.stdout)["findings"]
         flagged = {(Path(f["file"]).name.split("_", 1)[1][:-4], f["rule"])
-                   for f in json.loads(validated.stdout)["findings"]}  # fmt: skip
+                   for f in findings}  # fmt: skip
         found = _by_file(_trace(root))
         table = ["rule   | the rule says | the trace measured"]
         wrong = []
@@ -177,6 +195,17 @@ def test_the_validators_locking_rules_agree_with_the_trace() -> None:
                 wrong.append(f"{rule}: the validator did not flag its own sample")
             if mode not in modes or rewrote != rewrite or scanned != scan:
                 wrong.append(f"{rule}: claimed {mode}/rewrite={rewrite}/scan={scan}")
+        for name in NO_REWRITE:
+            measured = found[name]
+            rewrote = "public.labels" in measured["rewritten"]
+            said = [f for f in findings if f["rule"] == "LCK14" and name in f["file"]]
+            severity = {f["severity"] for f in said}
+            table.append(f"{name} | no rewrite, LCK14 {sorted(severity) or 'quiet'} | "
+                         f"{'rewrote it' if rewrote else 'no rewrite'}")  # fmt: skip
+            if rewrote:
+                wrong.append(f"{name}: the trace rewrote public.labels")
+            if severity - {"info"}:
+                wrong.append(f"{name}: LCK14 warns of a rewrite that does not happen")
         print("\n".join(table))
         assert wrong == [], "\n".join(wrong + table)
 

@@ -404,3 +404,44 @@ def test_links_future_versions_and_versions_out_of_order_are_warned(tmp_path: Pa
         up = cli_run(root, INV, "db.up")
         assert up.returncode == 0, up.stderr
         assert f"20250101000000_linked.sql is a symbolic link to {outside}" in up.stderr
+
+
+# The plan's own acceptance list ("should warn"), each as a migration of its own, and the
+# production e-mail its CI script refuses: every one is at least a warning.
+PLAN_CHECKS = {
+    "DAT01": "drop table public.users;",
+    "SEC01": "create table public.articles (id uuid primary key);",
+    "PRF01": "create table public.comments (id uuid primary key, post_id uuid "
+    "references public.posts (id));\nalter table public.comments enable row level security;",
+    "LCK14": "alter table public.users alter column age type text;",
+    "HYG03": "insert into public.users (id, email) values (1, 'jane.doe@sasarjan.com');",
+}
+
+
+def test_the_plans_checks_warn_through_inv() -> None:
+    with project_dir("dbflow-plan-") as root:
+        folder = root / "supabase" / "migrations"
+        folder.mkdir(parents=True)
+        (folder / "20250101000000_base.sql").write_text(
+            "create table public.users (id bigint primary key, email text, age int);\n"
+            "alter table public.users enable row level security;\n"
+            "create table public.posts (id uuid primary key);\n"
+            "alter table public.posts enable row level security;\n"
+        )
+        found: dict[str, str] = {}
+        for number, (rule_id, sql) in enumerate(PLAN_CHECKS.items(), start=1):
+            path = folder / f"2025010200{number:04d}_{rule_id.lower()}.sql"
+            path.write_text(sql + "\n")
+            result = cli_run(root, INV, "db.validate", "--file", str(path), "--format", "json")
+            findings = json.loads(result.stdout)["findings"]
+            found[rule_id] = next(
+                (f["severity"] for f in findings if f["rule"] == rule_id), "not reported"
+            )
+            path.unlink()
+        assert found == {
+            "DAT01": "error",
+            "SEC01": "error",
+            "PRF01": "warning",
+            "LCK14": "warning",
+            "HYG03": "error",
+        }, found

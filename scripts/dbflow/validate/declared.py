@@ -192,6 +192,7 @@ class DeclaredFunction:
     security_definer: bool
     has_search_path: bool
     returns: str = ""  # the return type's name ("trigger" for a trigger function)
+    arguments: tuple[str, ...] = ()  # the argument types' names
 
 
 @dataclass
@@ -205,6 +206,8 @@ class DeclaredSchema:
     schemas: set[str] = field(default_factory=lambda: set(PLATFORM_SCHEMAS))
     extensions: set[str] = field(default_factory=lambda: set(PLATFORM_EXTENSIONS))
     changes: dict[Subject, tuple[int, int]] = field(default_factory=dict)  # -> (file, line)
+    # ("relation" | "function", name) -> the objects that read or call it (dependents.py)
+    dependents: dict[Subject, set[Subject]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for key, primary_key in PLATFORM_TABLES.items():

@@ -29,6 +29,7 @@ from dbflow.validate.declared import (
     Key,
     Location,
 )
+from dbflow.validate.dependents import record_statement
 from dbflow.validate.effects_tables import (
     TRUE,
     alter_table,
@@ -44,6 +45,7 @@ def apply_statement(model: DeclaredSchema, kind: str, node: Node, where: Locatio
     handler = _HANDLERS.get(kind)
     if handler is not None:
         handler(model, node, where)
+        record_statement(model, kind, node)
 
 
 def dropped_objects(node: Node) -> list[tuple[Key, tuple[str, ...]]]:
@@ -166,8 +168,12 @@ def _create_function(model: DeclaredSchema, node: Node, where: Location) -> None
     options = defelems(node.get("options"))
     definer = string_value(options.get("security")) == "true"
     returns = type_name(node.get("returnType"))
+    arguments = tuple(
+        type_name(item.get("FunctionParameter", {}).get("argType"))
+        for item in node.get("parameters") or []
+    )
     model.functions[key] = DeclaredFunction(
-        key, definer, _sets_search_path(node.get("options")), returns
+        key, definer, _sets_search_path(node.get("options")), returns, arguments
     )
     model.touch(("function", *key), where)
 

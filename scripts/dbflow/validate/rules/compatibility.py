@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbflow.sql.tree import added_columns, alter_commands, type_name
-from dbflow.validate.rules import Hit, StatementContext, once, rule
+from dbflow.sql.tree import (
+    added_columns,
+    alter_commands,
+    qualified,
+    qualified_from_names,
+    type_name,
+)
+from dbflow.validate.rules import Hit, StatementContext, flags, once, passes, rule
 
 _GIVEN = "create table public.orders (id bigint primary key, note text);"
 
@@ -58,9 +64,44 @@ def rename_column(ctx: StatementContext) -> Iterator[Hit]:
     good="-- leave the table where clients expect it",
     fix="Create the object in its new schema and migrate clients before removing the old one.",
     kinds=["AlterObjectSchemaStmt"],
+    cases=[
+        passes(
+            "alter function public.touch() set schema private;",
+            "a trigger function: triggers call it by its identity, no client by its name",
+            given="create schema private;\ncreate function public.touch() returns trigger "
+            "language plpgsql set search_path = '' as $$ begin return new; end $$;",
+        ),
+        flags(
+            "alter function public.order_count() set schema private;",
+            "a function clients may call through the API",
+            given="create schema private;\ncreate function public.order_count() returns bigint "
+            "language sql set search_path = '' as $$ select 1::bigint $$;",
+        ),
+        passes(
+            "create table public.drafts (id bigint primary key);\n"
+            "alter table public.drafts set schema archive;",
+            "a table made in this file: no client knows its name yet",
+            given="create schema archive;",
+        ),
+    ],
 )
 def set_schema(ctx: StatementContext) -> Iterator[Hit]:
-    yield Hit()
+    node = ctx.node
+    kind = node.get("objectType", "")
+    if kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE"):
+        key = qualified_from_names(node.get("object", {}).get("ObjectWithArgs", {}).get("objname"))
+        function = ctx.model.functions.get(key)
+        if function is not None and function.returns in ("trigger", "event_trigger"):
+            return  # only triggers call it, and they hold it by its identity, not its name
+        subject: tuple[str, ...] = ("function", *key)
+    elif kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
+        key = qualified(node.get("relation"))
+        subject = ("table" if kind == "OBJECT_TABLE" else "view", *key)
+    else:
+        yield Hit()
+        return
+    if not ctx.new_in_file(subject):  # made in this file: no client knows its name yet
+        yield Hit()
 
 
 @rule(

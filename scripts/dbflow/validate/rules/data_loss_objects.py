@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dbflow.sql.parse import Statement
 from dbflow.sql.tree import qualified, qualified_from_names
 from dbflow.validate.declared import Key
+from dbflow.validate.dependents import dependents
 from dbflow.validate.effects import dropped_objects
 from dbflow.validate.rules import Hit, StatementContext, flags, once, passes, rule
 
@@ -234,29 +235,105 @@ def drop_object(ctx: StatementContext) -> Iterator[Hit]:
     severity="warning",
     message="CASCADE also removes every object that depends on this one, without listing them",
     why="""DROP ... CASCADE and TRUNCATE ... CASCADE silently reach dependent views, foreign keys,
-    policies and tables that the author may not know about.""",
+    policies, triggers, columns and tables that the author may not know about. The finding
+    names what the history has that depends on the object; a CASCADE that reaches nothing is
+    a plain drop and is not reported (an extension's or sequence's dependents are not
+    modelled: those are always reported).""",
     bad="drop view public.order_totals cascade;",
-    good="drop view public.order_totals;",
+    good="drop view public.big_totals;\ndrop view public.order_totals;",
     fix="Drop the dependent objects explicitly first, so the review sees each of them.",
     kinds=["DropStmt", "TruncateStmt"],
+    given="create table public.orders (id bigint primary key, total int);\n"
+    "create view public.order_totals with (security_invoker = on) as "
+    "select sum(total) as total from public.orders;\n"
+    "create view public.big_totals with (security_invoker = on) as "
+    "select total from public.order_totals where total > 100;",
     cases=[
         passes(
-            "drop view if exists public.order_totals cascade;",
+            "drop view if exists public.order_sums cascade;",
             "IF EXISTS on a view never created drops nothing",
+        ),
+        passes(
+            "drop view public.big_totals cascade;",
+            "nothing depends on the view: a plain drop",
+        ),
+        flags(
+            "drop table public.orders cascade;",
+            "views read the table: CASCADE drops them",
+        ),
+        passes(
+            "drop view public.big_totals, public.order_totals cascade;",
+            "the one dependent is dropped by the same statement",
+        ),
+        flags(
+            "truncate public.customers cascade;",
+            "a table with a foreign key to it is emptied too",
+            given="create table public.customers (id bigint primary key);\n"
+            "create table public.orders (id bigint primary key, "
+            "customer_id bigint references public.customers (id));",
+        ),
+        passes(
+            "drop function public.touch() cascade;",
+            "a function no trigger, policy, default or view uses",
+            given="create function public.touch() returns trigger language plpgsql "
+            "set search_path = '' as $$ begin return new; end $$;",
+        ),
+        flags(
+            "drop function public.touch() cascade;",
+            "a trigger executes the function: CASCADE drops the trigger",
+            given="create table public.orders (id bigint primary key);\n"
+            "create function public.touch() returns trigger language plpgsql "
+            "set search_path = '' as $$ begin return new; end $$;\n"
+            "create trigger orders_touch before update on public.orders "
+            "for each row execute function public.touch();",
+        ),
+        flags(
+            "drop type public.status cascade;",
+            "a column has the type: CASCADE drops the column",
+            given="create type public.status as enum ('open', 'closed');\n"
+            "create table public.orders (id bigint primary key, status public.status);",
+        ),
+        passes(
+            "drop schema archive cascade;",
+            "an empty schema",
+            given="create schema archive;",
         ),
     ],
 )
 def cascade(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.node.get("behavior") != "DROP_CASCADE":
         return
-    if ctx.kind == "DropStmt" and ctx.node.get("removeType") in _KINDS:
-        kind = _KINDS[ctx.node.get("removeType", "")]
-        reaching = [
-            key
-            for key, _ in dropped_objects(ctx.node)
-            if (_exists(ctx, kind, key) or not ctx.node.flag("missing_ok"))
-            and not ctx.new_in_file((kind, *key))
-        ]
-        if not reaching:
-            return  # it drops nothing, or only what this file made
-    yield Hit()
+    if ctx.kind == "TruncateStmt":
+        keys = [qualified(item) for item in ctx.node.get("relations") or []]
+        reached = sorted({item for key in keys for item in dependents(ctx.model, "table", key)})
+        reached = [item for item in reached if not any(_names(item, key) for key in keys)]
+        yield from _reaching(reached)
+        return
+    remove = ctx.node.get("removeType", "")
+    kind = "schema" if remove == "OBJECT_SCHEMA" else _KINDS.get(remove)
+    if kind is None or kind in ("extension", "sequence"):
+        yield Hit()  # what depends on it is not in the model: say what CASCADE may do
+        return
+    dropped = [
+        key
+        for key, parts in dropped_objects(ctx.node)
+        if kind == "schema" or _exists(ctx, kind, key) or not ctx.node.flag("missing_ok")
+    ]
+    if kind == "schema":
+        dropped = [("", parts[-1]) for _, parts in dropped_objects(ctx.node)]
+    dropped = [key for key in dropped if not ctx.new_in_file((kind, *key))]
+    reached = sorted({item for key in dropped for item in dependents(ctx.model, kind, key)})
+    reached = [item for item in reached if not any(_names(item, key) for key in dropped)]
+    yield from _reaching(reached)
+
+
+def _names(item: str, key: Key) -> bool:
+    """True when a dependent ("view public.v", "foreign key x of public.t") is the object
+    ``key`` itself, dropped by the same statement."""
+    return item.endswith(f" {key[0]}.{key[1]}")
+
+
+def _reaching(reached: list[str]) -> Iterator[Hit]:
+    if reached:
+        more = f" and {len(reached) - 3} more" if len(reached) > 3 else ""
+        yield Hit(f"CASCADE also drops {', '.join(reached[:3])}{more}")

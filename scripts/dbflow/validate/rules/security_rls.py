@@ -18,6 +18,7 @@ from dbflow.validate.rules import (
     HistoryContext,
     Hit,
     StatementContext,
+    flags,
     informs,
     passes,
     rule,
@@ -200,6 +201,16 @@ def rls_disabled(ctx: StatementContext) -> Iterator[Hit]:
             "using (true) with check (true);",
             "service_role bypasses RLS: the policy opens nothing",
         ),
+        informs(
+            'create policy "notes: edit" on public.notes for update to authenticated '
+            "with check (true);",
+            "UPDATE with only WITH CHECK (true): without USING it opens no row",
+        ),
+        flags(
+            'create policy "notes: edit" on public.notes for update to authenticated '
+            "using (true) with check ((select auth.uid()) = user_id);",
+            "USING (true) lets every caller change every row",
+        ),
         passes(
             'create policy "notes: write" on public.notes for update to authenticated '
             "using (true);",
@@ -216,15 +227,28 @@ def permissive_write_policy(ctx: StatementContext) -> Iterator[Hit]:
     roles = _roles(node) or (set(declared.roles) if declared else {"public"})
     if command == "select" or roles <= BYPASS_RLS:
         return
-    if command == "insert" and is_true(node.get("with_check")):
-        who = ", ".join(sorted(roles))
+    who = ", ".join(sorted(roles))
+    using, check = node.get("qual"), node.get("with_check")
+    if declared is not None and ctx.kind == "AlterPolicyStmt" and not using and not check:
+        return  # a rename or new roles: the conditions are judged where they were written
+    if command == "insert" and is_true(check):
         yield Hit(
             f"Every caller in {who} may insert rows with any values (WITH CHECK (true)); "
             "right for a sign-up or a contact form, wrong for owned data",
             subject=ctx.policy,
             severity="info",
         )
-    elif is_true(node.get("qual")) or is_true(node.get("with_check")):
+    elif command in ("update", "all") and not using and is_true(check):
+        # Without USING, the policy makes no existing row visible to UPDATE (or DELETE):
+        # PostgreSQL combines only the USING conditions of the permissive policies.
+        what = "insert rows with any values" if command == "all" else "update no row through it"
+        yield Hit(
+            f"This {command.upper()} policy has only WITH CHECK (true), no USING: callers in "
+            f"{who} may {what} (another policy's USING decides which rows they change)",
+            subject=ctx.policy,
+            severity="info",
+        )
+    elif is_true(using) or is_true(check):
         yield Hit(subject=ctx.policy)
 
 
