@@ -9,6 +9,8 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from dbflow.tasks.output import (
+    console,
+    fail,
     progress,
     say,
     settings,
@@ -19,8 +21,15 @@ from dbflow.tasks.output import (
 )
 from dbflow.validate.flags import task_help
 
+FIX_HELP = {
+    "fix": "rewrite the hazards that have a safe form in pending migrations, once proven "
+    "(the same schema, the rule no longer firing); then report what is left",
+    "unsafe-fixes": "with --fix or --diff: the fixes that change behaviour too",
+    "diff": "print what --fix would write, as a diff, and write nothing (exit 1 if any)",
+}
 
-@task(iterable=["file"], help=task_help())
+
+@task(iterable=["file"], help={**task_help(), **FIX_HELP})
 def validate(
     c: Context,
     file: list[str] | None = None,
@@ -29,10 +38,17 @@ def validate(
     since: str | None = None,
     baseline: str | None = None,
     write_baseline: str | None = None,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
 ) -> None:
     """Check migrations for what would hurt production (exit 1 on errors, 2 on bad usage)."""
     from dbflow.validate.cli import validate_command
 
+    if fix or diff or unsafe_fixes:
+        _fix(file or [], since, baseline, write=fix, unsafe=unsafe_fixes, diff=diff)
+        if not fix:
+            return
     code = validate_command(
         list(file or []),
         fmt=format,
@@ -44,6 +60,58 @@ def validate(
     )
     if code:
         raise Exit(code=code)
+
+
+def _fix(
+    files: list[str], since: str | None, baseline: str | None, *, write: bool, unsafe: bool,
+    diff: bool,
+) -> None:  # fmt: skip
+    """--fix and --diff: plan the fixes, show them, and (--fix) prove and write them."""
+    from pathlib import Path
+
+    from dbflow.validate.fix_plan import shown, unified_diff
+    from dbflow.validate.run import Request
+    from dbflow.workflows.fix import fix_migrations
+
+    if not write and not diff:
+        usage_error("--unsafe-fixes goes with --fix (or --diff)")
+    project = settings()
+    request = Request(
+        tuple(Path(item) for item in files), since, Path(baseline) if baseline else None
+    )
+    with user_errors(), progress("fixing migrations" if write else "planning fixes") as notify:
+        outcome = fix_migrations(project, request, unsafe=unsafe, write=write, notify=notify)
+    plan, root = outcome.plan, project.project_root.absolute()
+    if diff:
+        console().print(unified_diff(plan, root), end="", markup=False, highlight=False)
+    for item in plan.chosen:
+        verb = "fixed" if outcome.written else "fixable"
+        say(f"{verb}: {shown(item.path, root)}:{item.line} {item.rule_id} {item.title} "
+            f"({item.applicability})")  # fmt: skip
+    for item in plan.unsafe:
+        say(f"unsafe, not applied: {shown(item.path, root)}:{item.line} {item.rule_id} "
+            f"{item.title} (add --unsafe-fixes)")  # fmt: skip
+    for refused in plan.refused:
+        say(f"no automatic fix: {shown(refused.path, root)}:{refused.line} {refused.rule_id}: "
+            f"{refused.reason}")  # fmt: skip
+    if outcome.proof is not None and not outcome.proof.proven:
+        for problem in outcome.proof.problems:
+            say(f"not proven: {problem}")
+        fail(
+            "the fixes were not proven, so nothing was written (fix those by hand, or pick "
+            "the files to fix with --file)"
+        )
+    if outcome.written:
+        for path in sorted(plan.created):
+            say(f"added {shown(path, root)}")
+        say(f"proven: the fixed migrations build the same schema as before, and no rule reports "
+            f"the fixed statements; {len(plan.chosen)} fix(es) written to "
+            f"{len(plan.contents)} file(s). The local database ran the old text: "
+            "inv db.reset rebuilds it")  # fmt: skip
+    elif not plan.chosen:
+        say("nothing to fix")
+    elif diff:
+        raise Exit(code=1)
 
 
 @task(name="validate-docs")

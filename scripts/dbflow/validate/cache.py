@@ -24,8 +24,8 @@ from dbflow import __version__
 from dbflow.validate import declared as model_types
 from dbflow.validate.declared import DeclaredSchema
 
-_FORMAT = 7  # 5: a dataclass is written as its values in field order; 6: aggregates declared;
-# 7: secrets in findings masked
+_FORMAT = 8  # 5: a dataclass is written as its values in field order; 6: aggregates declared;
+# 7: secrets in findings masked; 8: rows the migrations insert, dependents, columns' origin
 
 Subject = tuple[str, ...]
 # rule id, message, line, column, statement, the object it is about, a milder severity

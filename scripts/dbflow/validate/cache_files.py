@@ -15,7 +15,7 @@ from dbflow.validate.findings import Finding, ValidationReport
 
 CACHE_FILE = "validate.json"  # the model cache
 REPORT_FILE = "validate-report.json"  # the last report, beside it
-REPORT_FORMAT = 2  # 2: secrets in findings masked
+REPORT_FORMAT = 3  # 2: secrets in findings masked; 3: fixes
 
 
 def report_key(
@@ -42,7 +42,9 @@ def load_report(cache_path: Path | None, key: str) -> ValidationReport | None:
         if document.get("key") != key:
             return None
         findings = [Finding(*row) for row in document["findings"]]
-        return ValidationReport(findings, int(document["files"]), int(document["statements"]))
+        report = ValidationReport(findings, int(document["files"]), int(document["statements"]))
+        report.fixes = {int(index): dict(fix) for index, fix in document["fixes"].items()}
+        return report
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
@@ -53,6 +55,7 @@ def save_report(cache_path: Path | None, key: str, report: ValidationReport) -> 
     rows = [dataclasses.astuple(finding) for finding in report.findings]
     document = {"key": key, "files": report.files, "statements": report.statements}
     document["findings"] = rows
+    document["fixes"] = {str(index): fix for index, fix in report.fixes.items()}
     try:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = cache_path.with_name(REPORT_FILE + ".partial")

@@ -100,7 +100,7 @@ def _add_constraint(
         on_delete = constraint.get("fk_del_action") or "a"
         table.foreign_keys.append(DeclaredForeignKey(columns, target, where, name, on_delete))
     name = constraint.get("conname") or default_constraint_name(
-        table.key[1], kind, keys or columns or _first_column(constraint.get("raw_expr"))
+        table.key[1], kind, keys or columns or first_column(constraint.get("raw_expr"))
     )
     validated = not constraint.get("skip_validation")
     table.constraints[name] = DeclaredConstraint(name, kind, columns, validated, where)
@@ -123,7 +123,8 @@ def default_constraint_name(table: str, kind: str, columns: tuple[str, ...]) -> 
     return "_".join(part for part in (first, second, label) if part)
 
 
-def _first_column(expression: Node | None) -> tuple[str, ...]:
+def first_column(expression: Node | None) -> tuple[str, ...]:
+    """The first column an expression reads (what PostgreSQL names a CHECK after)."""
     for kind, body in walk(expression):
         if kind == "ColumnRef":
             fields = names(body.get("fields"))

@@ -45,6 +45,8 @@ class ValidationReport:
     statements: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # about the run itself, e.g. the cache
+    # finding's index -> its fix as the reports carry it (validate.fix_plan.describe_fixes)
+    fixes: dict[int, dict[str, object]] = field(default_factory=dict)
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

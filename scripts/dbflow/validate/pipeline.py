@@ -21,8 +21,8 @@ from pathlib import Path
 from dbflow.progress import Notify, quiet
 from dbflow.validate.cache_files import load_report, report_key, save_report
 from dbflow.validate.config import ValidateConfig
-from dbflow.validate.findings import ValidationReport
-from dbflow.validate.migration_text import read_migration
+from dbflow.validate.findings import Finding, ValidationReport
+from dbflow.validate.migration_text import MigrationText, read_migration
 
 
 def validate_files(
@@ -60,10 +60,29 @@ def validate_files(
         cache_path=cache_path,
         notify=notify,
     )
-    seconds = time.perf_counter() - started
-    result = ValidationReport(findings, len(reported), statements, seconds, notes)
+    result = ValidationReport(findings, len(reported), statements, 0.0, notes)
+    result.fixes = _fixes(findings, files, root)
+    result.seconds = time.perf_counter() - started
     save_report(cache_path, key, result)
     return result
+
+
+def _fixes(
+    findings: list[Finding], files: list[MigrationText], root: Path
+) -> dict[int, dict[str, object]]:
+    """The reports' fixes, from the parses this run made (validate.fix_plan)."""
+    from dbflow.validate.fix_plan import describe_fixes
+    from dbflow.validate.replay import parsed_source
+    from dbflow.validate.source import SourceFile, parse_file
+
+    by_path = {Path(os.path.abspath(file.path)): file for file in files}
+
+    def parsed(path: Path, text: str) -> SourceFile:
+        known = by_path.get(Path(os.path.abspath(path)))
+        return parsed_source(known) if known is not None else parse_file(path, str(path), text)
+
+    absolute = Path(os.path.abspath(root))
+    return describe_fixes(findings, absolute, [file.path for file in files], parsed)
 
 
 def _display(path: Path, base: str) -> str:

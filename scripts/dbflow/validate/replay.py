@@ -106,7 +106,7 @@ def replay_history(
         else:
             cache.changed = True
             notify(f"validating {index + 1}/{len(files)}: {file.display}")
-            source = _parsed(file) if file.applies else _unparsed(file)
+            source = parsed_source(file) if file.applies else _unparsed(file)
             context = FileContext(source, index, config.options, names_by_version, file.problem)
             if file.applies:
                 summary = FileSummary(_check_file(context, rules.own_file), _spans(source))
@@ -176,7 +176,7 @@ def _unparsed(file: MigrationText) -> SourceFile:
     return SourceFile(file.path, file.display, Script(file.text))
 
 
-def _parsed(file: MigrationText) -> SourceFile:
+def parsed_source(file: MigrationText) -> SourceFile:
     """The parsed file (parsed once per content in this process)."""
     cached = _parse_cache.get(file.sha)
     if cached is None:

@@ -8,7 +8,14 @@ The JSON schema (``dbflow.validate/1``) is stable::
      "findings": [{"rule": "DAT01", "name": "drop-table", "severity": "error",
                    "message": "...", "file": "supabase/migrations/x.sql",
                    "line": 3, "column": 1, "statement": "drop table ...",
-                   "fix": "...", "fingerprint": "..."}]}
+                   "fix": "...", "fingerprint": "...",
+                   "autofix": {...}}]}
+
+``autofix`` is there for a finding ``db.validate --fix`` knows how to rewrite: its title,
+its applicability (safe, or unsafe: it changes behaviour), the replacement of the finding's
+statement (``replace``: start and end line and column, the new text) and the migrations
+it adds after the file (``new_files``); or, where it cannot be automatic, applicability
+``none`` and the reason.
 """
 
 from __future__ import annotations
@@ -78,8 +85,8 @@ def _read_lines(path: Path) -> list[str]:
         return []
 
 
-def _finding_json(finding: Finding) -> dict[str, object]:
-    return {
+def _finding_json(finding: Finding, fix: dict[str, object] | None) -> dict[str, object]:
+    document: dict[str, object] = {
         "rule": finding.rule_id,
         "name": finding.rule_name,
         "severity": finding.severity,
@@ -91,6 +98,9 @@ def _finding_json(finding: Finding) -> dict[str, object]:
         "fix": finding.fix,
         "fingerprint": finding.fingerprint,
     }
+    if fix is not None:
+        document["autofix"] = fix
+    return document
 
 
 def render_json(report: ValidationReport) -> str:
@@ -108,7 +118,10 @@ def render_json(report: ValidationReport) -> str:
     }
     # One finding per line, written by the C encoder (indent= would use the slow Python one).
     head = json.dumps(document, indent=2).rsplit("[]", 1)[0]
-    rows = ",\n    ".join(json.dumps(_finding_json(finding)) for finding in report.findings)
+    rows = ",\n    ".join(
+        json.dumps(_finding_json(finding, report.fixes.get(index)))
+        for index, finding in enumerate(report.findings)
+    )
     return f"{head}[\n    {rows}\n  ]\n}}" if rows else f"{head}[]\n}}"
 
 
@@ -134,7 +147,7 @@ def render_sarif(report: ValidationReport) -> str:
     from dbflow.validate.rules import all_rules  # the rule reference, for SARIF only
 
     rules = all_rules()
-    index = {rule.id: number for number, rule in enumerate(rules)}
+    numbers = {rule.id: number for number, rule in enumerate(rules)}
     return sarif_log(
         "dbflow",
         [
@@ -151,7 +164,7 @@ def render_sarif(report: ValidationReport) -> str:
         [
             {
                 "ruleId": finding.rule_id,
-                "ruleIndex": index.get(finding.rule_id, 0),
+                "ruleIndex": numbers.get(finding.rule_id, 0),
                 "level": LEVELS[finding.severity],
                 "message": {"text": mask_sql_secrets(finding.message)},
                 "locations": [
@@ -163,7 +176,42 @@ def render_sarif(report: ValidationReport) -> str:
                     }
                 ],
                 "partialFingerprints": {"dbflow/v1": finding.fingerprint},
+                **_sarif_fixes(finding, report.fixes.get(index)),
             }
-            for finding in report.findings
+            for index, finding in enumerate(report.findings)
         ],
     )
+
+
+def _sarif_fixes(finding: Finding, fix: dict[str, object] | None) -> dict[str, object]:
+    """SARIF's ``fixes`` of a result: the statement's replacement and the new migrations."""
+    if fix is None or fix.get("applicability") == "none":
+        return {}
+    replace = fix["replace"]
+    assert isinstance(replace, dict)
+    region = {
+        "startLine": replace["start_line"], "startColumn": replace["start_column"],
+        "endLine": replace["end_line"], "endColumn": replace["end_column"],
+    }  # fmt: skip
+    changes: list[dict[str, object]] = [
+        {
+            "artifactLocation": {"uri": finding.path},
+            "replacements": [
+                {"deletedRegion": region, "insertedContent": {"text": replace["text"]}}
+            ],
+        }
+    ]
+    for new in fix.get("new_files") or []:  # type: ignore[attr-defined]
+        changes.append(
+            {
+                "artifactLocation": {"uri": new["file"]},
+                "replacements": [
+                    {
+                        "deletedRegion": {"startLine": 1, "startColumn": 1},
+                        "insertedContent": {"text": new["text"]},
+                    }
+                ],
+            }
+        )
+    title = f"{fix['title']} ({fix['applicability']})"
+    return {"fixes": [{"description": {"text": title}, "artifactChanges": changes}]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbflow.sql.tree import alter_commands, names, qualified
-from dbflow.validate.declared import Key
+from dbflow.validate.declared import DeclaredConstraint, DeclaredTable, Key
 from dbflow.validate.effects import dropped_objects
 from dbflow.validate.rules import Hit, StatementContext, flags, informs, once, passes, rule
 
@@ -185,6 +185,15 @@ def update_without_where(ctx: StatementContext) -> Iterator[Hit]:
             "dropped and added again later in the same file",
         ),
         passes(
+            "alter table public.orders alter column total set not null;\n"
+            "alter table public.orders drop constraint orders_total_not_null;",
+            "a CHECK (col IS NOT NULL) once the column is NOT NULL: the constraint proves it",
+            given="create table public.orders (id bigint primary key, total int);\n"
+            "alter table public.orders add constraint orders_total_not_null "
+            "check (total is not null) not valid;\n"
+            "alter table public.orders validate constraint orders_total_not_null;",
+        ),
+        passes(
             "alter table public.orders drop constraint if exists orders_legacy_check;",
             "IF EXISTS on a constraint the table never had",
         ),
@@ -220,6 +229,8 @@ def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
         again = constraint is not None and (constraint.kind, constraint.columns) in added
         if name in added or again:
             continue  # dropped and added again in this file's transaction: it stays
+        if _proven_by_not_null(table, constraint):
+            continue  # a CHECK (col IS NOT NULL) whose column is NOT NULL now: nothing lost
         if (
             constraint is not None
             and constraint.columns
@@ -227,6 +238,13 @@ def drop_constraint(ctx: StatementContext) -> Iterator[Hit]:
         ):
             continue  # its columns go later in this file: that drop is what counts
         yield Hit(f"Dropping constraint {name} on {key[1]} lets rows that break it in")
+
+
+def _proven_by_not_null(table: DeclaredTable | None, constraint: DeclaredConstraint | None) -> bool:
+    if table is None or constraint is None or constraint.kind != "c" or not constraint.columns:
+        return False
+    column = table.columns.get(constraint.columns[0])
+    return len(constraint.columns) == 1 and column is not None and column.not_null
 
 
 def _dropped_later(ctx: StatementContext, key: Key) -> tuple[bool, set[str]]:
