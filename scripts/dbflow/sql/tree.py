@@ -142,18 +142,36 @@ def string_value(arg: Any) -> str | None:
 
 
 def walk(value: Any) -> Iterator[tuple[str, Node]]:
-    """Every (kind, body) node under ``value``, depth first."""
-    stack = [value]
+    """Every (kind, body) node under ``value``, depth first. (The hottest loop of the
+    validator: exact type checks first, since below the top a tree holds plain dicts and
+    lists; a dict subclass such as a Tree is read as a dict.)"""
+    stack: list[Any] = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            for key, child in current.items():
-                if isinstance(child, dict) and key[:1].isupper():
+        current = pop()
+        kind = type(current)
+        if kind is list:
+            extend(current)
+            continue
+        if kind is not dict:
+            if not isinstance(current, dict):
+                continue
+            current = dict(current)
+        for key, child in current.items():
+            kind = type(child)
+            if kind is dict:
+                if key[:1].isupper():
                     yield key, child
-                if isinstance(child, dict | list):
-                    stack.append(child)
-        elif isinstance(current, list):
-            stack.extend(current)
+                push(child)
+            elif kind is list:
+                push(child)
+            elif kind not in _SCALARS and isinstance(child, dict | list):  # a Tree, say
+                if key[:1].isupper() and isinstance(child, dict):
+                    yield key, child
+                push(child)
+
+
+_SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
 def function_calls(value: Any) -> Iterator[tuple[tuple[str, ...], Node]]:

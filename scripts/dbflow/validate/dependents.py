@@ -12,6 +12,8 @@ are matched by name alone, so a dependent is never missed for want of a schema.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dbflow.sql.tree import Node, names, qualified, qualified_from_names, walk
 from dbflow.validate.declared import DeclaredForeignKey, DeclaredSchema, Key, Subject
 from dbflow.validate.effects_tables import default_constraint_name
@@ -30,25 +32,51 @@ def record_statement(model: DeclaredSchema, kind: str, node: Node) -> None:
         record(model, subject, node.get("qual"), node.get("with_check"))
     elif kind == "CreateTrigStmt":
         record_trigger(model, node)
-    elif kind in ("CreateStmt", "AlterTableStmt"):
-        key = qualified(node.get("relation"))
-        record(model, ("table", *key), node.get("tableElts"), node.get("cmds"))
-    elif kind == "IndexStmt":
-        key = qualified(node.get("relation"))
-        record(model, ("table", *key), node.get("indexParams"), node.get("whereClause"))
+    elif kind in ("CreateStmt", "AlterTableStmt", "IndexStmt"):
+        trees = list(_expressions(node))
+        if trees:
+            record(model, ("table", *qualified(node.get("relation"))), trees, calls_only=True)
     elif kind == "CreateFunctionStmt" and node.get("sql_body"):
         key = qualified_from_names(node.get("funcname"))
         record(model, ("function", *key), node.get("sql_body"))
 
 
-def record(model: DeclaredSchema, dependent: Subject, *trees: object) -> None:
+def _expressions(node: Node) -> Iterator[Node]:
+    """The expressions that can call a function in a CREATE TABLE, ALTER TABLE or CREATE
+    INDEX: defaults, checks, generated columns, index expressions and predicates."""
+    elements = list(node.get("tableElts") or [])
+    elements += [
+        command["AlterTableCmd"]["def"]
+        for command in node.get("cmds") or []
+        if command.get("AlterTableCmd", {}).get("def")
+    ]
+    for element in elements:
+        column = element.get("ColumnDef")
+        for item in (column.get("constraints") or []) if column else [element]:
+            expression = item.get("Constraint", {}).get("raw_expr")
+            if expression:
+                yield expression
+    for param in node.get("indexParams") or []:
+        expression = param.get("IndexElem", {}).get("expr")
+        if expression:
+            yield expression
+    if node.get("whereClause"):
+        yield node["whereClause"]
+
+
+def record(
+    model: DeclaredSchema, dependent: Subject, *trees: object, calls_only: bool = False
+) -> None:
     """Record that ``dependent`` reads the relations and calls the functions in ``trees``."""
     for tree in trees:
         for kind, body in walk(tree):
-            if kind == "RangeVar":
+            if kind == "RangeVar" and not calls_only:
                 target: Subject = ("relation", body.get("relname", ""))
             elif kind == "FuncCall":
-                target = ("function", (names(body.get("funcname")) or [""])[-1])
+                parts = names(body.get("funcname"))
+                if not parts or parts[0] == "pg_catalog":
+                    continue
+                target = ("function", parts[-1])
             else:
                 continue
             model.dependents.setdefault(target, set()).add(dependent)

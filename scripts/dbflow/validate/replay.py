@@ -19,7 +19,7 @@ from dbflow.validate.effects import WRITES, apply_embedded, apply_statement
 from dbflow.validate.guards import runs
 from dbflow.validate.migration_text import MigrationText
 from dbflow.validate.noops import does_nothing
-from dbflow.validate.rules import FileContext, Rule, StatementContext, all_rules
+from dbflow.validate.rules import FileContext, Rule, StatementContext, VersionNames, all_rules
 from dbflow.validate.source import SourceFile, parse_file
 
 _parse_cache: dict[str, SourceFile] = {}
@@ -91,10 +91,10 @@ def replay_history(
     summary_keys = [f"{file.display}|{file.sha}" for file in files]
     resume = cache.resume_point(keys, summary_keys)
     replayed = Replayed(model=cache.model() if resume >= 0 else DeclaredSchema())
-    names_by_version: dict[str, list[str]] = defaultdict(list)
+    names_by_version = VersionNames()
     for file in files:
         if file.version is not None:
-            names_by_version[file.version].append(file.path.name)
+            names_by_version.setdefault(file.version, []).append(file.path.name)
 
     findings_by_key: dict[str, tuple[int, list[CachedHit]]] = {}
     summaries: dict[str, FileSummary] = {}

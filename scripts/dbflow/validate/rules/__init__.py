@@ -204,12 +204,21 @@ class StatementContext:
         return Hit(message, position.line, position.column)
 
 
+class VersionNames(dict[str, list[str]]):
+    """Every file's names by version, shared by the files of one history."""
+
+    @cached_property
+    def lengths(self) -> frozenset[int]:
+        """The lengths of the numeric versions (read once the history is listed)."""
+        return frozenset(len(version) for version in self if version.isdigit())
+
+
 @dataclass
 class FileContext:
     source: SourceFile
     file_index: int
     options: Options
-    names_by_version: dict[str, list[str]] = field(default_factory=dict)  # every file's
+    names_by_version: VersionNames = field(default_factory=VersionNames)  # every file's
     problem: str | None = None  # why the file could not be read as SQL text
 
     @cached_property

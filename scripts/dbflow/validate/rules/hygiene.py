@@ -174,6 +174,8 @@ def version_order(ctx: FileContext) -> Iterator[Hit]:
     if match is None:
         return
     mine = match["version"]
+    if ctx.names_by_version.lengths <= {len(mine)}:
+        return  # every version has this length: text order is numeric order
     wrong = sorted(
         other
         for other in ctx.names_by_version
