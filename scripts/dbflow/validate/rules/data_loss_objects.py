@@ -165,7 +165,7 @@ def drop_database(ctx: StatementContext) -> Iterator[Hit]:
     why="""Clients may still call the function or select from the view, and PL/pgSQL bodies may
     still call the function; they fail as soon as the migration commits. (A trigger function or
     a type is only used by database objects, whose use PostgreSQL records: a plain DROP is
-    refused while they exist, so only DROP ... CASCADE is flagged for them.)""",
+    refused while they exist; what DROP ... CASCADE takes with them is reported by DAT11.)""",
     bad="drop function public.order_total(bigint);",
     good="create or replace function public.order_total(bigint) returns bigint "
     "language sql set search_path = '' as $$ select 0::bigint $$;",
@@ -198,9 +198,9 @@ def drop_database(ctx: StatementContext) -> Iterator[Hit]:
             given="create function public.touch() returns trigger language plpgsql "
             "set search_path = '' as $$ begin return new; end $$;",
         ),
-        flags(
+        passes(
             "drop function public.touch() cascade;",
-            "CASCADE drops the triggers that use it",
+            "a trigger function with CASCADE: what it takes along is DAT11's finding",
             given="create function public.touch() returns trigger language plpgsql "
             "set search_path = '' as $$ begin return new; end $$;",
         ),
@@ -221,10 +221,11 @@ def drop_database(ctx: StatementContext) -> Iterator[Hit]:
 def drop_object(ctx: StatementContext) -> Iterator[Hit]:
     if ctx.node.get("removeType") == "OBJECT_TABLE":
         return
-    cascade = ctx.node.get("behavior") == "DROP_CASCADE"
     for kind, key in _dropped(ctx):
-        if not cascade and _only_the_database_uses(ctx, kind, key):
-            continue  # without CASCADE, PostgreSQL refuses the drop while anything uses it
+        if _only_the_database_uses(ctx, kind, key):
+            # PostgreSQL refuses a plain drop while anything uses it; what CASCADE takes with
+            # it is DAT11's finding
+            continue
         name = f"{key[0]}.{key[1]}" if key[0] else key[1]
         yield Hit(f"Dropping {kind} {name} breaks whatever still uses it")
 
@@ -311,7 +312,7 @@ def cascade(ctx: StatementContext) -> Iterator[Hit]:
         return
     remove = ctx.node.get("removeType", "")
     kind = "schema" if remove == "OBJECT_SCHEMA" else _KINDS.get(remove)
-    if kind is None or kind in ("extension", "sequence"):
+    if kind is None:
         yield Hit()  # what depends on it is not in the model: say what CASCADE may do
         return
     dropped = [
@@ -322,6 +323,9 @@ def cascade(ctx: StatementContext) -> Iterator[Hit]:
     if kind == "schema":
         dropped = [("", parts[-1]) for _, parts in dropped_objects(ctx.node)]
     dropped = [key for key in dropped if not ctx.new_in_file((kind, *key))]
+    if dropped and kind in ("extension", "sequence"):
+        yield Hit()  # what depends on it is not in the model: say what CASCADE may do
+        return
     reached = sorted({item for key in dropped for item in dependents(ctx.model, kind, key)})
     reached = [item for item in reached if not any(_names(item, key) for key in dropped)]
     yield from _reaching(reached)

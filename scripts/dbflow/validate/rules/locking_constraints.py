@@ -148,6 +148,12 @@ def _constraint_name(constraint: Node) -> str:
             "alter table public.refunds validate constraint refunds_total_check;",
             "a table created in the same file is empty",
         ),
+        informs(
+            "alter table public.orders add column qty int;\n"
+            "alter table public.orders add constraint orders_qty_check check (qty > 0) not valid;\n"
+            "alter table public.orders validate constraint orders_qty_check;",
+            "a constraint on a column added earlier in the file: the lock is held anyway",
+        ),
     ],
 )
 def validate_in_same_transaction(ctx: StatementContext) -> Iterator[Hit]:
@@ -166,12 +172,18 @@ def validate_in_same_transaction(ctx: StatementContext) -> Iterator[Hit]:
         for command in alter_commands(earlier.node):
             constraint = (command.get("def") or {}).get("Constraint", {})
             name = constraint.get("conname")
-            if constraint.get("skip_validation") and name in validated:
-                yield Hit(
-                    f"Constraint {name} is validated in the file that adds it NOT VALID: the "
-                    "lock is held through the whole scan"
-                )
-                validated.discard(name)
+            if not constraint.get("skip_validation") or name not in validated:
+                continue
+            validated.discard(name)
+            message = (
+                f"Constraint {name} is validated in the file that adds it NOT VALID: the lock "
+                "is held through the whole scan"
+            )
+            reason = ctx.added_here(_columns(constraint, ""))
+            if reason is not None:
+                yield Hit(f"{message}; {reason}", severity="info")
+            else:
+                yield Hit(message)
 
 
 @rule(
