@@ -48,7 +48,7 @@ def test_fix_rewrites_the_four_hazards_and_the_schema_stays_the_same() -> None:
         folder = _project(root)
         assert run(root, INV, "db.reset", "--no-seed").returncode == 0
         before = {f["rule"] for f in _findings(root) if f["severity"] != "info"}
-        assert LOCKING <= before, before
+        assert before >= LOCKING, before
 
         shown = run(root, INV, "db.validate", "--diff")
         assert_no_traceback(shown)

@@ -167,6 +167,23 @@ def drop_not_null(ctx: StatementContext) -> Iterator[Hit]:
     good="create table public.events (id bigint primary key, payload jsonb);",
     fix="Use jsonb.",
     kinds=["CreateStmt", "AlterTableStmt"],
+    cases=[
+        passes(
+            "create table if not exists public.events (id bigint primary key, payload json);",
+            "CREATE TABLE IF NOT EXISTS of a table the history has creates none of its columns",
+            given="create table public.events (id bigint primary key, payload jsonb);",
+        ),
+        flags(
+            "alter table public.events add column if not exists meta json;",
+            "ADD COLUMN IF NOT EXISTS of a column the table does not have",
+            given="create table public.events (id bigint primary key, payload jsonb);",
+        ),
+        passes(
+            "alter table public.events add column if not exists payload json;",
+            "ADD COLUMN IF NOT EXISTS of a column the table has adds nothing",
+            given="create table public.events (id bigint primary key, payload jsonb);",
+        ),
+    ],
 )
 def json_column(ctx: StatementContext) -> Iterator[Hit]:
     for column in added_columns(ctx.node):

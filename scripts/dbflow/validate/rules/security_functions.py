@@ -171,6 +171,12 @@ def _search_path_hit(ctx: StatementContext, what: str, danger: str) -> Iterator[
             "return new; end $$;",
             "a PL/pgSQL body with an unqualified table",
         ),
+        flags(
+            "create function public.is_admin() returns boolean language sql security definer "
+            "as $$ select exists (select 1 from admins) $$;",
+            "a later ALTER FUNCTION that leaves search_path alone fixes nothing",
+            later="alter function public.is_admin() stable;",
+        ),
         warns(
             "create function public.is_admin() returns boolean language sql security definer "
             "as $$ select exists (select 1 from public.admins where user_id = auth.uid()) $$;",
