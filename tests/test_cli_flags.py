@@ -104,6 +104,8 @@ def test_every_documented_flag_works_from_the_command_line(
     inv("db.validate", "--format", "github", "--since", "HEAD", codes=(0, 1))
     inv("db.validate", "--write-baseline", str(root / "baseline.json"))
     inv("db.validate", "--baseline", str(root / "baseline.json"), "--format", "text")
+    inv("db.validate", "--diff", "--unsafe-fixes", codes=(0, 1))  # 1: something to fix
+    inv("db.validate", "--fix", "--file", str(migration), codes=(0, 1))
     inv("db.validate-docs")
     inv("db.lint", "--format", "json", codes=(0, 2))  # 2: an engine without plpgsql_check
     inv("db.advisors", "--target", "local", "--format", "sarif", "--only", "no_primary_key",
