@@ -209,14 +209,18 @@ def differences(folder: Path, ours: str, theirs: str) -> list[dict[str, Any]]:
     return found
 
 
-def require_extension(name: str, package: str) -> None:
-    """Skip, naming the Debian package, where the engine the tests start lacks ``name``."""
+def has_extension(name: str) -> bool:
+    """Whether the system PostgreSQL the tests start has the extension ``name`` installed."""
     from dbflow.engine.binaries import find_system
     from dbflow.errors import DbflowError
 
     try:
-        found = find_system().has_extension(name)
+        return find_system().has_extension(name)
     except DbflowError:
-        found = False
-    if not found:
+        return False
+
+
+def require_extension(name: str, package: str) -> None:
+    """Skip, naming the Debian package, where the engine the tests start lacks ``name``."""
+    if not has_extension(name):
         pytest.skip(f"{name} is not installed for this PostgreSQL: apt-get install {package}")

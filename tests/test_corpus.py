@@ -29,7 +29,7 @@ from dbflow.config import load_settings
 from dbflow.connection import connect, create_database, drop_database
 from dbflow.places.local import local_engine, local_url
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run, supabase_push
-from tests.conftest import differences, postgres_meta_types, tsc
+from tests.conftest import differences, has_extension, postgres_meta_types, tsc
 
 CORPUS = Path(os.environ.get("DBFLOW_CORPUS", REPO.parent / "shared" / "corpus"))
 pytestmark = pytest.mark.skipif(
@@ -106,12 +106,6 @@ rollback;
 """
 
 
-def has_pgtap() -> bool:
-    from dbflow.engine.binaries import find_system
-
-    return find_system().has_extension("pgtap")
-
-
 @pytest.mark.parametrize("repo", _projects())
 def test_a_real_project_applies_and_works(
     project: Path, repo: str, typescript: Path, postgres_meta: Path
@@ -182,7 +176,7 @@ def test_a_real_project_applies_and_works(
     assert advice.returncode in (0, 1), advice.stderr[-2000:]  # ERROR findings: real ones
     assert json.loads(advice.stdout)["target"] == "local"
 
-    if has_pgtap():  # the SQL tests run on a seeded copy of the project's schema
+    if has_extension("pgtap"):  # the SQL tests run on a seeded copy of the project's schema
         tests = project / "supabase" / "tests"
         tests.mkdir(parents=True, exist_ok=True)
         (tests / "seeded_test.sql").write_text(CORPUS_SQL_TEST)

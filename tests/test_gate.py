@@ -19,6 +19,7 @@ from dbflow.connection import connect
 from dbflow.places.gate import ACTIONS, PLACES, POLICY, Requirement, policy_table
 from dbflow.places.local import target_url
 from tests.cli_helpers import INV, REPO, assert_no_traceback, project_dir, run
+from tests.conftest import has_extension
 
 FIRST_VERSION = sorted(REPO.glob("supabase/migrations/*.sql"))[0].name.split("_", 1)[0]
 
@@ -193,8 +194,13 @@ def test_every_action_does_what_its_cell_says(places: dict[str, Place], place_na
         "seed", "test", "reset",
     ]  # fmt: skip
     assert sorted(order) == sorted(ACTIONS)
+    missing = None if has_extension("pgtap") else "postgresql-15-pgtap"
     for action in order:
+        if action == "test" and missing:
+            continue  # db.test runs pgTAP: checked where the package is installed
         _check_cell(place, action, POLICY[(action, place.name)])  # type: ignore[index]
+    if missing:
+        pytest.skip(f"db.test's cell not checked, pgtap is missing: apt-get install {missing}")
 
 
 def test_push_needs_validation_where_the_policy_asks(places: dict[str, Place]) -> None:
