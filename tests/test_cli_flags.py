@@ -23,7 +23,7 @@ def documented_flags() -> dict[str, set[str]]:
     """task -> the flags the README's command table lists for it."""
     flags: dict[str, set[str]] = {}
     for line in (REPO / "README.md").read_text().splitlines():
-        match = re.match(r"\| `inv (db\.[a-z-]+)[^`]*` \|", line)
+        match = re.match(r"\| `(?:inv|dbflow) (db\.[a-z-]+)[^`]*` \|", line)
         if match is None:
             continue
         cells = line.split(" | ")
@@ -184,6 +184,8 @@ def test_every_documented_flag_works_from_the_command_line(
         codes=(0, 1))  # fmt: skip
     inv("db.types", "--target", "local", "--output", str(root / "types.ts"), "--schema", "public")
     inv("db.types", "--output", str(root / "specific.ts"), "--specific")
+    inv("db.init")
+    inv("db.init", "--force", "--baseline")
     inv("db.stop")
 
     documented = documented_flags()
@@ -194,6 +196,7 @@ def test_every_documented_flag_works_from_the_command_line(
 
 
 _TASKS = (
+    "init",
     "new",
     "up",
     "list",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from dbflow.tasks import local_db, migrations, quality, seeding, shipping
+from dbflow.tasks import adoption, local_db, migrations, quality, seeding, shipping
 
 db = Collection("db")
-for module in (local_db, migrations, quality, seeding, shipping):
+for module in (adoption, local_db, migrations, quality, seeding, shipping):
     for item in module.TASKS:
         db.add_task(item)
 

@@ -1,0 +1,3 @@
+-- Rows for the local development database, written by hand (inv db.reset and db.seed-dev
+-- run every seeds/dev/*.sql file after supabase/seed.sql). Generated, realistic data fills
+-- the rest of the tables; these rows are its parents where they match.

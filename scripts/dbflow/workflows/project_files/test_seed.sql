@@ -1,0 +1,2 @@
+-- Rows every test starts from (inv db.seed-test runs every seeds/test/*.sql file): the same
+-- on each run, so that tests can name them.
