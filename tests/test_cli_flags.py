@@ -184,6 +184,12 @@ def test_every_documented_flag_works_from_the_command_line(
         codes=(0, 1))  # fmt: skip
     inv("db.types", "--target", "local", "--output", str(root / "types.ts"), "--schema", "public")
     inv("db.types", "--output", str(root / "specific.ts"), "--specific")
+    declared = root / "supabase" / "schemas"  # the migrations, declared as the end state
+    declared.mkdir()
+    for path in sorted((root / "supabase" / "migrations").glob("*.sql")):
+        (declared / path.name).write_text(path.read_text())
+    inv("db.new", "from_declared", "--from-schemas")
+    inv("db.reset", "--from-schemas", "--no-seed")
     inv("db.init")
     inv("db.init", "--force", "--baseline")
     inv("db.stop")

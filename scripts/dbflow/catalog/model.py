@@ -106,6 +106,7 @@ class View:
     insertable: bool = False  # INSERT goes through (auto-updatable, or an INSTEAD trigger)
     updatable: bool = False  # UPDATE goes through
     updatable_columns: tuple[str, ...] = ()  # the columns an INSERT or UPDATE can set
+    owner: str = ""  # the role that owns it (a view runs as its owner without security_invoker)
 
 
 @dataclass(frozen=True)

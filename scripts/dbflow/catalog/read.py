@@ -166,7 +166,8 @@ SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', coalesce(c.reloptions::text
        ARRAY(SELECT a.attname FROM pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                AND c.relkind = 'v' AND pg_column_is_updatable(c.oid, a.attnum, true)
-             ORDER BY a.attnum)
+             ORDER BY a.attnum),
+       pg_get_userbyid(c.relowner)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(%(schemas)s)
 ORDER BY n.nspname, c.relname
@@ -466,7 +467,7 @@ def _read_views(conn: Conn, catalog: Catalog, schemas: list[str]) -> None:
     for row in conn.execute(_COLUMNS, {"oids": [row[0] for row in rows]}):
         columns.setdefault(row[0], []).append(_column(row[1:]))
     for oid, schema, name, materialized, options, definition, acl, *writable in rows:
-        insertable, updatable, updatable_columns = writable
+        insertable, updatable, updatable_columns, owner = writable
         catalog.views[(schema, name)] = View(
             (schema, name),
             bool(materialized),
@@ -477,6 +478,7 @@ def _read_views(conn: Conn, catalog: Catalog, schemas: list[str]) -> None:
             bool(insertable),
             bool(updatable),
             tuple(updatable_columns),
+            str(owner),
         )
 
 

@@ -73,6 +73,8 @@ def snapshot_of(catalog: Catalog, schemas: list[str]) -> Snapshot:
     for view in catalog.views.values():
         kind = "m" if view.materialized else "v"
         snapshot.add("view", _name(view.key), f"{kind} {view.options} {view.definition}")
+        word = "materialized view" if view.materialized else "view"
+        snapshot.add("owner", f"{word} {_name(view.key)}", view.owner)
         snapshot.add("grant", _name(view.key), _access(view.acl))
     for function in catalog.functions:
         name = f"{_name((function.schema, function.name))}({function.identity_arguments})"

@@ -60,6 +60,8 @@ def status(c: Context, env: bool = False) -> None:
         "to": "stop after the migration with this version (the later ones stay pending)",
         "strict": "fail when generated data cannot fill a table (by default it is left empty, "
         "with a warning)",
+        "from-schemas": "build it from the declared schema (supabase/schemas) instead of the "
+        "migrations, for prototyping",
     }
 )
 def reset(
@@ -68,13 +70,20 @@ def reset(
     target: str = "local",
     to: str | None = None,
     strict: bool = False,
+    from_schemas: bool = False,
 ) -> None:
     """Rebuild the local database from the migrations and seed it (local only)."""
     from dbflow.workflows.reset import render_reset, reset_local
 
     with user_errors(), progress("resetting the local database") as notify:
         result = reset_local(
-            settings(), seed=seed, notify=notify, target=target, to=to, strict=strict
+            settings(),
+            seed=seed,
+            notify=notify,
+            target=target,
+            to=to,
+            strict=strict,
+            from_schemas=from_schemas,
         )
     for line in render_reset(result):
         if line.startswith("warning:"):

@@ -3,6 +3,8 @@ history."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from invoke.context import Context
 from invoke.tasks import task
 
@@ -17,7 +19,30 @@ from dbflow.tasks.output import (
     user_errors,
 )
 
+if TYPE_CHECKING:
+    from dbflow.config import Settings
+
 TARGET_HELP = "local (default), staging or production"
+
+
+def _new_from_schemas(project: Settings, name: str) -> None:
+    """db.new --from-schemas: the proven migration to the declared schema."""
+    from dbflow.validate.reporters import render_text
+    from dbflow.workflows.declared import migration_from_schemas
+
+    with user_errors(), progress("comparing the migrations with the declared schema") as notify:
+        found = migration_from_schemas(project, name, notify)
+    if found.path is None:
+        say("nothing to write: the migrations build the declared schema")
+        return
+    say(f"wrote {found.path.relative_to(project.project_root)}: {len(found.statements)} "
+        "statement(s), proven on a copy of the migrations")  # fmt: skip
+    for item in found.renames:
+        say(f"check: {item} (a rename would be written as a drop and a create)")
+    for statement in found.removals:
+        say(f"removes: {statement}")
+    if found.validation is not None and found.validation.findings:
+        say(render_text(found.validation, project.project_root))
 
 
 @task(
@@ -26,6 +51,8 @@ TARGET_HELP = "local (default), staging or production"
         "template": "start from a template: table (new table with RLS) or column (add column)",
         "table": "the table the template is about (default: from the name)",
         "column": "the column to add (column template)",
+        "from-schemas": "write the SQL from the migrations' schema to the declared one "
+        "(supabase/schemas), proven on a copy before it is written",
     }
 )
 def new(
@@ -34,11 +61,17 @@ def new(
     template: str | None = None,
     table: str | None = None,
     column: str | None = None,
+    from_schemas: bool = False,
 ) -> None:
     """Write a new timestamped migration in supabase/migrations and print its path."""
     from dbflow.migrations.new import new_migration
 
     project = settings()
+    if from_schemas:
+        if template or table or column:
+            usage_error("--from-schemas writes the migration itself: no --template")
+        _new_from_schemas(project, name)
+        return
     with user_errors():
         path = new_migration(
             project.migrations_dir, name, template=template, table=table, column=column

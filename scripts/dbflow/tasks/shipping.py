@@ -151,8 +151,10 @@ def restore(
 @task(
     name="diff",
     help={
-        "from": "the expected side: migrations (default), local, staging or production",
-        "to": "the side checked for drift: local (default), staging or production",
+        "from": "the expected side: migrations (default), schemas (supabase/schemas), local, "
+        "staging or production",
+        "to": "the side checked for drift: local (default), schemas, migrations, staging or "
+        "production",
         "json": "print JSON (for CI)",
         "sql": "write a migration that brings --to back to --from to this file (what it cannot "
         "express, such as a removed enum value, is listed at its top)",

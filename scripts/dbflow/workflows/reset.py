@@ -32,6 +32,7 @@ from dbflow.places.local import external_url, local_engine, start_local
 from dbflow.places.project_lock import project_lock
 from dbflow.progress import Notify, quiet
 from dbflow.redact import redact_url
+from dbflow.schema.declared import apply_declared, declared_files
 from dbflow.seed.files import run_seed_files
 from dbflow.seed.run import SeedOptions, seed_within, skip_lines, warning_count
 
@@ -63,6 +64,7 @@ def reset_local(
     target: str = "local",
     to: str | None = None,
     strict: bool = False,
+    from_schemas: bool = False,
 ) -> ResetResult:
     """Recreate the local database from the migrations (and seed it); ``to`` stops after that
     version. The gate refuses any database that is not certainly on this machine. The
@@ -70,15 +72,27 @@ def reset_local(
     per table unless ``strict``. One command at a time: a second reset (or a db.up, a seed)
     waits for this one."""
     clear(settings, "reset", target)
+    if from_schemas and to is not None:
+        raise DbflowError("--to and --from-schemas do not go together: the declared schema "
+                          "has no versions")  # fmt: skip
     with project_lock(settings, "db.reset", notify):
-        return _reset(settings, seed=seed, notify=notify, to=to, strict=strict)
+        return _reset(
+            settings, seed=seed, notify=notify, to=to, strict=strict, from_schemas=from_schemas
+        )
 
 
 def _reset(
-    settings: Settings, *, seed: bool, notify: Notify, to: str | None, strict: bool
+    settings: Settings,
+    *,
+    seed: bool,
+    notify: Notify,
+    to: str | None,
+    strict: bool,
+    from_schemas: bool = False,
 ) -> ResetResult:
     """The reset itself, under the project's lock."""
     started = time.perf_counter()
+    declared = declared_files(settings) if from_schemas else None
     up_to = _known_version(settings, to) if to is not None else None
     options = replace(RunOptions.from_settings(settings), up_to=up_to)
     url = external_url(settings)
@@ -86,8 +100,11 @@ def _reset(
     major_note = None
     if url is not None:
         _wipe_user_objects(url, notify)
-        result = migrate(url, settings.migrations_dir, options, notify)
-        notify(f"applied {len(result.applied)} migration(s)")
+        if declared is not None:
+            apply_declared(url, declared, settings.project_root)
+        else:
+            result = migrate(url, settings.migrations_dir, options, notify)
+            notify(f"applied {len(result.applied)} migration(s)")
         warm = False
         database = url
     else:
@@ -96,7 +113,9 @@ def _reset(
         templates = ensure_templates(engine, settings, notify)
         warm = not templates.built
         clone_started = time.perf_counter()
-        if up_to is None:
+        if declared is not None:
+            _replace_from_schemas(engine, templates.base, settings, declared)
+        elif up_to is None:
             _replace_database(engine, APP_DATABASE, templates.app)
         else:
             _replace_up_to(engine, templates.base, settings, options, notify)
@@ -128,6 +147,11 @@ def _reset(
         warnings = skip_lines(seeded)
         seed_files = [*seed_files, *seeded.seed_files]
     seconds = time.perf_counter() - started
+    if declared is not None:
+        warnings.append(
+            f"built from the declared schema ({len(declared)} file(s) in supabase/schemas): the "
+            "migrations were not applied; inv db.new NAME --from-schemas writes them"
+        )
     return ResetResult(seconds, warm, tuple(seed_files), summary, major_note, tuple(warnings))
 
 
@@ -154,6 +178,22 @@ def _replace_up_to(
     try:
         result = migrate(engine.url(scratch), settings.migrations_dir, options)
         notify(f"applied {len(result.applied)} migration(s), up to {options.up_to}")
+        _replace_database(engine, APP_DATABASE, scratch)
+    finally:
+        drop_database(admin, scratch)
+
+
+def _replace_from_schemas(
+    engine: LocalEngine, base: str, settings: Settings, files: list[Path]
+) -> None:
+    """The database built from the bootstrap template and the declared files (under a
+    scratch name first, then swapped in like a template clone)."""
+    admin = engine.admin_url(MAINTENANCE_DATABASE)
+    scratch = f"{APP_DATABASE}_declared"
+    drop_database(admin, scratch)
+    create_database(admin, scratch, template=base)
+    try:
+        apply_declared(engine.url(scratch), files, settings.project_root)
         _replace_database(engine, APP_DATABASE, scratch)
     finally:
         drop_database(admin, scratch)

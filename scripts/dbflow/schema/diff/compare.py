@@ -1,7 +1,8 @@
 """``inv db.diff``: the schemas of two sides read as snapshots and compared, object by object.
 
-Sides are targets (local, staging, production) or ``migrations``: what the migrations build,
-read from the template database the local engine keeps for resets. What the comparison says
+Sides are targets (local, staging, production), ``migrations`` (what the migrations build,
+read from the template database the local engine keeps for resets) or ``schemas`` (what the
+declared files in supabase/schemas build, :mod:`dbflow.schema.declared`). What the comparison says
 is written by ``schema.diff.report``; the SQL that converges the sides, by
 ``schema.diff.migration``.
 """
@@ -20,6 +21,7 @@ from dbflow.migrations.templates import ensure_templates
 from dbflow.places.gate import clear
 from dbflow.places.local import local_engine, start_local
 from dbflow.places.scratch import migrated_copy
+from dbflow.schema.declared import declared_copy
 
 Change = Literal["missing", "extra", "changed"]
 KIND_ORDER = (
@@ -32,6 +34,7 @@ KIND_ORDER = (
     "constraint",
     "index",
     "view",
+    "owner",
     "function",
     "trigger",
     "policy",
@@ -77,6 +80,16 @@ def side_url(settings: Settings, side: str) -> str:
     return clear(settings, "diff", side).url
 
 
+def side_snapshot(settings: Settings, side: str, *, include_managed: bool = False) -> Snapshot:
+    """The schema of ``side``: a target, ``migrations`` (what they build) or ``schemas``
+    (what the declared files build, on a throwaway database)."""
+    if side == "schemas":
+        with declared_copy(settings) as url, connect(url, autocommit=True) as conn:
+            return take_snapshot(conn, include_managed=include_managed)
+    with connect(side_url(settings, side), autocommit=True) as conn:
+        return take_snapshot(conn, include_managed=include_managed)
+
+
 def prove_on_migrations(
     settings: Settings, statements: list[str], expected: Snapshot, scratch: str = "dbflow_proof"
 ) -> tuple[list[Difference], str | None]:
@@ -96,11 +109,9 @@ def prove_on_migrations(
 def diff_databases(
     settings: Settings, source: str, target: str, *, include_managed: bool = False
 ) -> DiffResult:
-    snapshots = []
-    for side in (source, target):
-        with connect(side_url(settings, side), autocommit=True) as conn:
-            snapshots.append(take_snapshot(conn, include_managed=include_managed))
-    expected, actual = snapshots
+    expected, actual = (
+        side_snapshot(settings, side, include_managed=include_managed) for side in (source, target)
+    )
     return DiffResult(source, target, compare_snapshots(expected, actual), expected, actual)
 
 

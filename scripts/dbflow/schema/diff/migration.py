@@ -232,6 +232,15 @@ def _statements(item: Difference, expected: Snapshot, actual: Snapshot) -> list[
     return write(item, expected, actual) if write is not None else None
 
 
+def _owner(item: Difference) -> list[str]:
+    """A view's owner (the role it runs as without security_invoker). A view made by the
+    migration belongs to the role that runs it (postgres on the platform); one dropped takes
+    its owner along."""
+    if item.change == "extra" or (item.change == "missing" and item.expected == "postgres"):
+        return []
+    return [f"alter {item.name} owner to {quote_ident(item.expected or '')}"]
+
+
 def _schema(item: Difference) -> list[str]:
     if item.change == "missing":
         return [f"create schema {item.name}"]
@@ -361,6 +370,7 @@ _WRITERS: dict[str, Writer] = {
     ),
     "view": lambda item, expected, actual: view_change(item.name, item.expected, item.actual),
     "comment": lambda item, expected, actual: [comment_change(item.name, item.expected)],
+    "owner": lambda item, expected, actual: _owner(item),
     "publication": _publication,
     "privilege": _privilege,
     "grant": _grant,
