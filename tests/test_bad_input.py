@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import INV, assert_no_traceback, project_dir, run
+from tests.cli_helpers import DBFLOW, INV, REPO, assert_no_traceback, project_dir, run
 
 DBFLOW_VALIDATE = str(Path(sys.executable).with_name("dbflow-validate"))
 GOOD = "20250101000000_good.sql"
@@ -191,3 +191,23 @@ def test_a_settings_file_that_cannot_be_read_is_one_line(
             assert result.returncode != 0, (command, result.stdout)
             assert expected in result.stderr, (command, result.stderr)
             assert len(result.stderr.strip().splitlines()) <= 2, result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [(INV, "--list"), (DBFLOW, "--list"), (INV, "db.validate", "--format", "json"),
+     (str(Path(sys.executable).with_name("dbflow-validate")), "--format", "json")],
+    ids=["inv --list", "dbflow --list", "inv db.validate", "dbflow-validate"],
+)  # fmt: skip
+def test_a_reader_that_goes_away_is_no_traceback(command: tuple[str, ...]) -> None:
+    """`... | head -1`: the reader is gone before the command writes; it ends quietly."""
+    import subprocess
+
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the command starts writing
+    errors = process.stderr.read().decode()
+    process.wait(timeout=120)
+    assert "Traceback" not in errors, errors

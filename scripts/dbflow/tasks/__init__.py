@@ -11,6 +11,9 @@ from __future__ import annotations
 from invoke.collection import Collection
 
 from dbflow.tasks import adoption, local_db, migrations, quality, seeding, shipping
+from dbflow.tasks.output import quiet_broken_pipe
+
+quiet_broken_pipe()
 
 db = Collection("db")
 for module in (adoption, local_db, migrations, quality, seeding, shipping):

@@ -197,3 +197,18 @@ def pairs(items: list[str] | None, what: str) -> dict[str, str]:
             usage_error(f"{what} must look like NAME=VALUE, not {item!r}")
         found[key] = value
     return found
+
+
+def quiet_broken_pipe() -> None:
+    """A reader that goes away (``inv --list | head``) ends the command quietly, as it ends
+    cat: the uncaught BrokenPipeError prints no traceback, and what is still buffered goes to
+    /dev/null instead of raising again at exit. Every other exception is reported as before."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, trace: object) -> None:
+        if issubclass(kind, BrokenPipeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+        previous(kind, value, trace)  # type: ignore[arg-type]
+
+    sys.excepthook = hook

@@ -93,8 +93,8 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> None:
     args = argument_parser().parse_args(argv)
-    sys.exit(
-        validate_command(
+    try:
+        code = validate_command(
             args.files,
             fmt=args.format,
             fail_on=args.fail_on,
@@ -102,4 +102,7 @@ def main(argv: list[str] | None = None) -> None:
             baseline=args.baseline,
             write_baseline_to=args.write_baseline,
         )
-    )
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_FINDINGS
+    sys.exit(code)
