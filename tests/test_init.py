@@ -90,6 +90,17 @@ def test_init_writes_the_workflow_and_a_second_run_changes_nothing() -> None:
         assert run(root, INV, "db.validate", env=env).returncode == 0
 
 
+def test_init_outside_a_supabase_project_is_one_line_and_writes_nothing() -> None:
+    root = scratch_dir("dbflow-init-none-")
+    try:
+        refused = run(root, DBFLOW, "db.init")
+        assert_no_traceback(refused)
+        assert refused.returncode == 1 and "no supabase/ folder" in refused.stderr, refused.stderr
+        assert list(root.iterdir()) == []
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_init_leaves_what_exists_and_adds_to_what_the_project_keeps() -> None:
     with supabase_project() as (root, env):
         (root / "pyproject.toml").write_text('[project]\nname = "app"\n')

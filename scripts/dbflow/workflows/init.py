@@ -21,6 +21,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from dbflow.config import Settings
+from dbflow.errors import DbflowError
 from dbflow.report.files import write_output
 
 REQUIREMENT_FILES = ("requirements-dev.txt", "dev-requirements.txt", "requirements/dev.txt")
@@ -93,6 +94,11 @@ def requirement_line() -> tuple[str, str | None]:
 
 def init_project(root: Path, *, force: bool = False) -> InitResult:
     """Write the workflow's files into the project at ``root``."""
+    if not (root / "supabase").is_dir():
+        raise DbflowError(
+            f"no supabase/ folder in {root}: db.init brings dbflow into a Supabase project",
+            hint="run it where `supabase init` made supabase/ (or create supabase/migrations/)",
+        )
     result = InitResult()
     requirement, note = requirement_line()
     requirements = _requirements(root, requirement, result)
