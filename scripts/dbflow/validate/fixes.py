@@ -73,6 +73,7 @@ def fixes_for(
 ) -> list[Fix | NoFix]:
     """A fix (or the reason there is none) for each warning or error a fixer knows."""
     found: list[Fix | NoFix] = []
+    done: set[tuple[str, Path, int]] = set()  # a fix rewrites a whole statement, once
     for finding in findings:
         fixer = FIXERS.get(finding.rule_id)
         if fixer is None or finding.severity == "info":
@@ -80,8 +81,9 @@ def fixes_for(
         path = Path(finding.path)
         source = sources(path)
         statement = _statement(source, finding)
-        if statement is None:
+        if statement is None or (finding.rule_id, source.path, statement.offset) in done:
             continue
+        done.add((finding.rule_id, source.path, statement.offset))
         if statement.embedded:
             found.append(NoFix(finding.rule_id, source.path, finding.line, _EMBEDDED))
             continue
