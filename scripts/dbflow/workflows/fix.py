@@ -20,6 +20,7 @@ from dbflow.connection import connect
 from dbflow.errors import DbflowError
 from dbflow.migrations.history import read_history
 from dbflow.migrations.runner import RunOptions, migrate
+from dbflow.places.project_lock import project_lock
 from dbflow.places.scratch import copy_up_to
 from dbflow.progress import Notify, quiet
 from dbflow.schema.diff.compare import compare_snapshots, side_url
@@ -53,9 +54,10 @@ def fix_migrations(
     plan = plan_fixes(report.findings, root, history(settings), unsafe=unsafe, applied=applied)
     if not write or not plan.chosen:
         return FixOutcome(plan)
-    proof = prove(settings, plan, report, notify)
-    if proof.proven:
-        write_fixes(plan)
+    with project_lock(settings, "db.validate --fix", notify):  # one proof at a time
+        proof = prove(settings, plan, report, notify)
+        if proof.proven:
+            write_fixes(plan)
     return FixOutcome(plan, proof)
 
 
