@@ -67,7 +67,7 @@ def test_each_sample_is_recognised(feature: Feature) -> None:
     used = {
         found.what
         for statement in split_statements(feature.sample)
-        for found, _ in features_used(statement.kind, statement.node)
+        for found, _ in features_used(statement.nodes)
     }
     assert feature.what in used
 

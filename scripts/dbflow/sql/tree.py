@@ -174,6 +174,38 @@ def walk(value: Any) -> Iterator[tuple[str, Node]]:
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
+def all_nodes(value: Any) -> list[tuple[str, Node]]:
+    """What :func:`walk` yields, in its order, as one list: for a caller that reads every node
+    (a statement's node index is built once with it and shared by every rule)."""
+    found: list[tuple[str, Node]] = []
+    add = found.append
+    stack: list[Any] = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        current = pop()
+        kind = type(current)
+        if kind is list:
+            extend(current)
+            continue
+        if kind is not dict:
+            if not isinstance(current, dict):
+                continue
+            current = dict(current)
+        for key, child in current.items():
+            kind = type(child)
+            if kind is dict:
+                if key[:1].isupper():
+                    add((key, child))
+                push(child)
+            elif kind is list:
+                push(child)
+            elif kind not in _SCALARS and isinstance(child, dict | list):  # a Tree, say
+                if key[:1].isupper() and isinstance(child, dict):
+                    add((key, child))
+                push(child)
+    return found
+
+
 def function_calls(value: Any) -> Iterator[tuple[tuple[str, ...], Node]]:
     """Every function call under ``value`` as (qualified name parts, FuncCall body)."""
     for kind, body in walk(value):

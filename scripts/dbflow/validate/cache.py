@@ -22,6 +22,7 @@ from typing import Any
 
 from dbflow import __version__
 from dbflow.validate import declared as model_types
+from dbflow.validate.cache_files import json_bytes, keep_file
 from dbflow.validate.declared import DeclaredSchema
 
 _FORMAT = 8  # 5: a dataclass is written as its values in field order; 6: aggregates declared;
@@ -136,13 +137,7 @@ def save_cache(path: Path | None, cache: ValidationCache) -> None:
         "model_key": cache.model_key,
         "model": _encode(cache.model_state) if cache.model_state is not None else None,
     }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        return  # a cache that cannot be written only costs speed
+    keep_file(path, json_bytes(document))
 
 
 def _hit(item: Any) -> CachedHit:

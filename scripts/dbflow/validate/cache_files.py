@@ -8,7 +8,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from pathlib import Path
+
+import orjson
 
 from dbflow import __version__
 from dbflow.validate.findings import Finding, ValidationReport
@@ -16,6 +19,15 @@ from dbflow.validate.findings import Finding, ValidationReport
 CACHE_FILE = "validate.json"  # the model cache
 REPORT_FILE = "validate-report.json"  # the last report, beside it
 REPORT_FORMAT = 3  # 2: secrets in findings masked; 3: fixes
+
+
+def json_bytes(document: object) -> bytes:
+    """``document`` as compact JSON: orjson, or json where orjson refuses a value (a file name
+    that is not UTF-8 holds surrogates, which json escapes)."""
+    try:
+        return orjson.dumps(document)
+    except TypeError:
+        return json.dumps(document, separators=(",", ":")).encode("ascii")
 
 
 def report_key(
@@ -56,10 +68,16 @@ def save_report(cache_path: Path | None, key: str, report: ValidationReport) -> 
     document = {"key": key, "files": report.files, "statements": report.statements}
     document["findings"] = rows
     document["fixes"] = {str(index): fix for index, fix in report.fixes.items()}
+    keep_file(cache_path.with_name(REPORT_FILE), json_bytes(document))
+
+
+def keep_file(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all (a partial file of this process's own, renamed
+    over it); one that cannot be written only costs the next run speed."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_path.with_name(REPORT_FILE + ".partial")
-        temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
-        temporary.replace(cache_path.with_name(REPORT_FILE))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(data)
+        temporary.replace(path)
     except OSError:
-        return  # a report that cannot be kept only costs speed
+        temporary.unlink(missing_ok=True)

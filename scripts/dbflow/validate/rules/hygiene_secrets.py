@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 
-from dbflow.sql.tree import function_calls, string_value
+from dbflow.sql.tree import names, string_value
 from dbflow.validate.rules import Hit, StatementContext, flags, passes, rule
 
 # Shapes of secrets inside string literals (the SQL itself is parsed; only literal values
@@ -197,7 +197,10 @@ def literal_password(ctx: StatementContext) -> Iterator[Hit]:
         if string_value(password):
             yield Hit()
         return
-    for parts, call in function_calls(ctx.node):
+    for kind, call in ctx.statement.nodes:
+        if kind != "FuncCall":
+            continue
+        parts = tuple(names(call.get("funcname")))
         if parts[-2:] in (("vault", "create_secret"), ("vault", "update_secret")):
             args = call.get("args") or []
             value = string_value(args[0]) if args and "A_Const" in args[0] else None

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbflow.sql.parse import language_and_body, split_statements
-from dbflow.sql.tree import Node, names, walk
+from dbflow.sql.tree import Node, names
 from dbflow.validate.rules import Hit, StatementContext, flags, passes, rule
 
 
@@ -151,10 +151,16 @@ ALL_FEATURES: tuple[Feature, ...] = (
 )
 
 
-def features_used(statement_kind: str, node: Node) -> Iterator[tuple[Feature, Node]]:
-    """Every feature of the table that the statement (its ``kind`` and tree) uses, with the
-    node using it."""
-    for kind, body in walk({statement_kind: node}):
+_FEATURE_NODES = frozenset({"FuncCall", "Constraint", "VariableSetStmt", *SYNTAX})
+
+
+def features_used(nodes: list[tuple[str, Node]]) -> Iterator[tuple[Feature, Node]]:
+    """Every feature of the table that a statement uses (``nodes``: its node index,
+    :attr:`Statement.nodes`), with the node using it."""
+    interesting = _FEATURE_NODES
+    for kind, body in nodes:
+        if kind not in interesting:
+            continue
         if kind == "FuncCall":
             name = names(body.get("funcname"))
             if len(name) == 1 or (len(name) == 2 and name[0] == "pg_catalog"):
@@ -240,14 +246,14 @@ def _merge_features(merge: Node) -> Iterator[tuple[Feature, Node]]:
 def newer_than_the_platform(ctx: StatementContext) -> Iterator[Hit]:
     platform = ctx.options.postgres_version
     seen: set[str] = set()
-    used = list(features_used(ctx.kind, ctx.node))
+    used = list(features_used(ctx.statement.nodes))
     if ctx.kind == "CreateFunctionStmt":
         language, body = language_and_body(ctx.node.get("options") or [])
         if language == "sql" and body:
             used += [
                 (feature, {})
                 for inner in split_statements(body)
-                for feature, _ in features_used(inner.kind, inner.node)
+                for feature, _ in features_used(inner.nodes)
             ]
     for feature, node in used:
         if feature.major <= platform or feature.what in seen:
