@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dbflow.testing.plugin import free_port, scratch_dir
 from dbflow.workflows.init import TEMPLATES, rendered
@@ -75,6 +76,7 @@ def test_init_writes_the_workflow_and_a_second_run_changes_nothing() -> None:
         assert "python -m pip install -r requirements-dev.txt" in ci and "-e ." not in ci
         assert ".dbflow/" in (root / ".gitignore").read_text()
         assert "inv db.reset" in first.stdout  # the next commands
+        _assert_validator_cache_restored(root / ".github/workflows/ci.yml")
 
         before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
         second = run(root, DBFLOW, "db.init", env=env)
@@ -88,6 +90,32 @@ def test_init_writes_the_workflow_and_a_second_run_changes_nothing() -> None:
         reset = run(root, INV, "db.reset", env=env, timeout=600)
         assert reset.returncode == 0, reset.stderr[-3000:]
         assert run(root, INV, "db.validate", env=env).returncode == 0
+
+
+def _assert_validator_cache_restored(workflow: Path) -> None:
+    """The job that validates restores .dbflow/cache first (actions/cache saves it after the
+    job), keyed on the migrations' hashes: CI runs warm after its first run."""
+    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+    for job in jobs.values():
+        steps = job["steps"]
+        runs = [str(step.get("run", "")) for step in steps]
+        validating = [i for i, command in enumerate(runs) if "dbflow-validate" in command]
+        if not validating:
+            continue
+        caches = [
+            i
+            for i, step in enumerate(steps)
+            if str(step.get("uses", "")).startswith("actions/cache@")
+            and step["with"]["path"] == ".dbflow/cache"
+            and "hashFiles('supabase/migrations/**'" in step["with"]["key"]
+        ]
+        assert caches and caches[0] < validating[0], workflow
+        return
+    raise AssertionError(f"{workflow}: no job runs dbflow-validate")
+
+
+def test_this_repositorys_ci_keeps_the_validator_cache() -> None:
+    _assert_validator_cache_restored(REPO / ".github/workflows/ci.yml")
 
 
 def test_init_outside_a_supabase_project_is_one_line_and_writes_nothing() -> None:

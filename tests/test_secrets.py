@@ -21,6 +21,7 @@ import pytest
 
 from dbflow.connection import connect
 from dbflow.engine.pgtools import find_tool
+from dbflow.validate.cache_writes import settled
 from tests.cli_helpers import INV, assert_no_traceback, project_dir, run
 
 DBFLOW_VALIDATE = str(Path(sys.executable).with_name("dbflow-validate"))
@@ -158,6 +159,8 @@ def test_a_crafted_validator_cache_runs_nothing(project: Path) -> None:
     first = run(project, DBFLOW_VALIDATE, "--format", "json")
     assert first.returncode == 0, first.stderr
     assert not marker.exists()
+    with settled(cache):  # the caches are written after the report, by a detached writer
+        pass
     clean = json.loads(first.stdout)["findings"]
 
     # The last report answers a run where nothing changed; crafted, it is ignored too.
@@ -166,7 +169,8 @@ def test_a_crafted_validator_cache_runs_nothing(project: Path) -> None:
     report.write_text(json.dumps({"key": 1, "findings": [{"$type": "system"}]}))
     stale = run(project, DBFLOW_VALIDATE, "--format", "json")
     assert stale.returncode == 0 and json.loads(stale.stdout)["findings"] == clean
-    report.unlink()  # so that the run reads the model cache below
+    with settled(cache):
+        report.unlink()  # so that the run reads the model cache below
 
     document = json.loads((cache / "validate.json").read_text())
     document["model"] = {"$type": "system", "values": [f"touch {marker}"]}
@@ -177,8 +181,9 @@ def test_a_crafted_validator_cache_runs_nothing(project: Path) -> None:
     assert json.loads(crafted.stdout)["findings"] == clean
     assert not marker.exists()
 
-    (cache / "validate.json").write_text("{not json")
-    (cache / "validate-report.json").unlink()
+    with settled(cache):
+        (cache / "validate.json").write_text("{not json")
+        (cache / "validate-report.json").unlink()
     garbage = run(project, DBFLOW_VALIDATE, "--format", "json")
     assert "could not be read" in garbage.stderr
     assert json.loads(garbage.stdout)["findings"] == clean

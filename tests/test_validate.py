@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dbflow.validate.cache_files import CACHE_FILE, REPORT_FILE, keep_file
+from dbflow.validate.cache_writes import settled
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.docs import REFERENCE_PATH, render_reference
 from dbflow.validate.options import Options
@@ -373,13 +376,46 @@ def test_cached_runs_give_the_same_findings(project: Path) -> None:
         return [(f["rule"], f["file"], f["line"]) for f in json.loads(result.stdout)["findings"]]
 
     cold = findings()
-    assert (project / ".dbflow" / "cache" / "validate.json").is_file()
+    with settled(project / ".dbflow" / "cache"):  # written after the report, detached
+        assert (project / ".dbflow" / "cache" / "validate.json").is_file()
     assert findings() == cold  # warm: nothing re-parsed
     write_migrations(folder, ("20250101000300_c.sql", "truncate public.t;"))
     appended = findings()
     assert appended == [*cold, ("DAT05", "supabase/migrations/20250101000300_c.sql", 1)]
     (folder / "20250101000100_a.sql").write_text("select 1;\n")  # an earlier file changed
     assert ("DAT02", "supabase/migrations/20250101000100_a.sql", 1) not in findings()
+
+
+def test_the_caches_are_written_after_the_report_and_the_next_run_waits_for_them(
+    project: Path,
+) -> None:
+    """The command prints its report and ends; a detached writer keeps the caches. A run
+    right after reads them whole (it waits for the writer), so it answers from the report."""
+    write_migrations(
+        project / "supabase" / "migrations",
+        ("20250101000100_a.sql", "alter table public.t drop column a;"),
+    )
+    folder = project / ".dbflow" / "cache"
+    first = _cli(project, "--format", "json")
+    second = _cli(project, "--format", "json")
+    assert json.loads(first.stdout)["findings"] == json.loads(second.stdout)["findings"] != []
+    with settled(folder):
+        assert (folder / CACHE_FILE).is_file() and (folder / REPORT_FILE).is_file()
+        assert not list(folder.glob("*.partial"))
+    shutil.rmtree(folder)
+    inline = _cli(project, "--format", "json", env={"DBFLOW_CACHE_WRITES": "inline"})
+    assert json.loads(inline.stdout)["findings"] == json.loads(first.stdout)["findings"]
+    assert (folder / CACHE_FILE).is_file()  # written before the command ended
+
+
+def test_a_cache_written_after_its_folder_was_removed_brings_nothing_back(
+    tmp_path: Path,
+) -> None:
+    gone = tmp_path / "project" / ".dbflow" / "cache"
+    keep_file(gone / CACHE_FILE, b"{}", make_folder=False)
+    assert not (tmp_path / "project").exists()
+    keep_file(gone / CACHE_FILE, b"{}")
+    assert (gone / CACHE_FILE).read_bytes() == b"{}" and not list(gone.glob("*.partial"))
 
 
 def test_links_future_versions_and_versions_out_of_order_are_warned(tmp_path: Path) -> None:

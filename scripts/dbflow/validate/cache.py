@@ -124,7 +124,7 @@ def load_cache(path: Path | None, fingerprint: str) -> ValidationCache:
     return cache
 
 
-def save_cache(path: Path | None, cache: ValidationCache) -> None:
+def save_cache(path: Path | None, cache: ValidationCache, *, make_folder: bool = True) -> None:
     if path is None or not cache.changed:
         return
     document = {
@@ -137,7 +137,7 @@ def save_cache(path: Path | None, cache: ValidationCache) -> None:
         "model_key": cache.model_key,
         "model": _encode(cache.model_state) if cache.model_state is not None else None,
     }
-    keep_file(path, json_bytes(document))
+    keep_file(path, json_bytes(document), make_folder=make_folder)
 
 
 def _hit(item: Any) -> CachedHit:

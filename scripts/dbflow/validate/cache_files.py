@@ -61,22 +61,26 @@ def load_report(cache_path: Path | None, key: str) -> ValidationReport | None:
         return None
 
 
-def save_report(cache_path: Path | None, key: str, report: ValidationReport) -> None:
+def save_report(
+    cache_path: Path | None, key: str, report: ValidationReport, *, make_folder: bool = True
+) -> None:
     if cache_path is None:
         return
     rows = [dataclasses.astuple(finding) for finding in report.findings]
     document = {"key": key, "files": report.files, "statements": report.statements}
     document["findings"] = rows
     document["fixes"] = {str(index): fix for index, fix in report.fixes.items()}
-    keep_file(cache_path.with_name(REPORT_FILE), json_bytes(document))
+    keep_file(cache_path.with_name(REPORT_FILE), json_bytes(document), make_folder=make_folder)
 
 
-def keep_file(path: Path, data: bytes) -> None:
+def keep_file(path: Path, data: bytes, *, make_folder: bool = True) -> None:
     """Write a cache file whole or not at all (a partial file of this process's own, renamed
-    over it); one that cannot be written only costs the next run speed."""
+    over it); one that cannot be written only costs the next run speed. A write done after
+    the run (``make_folder`` False) does not bring back a folder removed meanwhile."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_bytes(data)
         temporary.replace(path)
     except OSError:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from dbflow.progress import Notify, quiet
 from dbflow.validate.cache_files import load_report, report_key, save_report
+from dbflow.validate.cache_writes import Write, settled
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.findings import Finding, ValidationReport
 from dbflow.validate.migration_text import MigrationText, read_migration
@@ -34,19 +36,23 @@ def validate_files(
     baseline: set[str] | None = None,
     cache_path: Path | None = None,
     notify: Notify = quiet,
+    writes: list[Write] | None = None,
 ) -> ValidationReport:
     """Validate the migration history ``paths`` (in apply order).
 
     With ``cache_path``, files before the first changed one are not parsed again: their
     findings, statement spans and the model after them come from the cache; when nothing
-    changed at all, the last notify is the answer.
+    changed at all, the last report is the answer. With ``writes``, the caches are not
+    written but their writes appended there, for the caller to run once its report is out
+    (:func:`dbflow.validate.cache_writes.write_detached`).
     """
     started = time.perf_counter()
     base = os.path.abspath(root) + os.sep
     files = [read_migration(path, _display(path, base)) for path in paths]
     reported = [file.display for file in files if report_only is None or file.path in report_only]
     key = report_key(repr(config), [(f.display, f.sha) for f in files], reported, baseline)
-    cached = load_report(cache_path, key)
+    with settled(cache_path.parent) if cache_path is not None else nullcontext():
+        cached = load_report(cache_path, key)
     if cached is not None:
         cached.seconds = time.perf_counter() - started
         return cached
@@ -59,11 +65,15 @@ def validate_files(
         baseline=baseline or set(),
         cache_path=cache_path,
         notify=notify,
+        writes=writes,
     )
     result = ValidationReport(findings, len(reported), statements, 0.0, notes)
     result.fixes = _fixes(findings, files, root)
     result.seconds = time.perf_counter() - started
-    save_report(cache_path, key, result)
+    if writes is None:
+        save_report(cache_path, key, result)
+    else:
+        writes.append(lambda: save_report(cache_path, key, result, make_folder=False))
     return result
 
 

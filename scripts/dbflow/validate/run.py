@@ -11,6 +11,7 @@ from dbflow.errors import ConfigError
 from dbflow.migrations.discovery import MIGRATION_FILE_NAME
 from dbflow.progress import Notify, quiet
 from dbflow.validate.cache_files import CACHE_FILE
+from dbflow.validate.cache_writes import Write
 from dbflow.validate.config import load_validate_config
 from dbflow.validate.findings import ValidationReport, load_baseline
 from dbflow.validate.pipeline import validate_files
@@ -67,8 +68,13 @@ def changed_since(settings: Settings, ref: str) -> set[Path]:
 
 
 def run_validation(
-    settings: Settings, request: Request, notify: Notify = quiet
+    settings: Settings,
+    request: Request,
+    notify: Notify = quiet,
+    writes: list[Write] | None = None,
 ) -> ValidationReport:
+    """Validate the project's history as ``request`` asks. With ``writes``, the caches'
+    writes are appended there instead of done (see :func:`validate_files`)."""
     config = load_validate_config(settings)
     paths = history(settings)  # absolute: the folder is made absolute once
     report_only: set[Path] | None = None
@@ -105,9 +111,15 @@ def run_validation(
         root=settings.project_root,
         report_only=report_only,
         baseline=baseline,
-        cache_path=settings.data_dir / "cache" / CACHE_FILE,
+        cache_path=cache_folder(settings) / CACHE_FILE,
         notify=notify,
+        writes=writes,
     )
+
+
+def cache_folder(settings: Settings) -> Path:
+    """Where the validator keeps its caches (``.dbflow/cache``)."""
+    return settings.data_dir / "cache"
 
 
 def _absolute(path: Path) -> Path:

@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from dbflow.progress import Notify
 from dbflow.redact import mask_sql_secrets
 from dbflow.validate.cache import Span, cache_fingerprint, load_cache, save_cache
+from dbflow.validate.cache_writes import Write, settled
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.declared import DeclaredSchema
 from dbflow.validate.findings import SEVERITY_RANK, Finding
@@ -34,13 +36,19 @@ def check_history(
     baseline: set[str],
     cache_path: Path | None,
     notify: Notify,
+    writes: list[Write] | None = None,
 ) -> tuple[list[Finding], int, list[str]]:
     """Every finding of the files asked for (minus the baseline), in place order; how many
-    statements were checked; notes about the run."""
+    statements were checked; notes about the run. The model cache is written at once, or its
+    write appended to ``writes``."""
     rules = RuleSet.enabled(config)
-    cache = load_cache(cache_path, cache_fingerprint(repr(config)))
+    with settled(cache_path.parent) if cache_path is not None else nullcontext():
+        cache = load_cache(cache_path, cache_fingerprint(repr(config)))
     replayed = replay_history(files, rules, config, cache, notify)
-    save_cache(cache_path, cache)
+    if writes is None:
+        save_cache(cache_path, cache)
+    else:
+        writes.append(lambda: save_cache(cache_path, cache, make_folder=False))
     standing = [hit for hit in replayed.hits if not _overtaken(hit, replayed.model)]
     hits = standing + _check_history(rules.history, replayed, config)
     findings = _suppress(hits, files, replayed.spans, rules.suppressions, config)
