@@ -1,10 +1,21 @@
-"""db.validate throughput against squawk on a generated corpus (~20,000 statements, 1,000 files).
+"""db.validate against squawk, end to end through the command line, side by side.
 
-Prints statements per second for dbflow (cold: first run in a fresh process; warm: a second
-run in the same process, where the parse cache by content hash applies) and for squawk
-(the squawk-cli wheel: pip install 'dbflow[bench]'), each end to end, with the ratios.
+Two inputs: a generated history of 1,000 files (20,000 statements) and every project of the
+corpus of real Supabase projects (../shared/corpus). For each, dbflow-validate and squawk run
+in turn, pair by pair, and the median of each is compared (ratio = squawk's time / dbflow's:
+above 1, dbflow is faster):
 
-    python benchmarks/validate.py [--files 1000]
+- cold: no cache (``.dbflow`` removed), a new process, as a first run or a CI run without
+  its cache;
+- warm: nothing changed since the last run;
+- one new migration: one file appended to the warm history, against squawk on the same
+  1,001 files.
+
+dbflow keeps its caches after printing the report (a detached writer); each measurement
+waits for the previous run's writer first, so no run pays for another's. squawk comes from
+the squawk-cli wheel: pip install 'dbflow[bench]'.
+
+    python benchmarks/validate.py [--files 1000] [--runs 5] [--corpus DIR]
 """
 
 from __future__ import annotations
@@ -17,7 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from dbflow.validate.cache_writes import settled
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 STATEMENTS_PER_FILE = 20
 
@@ -66,7 +82,10 @@ def build_corpus(root: Path, files: int) -> Path:
 
 
 def time_dbflow(root: Path) -> float:
-    """One end-to-end run of dbflow-validate in a new process, in seconds."""
+    """One end-to-end run of dbflow-validate in a new process, in seconds (after waiting for
+    the cache writer of the run before, which the run would otherwise wait for)."""
+    with settled(root / ".dbflow" / "cache"):
+        pass
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "dbflow.validate", "--format", "json"],
@@ -77,10 +96,18 @@ def time_dbflow(root: Path) -> float:
     return time.perf_counter() - started
 
 
-def time_squawk(folder: Path) -> float | None:
+def time_dbflow_cold(root: Path) -> float:
+    with settled(root / ".dbflow" / "cache"):
+        shutil.rmtree(root / ".dbflow", ignore_errors=True)
+    return time_dbflow(root)
+
+
+def squawk_program() -> str | None:
     squawk = shutil.which("squawk") or str(Path(sys.executable).with_name("squawk"))
-    if not Path(squawk).exists():
-        return None
+    return squawk if Path(squawk).exists() else None
+
+
+def time_squawk(squawk: str, folder: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
         [squawk, "--reporter", "json", str(folder / "*.sql")], capture_output=True, check=False
@@ -88,43 +115,104 @@ def time_squawk(folder: Path) -> float | None:
     return time.perf_counter() - started
 
 
+def statement_count(folder: Path) -> int:
+    from dbflow.sql.parse import parse_script
+
+    return sum(
+        len(parse_script(path.read_text(errors="replace"), plpgsql=False).statements)
+        for path in folder.glob("*.sql")
+    )
+
+
+def paired(
+    runs: int, first: Callable[[], float], second: Callable[[], float]
+) -> tuple[float, float]:
+    """Medians of ``runs`` measurements of each, taken in turn (first, second, first, ...)."""
+    ones, twos = [], []
+    for _ in range(runs):
+        ones.append(first())
+        twos.append(second())
+    return statistics.median(ones), statistics.median(twos)
+
+
+def line(label: str, statements: int, dbflow: float, squawk: float) -> str:
+    return (
+        f"  {label:34} dbflow {statements / dbflow:9,.0f} st/s  "
+        f"squawk {statements / squawk:9,.0f} st/s   ratio {squawk / dbflow:5.2f}"
+    )
+
+
+def generated(files: int, runs: int, squawk: str) -> None:
+    root = Path(tempfile.mkdtemp(prefix="dbflow-bench-validate-"))
+    try:
+        folder = build_corpus(root, files)
+        statements = files * STATEMENTS_PER_FILE
+        print(f"generated history: {files} files, {statements} statements, median of {runs}")
+        cold = paired(runs, lambda: time_dbflow_cold(root), lambda: time_squawk(squawk, folder))
+        print(line("cold (no cache)", statements, *cold))
+        time_dbflow(root)  # the cache of the history as it is
+        warm = paired(runs, lambda: time_dbflow(root), lambda: time_squawk(squawk, folder))
+        print(line("warm (nothing changed)", statements, *warm))
+        extra = folder / "20990101000000_extra.sql"
+        warm_cache = root / "warm-cache"
+        with settled(root / ".dbflow" / "cache"):
+            shutil.copytree(root / ".dbflow", warm_cache)
+
+        def one_new() -> float:
+            with settled(root / ".dbflow" / "cache"):
+                shutil.rmtree(root / ".dbflow")
+                shutil.copytree(warm_cache, root / ".dbflow")
+            return time_dbflow(root)
+
+        extra.write_text(migration(files + 1))
+        new = paired(runs, one_new, lambda: time_squawk(squawk, folder))
+        print(line("one new migration (1,001 files)", statements + STATEMENTS_PER_FILE, *new))
+    finally:
+        with settled(root / ".dbflow" / "cache"):
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def corpus(folder: Path, runs: int, squawk: str) -> None:
+    projects = sorted(path for path in folder.iterdir() if (path / "migrations").is_dir())
+    print(f"corpus: {len(projects)} projects, cold, median of {runs}")
+    total_dbflow = total_squawk = 0.0
+    total_statements = 0
+    for project in projects:
+        root = Path(tempfile.mkdtemp(prefix="dbflow-bench-validate-"))
+        try:
+            migrations = root / "supabase" / "migrations"
+            shutil.copytree(project / "migrations", migrations)
+            (root / "pyproject.toml").write_text("[tool.dbflow]\n")
+            statements = statement_count(migrations)
+            mine, theirs = paired(
+                runs,
+                lambda root=root: time_dbflow_cold(root),  # type: ignore[misc]
+                lambda folder=migrations: time_squawk(squawk, folder),  # type: ignore[misc]
+            )
+            print(line(project.name[:34], statements, mine, theirs))
+            total_dbflow, total_squawk = total_dbflow + mine, total_squawk + theirs
+            total_statements += statements
+        finally:
+            with settled(root / ".dbflow" / "cache"):
+                shutil.rmtree(root, ignore_errors=True)
+    print(line("all projects (sum of medians)", total_statements, total_dbflow, total_squawk))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="dbflow-bench-validate-"))
-    try:
-        folder = build_corpus(root, args.files)
-        statements = args.files * STATEMENTS_PER_FILE
-        cold, warm, incremental, squawk = [], [], [], []
-        for run in range(args.runs):
-            shutil.rmtree(root / ".dbflow", ignore_errors=True)
-            cold.append(time_dbflow(root))
-            warm.append(time_dbflow(root))
-            extra = folder / f"{20990101000000 + run:014d}_extra.sql"
-            extra.write_text(migration(args.files + 1 + run))
-            incremental.append(time_dbflow(root))
-            extra.unlink()
-            measured = time_squawk(folder)
-            if measured is not None:
-                squawk.append(measured)
-        print(f"corpus: {args.files} files, {statements} statements, median of {args.runs} runs")
-        rows = [
-            ("dbflow cold (no cache)", statistics.median(cold)),
-            ("dbflow warm (nothing changed)", statistics.median(warm)),
-            ("dbflow one new migration", statistics.median(incremental)),
-        ]
-        squawk_seconds = statistics.median(squawk) if squawk else None
-        if squawk_seconds is not None:
-            rows.append(("squawk", squawk_seconds))
-        for label, seconds in rows:
-            ratio = f"   ratio to squawk {squawk_seconds / seconds:5.2f}" if squawk_seconds else ""
-            print(f"  {label:32} {statements / seconds:9,.0f} statements/s{ratio}")
-        if squawk_seconds is None:
-            print("squawk is not installed: pip install 'dbflow[bench]' to compare")
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    squawk = squawk_program()
+    if squawk is None:
+        print("squawk is not installed: pip install 'dbflow[bench]' to compare")
+        raise SystemExit(1)
+    generated(args.files, args.runs, squawk)
+    if args.corpus.is_dir():
+        corpus(args.corpus, args.runs, squawk)
+    else:
+        print(f"no corpus at {args.corpus}: only the generated history was measured")
 
 
 if __name__ == "__main__":

@@ -15,10 +15,13 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from dbflow.sql.parse import Script
+from dbflow.validate import parse_ahead, replay
 from dbflow.validate.cache_files import REPORT_FILE
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.findings import ValidationReport
@@ -106,3 +109,32 @@ def test_findings_are_unchanged_cold_warm_and_resumed(name: str, tmp_path: Path)
         return
     assert name in snapshot, f"{name}: not in {SNAPSHOT.name} (DBFLOW_UPDATE_SNAPSHOTS=1 adds it)"
     assert cold == snapshot[name]
+
+
+@pytest.mark.parametrize("name", [GENERATED, "epic-hq__Insights"])
+def test_parsing_ahead_on_a_second_core_changes_nothing(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsed by a worker process ahead of the rules, or here one by one: the same findings
+    (the parse cache of this process is emptied before each, so both really parse)."""
+    if name != GENERATED and not (CORPUS / name).is_dir():
+        pytest.skip(f"the corpus project {name} is not here")
+    if not parse_ahead.spare_core():
+        pytest.skip("a single core (or threads running): no worker is started")
+    root = _history(name, tmp_path)
+    workers = []
+    in_worker = parse_ahead._in_worker
+
+    def counted(items: list[tuple[str, str]]) -> Iterator[tuple[str, Script]]:
+        workers.append(len(items))
+        return in_worker(items)
+
+    monkeypatch.setattr(parse_ahead, "_in_worker", counted)
+    monkeypatch.setattr(parse_ahead, "AHEAD_FROM_FILES", 1)
+    found = {}
+    for ahead in ("1", "0"):
+        replay._parse_cache.clear()
+        monkeypatch.setenv("DBFLOW_PARSE_AHEAD", ahead)
+        found[ahead] = _rows(_validate(root, tmp_path / f"cache-{ahead}" / "validate.json"))
+        assert len(workers) == 1, "a worker parses ahead with 1, none with 0"
+    assert found["1"] == found["0"] == _snapshot()[name]

@@ -78,13 +78,15 @@ def settled(folder: Path) -> Iterator[None]:
 
 
 def _can_detach() -> bool:
-    if os.environ.get("DBFLOW_CACHE_WRITES") == "inline":
+    if os.environ.get("DBFLOW_CACHE_WRITES") == "inline" or not hasattr(os, "fork"):
         return False
     try:
         import fcntl  # noqa: F401
     except ImportError:
         return False
-    return hasattr(os, "fork")
+    import threading
+
+    return threading.active_count() == 1  # a thread holding a lock could stall the writer
 
 
 def _detached(lock: int, writes: list[Write]) -> None:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dbflow.progress import Notify, quiet
-from dbflow.sql.parse import Script
+from dbflow.sql.parse import Script, parse_script
 from dbflow.validate.cache import CachedHit, FileSummary, Span, ValidationCache
 from dbflow.validate.config import ValidateConfig
 from dbflow.validate.declared import DeclaredSchema, Location, Subject
@@ -19,10 +19,12 @@ from dbflow.validate.effects import WRITES, apply_embedded, apply_statement
 from dbflow.validate.guards import runs
 from dbflow.validate.migration_text import MigrationText
 from dbflow.validate.noops import does_nothing
+from dbflow.validate.parse_ahead import ParseAhead
 from dbflow.validate.rules import FileContext, Rule, StatementContext, VersionNames, all_rules
-from dbflow.validate.source import SourceFile, parse_file
+from dbflow.validate.source import SourceFile
 
 _parse_cache: dict[str, SourceFile] = {}
+_ahead: ParseAhead | None = None  # the parses of the files the run is about to reach
 
 
 @dataclass(frozen=True)
@@ -98,34 +100,38 @@ def replay_history(
 
     findings_by_key: dict[str, tuple[int, list[CachedHit]]] = {}
     summaries: dict[str, FileSummary] = {}
-    for index, file in enumerate(files):
-        if index <= resume:
-            source = _unparsed(file)
-            summary = cache.summaries[summary_keys[index]]
-            count, hits = cache.findings[keys[index]]
-        else:
-            cache.changed = True
-            notify(f"validating {index + 1}/{len(files)}: {file.display}")
-            source = parsed_source(file) if file.applies else _unparsed(file)
+    ahead = _parse_ahead([file for file in files[resume + 1 :] if file.applies])
+    try:
+        for index, file in enumerate(files):
+            if index <= resume:
+                source = _unparsed(file)
+                summary = cache.summaries[summary_keys[index]]
+                count, hits = cache.findings[keys[index]]
+            else:
+                cache.changed = True
+                notify(f"validating {index + 1}/{len(files)}: {file.display}")
+                source = parsed_source(file) if file.applies else _unparsed(file)
+                context = FileContext(source, index, config.options, names_by_version, file.problem)
+                if file.applies:
+                    summary = FileSummary(_check_file(context, rules.own_file), _spans(source))
+                    count, hits = _check_statements(source, index, replayed.model, config, rules)
+                else:  # the runner skips it: only its name is wrong
+                    naming = [rule for rule in rules.own_file if rule.skipped_files]
+                    summary, count, hits = FileSummary(_check_file(context, naming), []), 0, []
+            summaries[summary_keys[index]] = summary
+            findings_by_key[keys[index]] = (count, hits)
+            replayed.spans.append(summary.spans)
+            replayed.statements += count
             context = FileContext(source, index, config.options, names_by_version, file.problem)
-            if file.applies:
-                summary = FileSummary(_check_file(context, rules.own_file), _spans(source))
-                count, hits = _check_statements(source, index, replayed.model, config, rules)
-            else:  # the runner skips it: only its name is wrong
-                naming = [rule for rule in rules.own_file if rule.skipped_files]
-                summary, count, hits = FileSummary(_check_file(context, naming), []), 0, []
-        summaries[summary_keys[index]] = summary
-        findings_by_key[keys[index]] = (count, hits)
-        replayed.spans.append(summary.spans)
-        replayed.statements += count
-        context = FileContext(source, index, config.options, names_by_version, file.problem)
-        cross_hits = _check_file(context, rules.cross_file)
-        for rule_id, message, line, column, text, subject, severity in (
-            summary.file_hits + cross_hits + hits
-        ):
-            replayed.hits.append(
-                RawHit(rule_id, message, index, line, column, text, subject, severity)
-            )
+            cross_hits = _check_file(context, rules.cross_file)
+            for rule_id, message, line, column, text, subject, severity in (
+                summary.file_hits + cross_hits + hits
+            ):
+                replayed.hits.append(
+                    RawHit(rule_id, message, index, line, column, text, subject, severity)
+                )
+    finally:
+        ahead.close()
     if cache.changed or len(keys) != len(cache.findings):
         cache.changed = True
         cache.summaries, cache.findings = summaries, findings_by_key
@@ -180,9 +186,19 @@ def parsed_source(file: MigrationText) -> SourceFile:
     """The parsed file (parsed once per content in this process)."""
     cached = _parse_cache.get(file.sha)
     if cached is None:
-        cached = parse_file(file.path, file.display, file.text)
+        script = _ahead.take(file.sha) if _ahead is not None else None
+        cached = SourceFile(file.path, file.display, script or parse_script(file.text))
         _parse_cache[file.sha] = cached
     return SourceFile(file.path, file.display, cached.script)
+
+
+def _parse_ahead(files: list[MigrationText]) -> ParseAhead:
+    """Start parsing ``files`` (those the run will parse, in its order) ahead of it, where
+    that pays: :func:`parsed_source` takes each parse from there."""
+    global _ahead
+    texts = {file.sha: file.text for file in files if file.sha not in _parse_cache}
+    _ahead = ParseAhead(texts)
+    return _ahead
 
 
 def _spans(source: SourceFile) -> list[Span]:
