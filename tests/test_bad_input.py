@@ -211,3 +211,49 @@ def test_a_reader_that_goes_away_is_no_traceback(command: tuple[str, ...]) -> No
     errors = process.stderr.read().decode()
     process.wait(timeout=120)
     assert "Traceback" not in errors, errors
+
+
+@pytest.mark.parametrize("program", ["dbflow-validate", "dbflow"])
+def test_ctrl_c_during_a_cold_validation_is_one_line_and_leaves_no_process(
+    program: str,
+) -> None:
+    """Ctrl-C in the middle of a first run over 1,000 files (parsed ahead by a worker):
+    no traceback, exit 130 or invoke's 1, and neither the worker nor a cache writer stays."""
+    import signal
+    import subprocess
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from validate import build_corpus
+
+    executable = str(Path(sys.executable).with_name(program))
+    command = [executable, "--format", "json"]
+    if program == "dbflow":
+        command = [executable, "db.validate", "--format", "json"]
+    with project_dir("dbflow-interrupt-") as root:
+        build_corpus(root, 1000)
+        process = subprocess.Popen(
+            command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=120)
+        assert "Traceback" not in errors, errors
+        assert process.returncode in (0, 1, 130), (process.returncode, errors)
+        if process.returncode == 130:
+            assert errors.strip().splitlines()[-1] == "interrupted"
+        deadline = time.monotonic() + 10
+        while _processes_in(root) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _processes_in(root)
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Processes whose working directory is ``folder`` (a worker or writer left behind)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cwd").resolve() == folder.resolve():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found

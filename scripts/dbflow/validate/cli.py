@@ -24,6 +24,7 @@ from dbflow.validate.reporters import render
 from dbflow.validate.run import Request, cache_folder, run_validation
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a command Ctrl-C ended
 
 
 def default_format() -> str:
@@ -113,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as cat does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_FINDINGS
+    except KeyboardInterrupt:  # Ctrl-C: one line (the caches are only written after a report)
+        print("interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
     # The command is a process of its own and everything it printed is flushed: end it
     # without freeing the parse trees and the model one object at a time (a tenth of a
     # second on a large history, for memory the system takes back at once anyway).
