@@ -25,13 +25,16 @@ from dbflow.validate import declared as model_types
 from dbflow.validate.cache_files import json_bytes, keep_file
 from dbflow.validate.declared import DeclaredSchema
 
-_FORMAT = 8  # 5: a dataclass is written as its values in field order; 6: aggregates declared;
-# 7: secrets in findings masked; 8: rows the migrations insert, dependents, columns' origin
+_FORMAT = 9  # 5: a dataclass is written as its values in field order; 6: aggregates declared;
+# 7: secrets in findings masked; 8: rows the migrations insert, dependents, columns' origin;
+# 9: spans without their text
 
 Subject = tuple[str, ...]
 # rule id, message, line, column, statement, the object it is about, a milder severity
 CachedHit = tuple[str, str | None, int, int, str, Subject | None, str | None]
-Span = tuple[int, int, str]  # a statement's first line, last line and text
+# A statement's first line, last line, and where its text is in its file (character offset
+# and length): the text itself is the file's, which every run reads anyway.
+Span = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def load_cache(path: Path | None, fingerprint: str) -> ValidationCache:
             summaries={
                 key: FileSummary(
                     [_hit(item) for item in value["file_hits"]],
-                    [(int(a), int(b), str(c)) for a, b, c in value["spans"]],
+                    [(int(a), int(b), int(c), int(d)) for a, b, c, d in value["spans"]],
                 )
                 for key, value in document["summaries"].items()
             },

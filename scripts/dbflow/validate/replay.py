@@ -203,6 +203,11 @@ def _parse_ahead(files: list[MigrationText]) -> ParseAhead:
 
 def _spans(source: SourceFile) -> list[Span]:
     return [
-        (statement.line, statement.line + statement.text.count("\n"), statement.text)
+        (
+            statement.line,
+            statement.line + statement.text.count("\n"),
+            statement.offset,
+            len(statement.text),
+        )
         for statement in source.statements
     ]

@@ -50,7 +50,7 @@ def check_history(
     else:
         writes.append(lambda: save_cache(cache_path, cache, make_folder=False))
     standing = [hit for hit in replayed.hits if not _overtaken(hit, replayed.model)]
-    hits = standing + _check_history(rules.history, replayed, config)
+    hits = standing + _check_history(rules.history, replayed, files, config)
     findings = _suppress(hits, files, replayed.spans, rules.suppressions, config)
     reported = {file.display for file in files if report_only is None or file.path in report_only}
     findings = [f for f in findings if f.path in reported and f.fingerprint not in baseline]
@@ -64,7 +64,9 @@ def _overtaken(hit: RawHit, model: DeclaredSchema) -> bool:
     return hit.subject is not None and model.changed_after(hit.subject, hit.file_index, hit.line)
 
 
-def _check_history(rules: list[Rule], replayed: Replayed, config: ValidateConfig) -> list[RawHit]:
+def _check_history(
+    rules: list[Rule], replayed: Replayed, files: list[MigrationText], config: ValidateConfig
+) -> list[RawHit]:
     """History rules, placed where the object they name was defined."""
     context = HistoryContext(replayed.model, config.options)
     hits = []
@@ -73,16 +75,19 @@ def _check_history(rules: list[Rule], replayed: Replayed, config: ValidateConfig
             where = hit.location
             if where is None:
                 continue
-            text = _statement_at(replayed.spans[where.file_index], where.line)
+            file = files[where.file_index]
+            text = _statement_at(replayed.spans[where.file_index], where.line, file.text)
             place = (where.file_index, where.line, where.column)
             hits.append(RawHit(rule.id, hit.message, *place, text, severity=hit.severity))
     return hits
 
 
-def _statement_at(spans: list[Span], line: int) -> str:
-    for first, _, text in spans:
+def _statement_at(spans: list[Span], line: int, text: str) -> str:
+    """The text of the statement of ``spans`` (a file's, whose text is ``text``) that starts
+    on ``line``."""
+    for first, _, offset, length in spans:
         if first == line:
-            return text
+            return text[offset : offset + length]
     return ""
 
 

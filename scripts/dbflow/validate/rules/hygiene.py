@@ -147,10 +147,10 @@ def future_version(ctx: FileContext) -> Iterator[Hit]:
     match = MIGRATION_FILE_NAME.match(ctx.source.path.name)
     if match is None or not _TIMESTAMP.match(match["version"]):
         return
-    version = match["version"]  # 14 digits of a valid date and time (_TIMESTAMP)
-    parts = (version[:4], version[4:6], version[6:8], version[8:10], version[10:12], version[12:])
+    v = match["version"]  # 14 digits of a date and time (_TIMESTAMP), read without strptime
+    year, month, day, hour, minute, second = (int(v[i : i + 2]) for i in range(2, 14, 2))
     try:
-        moment = dt.datetime(*map(int, parts), tzinfo=dt.UTC)  # strptime is 20x slower
+        moment = dt.datetime(2000 + year, month, day, hour, minute, second, tzinfo=dt.UTC)
     except ValueError:  # the 31st of a shorter month
         return
     if moment > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
