@@ -173,7 +173,7 @@ def test_a_crafted_validator_cache_runs_nothing(project: Path) -> None:
         report.unlink()  # so that the run reads the model cache below
 
     document = json.loads((cache / "validate.json").read_text())
-    document["model"] = {"$type": "system", "values": [f"touch {marker}"]}
+    document["model"] = {"$T": "system", "v": [f"touch {marker}"]}
     (cache / "validate.json").write_text(json.dumps(document))
     crafted = run(project, DBFLOW_VALIDATE, "--format", "json")
     assert crafted.returncode == 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,11 @@ from typing import Any
 from dbflow import __version__
 from dbflow.validate import declared as model_types
 from dbflow.validate.cache_files import json_bytes, keep_file
-from dbflow.validate.declared import DeclaredSchema
+from dbflow.validate.declared import DeclaredSchema, Location
 
-_FORMAT = 9  # 5: a dataclass is written as its values in field order; 6: aggregates declared;
+_FORMAT = 10  # 5: a dataclass is written as its values in field order; 6: aggregates declared;
 # 7: secrets in findings masked; 8: rows the migrations insert, dependents, columns' origin;
-# 9: spans without their text
+# 9: spans without their text; 10: short tags, a place without its file's name
 
 Subject = tuple[str, ...]
 # rule id, message, line, column, statement, the object it is about, a milder severity
@@ -86,14 +87,16 @@ def cache_fingerprint(config_repr: str) -> str:
     return f"{_FORMAT}|{__version__}|{config_repr}"
 
 
-def load_cache(path: Path | None, fingerprint: str) -> ValidationCache:
+def load_cache(path: Path | None, fingerprint: str, displays: list[str]) -> ValidationCache:
     """The cache at ``path`` if it loads and matches ``fingerprint``; else an empty one, with a
-    note saying why the file was ignored."""
+    note saying why the file was ignored. ``displays``: the run's files as shown, by index
+    (a place in the cached model names its file by index)."""
     fresh = ValidationCache(fingerprint)
     if path is None or not path.is_file():
         return fresh
     try:
-        document = json.loads(path.read_text(encoding="utf-8"), object_hook=_revive)
+        revive = _reviver(displays)
+        document = json.loads(path.read_text(encoding="utf-8"), object_hook=revive)
         if not isinstance(document, dict) or document.get("fingerprint") != fingerprint:
             fresh.notes.append(
                 f"ignored the validator cache {path}: it was made by another version of dbflow "
@@ -118,7 +121,15 @@ def load_cache(path: Path | None, fingerprint: str) -> ValidationCache:
         )
         if cache.model_state is not None and not isinstance(cache.model_state, DeclaredSchema):
             raise TypeError("the cached model is not a schema model")
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+    except (
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
         fresh.notes.append(
             f"ignored the validator cache {path}: it could not be read "
             f"({type(exc).__name__}); it is rebuilt"
@@ -171,37 +182,48 @@ _PLAIN = (str, int, float, bool, type(None))
 
 def _encode(value: Any) -> Any:
     """A JSON-able form of the model: tuples, sets, dicts (their keys may be tuples) and the
-    model's dataclasses are tagged so that :func:`_revive` can rebuild them exactly."""
+    model's dataclasses are tagged so that :func:`_reviver`'s hook can rebuild them exactly.
+    Tags are short and a place (Location) is its file's index, line and column: the cache is
+    read on every run that appends a migration, and its size is most of that read."""
     kind = type(value)
     if kind in _PLAIN:
         return value
     if kind is tuple:
-        return {"$tuple": [_encode(item) for item in value]}
+        return {"$t": [_encode(item) for item in value]}
+    if kind is Location:
+        return {"$L": [value.file_index, value.line, value.column]}
     names = _FIELD_NAMES.get(kind)
     if names is not None:  # a dataclass of the model: its fields in declaration order
-        return {"$type": kind.__name__, "values": [_encode(getattr(value, name)) for name in names]}
+        return {"$T": kind.__name__, "v": [_encode(getattr(value, name)) for name in names]}
     if kind is dict:
-        return {"$dict": [[_encode(key), _encode(item)] for key, item in value.items()]}
+        return {"$d": [[_encode(key), _encode(item)] for key, item in value.items()]}
     if kind is list:
         return [_encode(item) for item in value]
     if kind is set or kind is frozenset:
-        return {"$set": [_encode(item) for item in value]}
+        return {"$s": [_encode(item) for item in value]}
     raise TypeError(f"cannot cache a {kind.__name__}")
 
 
-def _revive(value: dict[str, Any]) -> Any:
+def _reviver(displays: list[str]) -> Callable[[dict[str, Any]], Any]:
     """json's object hook: rebuild the tagged values :func:`_encode` wrote, innermost first.
-    Only tuples, sets, dicts and the model's own dataclasses come back; any other type name
-    is an error."""
-    if "$tuple" in value:
-        return tuple(value["$tuple"])
-    if "$set" in value:
-        return set(value["$set"])
-    if "$dict" in value:
-        return {key: item for key, item in value["$dict"]}
-    if "$type" in value:
-        kind = _MODEL_TYPES.get(value["$type"])
-        if kind is None:
-            raise TypeError("unknown type in the cache")
-        return kind(*value["values"])
-    return value
+    Only tuples, sets, dicts, places and the model's own dataclasses come back; any other
+    type name is an error."""
+
+    def revive(value: dict[str, Any]) -> Any:
+        if "$t" in value:
+            return tuple(value["$t"])
+        if "$L" in value:
+            file_index, line, column = value["$L"]
+            return Location(int(file_index), displays[file_index], int(line), int(column))
+        if "$T" in value:
+            kind = _MODEL_TYPES.get(value["$T"])
+            if kind is None:
+                raise TypeError("unknown type in the cache")
+            return kind(*value["v"])
+        if "$d" in value:
+            return {key: item for key, item in value["$d"]}
+        if "$s" in value:
+            return set(value["$s"])
+        return value
+
+    return revive

@@ -43,7 +43,8 @@ def check_history(
     write appended to ``writes``."""
     rules = RuleSet.enabled(config)
     with settled(cache_path.parent) if cache_path is not None else nullcontext():
-        cache = load_cache(cache_path, cache_fingerprint(repr(config)))
+        displays = [file.display for file in files]
+        cache = load_cache(cache_path, cache_fingerprint(repr(config)), displays)
     replayed = replay_history(files, rules, config, cache, notify)
     if writes is None:
         save_cache(cache_path, cache)
