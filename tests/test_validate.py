@@ -481,3 +481,27 @@ def test_the_plans_checks_warn_through_inv() -> None:
             "LCK14": "warning",
             "HYG03": "error",
         }, found
+
+
+def test_the_light_list_of_fixable_rules_is_the_fixers() -> None:
+    from dbflow.validate.findings import FIXABLE_RULES
+    from dbflow.validate.fixes import FIXERS
+
+    assert frozenset(FIXERS) == FIXABLE_RULES
+
+
+@pytest.mark.parametrize(
+    ("sql", "masked"),
+    [
+        ("create role r login password 'hunter2';", "create role r login password '***';"),
+        ("ALTER ROLE r PASSWORD E'x''y';", "ALTER ROLE r PASSWORD '***';"),
+        ("alter role r pa\u017f\u017fword 'x';", "alter role r pa\u017f\u017fword '***';"),
+        ("select vault.create_secret('s3cr3t', 'n');", "select vault.create_secret('***', '***');"),
+        ("insert into public.t values ('password');", "insert into public.t values ('password');"),
+        ("select 1;", "select 1;"),
+    ],
+)
+def test_secrets_set_from_literals_are_masked_in_what_reports_show(sql: str, masked: str) -> None:
+    from dbflow.redact import mask_sql_secrets
+
+    assert mask_sql_secrets(sql) == masked

@@ -13,6 +13,11 @@ from dbflow.validate.options import Severity
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
+# The rules validate.fixes can fix (its FIXERS; a test keeps the two equal): a report whose
+# findings are of other rules only does not load the fixers.
+FIXABLE_RULES = frozenset({"LCK01", "LCK08", "LCK12", "LCK15", "TXN04"})
+
+
 @dataclass(frozen=True)
 class Finding:
     rule_id: str

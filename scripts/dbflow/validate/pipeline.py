@@ -23,7 +23,7 @@ from dbflow.progress import Notify, quiet
 from dbflow.validate.cache_files import load_report, report_key, save_report
 from dbflow.validate.cache_writes import Write, settled
 from dbflow.validate.config import ValidateConfig
-from dbflow.validate.findings import Finding, ValidationReport
+from dbflow.validate.findings import FIXABLE_RULES, Finding, ValidationReport
 from dbflow.validate.migration_text import MigrationText, read_migration
 
 
@@ -80,7 +80,10 @@ def validate_files(
 def _fixes(
     findings: list[Finding], files: list[MigrationText], root: Path
 ) -> dict[int, dict[str, object]]:
-    """The reports' fixes, from the parses this run made (validate.fix_plan)."""
+    """The reports' fixes, from the parses this run made (validate.fix_plan, loaded only
+    when a finding may have one)."""
+    if not any(item.rule_id in FIXABLE_RULES and item.severity != "info" for item in findings):
+        return {}
     from dbflow.validate.fix_plan import describe_fixes
     from dbflow.validate.replay import parsed_source
     from dbflow.validate.source import SourceFile, parse_file
