@@ -25,7 +25,8 @@ _IDENT_START = r"A-Za-z_\u0080-\U0010ffff"
 _IDENT_CHAR = _IDENT_START + r"0-9$"
 # Where something other than plain code may begin. Identifiers are consumed whole, so a
 # ``$`` inside one (``a$b``) is never read as a dollar quote.
-_START = re.compile(
+# (Compiled on first use: most runs never lex, and its Unicode classes take milliseconds.)
+_START_PATTERN = (
     r"--|/\*|[eE]'|'|\"|;"
     rf"|\$(?:[{_IDENT_START}][{_IDENT_START}0-9]*)?\$"
     rf"|[{_IDENT_START}][{_IDENT_CHAR}]*"
@@ -57,8 +58,9 @@ def lex(text: str) -> Lexed:
     semicolons: list[int] = []
     position = 0
     length = len(text)
+    code_start = re.compile(_START_PATTERN)  # re keeps the compiled pattern after the first call
     while position < length:
-        match = _START.search(text, position)
+        match = code_start.search(text, position)
         if match is None:
             break
         start, token = match.start(), match.group()
