@@ -96,14 +96,24 @@ def _detached(lock: int, writes: list[Write]) -> None:
     try:
         os.setsid()
         if os.fork() == 0:
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for stream in (0, 1, 2):
-                os.dup2(devnull, stream)
+            keep_only(lock)  # no terminal, no pipe of the caller's, no lock but the caches'
             _run(writes)
             os.close(lock)
     except BaseException:  # a child must never return into the command
         code = 1
     os._exit(code)
+
+
+def keep_only(descriptor: int) -> None:
+    """In a forked helper: standard streams to /dev/null and every other descriptor closed
+    but ``descriptor``, so nothing the command had open (a pipe its caller reads to the end,
+    a lock) stays open for as long as the helper runs."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(devnull, stream)
+    highest = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024
+    os.closerange(3, descriptor)
+    os.closerange(descriptor + 1, highest)
 
 
 def _run(writes: list[Write]) -> None:

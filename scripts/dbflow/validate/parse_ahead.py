@@ -14,6 +14,7 @@ from collections.abc import Generator
 from pathlib import Path
 
 from dbflow.sql.parse import Script, parse_script
+from dbflow.validate.cache_writes import keep_only
 
 # Below this many files to parse, starting a worker costs about what it saves (measured on
 # benchmarks/validate.py's generated history, 2 cores: even at 50 files; 3% faster at 100,
@@ -65,7 +66,7 @@ def _in_worker(items: list[tuple[str, str]]) -> Generator[tuple[str, Script], No
     if child == 0:  # the worker: parse, send, and end without running any exit handler
         code = 0
         try:
-            os.close(reading)
+            keep_only(writing)
             with os.fdopen(writing, "wb", buffering=0) as pipe:
                 for key, text in items:  # each parse sent whole as soon as it is made
                     pipe.write(pickle.dumps((key, _parsed(text)), pickle.HIGHEST_PROTOCOL))
