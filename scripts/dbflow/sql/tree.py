@@ -142,41 +142,18 @@ def string_value(arg: Any) -> str | None:
 
 
 def walk(value: Any) -> Iterator[tuple[str, Node]]:
-    """Every (kind, body) node under ``value``, depth first. (The hottest loop of the
-    validator: exact type checks first, since below the top a tree holds plain dicts and
-    lists; a dict subclass such as a Tree is read as a dict.)"""
-    stack: list[Any] = [value]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        current = pop()
-        kind = type(current)
-        if kind is list:
-            extend(current)
-            continue
-        if kind is not dict:
-            if not isinstance(current, dict):
-                continue
-            current = dict(current)
-        for key, child in current.items():
-            kind = type(child)
-            if kind is dict:
-                if key[:1].isupper():
-                    yield key, child
-                push(child)
-            elif kind is list:
-                push(child)
-            elif kind not in _SCALARS and isinstance(child, dict | list):  # a Tree, say
-                if key[:1].isupper() and isinstance(child, dict):
-                    yield key, child
-                push(child)
+    """Every (kind, body) node under ``value``, depth first (see :func:`all_nodes`)."""
+    return iter(all_nodes(value))
 
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
 def all_nodes(value: Any) -> list[tuple[str, Node]]:
-    """What :func:`walk` yields, in its order, as one list: for a caller that reads every node
-    (a statement's node index is built once with it and shared by every rule)."""
+    """Every (kind, body) node under ``value``, depth first, as one list (a statement's node
+    index is built once with it and shared by every rule). The hottest loop of the validator:
+    exact type checks first, since below the top a tree holds plain dicts and lists; a dict
+    subclass such as a Tree is read as a dict."""
     found: list[tuple[str, Node]] = []
     add = found.append
     stack: list[Any] = [value]
