@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -74,6 +75,13 @@ def run_in_terminal(
         chunks.append(data)
     os.close(controller)
     return process.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+def ctrl_c_reaches_it() -> None:
+    """Popen's preexec_fn for a command a test interrupts: SIGINT as a terminal delivers it,
+    whatever the test runner inherited (a job started in the background ignores SIGINT, and
+    the commands it starts would too)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import DBFLOW, INV, REPO, assert_no_traceback, project_dir, run
+from tests.cli_helpers import (
+    DBFLOW,
+    INV,
+    REPO,
+    assert_no_traceback,
+    ctrl_c_reaches_it,
+    project_dir,
+    run,
+)
 
 DBFLOW_VALIDATE = str(Path(sys.executable).with_name("dbflow-validate"))
 GOOD = "20250101000000_good.sql"
@@ -232,7 +240,12 @@ def test_ctrl_c_during_a_cold_validation_is_one_line_and_leaves_no_process(
     with project_dir("dbflow-interrupt-") as root:
         build_corpus(root, 1000)
         process = subprocess.Popen(
-            command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command,
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=ctrl_c_reaches_it,
         )
         time.sleep(0.5)
         process.send_signal(signal.SIGINT)

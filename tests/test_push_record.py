@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from dbflow.connection import connect
-from tests.cli_helpers import INV, assert_no_traceback, project_dir, run
+from tests.cli_helpers import INV, assert_no_traceback, ctrl_c_reaches_it, project_dir, run
 
 FILES = {  # tables in a schema the API does not expose: the validator passes them
     "20250101000000_first.sql": "create schema private;\n"
@@ -105,6 +105,7 @@ def _push_until_slow(root: Path, env: dict[str, str]) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_reaches_it,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
