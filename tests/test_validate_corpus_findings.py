@@ -138,3 +138,36 @@ def test_parsing_ahead_on_a_second_core_changes_nothing(
         found[ahead] = _rows(_validate(root, tmp_path / f"cache-{ahead}" / "validate.json"))
         assert len(workers) == 1, "a worker parses ahead with 1, none with 0"
     assert found["1"] == found["0"] == _snapshot()[name]
+
+
+def test_a_worker_that_cannot_start_or_dies_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No fork (too many processes), or a worker that dies after two files: the run parses
+    the rest itself and reports the same findings."""
+    root = _history(GENERATED, tmp_path)
+    monkeypatch.setattr(parse_ahead, "AHEAD_FROM_FILES", 1)
+    monkeypatch.setattr(parse_ahead, "spare_core", lambda: True)
+    expected = _snapshot()[GENERATED]
+
+    def no_fork() -> int:
+        raise OSError("Resource temporarily unavailable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(parse_ahead.os, "fork", no_fork)
+        replay._parse_cache.clear()
+        assert _rows(_validate(root, tmp_path / "no-fork" / "validate.json")) == expected
+
+    parent = os.getpid()
+    parsed = parse_ahead._parsed
+    done: list[int] = []
+
+    def dies_in_the_worker(text: str) -> Script:
+        done.append(1)
+        if os.getpid() != parent and len(done) > 2:
+            os._exit(3)
+        return parsed(text)
+
+    monkeypatch.setattr(parse_ahead, "_parsed", dies_in_the_worker)
+    replay._parse_cache.clear()
+    assert _rows(_validate(root, tmp_path / "dies" / "validate.json")) == expected

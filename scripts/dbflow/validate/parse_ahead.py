@@ -41,7 +41,7 @@ class ParseAhead:
         while self._ahead is not None and sha not in self._arrived:
             try:
                 key, script = next(self._ahead)
-            except StopIteration:
+            except (StopIteration, OSError):  # done, or no worker could be started
                 self._ahead = None
                 break
             self._arrived[key] = script
@@ -67,9 +67,10 @@ def _in_worker(items: list[tuple[str, str]]) -> Generator[tuple[str, Script], No
         code = 0
         try:
             keep_only(writing)
-            with os.fdopen(writing, "wb", buffering=0) as pipe:
+            with os.fdopen(writing, "wb") as pipe:
                 for key, text in items:  # each parse sent whole as soon as it is made
-                    pipe.write(pickle.dumps((key, _parsed(text)), pickle.HIGHEST_PROTOCOL))
+                    pickle.dump((key, _parsed(text)), pipe, pickle.HIGHEST_PROTOCOL)
+                    pipe.flush()
         except BaseException:  # the parent parses what did not arrive
             code = 1
         os._exit(code)
