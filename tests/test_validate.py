@@ -505,3 +505,10 @@ def test_secrets_set_from_literals_are_masked_in_what_reports_show(sql: str, mas
     from dbflow.redact import mask_sql_secrets
 
     assert mask_sql_secrets(sql) == masked
+
+
+def test_the_readme_counts_the_rules_there_are() -> None:
+    from dbflow.validate.rules import all_rules
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert f"({len(all_rules())} rules)" in readme
