@@ -58,16 +58,19 @@ def write_detached(folder: Path, writes: list[Write]) -> None:
 
 
 @contextmanager
-def settled(folder: Path) -> Iterator[None]:
-    """While reading the caches of ``folder``: wait for a write still going on."""
-    if not _can_detach():
+def settled(folder: Path | None) -> Iterator[None]:
+    """While reading the caches of ``folder`` (None: no caches): wait for a write still
+    going on, whoever started it."""
+    try:
+        import fcntl
+    except ImportError:  # no flock: writes were made in the commands themselves
         yield
         return
-    import fcntl
-
     try:
-        lock = os.open(folder / LOCK_FILE, os.O_RDONLY)
+        lock = os.open(folder / LOCK_FILE, os.O_RDONLY) if folder is not None else -1
     except OSError:  # no cache was ever written here
+        lock = -1
+    if lock < 0:
         yield
         return
     try:
@@ -77,16 +80,22 @@ def settled(folder: Path) -> Iterator[None]:
         os.close(lock)
 
 
+def fork_is_safe() -> bool:
+    """This process can fork a helper: the system has fork, and no other thread runs (one
+    holding a lock at the fork could stall the helper)."""
+    import threading
+
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def _can_detach() -> bool:
-    if os.environ.get("DBFLOW_CACHE_WRITES") == "inline" or not hasattr(os, "fork"):
+    if os.environ.get("DBFLOW_CACHE_WRITES") == "inline" or not fork_is_safe():
         return False
     try:
         import fcntl  # noqa: F401
     except ImportError:
         return False
-    import threading
-
-    return threading.active_count() == 1  # a thread holding a lock could stall the writer
+    return True
 
 
 def _detached(lock: int, writes: list[Write]) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Generator
 from pathlib import Path
 
 from dbflow.sql.parse import Script, parse_script
-from dbflow.validate.cache_writes import keep_only
+from dbflow.validate.cache_writes import fork_is_safe, keep_only
 
 # Below this many files to parse, starting a worker costs about what it saves (measured on
 # benchmarks/validate.py's generated history, 2 cores: even at 50 files; 3% faster at 100,
@@ -109,11 +109,7 @@ def _parsed(text: str) -> Script:
 
 def spare_core() -> bool:
     """A second core, and a process a worker can be forked from safely (one thread)."""
-    if os.environ.get("DBFLOW_PARSE_AHEAD") == "0" or not hasattr(os, "fork"):
+    if os.environ.get("DBFLOW_PARSE_AHEAD") == "0" or not fork_is_safe():
         return False
-    import threading
-
-    if threading.active_count() > 1:
-        return False  # a thread holding a lock at the fork could stall the worker
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cores or 1) >= 2

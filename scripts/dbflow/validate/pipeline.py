@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 from dbflow.progress import Notify, quiet
@@ -51,7 +50,7 @@ def validate_files(
     files = [read_migration(path, _display(path, base)) for path in paths]
     reported = [file.display for file in files if report_only is None or file.path in report_only]
     key = report_key(repr(config), [(f.display, f.sha) for f in files], reported, baseline)
-    with settled(cache_path.parent) if cache_path is not None else nullcontext():
+    with settled(cache_path.parent if cache_path is not None else None):
         cached = load_report(cache_path, key)
     if cached is not None:
         cached.seconds = time.perf_counter() - started

@@ -100,7 +100,7 @@ def replay_history(
 
     findings_by_key: dict[str, tuple[int, list[CachedHit]]] = {}
     summaries: dict[str, FileSummary] = {}
-    ahead = _parse_ahead([file for file in files[resume + 1 :] if file.applies])
+    _parse_ahead([file for file in files[resume + 1 :] if file.applies])
     try:
         for index, file in enumerate(files):
             if index <= resume:
@@ -131,7 +131,7 @@ def replay_history(
                     RawHit(rule_id, message, index, line, column, text, subject, severity)
                 )
     finally:
-        ahead.close()
+        _stop_parsing_ahead()
     if cache.changed or len(keys) != len(cache.findings):
         cache.changed = True
         cache.summaries, cache.findings = summaries, findings_by_key
@@ -192,13 +192,18 @@ def parsed_source(file: MigrationText) -> SourceFile:
     return SourceFile(file.path, file.display, cached.script)
 
 
-def _parse_ahead(files: list[MigrationText]) -> ParseAhead:
+def _parse_ahead(files: list[MigrationText]) -> None:
     """Start parsing ``files`` (those the run will parse, in its order) ahead of it, where
-    that pays: :func:`parsed_source` takes each parse from there."""
+    that pays: :func:`parsed_source` takes each parse from there until the replay ends."""
     global _ahead
-    texts = {file.sha: file.text for file in files if file.sha not in _parse_cache}
-    _ahead = ParseAhead(texts)
-    return _ahead
+    _ahead = ParseAhead({file.sha: file.text for file in files if file.sha not in _parse_cache})
+
+
+def _stop_parsing_ahead() -> None:
+    global _ahead
+    if _ahead is not None:
+        _ahead.close()
+    _ahead = None
 
 
 def _spans(source: SourceFile) -> list[Span]:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 
 from dbflow.progress import Notify
@@ -42,7 +41,7 @@ def check_history(
     statements were checked; notes about the run. The model cache is written at once, or its
     write appended to ``writes``."""
     rules = RuleSet.enabled(config)
-    with settled(cache_path.parent) if cache_path is not None else nullcontext():
+    with settled(cache_path.parent if cache_path is not None else None):
         displays = [file.display for file in files]
         cache = load_cache(cache_path, cache_fingerprint(repr(config)), displays)
     replayed = replay_history(files, rules, config, cache, notify)
